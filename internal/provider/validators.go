@@ -1,0 +1,73 @@
+package provider
+
+import (
+	"context"
+	"fmt"
+	"net/url"
+	"regexp"
+	"strings"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws/arn"
+	"github.com/hashicorp/terraform-plugin-framework-validators/stringvalidator"
+	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
+)
+
+var (
+	regionPattern      = regexp.MustCompile(`^[a-z]{2}(-[a-z]+)+-\d{1,2}$`)
+	sessionNamePattern = regexp.MustCompile(`^[\w+=,.@-]+$`)
+)
+
+func awsRegion() validator.String {
+	return stringvalidator.RegexMatches(regionPattern, "must be an AWS region name such as us-east-1 or eu-west-3")
+}
+
+// stringFunc is a validator.String built from a function that returns an error message.
+type stringFunc struct {
+	desc  string
+	check func(string) string
+}
+
+func (v stringFunc) Description(context.Context) string         { return v.desc }
+func (v stringFunc) MarkdownDescription(context.Context) string { return v.desc }
+func (v stringFunc) ValidateString(_ context.Context, req validator.StringRequest, resp *validator.StringResponse) {
+	if req.ConfigValue.IsNull() || req.ConfigValue.IsUnknown() {
+		return
+	}
+	if msg := v.check(req.ConfigValue.ValueString()); msg != "" {
+		resp.Diagnostics.AddAttributeError(req.Path, "Invalid value", fmt.Sprintf("%s: %q %s.", req.Path, req.ConfigValue.ValueString(), msg))
+	}
+}
+
+func endpointURL() validator.String {
+	return stringFunc{desc: "must be an absolute http or https URL", check: func(s string) string {
+		u, err := url.Parse(s)
+		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+			return "is not an absolute http(s) URL such as http://127.0.0.1:4566"
+		}
+		return ""
+	}}
+}
+
+func iamRoleARN() validator.String {
+	return stringFunc{desc: "must be an IAM role ARN", check: func(s string) string {
+		a, err := arn.Parse(s)
+		if err != nil || a.Service != "iam" || !strings.HasPrefix(a.Resource, "role/") || len(a.AccountID) != 12 {
+			return "is not an IAM role ARN (arn:aws:iam::123456789012:role/NAME)"
+		}
+		return ""
+	}}
+}
+
+func goDuration(minimum, maximum time.Duration) validator.String {
+	return stringFunc{desc: fmt.Sprintf("a duration between %s and %s", minimum, maximum), check: func(s string) string {
+		d, err := time.ParseDuration(s)
+		if err != nil {
+			return "is not a duration such as 1h or 45m"
+		}
+		if d < minimum || d > maximum {
+			return fmt.Sprintf("must be between %s and %s", minimum, maximum)
+		}
+		return ""
+	}}
+}
