@@ -89,4 +89,3 @@ func addAWSClientError(diags *diag.Diagnostics, err error) {
 	}
 	diags.AddError("Cannot configure the bedgov provider", err.Error())
 }
-
