@@ -228,7 +228,9 @@ func (p *bedgovProvider) Configure(ctx context.Context, req provider.ConfigureRe
 }
 
 func (p *bedgovProvider) Resources(_ context.Context) []func() resource.Resource {
-	return []func() resource.Resource{}
+	return []func() resource.Resource{
+		NewTeamResource,
+	}
 }
 
 func (p *bedgovProvider) DataSources(_ context.Context) []func() datasource.DataSource {

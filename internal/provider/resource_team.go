@@ -1,0 +1,863 @@
+package provider
+
+import (
+	"context"
+	"fmt"
+	"regexp"
+	"sort"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/hashicorp/terraform-plugin-framework-timeouts/resource/timeouts"
+	"github.com/hashicorp/terraform-plugin-framework-validators/mapvalidator"
+	"github.com/hashicorp/terraform-plugin-framework-validators/setvalidator"
+	"github.com/hashicorp/terraform-plugin-framework-validators/stringvalidator"
+	"github.com/hashicorp/terraform-plugin-framework/attr"
+	"github.com/hashicorp/terraform-plugin-framework/diag"
+	"github.com/hashicorp/terraform-plugin-framework/path"
+	"github.com/hashicorp/terraform-plugin-framework/resource"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema/planmodifier"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema/stringplanmodifier"
+	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
+	"github.com/hashicorp/terraform-plugin-framework/types"
+	"github.com/hashicorp/terraform-plugin-log/tflog"
+
+	"github.com/bedgov/terraform-provider-bedgov/internal/awsclient"
+	"github.com/bedgov/terraform-provider-bedgov/internal/awsops"
+)
+
+var (
+	_ resource.Resource                = (*teamResource)(nil)
+	_ resource.ResourceWithConfigure   = (*teamResource)(nil)
+	_ resource.ResourceWithModifyPlan  = (*teamResource)(nil)
+	_ resource.ResourceWithImportState = (*teamResource)(nil)
+)
+
+// NewTeamResource is the bedgov_team resource: one team's governed lane, composed of
+// several AWS objects whose identifiers are all computed attributes.
+func NewTeamResource() resource.Resource {
+	return &teamResource{}
+}
+
+type teamResource struct {
+	client *awsclient.Client
+}
+
+type teamModel struct {
+	ID                         types.String   `tfsdk:"id"`
+	Name                       types.String   `tfsdk:"name"`
+	Model                      types.String   `tfsdk:"model"`
+	DegradeToModel             types.String   `tfsdk:"degrade_to_model"`
+	CostCenter                 types.String   `tfsdk:"cost_center"`
+	Principals                 types.Set      `tfsdk:"principals"`
+	Tags                       types.Map      `tfsdk:"tags"`
+	TagsAll                    types.Map      `tfsdk:"tags_all"`
+	ModelSourceARN             types.String   `tfsdk:"model_source_arn"`
+	InferenceProfileARN        types.String   `tfsdk:"inference_profile_arn"`
+	InferenceProfileID         types.String   `tfsdk:"inference_profile_id"`
+	DegradeModelSourceARN      types.String   `tfsdk:"degrade_model_source_arn"`
+	DegradeInferenceProfileARN types.String   `tfsdk:"degrade_inference_profile_arn"`
+	DegradeInferenceProfileID  types.String   `tfsdk:"degrade_inference_profile_id"`
+	ModelARNs                  types.List     `tfsdk:"model_arns"`
+	PolicyARN                  types.String   `tfsdk:"policy_arn"`
+	PolicyJSON                 types.String   `tfsdk:"policy_json"`
+	Timeouts                   timeouts.Value `tfsdk:"timeouts"`
+}
+
+// Team names fit every sub-object's naming rule: inference profile names (64 characters,
+// no doubled separators), IAM policy names, budget, alarm and dashboard names, and the
+// cap record's key.
+var teamNamePattern = regexp.MustCompile(`^[a-z][a-z0-9]*(-[a-z0-9]+)*$`)
+
+// Tag keys bedgov sets itself; user tags may not use them.
+const (
+	tagTeam       = "team"
+	tagCostCenter = "cost-center"
+	tagManagedBy  = "managed-by"
+	tagModel      = "bedgov:model" // per profile; not part of tags_all
+	tagRole       = "bedgov:role"  // per profile: primary | degraded; not part of tags_all
+)
+
+var reservedTagKeys = []string{tagTeam, tagCostCenter, tagManagedBy, tagModel, tagRole}
+
+func (r *teamResource) Metadata(_ context.Context, req resource.MetadataRequest, resp *resource.MetadataResponse) {
+	resp.TypeName = req.ProviderTypeName + "_team"
+}
+
+func (r *teamResource) Schema(ctx context.Context, _ resource.SchemaRequest, resp *resource.SchemaResponse) {
+	resp.Schema = teamSchema(ctx)
+}
+
+func teamSchema(ctx context.Context) schema.Schema {
+	stable := []planmodifier.String{stringplanmodifier.UseStateForUnknown()}
+	return schema.Schema{
+		MarkdownDescription: "A team's governed lane on Amazon Bedrock: an application inference profile tagged for " +
+			"cost allocation (and a second one for the degrade model), and a customer-managed IAM policy that lets the " +
+			"team's principals invoke only through those profiles. Changing `model` replaces only that profile inside " +
+			"the team (create new, repoint the policy, delete old); changing `name` replaces the team.",
+		Attributes: map[string]schema.Attribute{
+			"id": schema.StringAttribute{
+				Computed: true, MarkdownDescription: "The team name.", PlanModifiers: stable,
+			},
+			"name": schema.StringAttribute{
+				Required: true,
+				MarkdownDescription: "Team name: 2 to 32 lowercase letters, digits and single hyphens, starting with a letter. " +
+					"It names every sub-object (`bedgov-<name>-...`) and is the `team` cost allocation tag.",
+				Validators: []validator.String{
+					stringvalidator.LengthBetween(2, 32),
+					stringvalidator.RegexMatches(teamNamePattern, "must be lowercase letters, digits and single hyphens, starting with a letter and not ending with a hyphen (e.g. ai-core)"),
+				},
+				PlanModifiers: []planmodifier.String{stringplanmodifier.RequiresReplace()},
+			},
+			"model": schema.StringAttribute{
+				Required: true,
+				MarkdownDescription: "The model the team uses: a foundation model id (`anthropic.claude-3-5-sonnet-20241022-v2:0`) " +
+					"or ARN, or a system-defined cross-region inference profile id (`us.anthropic...`) or ARN, in the provider's region.",
+				Validators: []validator.String{stringvalidator.LengthBetween(1, 2048)},
+			},
+			"degrade_to_model": schema.StringAttribute{
+				Optional:            true,
+				MarkdownDescription: "Optional cheaper model the enforcer switches to at the degrade threshold; same forms as `model`.",
+				Validators:          []validator.String{stringvalidator.LengthBetween(1, 2048)},
+			},
+			"cost_center": schema.StringAttribute{
+				Optional:            true,
+				MarkdownDescription: "Value of the `cost-center` tag.",
+				Validators: []validator.String{
+					stringvalidator.LengthBetween(1, 256),
+					stringvalidator.RegexMatches(regexp.MustCompile(`^[\p{L}\p{Z}\p{N}_.:/=+\-@]*$`), "may contain only letters, digits, spaces and _.:/=+-@"),
+				},
+			},
+			"principals": schema.SetAttribute{
+				Optional:            true,
+				ElementType:         types.StringType,
+				MarkdownDescription: "ARNs of the IAM roles, users and groups the team's invoke policy is attached to.",
+				Validators:          []validator.Set{setvalidator.ValueStringsAre(iamPrincipalARN())},
+			},
+			"tags": schema.MapAttribute{
+				Optional:            true,
+				ElementType:         types.StringType,
+				MarkdownDescription: "Tags for the team's objects, merged over the provider's `default_tags`. The keys `team`, `cost-center`, `managed-by` and `bedgov:*` are set by bedgov.",
+				Validators: []validator.Map{
+					mapvalidator.KeysAre(stringvalidator.LengthBetween(1, 128), stringvalidator.NoneOf(reservedTagKeys...),
+						stringvalidator.RegexMatches(regexp.MustCompile(`^[^a]|^a[^w]|^aw[^s]|^aws[^:]|^.{1,3}$`), "must not start with aws:")),
+					mapvalidator.ValueStringsAre(stringvalidator.LengthAtMost(256)),
+				},
+			},
+			"tags_all": schema.MapAttribute{
+				Computed:            true,
+				ElementType:         types.StringType,
+				MarkdownDescription: "All tags on the team's objects: provider `default_tags`, `tags`, and the tags bedgov sets (`team`, `cost-center`, `managed-by`).",
+			},
+			"model_source_arn": schema.StringAttribute{
+				Computed: true, MarkdownDescription: "The foundation-model or system-defined profile ARN `model` resolves to in the provider's region.",
+			},
+			"inference_profile_arn": schema.StringAttribute{
+				Computed: true, MarkdownDescription: "ARN of the team's application inference profile. Teams call Bedrock with this as the model id.",
+			},
+			"inference_profile_id": schema.StringAttribute{
+				Computed: true, MarkdownDescription: "Id of the team's application inference profile.",
+			},
+			"degrade_model_source_arn": schema.StringAttribute{
+				Computed: true, MarkdownDescription: "The ARN `degrade_to_model` resolves to.",
+			},
+			"degrade_inference_profile_arn": schema.StringAttribute{
+				Computed: true, MarkdownDescription: "ARN of the degrade profile, when `degrade_to_model` is set.",
+			},
+			"degrade_inference_profile_id": schema.StringAttribute{
+				Computed: true, MarkdownDescription: "Id of the degrade profile, when `degrade_to_model` is set.",
+			},
+			"model_arns": schema.ListAttribute{
+				Computed: true, ElementType: types.StringType,
+				MarkdownDescription: "Foundation-model ARNs the team's profiles route to, in every region (cross-region profiles route to several).",
+			},
+			"policy_arn": schema.StringAttribute{
+				Computed: true, MarkdownDescription: "ARN of the team's IAM policy `bedgov-<name>-invoke`.",
+			},
+			"policy_json": schema.StringAttribute{
+				Computed: true, MarkdownDescription: "The IAM policy document.",
+			},
+		},
+		Blocks: map[string]schema.Block{
+			"timeouts": timeouts.Block(ctx, timeouts.Opts{Create: true, Update: true, Delete: true}),
+		},
+	}
+}
+
+func (r *teamResource) Configure(_ context.Context, req resource.ConfigureRequest, resp *resource.ConfigureResponse) {
+	r.client = clientFrom(req.ProviderData, &resp.Diagnostics)
+}
+
+// ModifyPlan resolves the models at plan time (so an unknown model or a model in another
+// region fails the plan, not the apply), plans tags_all, and marks as unknown the
+// identifiers of sub-objects that will be made anew: a changed model's profile, and any
+// sub-object that Read found deleted out of band.
+func (r *teamResource) ModifyPlan(ctx context.Context, req resource.ModifyPlanRequest, resp *resource.ModifyPlanResponse) {
+	if req.Plan.Raw.IsNull() {
+		return // destroy
+	}
+	var plan, state teamModel
+	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
+	hasState := !req.State.Raw.IsNull()
+	if hasState {
+		resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
+	}
+	if resp.Diagnostics.HasError() {
+		return
+	}
+
+	plan.ID = plan.Name
+	plan.TagsAll = r.planTagsAll(ctx, plan, &resp.Diagnostics)
+
+	// Primary profile.
+	primaryChanged := true
+	if hasState && !state.InferenceProfileARN.IsNull() && plan.Model.Equal(state.Model) {
+		primaryChanged = false
+		plan.ModelSourceARN = state.ModelSourceARN
+		plan.InferenceProfileARN = state.InferenceProfileARN
+		plan.InferenceProfileID = state.InferenceProfileID
+	} else {
+		plan.ModelSourceARN = r.planModelSource(ctx, path.Root("model"), plan.Model, &resp.Diagnostics)
+		if hasState && plan.ModelSourceARN.Equal(state.ModelSourceARN) && !state.InferenceProfileARN.IsNull() {
+			// Another spelling of the same model: keep the profile.
+			primaryChanged = false
+			plan.InferenceProfileARN = state.InferenceProfileARN
+			plan.InferenceProfileID = state.InferenceProfileID
+		} else {
+			plan.InferenceProfileARN = types.StringUnknown()
+			plan.InferenceProfileID = types.StringUnknown()
+		}
+	}
+
+	// Degrade profile.
+	degradeChanged := false
+	switch {
+	case plan.DegradeToModel.IsNull():
+		degradeChanged = hasState && !state.DegradeInferenceProfileARN.IsNull()
+		plan.DegradeModelSourceARN = types.StringNull()
+		plan.DegradeInferenceProfileARN = types.StringNull()
+		plan.DegradeInferenceProfileID = types.StringNull()
+	case hasState && !state.DegradeInferenceProfileARN.IsNull() && plan.DegradeToModel.Equal(state.DegradeToModel):
+		plan.DegradeModelSourceARN = state.DegradeModelSourceARN
+		plan.DegradeInferenceProfileARN = state.DegradeInferenceProfileARN
+		plan.DegradeInferenceProfileID = state.DegradeInferenceProfileID
+	default:
+		plan.DegradeModelSourceARN = r.planModelSource(ctx, path.Root("degrade_to_model"), plan.DegradeToModel, &resp.Diagnostics)
+		if hasState && plan.DegradeModelSourceARN.Equal(state.DegradeModelSourceARN) && !state.DegradeInferenceProfileARN.IsNull() {
+			plan.DegradeInferenceProfileARN = state.DegradeInferenceProfileARN
+			plan.DegradeInferenceProfileID = state.DegradeInferenceProfileID
+		} else {
+			degradeChanged = true
+			plan.DegradeInferenceProfileARN = types.StringUnknown()
+			plan.DegradeInferenceProfileID = types.StringUnknown()
+		}
+	}
+
+	// Policy: recreated when gone; its document follows the profiles.
+	if hasState && !state.PolicyARN.IsNull() {
+		plan.PolicyARN = state.PolicyARN
+	} else {
+		plan.PolicyARN = types.StringUnknown()
+	}
+	if !hasState || primaryChanged || degradeChanged || state.ModelARNs.IsNull() {
+		plan.ModelARNs = types.ListUnknown(types.StringType)
+		plan.PolicyJSON = types.StringUnknown()
+	} else {
+		plan.ModelARNs = state.ModelARNs
+		plan.PolicyJSON = r.expectedPolicyJSON(ctx, plan, &resp.Diagnostics)
+	}
+	resp.Diagnostics.Append(resp.Plan.Set(ctx, &plan)...)
+}
+
+func (r *teamResource) planModelSource(ctx context.Context, p path.Path, model types.String, diags *diag.Diagnostics) types.String {
+	if model.IsUnknown() || r.client == nil {
+		return types.StringUnknown()
+	}
+	src, err := awsops.ResolveModel(ctx, r.client.Bedrock, r.client.Region, model.ValueString())
+	if err != nil {
+		diags.AddAttributeError(p, "Model not available", fmt.Sprintf("%s: %s.", p, awsErrorText(err)))
+		return types.StringUnknown()
+	}
+	return types.StringValue(src.ARN)
+}
+
+// planTagsAll merges default_tags, tags and the tags bedgov sets, in that order.
+func (r *teamResource) planTagsAll(ctx context.Context, plan teamModel, diags *diag.Diagnostics) types.Map {
+	if plan.Tags.IsUnknown() || plan.CostCenter.IsUnknown() || plan.Name.IsUnknown() {
+		return types.MapUnknown(types.StringType)
+	}
+	all := map[string]string{}
+	if r.client != nil {
+		for k, v := range r.client.DefaultTags {
+			all[k] = v
+		}
+	}
+	if !plan.Tags.IsNull() {
+		var tags map[string]string
+		diags.Append(plan.Tags.ElementsAs(ctx, &tags, false)...)
+		for k, v := range tags {
+			all[k] = v
+		}
+	}
+	for k, v := range systemTags(plan) {
+		all[k] = v
+	}
+	m, d := types.MapValueFrom(ctx, types.StringType, all)
+	diags.Append(d...)
+	return m
+}
+
+func systemTags(m teamModel) map[string]string {
+	tags := map[string]string{tagTeam: m.Name.ValueString(), tagManagedBy: "bedgov"}
+	if !m.CostCenter.IsNull() {
+		tags[tagCostCenter] = m.CostCenter.ValueString()
+	}
+	return tags
+}
+
+func (r *teamResource) Create(ctx context.Context, req resource.CreateRequest, resp *resource.CreateResponse) {
+	var plan teamModel
+	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	timeout, d := plan.Timeouts.Create(ctx, 20*time.Minute)
+	resp.Diagnostics.Append(d...)
+	ctx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
+
+	// Every step saves what it made to state before the next one, so a failure leaves
+	// a tainted team whose objects are all known: the next apply replaces it, and
+	// destroy removes everything.
+	state := plan
+	state.clearUnknown()
+	save := func() { resp.Diagnostics.Append(resp.State.Set(ctx, &state)...) }
+	fail := func(summary string, err error) {
+		resp.Diagnostics.AddError(summary, fmt.Sprintf("team %s: %s", plan.Name.ValueString(), awsErrorText(err)))
+		save()
+	}
+
+	tagsAll := mapFromTF(ctx, plan.TagsAll, &resp.Diagnostics)
+	if err := r.ensureProfiles(ctx, plan, &state, tagsAll); err != nil {
+		fail("Cannot create the team's inference profile", err)
+		return
+	}
+	save()
+	if err := r.ensurePolicy(ctx, plan, &state, tagsAll, nil); err != nil {
+		fail("Cannot create the team's IAM policy", err)
+		return
+	}
+	save()
+}
+
+// ensureProfiles creates the primary and degrade profiles that state lacks or whose
+// model changed, and fills model_arns. It does not delete replaced profiles: the caller
+// does that once the policy points at the new ones.
+func (r *teamResource) ensureProfiles(ctx context.Context, plan teamModel, state *teamModel, tags map[string]string) error {
+	team := plan.Name.ValueString()
+	if state.InferenceProfileARN.IsNull() {
+		src, err := r.resolve(ctx, plan.Model.ValueString(), plan.ModelSourceARN)
+		if err != nil {
+			return err
+		}
+		arnStr, id, err := awsops.CreateInferenceProfile(ctx, r.client.Bedrock, profileName(team, "", src), src,
+			"bedgov team "+team, profileTags(tags, plan.Model.ValueString(), "primary"))
+		if err != nil {
+			return err
+		}
+		state.ModelSourceARN = types.StringValue(src)
+		state.InferenceProfileARN = types.StringValue(arnStr)
+		state.InferenceProfileID = types.StringValue(id)
+	}
+	if !plan.DegradeToModel.IsNull() && state.DegradeInferenceProfileARN.IsNull() {
+		src, err := r.resolve(ctx, plan.DegradeToModel.ValueString(), plan.DegradeModelSourceARN)
+		if err != nil {
+			return err
+		}
+		arnStr, id, err := awsops.CreateInferenceProfile(ctx, r.client.Bedrock, profileName(team, "degraded", src), src,
+			"bedgov team "+team+" degraded", profileTags(tags, plan.DegradeToModel.ValueString(), "degraded"))
+		if err != nil {
+			return err
+		}
+		state.DegradeModelSourceARN = types.StringValue(src)
+		state.DegradeInferenceProfileARN = types.StringValue(arnStr)
+		state.DegradeInferenceProfileID = types.StringValue(id)
+	}
+	models, err := r.routedModels(ctx, *state)
+	if err != nil {
+		return err
+	}
+	state.ModelARNs = stringList(models)
+	return nil
+}
+
+func (r *teamResource) resolve(ctx context.Context, model string, planned types.String) (string, error) {
+	if !planned.IsNull() && !planned.IsUnknown() {
+		return planned.ValueString(), nil
+	}
+	src, err := awsops.ResolveModel(ctx, r.client.Bedrock, r.client.Region, model)
+	return src.ARN, err
+}
+
+// routedModels asks Bedrock which foundation models the team's profiles route to.
+func (r *teamResource) routedModels(ctx context.Context, m teamModel) ([]string, error) {
+	seen := map[string]bool{}
+	for _, id := range []types.String{m.InferenceProfileARN, m.DegradeInferenceProfileARN} {
+		if id.IsNull() || id.IsUnknown() {
+			continue
+		}
+		p, err := awsops.FindInferenceProfile(ctx, r.client.Bedrock, id.ValueString())
+		if err != nil {
+			return nil, err
+		}
+		for _, a := range awsops.ModelARNs(p) {
+			seen[a] = true
+		}
+	}
+	out := make([]string, 0, len(seen))
+	for a := range seen {
+		out = append(out, a)
+	}
+	sort.Strings(out)
+	return out, nil
+}
+
+// ensurePolicy creates the policy when state has none (attaching every principal), or
+// brings its document, tags and attachments up to date.
+func (r *teamResource) ensurePolicy(ctx context.Context, plan teamModel, state *teamModel, tags map[string]string, prior *teamModel) error {
+	doc, err := teamPolicyDocument(*state)
+	if err != nil {
+		return err
+	}
+	want := principalsOf(ctx, plan.Principals)
+	if state.PolicyARN.IsNull() {
+		policyARN, err := awsops.CreatePolicy(ctx, r.client.IAM, policyName(plan.Name.ValueString()), policyPath,
+			"bedgov: invoke Bedrock only through team "+plan.Name.ValueString()+"'s inference profiles", doc, tags)
+		if err != nil {
+			return err
+		}
+		state.PolicyARN = types.StringValue(policyARN)
+		state.PolicyJSON = types.StringValue(doc)
+		state.Principals = types.SetNull(types.StringType)
+		return r.syncPrincipals(ctx, plan, state, nil, want)
+	}
+
+	policyARN := state.PolicyARN.ValueString()
+	if prior == nil || !prior.PolicyJSON.Equal(types.StringValue(doc)) {
+		if err := awsops.UpdatePolicyDocument(ctx, r.client.IAM, policyARN, doc); err != nil {
+			return err
+		}
+	}
+	state.PolicyJSON = types.StringValue(doc)
+	policy, err := awsops.FindPolicy(ctx, r.client.IAM, policyARN)
+	if err != nil {
+		return err
+	}
+	if err := awsops.SyncPolicyTags(ctx, r.client.IAM, policyARN, awsops.PolicyTags(policy.Tags), tags); err != nil {
+		return err
+	}
+	var have []string
+	if prior != nil {
+		have = principalsOf(ctx, prior.Principals)
+	}
+	return r.syncPrincipals(ctx, plan, state, have, want)
+}
+
+// syncPrincipals attaches the policy to principals in want and detaches it from those
+// only in have, recording progress in state.Principals.
+func (r *teamResource) syncPrincipals(ctx context.Context, plan teamModel, state *teamModel, have, want []string) error {
+	policyARN := state.PolicyARN.ValueString()
+	current := map[string]bool{}
+	for _, p := range have {
+		current[p] = true
+	}
+	wanted := map[string]bool{}
+	for _, p := range want {
+		wanted[p] = true
+	}
+	record := func() {
+		if plan.Principals.IsNull() && len(current) == 0 {
+			state.Principals = types.SetNull(types.StringType)
+			return
+		}
+		list := make([]string, 0, len(current))
+		for p := range current {
+			list = append(list, p)
+		}
+		sort.Strings(list)
+		state.Principals = stringSet(list)
+	}
+	defer record()
+	for _, p := range have {
+		if wanted[p] {
+			continue
+		}
+		pr, err := awsops.ParsePrincipal(p)
+		if err != nil {
+			return err
+		}
+		if err := awsops.Detach(ctx, r.client.IAM, policyARN, pr); err != nil {
+			return err
+		}
+		delete(current, p)
+	}
+	for _, p := range want {
+		if current[p] {
+			continue
+		}
+		pr, err := awsops.ParsePrincipal(p)
+		if err != nil {
+			return err
+		}
+		if err := awsops.Attach(ctx, r.client.IAM, policyARN, pr); err != nil {
+			return err
+		}
+		current[p] = true
+	}
+	return nil
+}
+
+func (r *teamResource) Read(ctx context.Context, req resource.ReadRequest, resp *resource.ReadResponse) {
+	var state teamModel
+	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	gone, err := r.refresh(ctx, &state)
+	if err != nil {
+		resp.Diagnostics.AddError("Cannot read the team", fmt.Sprintf("team %s: %s", state.Name.ValueString(), awsErrorText(err)))
+		return
+	}
+	if gone {
+		tflog.Warn(ctx, "team's objects are all gone; removing it from state", map[string]any{"team": state.Name.ValueString()})
+		resp.State.RemoveResource(ctx)
+		return
+	}
+	resp.Diagnostics.Append(resp.State.Set(ctx, &state)...)
+}
+
+// refresh reads every sub-object into m. A sub-object deleted out of band becomes null,
+// which ModifyPlan turns into a planned re-create. gone is true when nothing is left.
+func (r *teamResource) refresh(ctx context.Context, m *teamModel) (gone bool, err error) {
+	team := m.Name.ValueString()
+	tflog.Debug(ctx, "refreshing team", map[string]any{"team": team})
+	var liveTags map[string]string
+
+	readProfile := func(arnAttr, idAttr, srcAttr, modelAttr *types.String) error {
+		if arnAttr.IsNull() {
+			return nil
+		}
+		p, err := awsops.FindInferenceProfile(ctx, r.client.Bedrock, arnAttr.ValueString())
+		if awsops.IsNotFound(err) {
+			tflog.Debug(ctx, "inference profile deleted out of band", map[string]any{"team": team, "arn": arnAttr.ValueString()})
+			*arnAttr, *idAttr, *srcAttr = types.StringNull(), types.StringNull(), types.StringNull()
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		*idAttr = types.StringValue(aws.ToString(p.InferenceProfileId))
+		tags, err := awsops.ProfileTags(ctx, r.client.Bedrock, arnAttr.ValueString())
+		if err != nil && !awsops.IsNotFound(err) {
+			return err
+		}
+		if v, ok := tags[tagModel]; ok && modelAttr.IsNull() {
+			*modelAttr = types.StringValue(v) // import
+		}
+		if liveTags == nil {
+			liveTags = tags
+		}
+		return nil
+	}
+	if err := readProfile(&m.InferenceProfileARN, &m.InferenceProfileID, &m.ModelSourceARN, &m.Model); err != nil {
+		return false, err
+	}
+	if err := readProfile(&m.DegradeInferenceProfileARN, &m.DegradeInferenceProfileID, &m.DegradeModelSourceARN, &m.DegradeToModel); err != nil {
+		return false, err
+	}
+	if models, err := r.routedModels(ctx, *m); err != nil {
+		return false, err
+	} else if len(models) > 0 {
+		m.ModelARNs = stringList(models)
+	} else {
+		m.ModelARNs = types.ListNull(types.StringType)
+	}
+
+	if !m.PolicyARN.IsNull() {
+		policy, err := awsops.FindPolicy(ctx, r.client.IAM, m.PolicyARN.ValueString())
+		switch {
+		case awsops.IsNotFound(err):
+			tflog.Debug(ctx, "IAM policy deleted out of band", map[string]any{"team": team})
+			m.PolicyARN, m.PolicyJSON = types.StringNull(), types.StringNull()
+		case err != nil:
+			return false, err
+		default:
+			doc, err := awsops.PolicyDocument(ctx, r.client.IAM, m.PolicyARN.ValueString(), aws.ToString(policy.DefaultVersionId))
+			if err != nil {
+				return false, err
+			}
+			m.PolicyJSON = types.StringValue(normalizeJSON(doc))
+			if liveTags == nil {
+				liveTags = awsops.PolicyTags(policy.Tags)
+			}
+			attached, err := awsops.AttachedEntities(ctx, r.client.IAM, m.PolicyARN.ValueString())
+			if err != nil {
+				return false, err
+			}
+			m.Principals = r.attachedPrincipals(ctx, m.Principals, attached)
+		}
+	}
+
+	if m.InferenceProfileARN.IsNull() && m.DegradeInferenceProfileARN.IsNull() && m.PolicyARN.IsNull() {
+		return true, nil
+	}
+	if liveTags != nil {
+		r.readTags(ctx, m, liveTags)
+	}
+	m.ID = m.Name
+	return false, nil
+}
+
+// attachedPrincipals keeps the principals bedgov attached that still are; on import
+// (no principals in state) it reports every attachment as an ARN.
+func (r *teamResource) attachedPrincipals(ctx context.Context, inState types.Set, attached map[string]bool) types.Set {
+	if inState.IsNull() {
+		if len(attached) == 0 {
+			return types.SetNull(types.StringType)
+		}
+		var arns []string
+		for key := range attached {
+			kind, name, _ := cutKey(key)
+			arns = append(arns, fmt.Sprintf("arn:%s:iam::%s:%s/%s", r.client.Partition, r.client.AccountID, kind, name))
+		}
+		sort.Strings(arns)
+		return stringSet(arns)
+	}
+	var keep []string
+	for _, p := range principalsOf(ctx, inState) {
+		pr, err := awsops.ParsePrincipal(p)
+		if err == nil && attached[pr.Key()] {
+			keep = append(keep, p)
+		}
+	}
+	return stringSet(keep)
+}
+
+// readTags sets tags_all from the live tags (without the per-profile bedgov:* keys) and
+// tags to what is neither a default tag nor set by bedgov.
+func (r *teamResource) readTags(ctx context.Context, m *teamModel, live map[string]string) {
+	all := map[string]string{}
+	own := map[string]string{}
+	for k, v := range live {
+		if k == tagModel || k == tagRole {
+			continue
+		}
+		all[k] = v
+		if k == tagTeam || k == tagManagedBy {
+			continue
+		}
+		if k == tagCostCenter {
+			m.CostCenter = types.StringValue(v)
+			continue
+		}
+		if dv, ok := r.client.DefaultTags[k]; ok && dv == v {
+			continue
+		}
+		own[k] = v
+	}
+	if _, ok := live[tagCostCenter]; !ok {
+		m.CostCenter = types.StringNull()
+	}
+	m.TagsAll, _ = types.MapValueFrom(ctx, types.StringType, all)
+	if len(own) == 0 && m.Tags.IsNull() {
+		return
+	}
+	m.Tags, _ = types.MapValueFrom(ctx, types.StringType, own)
+}
+
+func (r *teamResource) Update(ctx context.Context, req resource.UpdateRequest, resp *resource.UpdateResponse) {
+	var plan, prior teamModel
+	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
+	resp.Diagnostics.Append(req.State.Get(ctx, &prior)...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	timeout, d := plan.Timeouts.Update(ctx, 20*time.Minute)
+	resp.Diagnostics.Append(d...)
+	ctx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
+
+	state := prior
+	state.Model, state.DegradeToModel, state.CostCenter, state.Tags, state.TagsAll, state.Timeouts =
+		plan.Model, plan.DegradeToModel, plan.CostCenter, plan.Tags, plan.TagsAll, plan.Timeouts
+	save := func() { resp.Diagnostics.Append(resp.State.Set(ctx, &state)...) }
+	fail := func(summary string, err error) {
+		resp.Diagnostics.AddError(summary, fmt.Sprintf("team %s: %s", plan.Name.ValueString(), awsErrorText(err)))
+		save()
+	}
+
+	// Profiles whose model changed are replaced inside the team: create the new one,
+	// point the policy at it, then delete the old one.
+	var retire []string
+	if plan.InferenceProfileARN.IsUnknown() && !prior.InferenceProfileARN.IsNull() {
+		retire = append(retire, prior.InferenceProfileARN.ValueString())
+		state.InferenceProfileARN, state.InferenceProfileID, state.ModelSourceARN = types.StringNull(), types.StringNull(), types.StringNull()
+	}
+	if (plan.DegradeInferenceProfileARN.IsUnknown() || plan.DegradeToModel.IsNull()) && !prior.DegradeInferenceProfileARN.IsNull() {
+		retire = append(retire, prior.DegradeInferenceProfileARN.ValueString())
+		state.DegradeInferenceProfileARN, state.DegradeInferenceProfileID, state.DegradeModelSourceARN = types.StringNull(), types.StringNull(), types.StringNull()
+	}
+
+	tagsAll := mapFromTF(ctx, plan.TagsAll, &resp.Diagnostics)
+	if err := r.ensureProfiles(ctx, plan, &state, tagsAll); err != nil {
+		state.clearUnknown()
+		fail("Cannot update the team's inference profiles", err)
+		return
+	}
+	// Tags of the profiles that stay.
+	for _, p := range []struct{ arn, model, role string }{
+		{state.InferenceProfileARN.ValueString(), plan.Model.ValueString(), "primary"},
+		{state.DegradeInferenceProfileARN.ValueString(), plan.DegradeToModel.ValueString(), "degraded"},
+	} {
+		if p.arn == "" {
+			continue
+		}
+		have, err := awsops.ProfileTags(ctx, r.client.Bedrock, p.arn)
+		if err == nil {
+			err = awsops.SyncProfileTags(ctx, r.client.Bedrock, p.arn, have, profileTags(tagsAll, p.model, p.role))
+		}
+		if err != nil {
+			fail("Cannot tag the team's inference profile", err)
+			return
+		}
+	}
+	if err := r.ensurePolicy(ctx, plan, &state, tagsAll, &prior); err != nil {
+		state.clearUnknown()
+		fail("Cannot update the team's IAM policy", err)
+		return
+	}
+	for _, old := range retire {
+		if err := awsops.DeleteInferenceProfile(ctx, r.client.Bedrock, old); err != nil {
+			fail("Cannot delete the team's replaced inference profile", err)
+			return
+		}
+	}
+	save()
+}
+
+func (r *teamResource) Delete(ctx context.Context, req resource.DeleteRequest, resp *resource.DeleteResponse) {
+	var state teamModel
+	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	timeout, d := state.Timeouts.Delete(ctx, 20*time.Minute)
+	resp.Diagnostics.Append(d...)
+	ctx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
+
+	team := state.Name.ValueString()
+	// The policy first (it detaches itself), so no principal keeps rights to a profile
+	// that is about to go.
+	if !state.PolicyARN.IsNull() {
+		if err := awsops.DeletePolicy(ctx, r.client.IAM, state.PolicyARN.ValueString()); err != nil {
+			resp.Diagnostics.AddError("Cannot delete the team's IAM policy", fmt.Sprintf("team %s: %s", team, awsErrorText(err)))
+			return
+		}
+	}
+	for _, p := range []types.String{state.DegradeInferenceProfileARN, state.InferenceProfileARN} {
+		if p.IsNull() {
+			continue
+		}
+		if err := awsops.DeleteInferenceProfile(ctx, r.client.Bedrock, p.ValueString()); err != nil {
+			resp.Diagnostics.AddError("Cannot delete the team's inference profile", fmt.Sprintf("team %s: %s", team, awsErrorText(err)))
+			return
+		}
+	}
+}
+
+// ImportState finds a team's objects by their naming convention and tags.
+func (r *teamResource) ImportState(ctx context.Context, req resource.ImportStateRequest, resp *resource.ImportStateResponse) {
+	team := req.ID
+	if !teamNamePattern.MatchString(team) {
+		resp.Diagnostics.AddError("Invalid import id", fmt.Sprintf("%q is not a team name; import with the team's name, e.g. terraform import bedgov_team.x ai-core", team))
+		return
+	}
+	m := teamModel{
+		ID: types.StringValue(team), Name: types.StringValue(team),
+		Model: types.StringNull(), DegradeToModel: types.StringNull(), CostCenter: types.StringNull(),
+		Principals: types.SetNull(types.StringType), Tags: types.MapNull(types.StringType), TagsAll: types.MapNull(types.StringType),
+		ModelARNs: types.ListNull(types.StringType), PolicyJSON: types.StringNull(),
+		Timeouts: timeouts.Value{Object: types.ObjectNull(map[string]attr.Type{
+			"create": types.StringType, "update": types.StringType, "delete": types.StringType,
+		})},
+	}
+	m.clearUnknown()
+
+	candidates, err := awsops.ListApplicationProfiles(ctx, r.client.Bedrock, "bedgov-"+team+"-")
+	if err != nil {
+		resp.Diagnostics.AddError("Cannot import the team", awsErrorText(err))
+		return
+	}
+	for _, c := range candidates {
+		tags, err := awsops.ProfileTags(ctx, r.client.Bedrock, aws.ToString(c.InferenceProfileArn))
+		if err != nil || tags[tagTeam] != team || tags[tagManagedBy] != "bedgov" {
+			continue
+		}
+		switch tags[tagRole] {
+		case "primary":
+			m.InferenceProfileARN = types.StringValue(aws.ToString(c.InferenceProfileArn))
+		case "degraded":
+			m.DegradeInferenceProfileARN = types.StringValue(aws.ToString(c.InferenceProfileArn))
+		}
+	}
+	policyARN := fmt.Sprintf("arn:%s:iam::%s:policy%s%s", r.client.Partition, r.client.AccountID, policyPath, policyName(team))
+	if _, err := awsops.FindPolicy(ctx, r.client.IAM, policyARN); err == nil {
+		m.PolicyARN = types.StringValue(policyARN)
+	} else if !awsops.IsNotFound(err) {
+		resp.Diagnostics.AddError("Cannot import the team", awsErrorText(err))
+		return
+	}
+	if m.InferenceProfileARN.IsNull() && m.PolicyARN.IsNull() {
+		resp.Diagnostics.AddError("Team not found",
+			fmt.Sprintf("No bedgov team %q in %s: found neither an inference profile named bedgov-%s-* tagged team=%s nor the IAM policy %s.",
+				team, r.client.Region, team, team, policyARN))
+		return
+	}
+	// Sources resolve from the profiles' bedgov:model tags during the read that follows.
+	if _, err := r.refresh(ctx, &m); err != nil {
+		resp.Diagnostics.AddError("Cannot import the team", awsErrorText(err))
+		return
+	}
+	for _, p := range []struct {
+		model types.String
+		src   *types.String
+		arn   types.String
+	}{{m.Model, &m.ModelSourceARN, m.InferenceProfileARN}, {m.DegradeToModel, &m.DegradeModelSourceARN, m.DegradeInferenceProfileARN}} {
+		if p.arn.IsNull() || p.model.IsNull() {
+			continue
+		}
+		if src, err := awsops.ResolveModel(ctx, r.client.Bedrock, r.client.Region, p.model.ValueString()); err == nil {
+			*p.src = types.StringValue(src.ARN)
+		}
+	}
+	resp.Diagnostics.Append(resp.State.Set(ctx, &m)...)
+}
+
+// clearUnknown turns every unknown computed value into null, so a partial result can be
+// saved to state (state may hold no unknowns).
+func (m *teamModel) clearUnknown() {
+	for _, s := range []*types.String{&m.ID, &m.ModelSourceARN, &m.InferenceProfileARN, &m.InferenceProfileID,
+		&m.DegradeModelSourceARN, &m.DegradeInferenceProfileARN, &m.DegradeInferenceProfileID, &m.PolicyARN, &m.PolicyJSON} {
+		if s.IsUnknown() {
+			*s = types.StringNull()
+		}
+	}
+	if m.ModelARNs.IsUnknown() {
+		m.ModelARNs = types.ListNull(types.StringType)
+	}
+	if m.TagsAll.IsUnknown() {
+		m.TagsAll = types.MapNull(types.StringType)
+	}
+}
