@@ -8,7 +8,6 @@ import (
 	"flag"
 	"fmt"
 	"log"
-	"os"
 
 	"github.com/hashicorp/terraform-plugin-framework/providerserver"
 
@@ -28,7 +27,7 @@ func main() {
 	flag.Parse()
 
 	if showVersion {
-		fmt.Fprintf(os.Stdout, "terraform-provider-bedgov %s (%s)\n", version, commit)
+		fmt.Printf("terraform-provider-bedgov %s (%s)\n", version, commit)
 		return
 	}
 

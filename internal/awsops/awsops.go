@@ -22,10 +22,10 @@ func IsNotFound(err error) bool { return errors.Is(err, ErrNotFound) }
 // notFound wraps an SDK not-found error so callers can test it with IsNotFound.
 type notFound struct{ err error }
 
-func (e notFound) Error() string        { return e.err.Error() }
-func (e notFound) Unwrap() []error      { return []error{ErrNotFound, e.err} }
-func wrapNotFound(err error) error      { return notFound{err} }
-func errorCode(err error) string        { return apiErrorCode(err) }
+func (e notFound) Error() string   { return e.err.Error() }
+func (e notFound) Unwrap() []error { return []error{ErrNotFound, e.err} }
+func wrapNotFound(err error) error { return notFound{err} }
+func errorCode(err error) string   { return apiErrorCode(err) }
 func hasCode(err error, codes ...string) bool {
 	c := apiErrorCode(err)
 	for _, want := range codes {

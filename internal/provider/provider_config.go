@@ -47,7 +47,7 @@ func (m *providerModel) toAWSClientConfig(ctx context.Context, version string) (
 	cfg.SkipCredentialsValidation = m.SkipCredentialsValidation.ValueBool()
 	cfg.SkipRequestingAccountID = m.SkipRequestingAccountID.ValueBool()
 
-	if ar := m.AssumeRole; ar != nil && !(ar.RoleARN.IsNull() && ar.SessionName.IsNull() && ar.ExternalID.IsNull() && ar.Duration.IsNull()) {
+	if ar := m.AssumeRole; ar != nil && (!ar.RoleARN.IsNull() || !ar.SessionName.IsNull() || !ar.ExternalID.IsNull() || !ar.Duration.IsNull()) {
 		p := path.Root("assume_role")
 		if ar.RoleARN.IsNull() {
 			diags.AddAttributeError(p.AtName("role_arn"), "Missing role_arn",
