@@ -1,0 +1,177 @@
+package governance
+
+import (
+	"strconv"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+)
+
+// The enforcer's writes. Each is one UpdateItem on the team's cap record; none uses
+// arithmetic in a condition (DynamoDB refuses it), only comparisons against the headroom
+// counters that the SET clauses maintain.
+
+// ReserveInput is the one conditional write on the request path. It succeeds only if
+// the record is in period `period`, no reservation with this id is in flight, and the
+// amount fits under the cap: headroom >= amount, or an override is in force at now and
+// override headroom >= amount. On success both headroom counters shrink by the amount,
+// reserved grows by it, and the reservation is recorded with its expiry. The new record
+// is returned (ALL_NEW), so the enforcer learns spend, state and configuration from the
+// same round trip.
+func ReserveInput(table, team, id string, amount Micros, period string, now, expires time.Time) *dynamodb.UpdateItemInput {
+	return &dynamodb.UpdateItemInput{
+		TableName: aws.String(table),
+		Key:       keyOf(TeamKey(team)),
+		ConditionExpression: aws.String("#per = :per AND attribute_not_exists(#inf.#id) AND " +
+			"(#hr >= :r OR (#oexp > :now AND #ohr >= :r))"),
+		UpdateExpression: aws.String("SET #hr = #hr - :r, #ohr = #ohr - :r, #rsv = #rsv + :r, #inf.#id = :e"),
+		ExpressionAttributeNames: map[string]string{
+			"#per": AttrPeriod, "#inf": AttrInflight, "#id": id, "#hr": AttrHeadroom,
+			"#ohr": AttrOverrideHeadroom, "#oexp": AttrOverrideExpires, "#rsv": AttrReserved,
+		},
+		ExpressionAttributeValues: map[string]types.AttributeValue{
+			":per": sAV(period),
+			":r":   nAV(int64(amount)),
+			":now": nAV(now.Unix()),
+			":e": &types.AttributeValueMemberM{Value: map[string]types.AttributeValue{
+				"a": nAV(int64(amount)), "x": nAV(expires.Unix()),
+			}}},
+		ReturnValues: types.ReturnValueAllNew,
+	}
+}
+
+// tokenSets adds the per-model token counters of a settlement to an update.
+func tokenSets(model string, u Usage, names map[string]string, values map[string]types.AttributeValue) string {
+	expr := ""
+	for i, c := range []struct {
+		attr string
+		n    int64
+	}{{AttrInputTokens, u.InputTokens}, {AttrOutputTokens, u.OutputTokens}, {AttrCacheReadTokens, u.CacheReadTokens}, {AttrCacheWriteTokens, u.CacheWriteTokens}} {
+		if c.n <= 0 {
+			continue
+		}
+		n, v := "#t"+strconv.Itoa(i), ":t"+strconv.Itoa(i)
+		names[n], values[v] = c.attr, nAV(c.n)
+		names["#mdl"], values[":z"] = model, nAV(0)
+		expr += ", " + n + ".#mdl = if_not_exists(" + n + ".#mdl, :z) + " + v
+	}
+	return expr
+}
+
+// SettleInput closes reservation id: it removes it, adds the actual cost to spent, takes
+// the reserved amount off reserved, and gives back (reserved - actual) to both headroom
+// counters (a negative give-back if the call cost more than reserved). It is conditional
+// on the reservation still being in flight, which makes it idempotent: a retried settle
+// of the same reservation fails its condition instead of charging twice.
+func SettleInput(table, team, id string, reserved, actual Micros, model string, u Usage) *dynamodb.UpdateItemInput {
+	names := map[string]string{"#inf": AttrInflight, "#id": id, "#sp": AttrSpent, "#rsv": AttrReserved,
+		"#hr": AttrHeadroom, "#ohr": AttrOverrideHeadroom, "#req": AttrRequests}
+	values := map[string]types.AttributeValue{":a": nAV(int64(actual)), ":r": nAV(int64(reserved)),
+		":rel": nAV(int64(reserved - actual)), ":one": nAV(1)}
+	expr := "REMOVE #inf.#id SET #sp = #sp + :a, #rsv = #rsv - :r, #hr = #hr + :rel, #ohr = #ohr + :rel, #req = #req + :one" +
+		tokenSets(model, u, names, values)
+	return &dynamodb.UpdateItemInput{
+		TableName:                 aws.String(table),
+		Key:                       keyOf(TeamKey(team)),
+		ConditionExpression:       aws.String("attribute_exists(#inf.#id)"),
+		UpdateExpression:          aws.String(expr),
+		ExpressionAttributeNames:  names,
+		ExpressionAttributeValues: values,
+		ReturnValues:              types.ReturnValueAllNew,
+	}
+}
+
+// LateChargeInput charges a call whose reservation was already released as expired
+// (the call outlived its reservation): the cost is added to spent and taken from both
+// headrooms, with no reservation to close. It is conditional on the reservation being
+// absent.
+func LateChargeInput(table, team, id string, actual Micros, model string, u Usage) *dynamodb.UpdateItemInput {
+	names := map[string]string{"#inf": AttrInflight, "#id": id, "#sp": AttrSpent, "#hr": AttrHeadroom,
+		"#ohr": AttrOverrideHeadroom, "#req": AttrRequests}
+	values := map[string]types.AttributeValue{":a": nAV(int64(actual)), ":one": nAV(1)}
+	expr := "SET #sp = #sp + :a, #hr = #hr - :a, #ohr = #ohr - :a, #req = #req + :one" + tokenSets(model, u, names, values)
+	return &dynamodb.UpdateItemInput{
+		TableName:                 aws.String(table),
+		Key:                       keyOf(TeamKey(team)),
+		ConditionExpression:       aws.String("attribute_not_exists(#inf.#id)"),
+		UpdateExpression:          aws.String(expr),
+		ExpressionAttributeNames:  names,
+		ExpressionAttributeValues: values,
+		ReturnValues:              types.ReturnValueAllNew,
+	}
+}
+
+// ReleaseExpiredInput releases a reservation whose process died: it is removed and its
+// whole amount returned to the headrooms. Conditional on the entry still carrying the
+// expiry the caller saw, so two enforcers cleaning up at once release it once.
+func ReleaseExpiredInput(table, team string, r Reservation) *dynamodb.UpdateItemInput {
+	return &dynamodb.UpdateItemInput{
+		TableName:           aws.String(table),
+		Key:                 keyOf(TeamKey(team)),
+		ConditionExpression: aws.String("#inf.#id.#x = :x"),
+		UpdateExpression:    aws.String("REMOVE #inf.#id SET #rsv = #rsv - :r, #hr = #hr + :r, #ohr = #ohr + :r"),
+		ExpressionAttributeNames: map[string]string{"#inf": AttrInflight, "#id": r.ID, "#x": "x",
+			"#rsv": AttrReserved, "#hr": AttrHeadroom, "#ohr": AttrOverrideHeadroom},
+		ExpressionAttributeValues: map[string]types.AttributeValue{":x": nAV(r.Expires), ":r": nAV(int64(r.Amount))},
+	}
+}
+
+// RolloverInput starts period `to` on a record still in period `from`: spend is archived
+// in prev_*, zeroed, headrooms are recomputed from the caps minus the reservations still
+// in flight (they carry over and settle into the new period), and notification flags
+// and token counters start afresh. Conditional on the record still being in `from`, so
+// exactly one of many concurrent first-requests-of-the-month performs it.
+func RolloverInput(table, team, from, to string) *dynamodb.UpdateItemInput {
+	return &dynamodb.UpdateItemInput{
+		TableName:           aws.String(table),
+		Key:                 keyOf(TeamKey(team)),
+		ConditionExpression: aws.String("#per = :from"),
+		UpdateExpression: aws.String("SET #per = :to, #pp = :from, #ps = #sp, #sp = :z, #hr = #cap - #rsv, #ohr = #ocap - #rsv, " +
+			"#ntf = :em, #ti = :em, #to = :em, #tcr = :em, #tcw = :em, #req = :z"),
+		ExpressionAttributeNames: map[string]string{"#per": AttrPeriod, "#pp": AttrPrevPeriod, "#ps": AttrPrevSpent,
+			"#sp": AttrSpent, "#hr": AttrHeadroom, "#cap": AttrCap, "#rsv": AttrReserved, "#ohr": AttrOverrideHeadroom,
+			"#ocap": AttrOverrideCap, "#ntf": AttrNotified, "#ti": AttrInputTokens, "#to": AttrOutputTokens,
+			"#tcr": AttrCacheReadTokens, "#tcw": AttrCacheWriteTokens, "#req": AttrRequests},
+		ExpressionAttributeValues: map[string]types.AttributeValue{":from": sAV(from), ":to": sAV(to), ":z": nAV(0), ":em": emptyMap},
+	}
+}
+
+// NotifyOnceInput sets the notification flag of threshold pct for period. Conditional on
+// the flag not being set for that period yet: of any number of concurrent callers,
+// exactly one succeeds, and only that one publishes the notification.
+func NotifyOnceInput(table, team string, pct int64, period string) *dynamodb.UpdateItemInput {
+	return &dynamodb.UpdateItemInput{
+		TableName:                 aws.String(table),
+		Key:                       keyOf(TeamKey(team)),
+		ConditionExpression:       aws.String("#per = :per AND (attribute_not_exists(#ntf.#t) OR #ntf.#t <> :per)"),
+		UpdateExpression:          aws.String("SET #ntf.#t = :per"),
+		ExpressionAttributeNames:  map[string]string{"#per": AttrPeriod, "#ntf": AttrNotified, "#t": strconv.FormatInt(pct, 10)},
+		ExpressionAttributeValues: map[string]types.AttributeValue{":per": sAV(period)},
+	}
+}
+
+// Idempotency records: the enforcer remembers, per team and SDK invocation id, that a
+// call was billed, so an SDK retry of an already billed call is not forwarded (and not
+// billed) again. They expire by TTL after IdempotencyTTL.
+const IdempotencyTTL = 24 * time.Hour
+
+// IdempotencyKey is the key of the record of invocation id for team.
+func IdempotencyKey(team, invocationID string) string { return "req#" + team + "#" + invocationID }
+
+// PutIdempotencyInput records that invocation id of team was billed `cost`.
+func PutIdempotencyInput(table, team, invocationID string, cost Micros, now time.Time) *dynamodb.PutItemInput {
+	return &dynamodb.PutItemInput{
+		TableName: aws.String(table),
+		Item: map[string]types.AttributeValue{
+			AttrPK: sAV(IdempotencyKey(team, invocationID)), AttrTeam: sAV(team),
+			"cost_micros": nAV(int64(cost)), AttrTTL: nAV(now.Add(IdempotencyTTL).Unix()),
+		},
+	}
+}
+
+// GetIdempotencyInput reads the record of invocation id for team.
+func GetIdempotencyInput(table, team, invocationID string) *dynamodb.GetItemInput {
+	return &dynamodb.GetItemInput{TableName: aws.String(table), Key: keyOf(IdempotencyKey(team, invocationID)), ConsistentRead: aws.Bool(true)}
+}
