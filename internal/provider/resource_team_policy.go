@@ -2,36 +2,35 @@ package provider
 
 import (
 	"context"
-	"encoding/json"
 
 	"github.com/hashicorp/terraform-plugin-framework/diag"
+	"github.com/hashicorp/terraform-plugin-framework/path"
 	"github.com/hashicorp/terraform-plugin-framework/types"
+
+	"github.com/bedgov/terraform-provider-bedgov/internal/governance"
 )
 
-// teamPolicyDocument builds the team's invoke policy from its profiles and the models
-// they route to.
+// teamPolicyDocument builds the team's invoke policy (governance.InvokePolicy) from its
+// profiles and the models they route to. The policy grants the union of both, so each
+// profile is given the team's whole model list.
 func teamPolicyDocument(m teamModel) (string, error) {
-	var profiles []string
-	for _, p := range []types.String{m.InferenceProfileARN, m.DegradeInferenceProfileARN} {
-		if !p.IsNull() && !p.IsUnknown() {
-			profiles = append(profiles, p.ValueString())
-		}
-	}
 	var models []string
 	m.ModelARNs.ElementsAs(context.Background(), &models, false)
-	doc := map[string]any{"Version": "2012-10-17", "Statement": []any{
-		map[string]any{"Sid": "InvokeTeamProfiles", "Effect": "Allow", "Action": []string{"bedrock:InvokeModel"}, "Resource": profiles},
-		map[string]any{"Sid": "InvokeRoutedModels", "Effect": "Allow", "Action": []string{"bedrock:InvokeModel"}, "Resource": models},
-	}}
-	b, err := json.Marshal(doc)
-	return string(b), err
+	var routes []governance.ProfileRoute
+	for _, p := range []types.String{m.InferenceProfileARN, m.DegradeInferenceProfileARN} {
+		if !p.IsNull() && !p.IsUnknown() {
+			routes = append(routes, governance.ProfileRoute{ProfileARN: p.ValueString(), ModelARNs: models})
+		}
+	}
+	return governance.InvokePolicy(m.Name.ValueString(), routes)
 }
 
-// expectedPolicyJSON is the document the plan expects when the profiles do not change.
+// expectedPolicyJSON is the document the plan expects when the profiles do not change;
+// a document edited out of band then shows as drift.
 func (r *teamResource) expectedPolicyJSON(_ context.Context, plan teamModel, diags *diag.Diagnostics) types.String {
 	doc, err := teamPolicyDocument(plan)
 	if err != nil {
-		diags.AddError("Cannot build the team's IAM policy", err.Error())
+		diags.AddAttributeError(path.Root("policy_json"), "Cannot build the team's IAM policy", err.Error())
 		return types.StringUnknown()
 	}
 	return types.StringValue(doc)
