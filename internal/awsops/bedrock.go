@@ -22,6 +22,9 @@ type ModelSource struct {
 	ARN         string // foundation-model or system-defined inference-profile ARN
 	IsProfile   bool   // a system-defined cross-region profile
 	DisplayName string // the model id or profile id
+	// Models are the foundation-model ARNs a profile copied from this source routes to:
+	// the model itself, or one per Region of a cross-region profile.
+	Models []string
 }
 
 // ResolveModel accepts a model id, a foundation-model ARN, a system-defined profile id
@@ -64,7 +67,7 @@ func ResolveModel(ctx context.Context, c *bedrock.Client, region, model string) 
 		if out.Type != types.InferenceProfileTypeSystemDefined {
 			return ModelSource{}, fmt.Errorf("%q is an application inference profile; give a foundation model or a system-defined profile", id)
 		}
-		return ModelSource{ARN: aws.ToString(out.InferenceProfileArn), IsProfile: true, DisplayName: id}, nil
+		return ModelSource{ARN: aws.ToString(out.InferenceProfileArn), IsProfile: true, DisplayName: id, Models: ModelARNs(out)}, nil
 	}
 	out, err := c.GetFoundationModel(ctx, &bedrock.GetFoundationModelInput{ModelIdentifier: aws.String(id)})
 	if err != nil {
@@ -76,7 +79,8 @@ func ResolveModel(ctx context.Context, c *bedrock.Client, region, model string) 
 	if out.ModelDetails == nil {
 		return ModelSource{}, fmt.Errorf("model %q: Bedrock returned no details", id)
 	}
-	return ModelSource{ARN: aws.ToString(out.ModelDetails.ModelArn), DisplayName: id}, nil
+	modelARN := aws.ToString(out.ModelDetails.ModelArn)
+	return ModelSource{ARN: modelARN, DisplayName: id, Models: []string{modelARN}}, nil
 }
 
 // FindInferenceProfile returns a profile by id or ARN, or ErrNotFound.

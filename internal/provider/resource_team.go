@@ -210,7 +210,32 @@ func (r *teamResource) ModifyPlan(ctx context.Context, req resource.ModifyPlanRe
 	plan.ID = plan.Name
 	plan.TagsAll = r.planTagsAll(ctx, plan, &resp.Diagnostics)
 
-	// Primary profile.
+	// Models resolve once per plan: a model or profile that does not exist in the
+	// region fails here, with the region named.
+	sources := map[string]*awsops.ModelSource{}
+	resolve := func(p path.Path, model types.String) *awsops.ModelSource {
+		if model.IsUnknown() || model.IsNull() || r.client == nil {
+			return nil
+		}
+		if src, ok := sources[model.ValueString()]; ok {
+			return src
+		}
+		src, err := awsops.ResolveModel(ctx, r.client.Bedrock, r.client.Region, model.ValueString())
+		if err != nil {
+			resp.Diagnostics.AddAttributeError(p, "Model not available", fmt.Sprintf("%s: %s.", p, awsErrorText(err)))
+			return nil
+		}
+		sources[model.ValueString()] = &src
+		return &src
+	}
+	sourceARN := func(src *awsops.ModelSource) types.String {
+		if src == nil {
+			return types.StringUnknown()
+		}
+		return types.StringValue(src.ARN)
+	}
+
+	// Primary profile: kept while the model is the same (in any spelling).
 	primaryChanged := true
 	if hasState && !state.InferenceProfileARN.IsNull() && plan.Model.Equal(state.Model) {
 		primaryChanged = false
@@ -218,9 +243,8 @@ func (r *teamResource) ModifyPlan(ctx context.Context, req resource.ModifyPlanRe
 		plan.InferenceProfileARN = state.InferenceProfileARN
 		plan.InferenceProfileID = state.InferenceProfileID
 	} else {
-		plan.ModelSourceARN = r.planModelSource(ctx, path.Root("model"), plan.Model, &resp.Diagnostics)
-		if hasState && plan.ModelSourceARN.Equal(state.ModelSourceARN) && !state.InferenceProfileARN.IsNull() {
-			// Another spelling of the same model: keep the profile.
+		plan.ModelSourceARN = sourceARN(resolve(path.Root("model"), plan.Model))
+		if hasState && !state.InferenceProfileARN.IsNull() && plan.ModelSourceARN.Equal(state.ModelSourceARN) {
 			primaryChanged = false
 			plan.InferenceProfileARN = state.InferenceProfileARN
 			plan.InferenceProfileID = state.InferenceProfileID
@@ -243,8 +267,8 @@ func (r *teamResource) ModifyPlan(ctx context.Context, req resource.ModifyPlanRe
 		plan.DegradeInferenceProfileARN = state.DegradeInferenceProfileARN
 		plan.DegradeInferenceProfileID = state.DegradeInferenceProfileID
 	default:
-		plan.DegradeModelSourceARN = r.planModelSource(ctx, path.Root("degrade_to_model"), plan.DegradeToModel, &resp.Diagnostics)
-		if hasState && plan.DegradeModelSourceARN.Equal(state.DegradeModelSourceARN) && !state.DegradeInferenceProfileARN.IsNull() {
+		plan.DegradeModelSourceARN = sourceARN(resolve(path.Root("degrade_to_model"), plan.DegradeToModel))
+		if hasState && !state.DegradeInferenceProfileARN.IsNull() && plan.DegradeModelSourceARN.Equal(state.DegradeModelSourceARN) {
 			plan.DegradeInferenceProfileARN = state.DegradeInferenceProfileARN
 			plan.DegradeInferenceProfileID = state.DegradeInferenceProfileID
 		} else {
@@ -260,26 +284,55 @@ func (r *teamResource) ModifyPlan(ctx context.Context, req resource.ModifyPlanRe
 	} else {
 		plan.PolicyARN = types.StringUnknown()
 	}
-	if !hasState || primaryChanged || degradeChanged || state.ModelARNs.IsNull() {
-		plan.ModelARNs = types.ListUnknown(types.StringType)
-		plan.PolicyJSON = types.StringUnknown()
-	} else {
+	if hasState && !primaryChanged && !degradeChanged && !state.ModelARNs.IsNull() {
 		plan.ModelARNs = state.ModelARNs
 		plan.PolicyJSON = r.expectedPolicyJSON(ctx, plan, &resp.Diagnostics)
+	} else {
+		plan.ModelARNs, plan.PolicyJSON = r.planNewPolicy(ctx, plan, resolve, &resp.Diagnostics)
 	}
 	resp.Diagnostics.Append(resp.Plan.Set(ctx, &plan)...)
 }
 
-func (r *teamResource) planModelSource(ctx context.Context, p path.Path, model types.String, diags *diag.Diagnostics) types.String {
-	if model.IsUnknown() || r.client == nil {
-		return types.StringUnknown()
+// planNewPolicy plans model_arns from the models' routes and checks, before any API
+// call, that the policy will fit IAM's size limit (with the longest profile ARNs the new
+// profiles can have).
+func (r *teamResource) planNewPolicy(ctx context.Context, plan teamModel, resolve func(path.Path, types.String) *awsops.ModelSource, diags *diag.Diagnostics) (types.List, types.String) {
+	unknown := func() (types.List, types.String) { return types.ListUnknown(types.StringType), types.StringUnknown() }
+	primary := resolve(path.Root("model"), plan.Model)
+	if primary == nil {
+		return unknown()
 	}
-	src, err := awsops.ResolveModel(ctx, r.client.Bedrock, r.client.Region, model.ValueString())
-	if err != nil {
-		diags.AddAttributeError(p, "Model not available", fmt.Sprintf("%s: %s.", p, awsErrorText(err)))
-		return types.StringUnknown()
+	seen := map[string]bool{}
+	for _, m := range primary.Models {
+		seen[m] = true
 	}
-	return types.StringValue(src.ARN)
+	if !plan.DegradeToModel.IsNull() {
+		degrade := resolve(path.Root("degrade_to_model"), plan.DegradeToModel)
+		if degrade == nil {
+			return unknown()
+		}
+		for _, m := range degrade.Models {
+			seen[m] = true
+		}
+	}
+	models := make([]string, 0, len(seen))
+	for m := range seen {
+		models = append(models, m)
+	}
+	sort.Strings(models)
+	list := stringList(models)
+
+	probe := plan
+	probe.ModelARNs = list
+	placeholder := fmt.Sprintf("arn:%s:bedrock:%s:%s:application-inference-profile/%s", r.client.Partition, r.client.Region, r.client.AccountID, "xxxxxxxxxxxx")
+	probe.InferenceProfileARN = types.StringValue(placeholder)
+	if !plan.DegradeToModel.IsNull() {
+		probe.DegradeInferenceProfileARN = types.StringValue(placeholder + "d")
+	}
+	if _, err := teamPolicyDocument(probe); err != nil {
+		diags.AddAttributeError(path.Root("model"), "The team's IAM policy would be too large", err.Error())
+	}
+	return list, types.StringUnknown()
 }
 
 // planTagsAll merges default_tags, tags and the tags bedgov sets, in that order.
