@@ -1,0 +1,599 @@
+package enforcer_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	awsmiddleware "github.com/aws/aws-sdk-go-v2/aws/middleware"
+	"github.com/aws/aws-sdk-go-v2/service/bedrockruntime"
+	brtypes "github.com/aws/aws-sdk-go-v2/service/bedrockruntime/types"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	smithyhttp "github.com/aws/smithy-go/transport/http"
+
+	"github.com/bedgov/terraform-provider-bedgov/internal/enforcer"
+	"github.com/bedgov/terraform-provider-bedgov/internal/governance"
+	"github.com/bedgov/terraform-provider-bedgov/internal/localaws"
+)
+
+const usd = governance.MicrosPerUSD
+
+func header(md any, k string) string {
+	if raw, ok := md.(*smithyhttp.Response); ok {
+		return raw.Header.Get(k)
+	}
+	return ""
+}
+
+func userText(s string) []brtypes.Message {
+	return []brtypes.Message{{Role: brtypes.ConversationRoleUser, Content: []brtypes.ContentBlock{&brtypes.ContentBlockMemberText{Value: s}}}}
+}
+
+// The official SDK works unchanged for all four operations, in both auth modes, and
+// every call is charged exactly what the emulator reported.
+func TestOfficialSDKAllOperationsBothModes(t *testing.T) {
+	t.Parallel()
+	for _, mode := range []enforcer.AuthMode{enforcer.AuthIAM, enforcer.AuthAPIKey} {
+		t.Run(string(mode), func(t *testing.T) {
+			t.Parallel()
+			e := newEnv(t, envOpt{mode: mode}, teamConfig("sdk", 100*usd))
+			c := e.sdk("sdk", 1)
+			ctx := context.Background()
+			model := sonnet // clients keep their model id; the enforcer routes to the profile
+
+			out, err := c.Converse(ctx, &bedrockruntime.ConverseInput{ModelId: aws.String(model), Messages: userText("hello [[tokens:7]]"),
+				InferenceConfig: &brtypes.InferenceConfiguration{MaxTokens: aws.Int32(50)}})
+			if err != nil {
+				t.Fatalf("Converse: %v", err)
+			}
+			if out.Usage == nil || *out.Usage.OutputTokens != 7 {
+				t.Fatalf("Converse usage %+v", out.Usage)
+			}
+			raw := awsmiddleware.GetRawResponse(out.ResultMetadata)
+			if header(raw, enforcer.HeaderTeam) != "sdk" || header(raw, enforcer.HeaderState) != "ok" || header(raw, enforcer.HeaderModel) != sonnet || header(raw, enforcer.HeaderSpendPercent) != "0" {
+				t.Fatalf("headers: %v", raw.(*smithyhttp.Response).Header)
+			}
+
+			st, err := c.ConverseStream(ctx, &bedrockruntime.ConverseStreamInput{ModelId: aws.String(profileARN("sdk")), Messages: userText("stream [[tokens:10]]")})
+			if err != nil {
+				t.Fatalf("ConverseStream: %v", err)
+			}
+			text, gotUsage := "", false
+			for ev := range st.GetStream().Events() {
+				switch v := ev.(type) {
+				case *brtypes.ConverseStreamOutputMemberContentBlockDelta:
+					text += v.Value.Delta.(*brtypes.ContentBlockDeltaMemberText).Value
+				case *brtypes.ConverseStreamOutputMemberMetadata:
+					gotUsage = *v.Value.Usage.OutputTokens == 10
+				}
+			}
+			if err := st.GetStream().Err(); err != nil || text != strings.Repeat("ab ", 10) || !gotUsage {
+				t.Fatalf("ConverseStream text %q usage %v err %v", text, gotUsage, err)
+			}
+
+			inv, err := c.InvokeModel(ctx, &bedrockruntime.InvokeModelInput{ModelId: aws.String(model), ContentType: aws.String("application/json"),
+				Body: []byte(`{"anthropic_version":"bedrock-2023-05-31","max_tokens":30,"messages":[{"role":"user","content":"invoke [[tokens:5]]"}]}`)})
+			if err != nil || !strings.Contains(string(inv.Body), strings.Repeat("ab ", 5)) {
+				t.Fatalf("InvokeModel: %v %s", err, inv.Body)
+			}
+
+			ist, err := c.InvokeModelWithResponseStream(ctx, &bedrockruntime.InvokeModelWithResponseStreamInput{ModelId: aws.String(model), ContentType: aws.String("application/json"),
+				Body: []byte(`{"anthropic_version":"bedrock-2023-05-31","max_tokens":30,"messages":[{"role":"user","content":"invoke stream [[tokens:9]]"}]}`)})
+			if err != nil {
+				t.Fatalf("InvokeModelWithResponseStream: %v", err)
+			}
+			chunks := 0
+			for ev := range ist.GetStream().Events() {
+				if _, ok := ev.(*brtypes.ResponseStreamMemberChunk); ok {
+					chunks++
+				}
+			}
+			if err := ist.GetStream().Err(); err != nil || chunks < 3 {
+				t.Fatalf("InvokeModelWithResponseStream chunks %d err %v", chunks, err)
+			}
+
+			calls := e.emu.Calls()
+			if len(calls) != 4 {
+				t.Fatalf("emulator saw %d calls", len(calls))
+			}
+			for _, call := range calls {
+				if call.ModelID != sonnet || !call.Signed {
+					t.Fatalf("forwarded call %+v: want the team's profile, signed", call)
+				}
+			}
+			rec := e.record("sdk")
+			if rec.Spent != e.billed() || rec.Reserved != 0 || len(rec.Inflight) != 0 || rec.Requests != 4 {
+				t.Fatalf("spent %d want %d; reserved %d; requests %d", rec.Spent, e.billed(), rec.Reserved, rec.Requests)
+			}
+			if rec.Headroom != rec.Cap-rec.Spent {
+				t.Fatalf("headroom %d", rec.Headroom)
+			}
+			if strings.Contains(e.logs.String(), "hello") || strings.Contains(e.logs.String(), "key-sdk") || strings.Contains(e.logs.String(), "ab ab") {
+				t.Fatal("a prompt, completion or key reached the logs")
+			}
+			if !strings.Contains(e.logs.String(), `"CloudWatchMetrics"`) {
+				t.Fatal("no EMF metrics in the logs")
+			}
+		})
+	}
+}
+
+// 64+ concurrent requests against a budget that covers only some: the enforcer admits
+// exactly what the worst-case reservations allow and never overspends; a naive
+// check-then-act control in the same test overspends.
+func TestConcurrentRequestsNeverExceedTheCap(t *testing.T) {
+	t.Parallel()
+	const n = 72
+	var arrived atomic.Int64
+	gate := make(chan struct{})
+	hold := func(next http.Handler) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			arrived.Add(1)
+			<-gate
+			next.ServeHTTP(w, r)
+		})
+	}
+	body := converseBody("concurrent [[tokens:200]]", 400)
+	// Reservation per request: (len(body)+1024) input tokens at the cache-write rate of
+	// Sonnet (3.75) + 400 output tokens at 15 USD per million.
+	p, _, _, _ := governance.DefaultPricing().Quote(sonnet, nil, "us")
+	reservation := p.WorstCase(governance.InputTokenBound(len(body)), 400)
+	limit := reservation*20 + reservation/2 // room for exactly 20 reservations
+	cfg := teamConfig("conc", limit)
+	cfg.DegradeModelID, cfg.DegradeProfileARN = "", ""
+	e := newEnv(t, envOpt{upstream: hold}, cfg)
+
+	var refused, admitted atomic.Int64
+	var wg sync.WaitGroup
+	for i := 0; i < n; i++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			resp, _ := e.post(context.Background(), "conc", sonnet, "converse", body, nil)
+			switch {
+			case resp == nil:
+				t.Error("request failed")
+			case resp.StatusCode == http.StatusOK:
+				admitted.Add(1)
+			case resp.StatusCode == http.StatusTooManyRequests && resp.Header.Get("X-Amzn-Errortype") == "ServiceQuotaExceededException":
+				refused.Add(1)
+			default:
+				t.Errorf("status %d", resp.StatusCode)
+			}
+		}()
+	}
+	// Release Bedrock only once every request was either refused or is waiting upstream:
+	// all reservations are taken before any settles.
+	deadline := time.Now().Add(20 * time.Second)
+	for arrived.Load()+refused.Load() < n && time.Now().Before(deadline) {
+		time.Sleep(2 * time.Millisecond)
+	}
+	close(gate)
+	wg.Wait()
+	rec := e.record("conc")
+	if admitted.Load() != 20 || refused.Load() != n-20 {
+		t.Fatalf("admitted %d refused %d, want 20 and %d", admitted.Load(), refused.Load(), n-20)
+	}
+	if rec.Spent > limit || rec.Spent != e.billed() || rec.Reserved != 0 {
+		t.Fatalf("spent %d (billed %d) limit %d reserved %d", rec.Spent, e.billed(), limit, rec.Reserved)
+	}
+	perCall := e.cost(sonnet, localaws.BedrockUsageFor([]byte(body)))
+	t.Logf("enforcer: %d of %d admitted, spent %s of %s USD", admitted.Load(), n, rec.Spent, limit)
+
+	// Control: check-then-act against the same store and Bedrock. Every request reads
+	// the spend, finds room, and only then adds its cost.
+	naiveSpent := naiveRun(t, e, n, body, perCall*20+perCall/2)
+	if naiveSpent <= perCall*20+perCall/2 {
+		t.Fatalf("the naive policy did not overspend (%d); the control proves nothing", naiveSpent)
+	}
+	t.Logf("naive check-then-act: spent %s against a limit of %s USD", naiveSpent, perCall*20+perCall/2)
+}
+
+// naiveRun admits n concurrent requests with a read-then-write policy on a counter item
+// in dynalite and returns the spend it ends with.
+func naiveRun(t *testing.T, e *env, n int, body string, limit governance.Micros) governance.Micros {
+	ctx := context.Background()
+	key := map[string]dynamodbAV{"pk": sAV("naive")}
+	if _, err := ddb.PutItem(ctx, &dynamodb.PutItemInput{TableName: aws.String(e.table), Item: map[string]dynamodbAV{"pk": sAV("naive"), "spent": nAV(0)}}); err != nil {
+		t.Fatal(err)
+	}
+	var ready sync.WaitGroup
+	ready.Add(n)
+	start := make(chan struct{})
+	var wg sync.WaitGroup
+	for i := 0; i < n; i++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			out, err := ddb.GetItem(ctx, &dynamodb.GetItemInput{TableName: aws.String(e.table), Key: key, ConsistentRead: aws.Bool(true)})
+			ready.Done()
+			if err != nil {
+				t.Error(err)
+				return
+			}
+			spent := governance.Micros(numOf(out.Item["spent"]))
+			<-start // the model call takes time; others check meanwhile
+			if spent >= limit {
+				return
+			}
+			resp, err := http.Post(e.emuSrv.URL+"/model/"+strings.ReplaceAll(profileARN("conc"), "/", "%2F")+"/converse", "application/json", strings.NewReader(body))
+			if err != nil {
+				t.Error(err)
+				return
+			}
+			_ = resp.Body.Close()
+			cost := e.cost(sonnet, localaws.BedrockUsageFor([]byte(body)))
+			_, err = ddb.UpdateItem(ctx, &dynamodb.UpdateItemInput{TableName: aws.String(e.table), Key: key,
+				UpdateExpression: aws.String("ADD spent :c"), ExpressionAttributeValues: map[string]dynamodbAV{":c": nAV(int64(cost))}})
+			if err != nil {
+				t.Error(err)
+			}
+		}()
+	}
+	ready.Wait()
+	close(start)
+	wg.Wait()
+	out, err := ddb.GetItem(ctx, &dynamodb.GetItemInput{TableName: aws.String(e.table), Key: key, ConsistentRead: aws.Bool(true)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return governance.Micros(numOf(out.Item["spent"]))
+}
+
+// Notify once per threshold per period under concurrency, degrade switches the model,
+// block returns a non-retried error through the official SDK.
+func TestGraduatedResponse(t *testing.T) {
+	t.Parallel()
+	body := converseBody("grad [[tokens:1000]]", 1000)
+	perSonnet := governance.Micros(0)
+	{
+		u := localaws.BedrockUsageFor([]byte(body))
+		p, _, _, _ := governance.DefaultPricing().Quote(sonnet, nil, "us")
+		perSonnet = p.Cost(governance.Usage{InputTokens: u.InputTokens, OutputTokens: u.OutputTokens})
+	}
+	limit := perSonnet * 40
+	e := newEnv(t, envOpt{}, teamConfig("grad", limit))
+	ctx := context.Background()
+
+	// 24 concurrent calls take spend past 50% (each costs 1/40 of the budget).
+	var wg sync.WaitGroup
+	for i := 0; i < 24; i++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if resp, _ := e.post(ctx, "grad", sonnet, "converse", body, nil); resp == nil || resp.StatusCode != 200 {
+				t.Error("request refused below the notify threshold")
+			}
+		}()
+	}
+	wg.Wait()
+	e.quiesce()
+	if got := e.notes.list(); len(got) != 1 || !strings.Contains(got[0], "reached 50%") || !strings.HasPrefix(got[0], "arn:aws:sns:us-east-1:"+account+":bedgov-grad") {
+		t.Fatalf("notifications after 60%%: %v", got)
+	}
+	resp, _ := e.post(ctx, "grad", sonnet, "converse", body, nil)
+	if resp.Header.Get(enforcer.HeaderState) != "notified" || resp.Header.Get(enforcer.HeaderModel) != sonnet {
+		t.Fatalf("state %s model %s", resp.Header.Get(enforcer.HeaderState), resp.Header.Get(enforcer.HeaderModel))
+	}
+	// Past 80%: degraded to the degrade profile (Haiku), and notified once for 80.
+	for i := 0; i < 8; i++ {
+		e.post(ctx, "grad", sonnet, "converse", body, nil)
+	}
+	resp, _ = e.post(ctx, "grad", sonnet, "converse", body, nil)
+	if resp.Header.Get(enforcer.HeaderState) != "degraded" || resp.Header.Get(enforcer.HeaderModel) != haiku || resp.Header.Get(enforcer.HeaderProfile) != profileARN("grad-degraded") {
+		t.Fatalf("not degraded: state %s model %s", resp.Header.Get(enforcer.HeaderState), resp.Header.Get(enforcer.HeaderModel))
+	}
+	calls := e.emu.Calls()
+	if calls[len(calls)-1].ModelID != haiku {
+		t.Fatalf("Bedrock saw %s", calls[len(calls)-1].ModelID)
+	}
+	e.quiesce()
+	if got := e.notes.list(); len(got) != 2 || !strings.Contains(got[1], "reached 80%") {
+		t.Fatalf("notifications: %v", got)
+	}
+	// Exhaust the budget with expensive calls straight to Sonnet's worst case.
+	for i := 0; i < 400; i++ {
+		r, _ := e.post(ctx, "grad", sonnet, "converse", converseBody("burn [[tokens:4000]]", 4000), nil)
+		if r.StatusCode != 200 {
+			break
+		}
+	}
+	rec := e.record("grad")
+	if rec.Spent > limit {
+		t.Fatalf("overspent: %d > %d", rec.Spent, limit)
+	}
+	// Block: the SDK gets a typed error and does not retry it.
+	before := e.hits.Load()
+	_, err := e.sdk("grad", 3).Converse(ctx, &bedrockruntime.ConverseInput{ModelId: aws.String(sonnet), Messages: userText("more [[tokens:4000]]"),
+		InferenceConfig: &brtypes.InferenceConfiguration{MaxTokens: aws.Int32(4000)}})
+	var sq *brtypes.ServiceQuotaExceededException
+	if !errors.As(err, &sq) {
+		t.Fatalf("blocked call: %v", err)
+	}
+	if e.hits.Load()-before != 1 {
+		t.Fatalf("the SDK retried the block %d times", e.hits.Load()-before-1)
+	}
+	var re *smithyhttp.ResponseError
+	if !errors.As(err, &re) || re.HTTPStatusCode() != http.StatusTooManyRequests || !strings.Contains(sq.ErrorMessage(), "USD") || !strings.Contains(sq.ErrorMessage(), "team grad") {
+		t.Fatalf("block error: %v", err)
+	}
+	// Spend to the block threshold gives the canonical message and the third
+	// notification.
+	cfg := e.teams["grad"]
+	cfg.Limit = rec.Spent // cut the budget to what is spent: blocked
+	e.write(cfg)
+	e.post(ctx, "grad", haiku, "converse", body, nil) // refused, no settle
+	_, err = e.sdk("grad", 3).Converse(ctx, &bedrockruntime.ConverseInput{ModelId: aws.String(sonnet), Messages: userText("x")})
+	want := fmt.Sprintf("monthly budget of %s USD exceeded for team grad", rec.Spent.Cents())
+	if !errors.As(err, &sq) || sq.ErrorMessage() != want {
+		t.Fatalf("block message %v, want %q", err, want)
+	}
+}
+
+// A cancelled stream is charged for what was generated before the cancel and releases
+// the rest of its reservation.
+func TestCancelledStreamBillsPartialUsage(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, envOpt{}, teamConfig("cancel", 100*usd))
+	e.emu.SetFaults(localaws.BedrockFaults{EventDelay: 5 * time.Millisecond})
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	st, err := e.sdk("cancel", 1).ConverseStream(ctx, &bedrockruntime.ConverseStreamInput{ModelId: aws.String(sonnet),
+		Messages: userText("long [[tokens:4000]]"), InferenceConfig: &brtypes.InferenceConfiguration{MaxTokens: aws.Int32(4000)}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	deltas := 0
+	for ev := range st.GetStream().Events() {
+		if _, ok := ev.(*brtypes.ConverseStreamOutputMemberContentBlockDelta); ok {
+			deltas++
+			if deltas == 5 {
+				cancel()
+				break
+			}
+		}
+	}
+	_ = st.GetStream().Close()
+	var rec *governance.CapRecord
+	for i := 0; i < 200; i++ {
+		rec = e.record("cancel")
+		if rec.Requests == 1 {
+			break
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	full := e.billed() // what the whole stream would have cost
+	if rec.Requests != 1 || rec.Reserved != 0 || len(rec.Inflight) != 0 {
+		t.Fatalf("not settled: %+v", rec)
+	}
+	if rec.Spent == 0 || rec.Spent >= full {
+		t.Fatalf("cancelled stream charged %d; full stream %d", rec.Spent, full)
+	}
+	e.quiesce()
+	if !strings.Contains(e.logs.String(), `"cancelled":true`) {
+		t.Fatal("cancellation not logged")
+	}
+}
+
+// Bedrock throttling passes through as Bedrock's own retryable error and costs nothing;
+// the SDK's retry (same invocation id) is served and counted once.
+func TestBedrockThrottling(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, envOpt{}, teamConfig("thr", 100*usd))
+	ctx := context.Background()
+	e.emu.SetFaults(localaws.BedrockFaults{ThrottleNext: 1})
+	_, err := e.sdk("thr", 1).Converse(ctx, &bedrockruntime.ConverseInput{ModelId: aws.String(sonnet), Messages: userText("hi")})
+	var th *brtypes.ThrottlingException
+	if !errors.As(err, &th) {
+		t.Fatalf("want ThrottlingException, got %v", err)
+	}
+	if rec := e.record("thr"); rec.Spent != 0 || rec.Reserved != 0 || rec.Requests != 1 {
+		t.Fatalf("throttled call charged: %+v", rec)
+	}
+	e.emu.SetFaults(localaws.BedrockFaults{ThrottleNext: 1})
+	if _, err := e.sdk("thr", 3).Converse(ctx, &bedrockruntime.ConverseInput{ModelId: aws.String(sonnet), Messages: userText("hi [[tokens:3]]")}); err != nil {
+		t.Fatalf("retried call: %v", err)
+	}
+	if rec := e.record("thr"); rec.Spent != e.billed() || rec.Requests != 3 {
+		t.Fatalf("spent %d want %d, requests %d", rec.Spent, e.billed(), rec.Requests)
+	}
+}
+
+// failingDB stands for an unreachable DynamoDB: a client pointed at a closed port.
+func unreachableDB() *dynamodb.Client { return newDDB("http://127.0.0.1:1") }
+
+// switchDB routes to dynalite until down is set.
+type switchDB struct {
+	governance.DynamoDB
+	down atomic.Bool
+	dead governance.DynamoDB
+}
+
+func (s *switchDB) pick() governance.DynamoDB {
+	if s.down.Load() {
+		return s.dead
+	}
+	return s.DynamoDB
+}
+func (s *switchDB) GetItem(ctx context.Context, in *dynamodb.GetItemInput, o ...func(*dynamodb.Options)) (*dynamodb.GetItemOutput, error) {
+	return s.pick().GetItem(ctx, in, o...)
+}
+func (s *switchDB) UpdateItem(ctx context.Context, in *dynamodb.UpdateItemInput, o ...func(*dynamodb.Options)) (*dynamodb.UpdateItemOutput, error) {
+	return s.pick().UpdateItem(ctx, in, o...)
+}
+func (s *switchDB) PutItem(ctx context.Context, in *dynamodb.PutItemInput, o ...func(*dynamodb.Options)) (*dynamodb.PutItemOutput, error) {
+	return s.pick().PutItem(ctx, in, o...)
+}
+
+func TestLedgerDownFailsClosedOrOpen(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	body := converseBody("x [[tokens:2]]", 10)
+	// Cold: nothing is known, DynamoDB refuses connections -> 503, the SDK's error.
+	sw := &switchDB{DynamoDB: ddb, dead: unreachableDB()}
+	sw.down.Store(true)
+	e := newEnv(t, envOpt{db: sw}, teamConfig("down", 100*usd))
+	_, err := e.sdk("down", 1).Converse(ctx, &bedrockruntime.ConverseInput{ModelId: aws.String(sonnet), Messages: userText("x")})
+	var su *brtypes.ServiceUnavailableException
+	if !errors.As(err, &su) {
+		t.Fatalf("cold, ledger down: %v", err)
+	}
+	// Warm cache, then DynamoDB goes away: the reservation cannot be made -> 503.
+	sw.down.Store(false)
+	if resp, _ := e.post(ctx, "down", sonnet, "converse", body, nil); resp.StatusCode != 200 {
+		t.Fatal("warm-up failed")
+	}
+	sw.down.Store(true)
+	resp, _ := e.post(ctx, "down", sonnet, "converse", body, nil)
+	if resp.StatusCode != http.StatusServiceUnavailable || resp.Header.Get("X-Amzn-Errortype") != "ServiceUnavailableException" {
+		t.Fatalf("fail closed: %d", resp.StatusCode)
+	}
+	if len(e.emu.Calls()) != 1 {
+		t.Fatal("a request reached Bedrock without a reservation")
+	}
+
+	// fail_open: forwarded uncounted, and every log line says so.
+	sw2 := &switchDB{DynamoDB: ddb, dead: unreachableDB()}
+	o := newEnv(t, envOpt{db: sw2, failOpen: true}, teamConfig("open", 100*usd))
+	if resp, _ := o.post(ctx, "open", sonnet, "converse", body, nil); resp.StatusCode != 200 {
+		t.Fatal("warm-up failed")
+	}
+	sw2.down.Store(true)
+	resp, _ = o.post(ctx, "open", sonnet, "converse", body, nil)
+	if resp.StatusCode != 200 || len(o.emu.Calls()) != 2 {
+		t.Fatalf("fail open: %d", resp.StatusCode)
+	}
+	o.quiesce()
+	if !strings.Contains(o.logs.String(), `"fail_open":true`) || !strings.Contains(o.logs.String(), `"FailOpenRequests":1`) {
+		t.Fatalf("fail open not logged: %s", o.logs.String())
+	}
+}
+
+// An SDK retry of an already billed call (same invocation id) is not forwarded or
+// billed again; a retry of an unbilled attempt is served.
+func TestReplayedInvocationCountedOnce(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, envOpt{}, teamConfig("replay", 100*usd))
+	ctx := context.Background()
+	body := converseBody("once [[tokens:12]]", 50)
+	id := "6f1c7a7e-5f44-4c8e-9d0e-2b8a4c1d9e01"
+	resp, _ := e.post(ctx, "replay", sonnet, "converse", body, map[string]string{"Amz-Sdk-Invocation-Id": id, "Amz-Sdk-Request": "attempt=1; max=3"})
+	if resp.StatusCode != 200 {
+		t.Fatal(resp.StatusCode)
+	}
+	spent := e.record("replay").Spent
+	resp, b := e.post(ctx, "replay", sonnet, "converse", body, map[string]string{"Amz-Sdk-Invocation-Id": id, "Amz-Sdk-Request": "attempt=2; max=3"})
+	if resp.StatusCode != http.StatusConflict || !strings.Contains(string(b), "already served") {
+		t.Fatalf("replay: %d %s", resp.StatusCode, b)
+	}
+	if rec := e.record("replay"); rec.Spent != spent || rec.Requests != 1 || len(e.emu.Calls()) != 1 {
+		t.Fatalf("replay counted: %+v", rec)
+	}
+}
+
+// Rollover is exact at 00:00 UTC on the 1st.
+func TestRolloverAtMidnightUTC(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, envOpt{}, teamConfig("roll", 1*usd))
+	ctx := context.Background()
+	e.clock.set(time.Date(2026, 11, 30, 23, 59, 59, 999_000_000, time.UTC))
+	for i := 0; i < 100; i++ {
+		if resp, _ := e.post(ctx, "roll", sonnet, "converse", converseBody("x [[tokens:2000]]", 2000), nil); resp.StatusCode != 200 {
+			break
+		}
+	}
+	resp, _ := e.post(ctx, "roll", sonnet, "converse", converseBody("x", 2000), nil)
+	if resp.StatusCode != http.StatusTooManyRequests {
+		t.Fatalf("November not exhausted: %d", resp.StatusCode)
+	}
+	nov := e.record("roll")
+	e.clock.set(time.Date(2026, 12, 1, 0, 0, 0, 0, time.UTC))
+	resp, _ = e.post(ctx, "roll", sonnet, "converse", converseBody("x [[tokens:2]]", 10), nil)
+	if resp.StatusCode != 200 || resp.Header.Get(enforcer.HeaderSpendPercent) != "0" || resp.Header.Get(enforcer.HeaderState) != "ok" {
+		t.Fatalf("December: %d %s", resp.StatusCode, resp.Header.Get(enforcer.HeaderState))
+	}
+	dec := e.record("roll")
+	if dec.Period != "2026-12" || dec.PrevPeriod != "2026-11" || dec.PrevSpent != nov.Spent || dec.Spent >= nov.Spent {
+		t.Fatalf("rollover: %+v", dec)
+	}
+}
+
+// An override raises the limit until its expiry and is audited in the logs.
+func TestOverrideWithExpiry(t *testing.T) {
+	t.Parallel()
+	cfg := teamConfig("ovr", usd/100)
+	e := newEnv(t, envOpt{}, cfg)
+	ctx := context.Background()
+	body := converseBody("o [[tokens:20]]", 50)
+	for i := 0; i < 50; i++ {
+		if resp, _ := e.post(ctx, "ovr", sonnet, "converse", body, nil); resp.StatusCode != 200 {
+			break
+		}
+	}
+	if resp, _ := e.post(ctx, "ovr", sonnet, "converse", body, nil); resp.StatusCode != 429 {
+		t.Fatal("not blocked")
+	}
+	cfg.Override = &governance.Override{Limit: usd, Expires: nov15.Add(48 * time.Hour), Reason: "quarter-end batch"}
+	e.write(cfg)
+	if resp, _ := e.post(ctx, "ovr", sonnet, "converse", body, nil); resp.StatusCode != 200 {
+		t.Fatalf("override not honoured: %d", resp.StatusCode)
+	}
+	e.quiesce()
+	if !strings.Contains(e.logs.String(), "quarter-end batch") {
+		t.Fatal("override not audited")
+	}
+	e.clock.set(nov15.Add(48 * time.Hour))
+	if resp, _ := e.post(ctx, "ovr", sonnet, "converse", body, nil); resp.StatusCode != 429 {
+		t.Fatalf("expired override honoured: %d", resp.StatusCode)
+	}
+}
+
+// A key or principal of team A cannot spend team B's budget or reach its profiles.
+func TestCrossTeamIsolation(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	for _, mode := range []enforcer.AuthMode{enforcer.AuthIAM, enforcer.AuthAPIKey} {
+		e := newEnv(t, envOpt{mode: mode}, teamConfig("alpha", 10*usd), teamConfig("beta", 10*usd))
+		body := converseBody("x", 10)
+		for _, model := range []string{profileARN("beta"), strings.ReplaceAll(profileARN("beta"), "/", "%2F"), profileARN("beta-degraded"), "anthropic.claude-opus-4-20250514-v1:0"} {
+			resp, b := e.post(ctx, "alpha", strings.ReplaceAll(model, ":", "%3A"), "converse", body, nil)
+			if resp.StatusCode != http.StatusForbidden || !strings.Contains(string(b), "may not invoke") {
+				t.Fatalf("%s: alpha reached %s: %d %s", mode, model, resp.StatusCode, b)
+			}
+		}
+		// Headers cannot pick a team: a spoofed principal or team header is ignored.
+		resp, _ := e.post(ctx, "nobody", sonnet, "converse", body, map[string]string{trustHdr: roleARN("beta"), "X-Bedgov-Team": "beta"})
+		if resp.StatusCode != http.StatusForbidden {
+			t.Fatalf("%s: unknown caller admitted: %d", mode, resp.StatusCode)
+		}
+		resp, _ = e.post(ctx, "alpha", sonnet, "converse", body, map[string]string{"X-Bedgov-Team": "beta"})
+		if resp.StatusCode != 200 || resp.Header.Get(enforcer.HeaderTeam) != "alpha" {
+			t.Fatalf("%s: alpha's own call: %d %s", mode, resp.StatusCode, resp.Header.Get(enforcer.HeaderTeam))
+		}
+		if b := e.record("beta"); b.Spent != 0 || b.Requests != 0 {
+			t.Fatalf("%s: beta charged: %+v", mode, b)
+		}
+		if a := e.record("alpha"); a.Spent == 0 {
+			t.Fatalf("%s: alpha not charged", mode)
+		}
+	}
+}
+
+func TestOversizeBodyRefused(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, envOpt{}, teamConfig("big", 10*usd))
+	resp, _ := e.post(context.Background(), "big", sonnet, "converse", strings.Repeat("x", 21<<20), nil)
+	if resp.StatusCode != http.StatusRequestEntityTooLarge {
+		t.Fatalf("oversize: %d", resp.StatusCode)
+	}
+	if len(e.emu.Calls()) != 0 {
+		t.Fatal("forwarded")
+	}
+}

@@ -1,0 +1,93 @@
+package enforcer
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"net"
+	"net/http"
+	"net/url"
+	"strings"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	v4 "github.com/aws/aws-sdk-go-v2/aws/signer/v4"
+	"github.com/aws/smithy-go/encoding/httpbinding"
+)
+
+// forwarder sends a request to Bedrock Runtime, signed with SigV4 as the enforcer's own
+// role, over a pooled, reused connection.
+type forwarder struct {
+	base   string
+	region string
+	client *http.Client
+	signer *v4.Signer
+	creds  aws.CredentialsProvider
+	now    func() time.Time
+}
+
+func newForwarder(endpoint, region string, creds aws.CredentialsProvider, transport http.RoundTripper, now func() time.Time) (*forwarder, error) {
+	u, err := url.Parse(endpoint)
+	if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
+		return nil, &apiError{typ: "config", message: "invalid Bedrock endpoint " + endpoint}
+	}
+	if transport == nil {
+		transport = &http.Transport{
+			Proxy:               http.ProxyFromEnvironment,
+			DialContext:         (&net.Dialer{Timeout: 5 * time.Second, KeepAlive: 30 * time.Second}).DialContext,
+			ForceAttemptHTTP2:   true,
+			MaxIdleConns:        256,
+			MaxIdleConnsPerHost: 128,
+			IdleConnTimeout:     90 * time.Second,
+			TLSHandshakeTimeout: 5 * time.Second,
+			// The response is passed through byte for byte: never let the transport
+			// negotiate and undo a content encoding.
+			DisableCompression: true,
+		}
+	}
+	if creds == nil {
+		creds = aws.AnonymousCredentials{}
+	}
+	return &forwarder{
+		base:   strings.TrimRight(u.String(), "/"),
+		region: region,
+		client: &http.Client{Transport: transport},
+		signer: v4.NewSigner(),
+		creds:  aws.NewCredentialsCache(creds),
+		now:    now,
+	}, nil
+}
+
+// passRequestHeader says which client headers go to Bedrock: the content negotiation
+// and Bedrock's own options (guardrails, trace, latency, tier, metadata). The client's
+// credentials and SDK headers never do.
+func passRequestHeader(k string) bool {
+	return k == "Content-Type" || k == "Accept" || strings.HasPrefix(k, "X-Amzn-Bedrock-")
+}
+
+func (f *forwarder) do(ctx context.Context, target string, op operation, body []byte, in http.Header) (*http.Response, error) {
+	raw := "/model/" + httpbinding.EscapePath(target, true) + "/" + op.suffix()
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, f.base+raw, bytes.NewReader(body))
+	if err != nil {
+		return nil, err
+	}
+	req.ContentLength = int64(len(body))
+	for k, vs := range in {
+		if passRequestHeader(k) {
+			req.Header[k] = vs
+		}
+	}
+	if req.Header.Get("Content-Type") == "" {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	creds, err := f.creds.Retrieve(ctx)
+	if err != nil {
+		return nil, err
+	}
+	sum := sha256.Sum256(body)
+	if err := f.signer.SignHTTP(ctx, creds, req, hex.EncodeToString(sum[:]), "bedrock", f.region, f.now()); err != nil {
+		return nil, err
+	}
+	return f.client.Do(req)
+}

@@ -1,0 +1,739 @@
+// Package enforcer is bedgov's Bedrock Runtime–compatible reverse proxy: it identifies
+// the calling team, reserves the request's worst-case cost with one conditional
+// DynamoDB write, forwards the raw body to the team's inference profile (or its degrade
+// profile) signed with its own credentials, streams the response back byte for byte,
+// and settles the reservation to the usage Bedrock reported. The cap record and every
+// DynamoDB write are defined in internal/governance.
+package enforcer
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/subtle"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+
+	"github.com/bedgov/terraform-provider-bedgov/internal/governance"
+)
+
+// Response headers that tell the client where its team stands.
+const (
+	HeaderTeam         = "X-Bedgov-Team"
+	HeaderState        = "X-Bedgov-State"
+	HeaderSpendPercent = "X-Bedgov-Spend-Percent"
+	HeaderModel        = "X-Bedgov-Model"
+	HeaderProfile      = "X-Bedgov-Profile-Arn"
+)
+
+// Notifier publishes a threshold notification (SNS in production).
+type Notifier interface {
+	Publish(ctx context.Context, topicARN, subject, message string) error
+}
+
+// PrincipalFunc returns the verified IAM principal ARN of a request (iam mode).
+type PrincipalFunc func(*http.Request) (string, bool)
+
+// Deps are the handler's collaborators.
+type Deps struct {
+	DB       governance.DynamoDB
+	Notifier Notifier
+	// Credentials sign the forwarded requests (the enforcer's own role).
+	Credentials aws.CredentialsProvider
+	// Transport for Bedrock; nil means a pooled default.
+	Transport http.RoundTripper
+	// Principal extracts the caller in iam mode. Nil means: the Lambda function URL
+	// request context, else Config.TrustedPrincipalHeader.
+	Principal PrincipalFunc
+	Clock     governance.Clock
+	Log       io.Writer
+}
+
+// Handler is the enforcer. It is an http.Handler, served by both entry points.
+type Handler struct {
+	cfg       Config
+	db        governance.DynamoDB
+	notifier  Notifier
+	fwd       *forwarder
+	now       governance.Clock
+	log       *emitter
+	principal PrincipalFunc
+
+	ids   sync.Map // identity index key -> *idEntry
+	teams sync.Map // team -> *teamView
+	bg    sync.WaitGroup
+}
+
+type idEntry struct {
+	team    string
+	expires time.Time
+}
+
+// teamView is an immutable snapshot of a team's configuration with its prices.
+type teamView struct {
+	rec     *governance.CapRecord
+	loaded  time.Time
+	primary quote
+	degrade quote
+	// profileID is the last segment of the profile ARN (the id form clients may use).
+	profileID, degradeProfileID string
+}
+
+type quote struct {
+	price governance.Price
+	mp    governance.ModelPricing
+	err   error
+}
+
+// New builds a handler. It makes no network call.
+func New(cfg Config, d Deps) (*Handler, error) {
+	if err := cfg.normalize(); err != nil {
+		return nil, err
+	}
+	if d.DB == nil {
+		return nil, errors.New("enforcer: a DynamoDB client is required")
+	}
+	h := &Handler{cfg: cfg, db: d.DB, notifier: d.Notifier, now: d.Clock, principal: d.Principal}
+	if h.now == nil {
+		h.now = time.Now
+	}
+	if d.Log == nil {
+		d.Log = io.Discard
+	}
+	h.log = newEmitter(d.Log, cfg.MetricsNamespace)
+	fwd, err := newForwarder(cfg.BedrockEndpoint, cfg.Region, d.Credentials, d.Transport, func() time.Time { return h.now() })
+	if err != nil {
+		return nil, fmt.Errorf("enforcer: %s", err.(*apiError).message)
+	}
+	h.fwd = fwd
+	if h.principal == nil {
+		h.principal = defaultPrincipal(cfg.TrustedPrincipalHeader)
+	}
+	return h, nil
+}
+
+// Wait blocks until detached settlements have finished (graceful shutdown, tests).
+func (h *Handler) Wait() { h.bg.Wait() }
+
+// call is the state of one request.
+type call struct {
+	start    time.Time
+	op       operation
+	team     *teamView
+	id       string
+	idOK     bool
+	reserved governance.Micros
+	expires  time.Time
+	failOpen bool
+	rec      *governance.CapRecord // as returned by the reservation
+	target   string
+	model    string
+	price    governance.Price
+	inBound  int64
+	log      requestLog
+}
+
+func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	c := &call{start: h.now()}
+	if e := h.serve(w, r, c); e != nil {
+		if c.team != nil {
+			w.Header().Set(HeaderTeam, c.team.rec.Team)
+		}
+		writeAPIError(w, e)
+		c.log.Status, c.log.Error = e.status, e.message
+		if c.log.Decision == "" {
+			c.log.Decision = decRejected
+		}
+		h.finishLog(c)
+	}
+}
+
+func (h *Handler) finishLog(c *call) {
+	now := h.now()
+	c.log.LatencyMs = float64(now.Sub(c.start).Microseconds()) / 1000
+	c.log.Requests = 1
+	if c.failOpen {
+		c.log.FailOpen = true
+		c.log.Level = "WARN"
+	}
+	h.log.request(&c.log, now)
+}
+
+func (h *Handler) serve(w http.ResponseWriter, r *http.Request, c *call) *apiError {
+	if r.Method != http.MethodPost {
+		return errNotFound("unsupported operation " + r.Method + " " + r.URL.EscapedPath())
+	}
+	modelRef, op, err := parsePath(r.URL.EscapedPath())
+	if err != nil {
+		return errNotFound(err.Error() + ": want POST /model/{modelId}/converse, converse-stream, invoke or invoke-with-response-stream")
+	}
+	c.op = op
+	c.log.Operation = op.String()
+
+	// Identity first: nothing else is read for an unknown caller.
+	view, ae := h.identify(r, c)
+	if ae != nil {
+		c.log.Decision = decDenied
+		return ae
+	}
+	c.team = view
+	c.log.Team = view.rec.Team
+
+	if r.ContentLength > h.cfg.MaxBodyBytes {
+		return errTooLarge(fmt.Sprintf("request body exceeds %d bytes", h.cfg.MaxBodyBytes))
+	}
+	body, err := io.ReadAll(io.LimitReader(r.Body, h.cfg.MaxBodyBytes+1))
+	if err != nil {
+		return errValidation("could not read the request body")
+	}
+	if int64(len(body)) > h.cfg.MaxBodyBytes {
+		return errTooLarge(fmt.Sprintf("request body exceeds %d bytes", h.cfg.MaxBodyBytes))
+	}
+	maxOut, err := maxOutputTokens(body)
+	if err != nil {
+		return errValidation(err.Error())
+	}
+
+	// Which of the team's profiles the path names; any other model is refused.
+	wantDegrade, ok := view.allows(modelRef)
+	if !ok {
+		c.log.Decision = decDenied
+		return errDenied(fmt.Sprintf("team %s may not invoke %q through bedgov: use its profile %s or model %s", view.rec.Team, modelRef, view.rec.ProfileARN, view.rec.ModelID))
+	}
+	if view.primary.err != nil {
+		return errValidation(view.primary.err.Error())
+	}
+	if view.rec.DegradeProfileARN != "" && view.degrade.err != nil {
+		return errValidation(view.degrade.err.Error())
+	}
+
+	// Worst case over every profile this request may end up on.
+	c.inBound = governance.InputTokenBound(len(body))
+	c.reserved = view.primary.price.WorstCase(c.inBound, governance.MaxOutputFor(maxOut, view.primary.mp))
+	if view.rec.DegradeProfileARN != "" {
+		if d := view.degrade.price.WorstCase(c.inBound, governance.MaxOutputFor(maxOut, view.degrade.mp)); d > c.reserved {
+			c.reserved = d
+		}
+	}
+	c.log.Reserved = int64(c.reserved)
+
+	// Idempotency.
+	inv := r.Header.Get("Amz-Sdk-Invocation-Id")
+	c.idOK = invocationIDOK(inv)
+	if c.idOK {
+		c.id = inv
+	} else {
+		c.id = randomID()
+	}
+	c.log.InvocationID = inv
+	c.log.Attempt = attemptOf(r.Header.Get("Amz-Sdk-Request"))
+	if c.idOK && c.log.Attempt > 1 {
+		out, err := h.db.GetItem(r.Context(), governance.GetIdempotencyInput(h.cfg.Table, view.rec.Team, c.id))
+		if err == nil && len(out.Item) > 0 {
+			c.log.Decision = decReplay
+			return &apiError{http.StatusConflict, "ConflictException", fmt.Sprintf("invocation %s was already served and billed; it is not sent to Bedrock again", c.id)}
+		}
+	}
+
+	// The one conditional write.
+	now := h.now()
+	c.expires = now.Add(h.cfg.ReservationTTL)
+	rec, ae := h.reserve(r.Context(), c, now)
+	if ae != nil {
+		return ae
+	}
+
+	// Graduated response.
+	state := governance.StateOK
+	if rec != nil {
+		c.rec = rec
+		if v := h.refreshView(rec); v != nil {
+			view = v
+			c.team = v
+		}
+		limit := rec.EffectiveLimit(now)
+		state = rec.Thresholds.StateFor(rec.Spent, limit)
+		c.log.SpendPercent = governance.Percent(rec.Spent, limit)
+		c.log.Period = rec.Period
+		if rec.OverrideActive(now) {
+			c.log.Override = fmt.Sprintf("limit %s USD until %s: %s", rec.Override.Limit.Cents(), rec.Override.Expires.Format(time.RFC3339), rec.Override.Reason)
+		}
+	}
+	c.target, c.model, c.price = view.rec.ProfileARN, view.rec.ModelID, view.primary.price
+	degrade := view.rec.DegradeProfileARN != "" && (wantDegrade || state.Rank() >= governance.StateDegraded.Rank())
+	if degrade {
+		c.target, c.model, c.price = view.rec.DegradeProfileARN, view.rec.DegradeModelID, view.degrade.price
+	}
+	c.log.State, c.log.Model, c.log.Profile = string(state), c.model, c.target
+	c.log.Decision = decAdmitted
+	if degrade && !wantDegrade {
+		c.log.Decision = decDegraded
+	}
+	if c.failOpen {
+		c.log.Decision = decFailOpen
+	}
+
+	hdr := w.Header()
+	hdr.Set(HeaderTeam, view.rec.Team)
+	hdr.Set(HeaderState, string(state))
+	hdr.Set(HeaderSpendPercent, strconv.FormatInt(c.log.SpendPercent, 10))
+	hdr.Set(HeaderModel, c.model)
+	hdr.Set(HeaderProfile, c.target)
+
+	h.forwardAndSettle(w, r, c, body)
+	return nil
+}
+
+// identify maps the caller to a team through the identity index, and checks the team's
+// record still lists the identity.
+func (h *Handler) identify(r *http.Request, c *call) (*teamView, *apiError) {
+	var indexKey, keyHash, principalKey string
+	switch h.cfg.AuthMode {
+	case AuthAPIKey:
+		key, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
+		if !ok || key == "" {
+			return nil, errDenied("missing bearer API key")
+		}
+		keyHash = governance.HashAPIKey(key)
+		indexKey = governance.APIKeyIndexKey(keyHash)
+	default:
+		arn, ok := h.principal(r)
+		if !ok || arn == "" {
+			return nil, errDenied("no authenticated IAM principal")
+		}
+		pk, err := governance.PrincipalKey(arn)
+		if err != nil {
+			return nil, errDenied(err.Error())
+		}
+		principalKey = pk
+		c.log.Principal = pk
+		indexKey = governance.PrincipalIndexKey(pk)
+	}
+	now := h.now()
+	team := ""
+	if e, ok := h.ids.Load(indexKey); ok && now.Before(e.(*idEntry).expires) {
+		team = e.(*idEntry).team
+	} else {
+		out, err := h.db.GetItem(r.Context(), governance.LookupIdentityInput(h.cfg.Table, indexKey))
+		if err != nil {
+			c.log.Decision = decFailedClosed
+			return nil, errUnavailable("the budget ledger is unavailable")
+		}
+		team = governance.TeamOfIdentity(out.Item)
+		ttl := h.cfg.IdentityCacheTTL
+		if team == "" {
+			ttl = min(ttl, 5*time.Second)
+		}
+		h.ids.Store(indexKey, &idEntry{team: team, expires: now.Add(ttl)})
+	}
+	if team == "" {
+		return nil, errDenied("the caller belongs to no bedgov team")
+	}
+	view, ae := h.teamView(r.Context(), team, now)
+	if ae != nil {
+		return nil, ae
+	}
+	// The record is the authority: an identity removed from it stops working at once
+	// for every enforcer that sees the new record.
+	switch {
+	case keyHash != "" && subtle.ConstantTimeCompare([]byte(keyHash), []byte(view.rec.APIKeyHash)) != 1,
+		principalKey != "" && !slices.Contains(view.rec.PrincipalKeys, principalKey):
+		h.ids.Delete(indexKey)
+		return nil, errDenied("the caller belongs to no bedgov team")
+	}
+	return view, nil
+}
+
+func (h *Handler) teamView(ctx context.Context, team string, now time.Time) (*teamView, *apiError) {
+	if v, ok := h.teams.Load(team); ok && now.Sub(v.(*teamView).loaded) < h.cfg.IdentityCacheTTL {
+		return v.(*teamView), nil
+	}
+	rec, err := governance.ReadCapRecord(ctx, h.db, h.cfg.Table, team)
+	if errors.Is(err, governance.ErrNoCapRecord) {
+		return nil, errDenied("team " + team + " has no cap record")
+	}
+	if err != nil {
+		if v, ok := h.teams.Load(team); ok && h.cfg.FailOpen {
+			return v.(*teamView), nil
+		}
+		return nil, errUnavailable("the budget ledger is unavailable")
+	}
+	return h.storeView(rec, now), nil
+}
+
+// refreshView replaces the cached view with the record a write returned; prices are
+// recomputed only when the configuration changed.
+func (h *Handler) refreshView(rec *governance.CapRecord) *teamView {
+	now := h.now()
+	if v, ok := h.teams.Load(rec.Team); ok {
+		old := v.(*teamView)
+		if old.rec.ConfigVersion == rec.ConfigVersion {
+			nv := *old
+			nv.rec, nv.loaded = rec, now
+			h.teams.Store(rec.Team, &nv)
+			return &nv
+		}
+	}
+	return h.storeView(rec, now)
+}
+
+func (h *Handler) storeView(rec *governance.CapRecord, now time.Time) *teamView {
+	v := &teamView{rec: rec, loaded: now, profileID: lastSegment(rec.ProfileARN), degradeProfileID: lastSegment(rec.DegradeProfileARN)}
+	v.primary = h.quote(rec.ModelID, rec.PriceGroup)
+	if rec.DegradeModelID != "" {
+		v.degrade = h.quote(rec.DegradeModelID, rec.PriceGroup)
+	}
+	h.teams.Store(rec.Team, v)
+	return v
+}
+
+func (h *Handler) quote(model, group string) quote {
+	p, mp, _, err := h.cfg.Pricing.Quote(model, nil, group)
+	return quote{p, mp, err}
+}
+
+func lastSegment(arn string) string {
+	if i := strings.LastIndexByte(arn, '/'); i >= 0 {
+		return arn[i+1:]
+	}
+	return ""
+}
+
+// allows reports whether ref names one of the team's profiles or models, and whether
+// it names the degrade one.
+func (v *teamView) allows(ref string) (degrade, ok bool) {
+	rec := v.rec
+	match := func(profileARN, profileID, model string) bool {
+		if profileARN == "" {
+			return false
+		}
+		if ref == profileARN || ref == profileID || ref == model {
+			return true
+		}
+		if strings.HasPrefix(ref, "arn:") && strings.Contains(ref, "application-inference-profile/") {
+			return false // another profile
+		}
+		r, err := governance.ResolveModel(ref, nil)
+		return err == nil && r.ModelID == model
+	}
+	if match(rec.ProfileARN, v.profileID, rec.ModelID) {
+		return false, true
+	}
+	if match(rec.DegradeProfileARN, v.degradeProfileID, rec.DegradeModelID) {
+		return true, true
+	}
+	return false, false
+}
+
+func randomID() string {
+	var b [16]byte
+	_, _ = rand.Read(b[:])
+	return "bedgov-" + hex.EncodeToString(b[:])
+}
+
+// reserve performs the conditional write, diagnosing a failed condition off the fast
+// path: new period (rollover, then retry), an expired reservation in the way (release,
+// retry), the same invocation in flight, or a budget that does not fit the request.
+func (h *Handler) reserve(ctx context.Context, c *call, now time.Time) (*governance.CapRecord, *apiError) {
+	team := c.team.rec.Team
+	period := governance.PeriodOf(now).Key()
+	released := false
+	for attempt := 0; attempt < 4; attempt++ {
+		out, err := h.db.UpdateItem(ctx, governance.ReserveInput(h.cfg.Table, team, c.id, c.reserved, period, now, c.expires))
+		if err == nil {
+			rec, err := governance.DecodeCapRecord(out.Attributes)
+			if err != nil {
+				return nil, errInternal("unreadable cap record")
+			}
+			h.releaseExpired(rec, c.id, now)
+			return rec, nil
+		}
+		if !governance.IsConditionFailed(err) {
+			return h.ledgerDown(c, err)
+		}
+		cur, err := governance.ReadCapRecord(ctx, h.db, h.cfg.Table, team)
+		if errors.Is(err, governance.ErrNoCapRecord) {
+			c.log.Decision = decDenied
+			return nil, errDenied("team " + team + " has no cap record")
+		}
+		if err != nil {
+			return h.ledgerDown(c, err)
+		}
+		switch {
+		case cur.Period < period:
+			_, err := h.db.UpdateItem(ctx, governance.RolloverInput(h.cfg.Table, team, cur.Period, period))
+			if err != nil && !governance.IsConditionFailed(err) {
+				return h.ledgerDown(c, err)
+			}
+			if err == nil {
+				h.log.event(now, "INFO", "period rollover", "team", team, "from", cur.Period, "to", period, "spent_micros", int64(cur.Spent))
+			}
+			continue
+		case cur.Period > period:
+			period = cur.Period // another instance's clock is ahead by a hair
+			continue
+		}
+		for _, e := range cur.Inflight {
+			if e.ID == c.id {
+				c.log.Decision = decInFlight
+				return nil, errThrottled("invocation " + c.id + " is already in flight; retry later")
+			}
+		}
+		if !released && h.releaseExpiredNow(ctx, cur, now) > 0 {
+			released = true
+			continue
+		}
+		h.refreshView(cur)
+		c.log.Decision = decBlocked
+		limit := cur.EffectiveLimit(now)
+		c.log.SpendPercent = governance.Percent(cur.Spent, limit)
+		c.log.State = string(governance.StateBlocked)
+		c.log.Period = cur.Period
+		return nil, h.blockedError(cur, c, limit, now)
+	}
+	return h.ledgerDown(c, errors.New("reservation did not settle after retries"))
+}
+
+func (h *Handler) blockedError(cur *governance.CapRecord, c *call, limit governance.Micros, now time.Time) *apiError {
+	team := cur.Team
+	var msg string
+	if cur.Thresholds.StateFor(cur.Spent, limit) == governance.StateBlocked {
+		msg = fmt.Sprintf("monthly budget of %s USD exceeded for team %s", limit.Cents(), team)
+	} else {
+		left := cur.Headroom
+		if cur.OverrideActive(now) && cur.OverrideHdroom > left {
+			left = cur.OverrideHdroom
+		}
+		left = max(left, 0)
+		msg = fmt.Sprintf("monthly budget of %s USD for team %s has %s USD left, less than this request's worst-case cost of %s USD; lower maxTokens or raise the budget", limit.Cents(), team, left.String(), c.reserved.String())
+	}
+	return errBlocked(msg)
+}
+
+// ledgerDown answers a ledger failure: 503, or, with fail_open, an uncounted pass.
+func (h *Handler) ledgerDown(c *call, err error) (*governance.CapRecord, *apiError) {
+	h.log.event(h.now(), "ERROR", "ledger unavailable", "team", c.team.rec.Team, "error", err.Error(), "fail_open", h.cfg.FailOpen)
+	if h.cfg.FailOpen {
+		c.failOpen = true
+		return nil, nil
+	}
+	c.log.Decision = decFailedClosed
+	return nil, errUnavailable("the budget ledger is unavailable; request refused (fail closed)")
+}
+
+// releaseExpired schedules the release of reservations of dead processes seen in rec.
+func (h *Handler) releaseExpired(rec *governance.CapRecord, own string, now time.Time) {
+	var dead []governance.Reservation
+	for _, e := range rec.Inflight {
+		if e.ID != own && e.Expires < now.Unix()-60 {
+			dead = append(dead, e)
+		}
+	}
+	if len(dead) == 0 {
+		return
+	}
+	h.bg.Add(1)
+	go func() {
+		defer h.bg.Done()
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		h.release(ctx, rec.Team, dead, now)
+	}()
+}
+
+func (h *Handler) releaseExpiredNow(ctx context.Context, rec *governance.CapRecord, now time.Time) int {
+	var dead []governance.Reservation
+	for _, e := range rec.Inflight {
+		if e.Expires < now.Unix()-60 {
+			dead = append(dead, e)
+		}
+	}
+	return h.release(ctx, rec.Team, dead, now)
+}
+
+func (h *Handler) release(ctx context.Context, team string, dead []governance.Reservation, now time.Time) int {
+	n := 0
+	for _, e := range dead {
+		if _, err := h.db.UpdateItem(ctx, governance.ReleaseExpiredInput(h.cfg.Table, team, e)); err == nil {
+			n++
+			h.log.event(now, "WARN", "released expired reservation", "team", team, "invocation_id", e.ID, "amount_micros", int64(e.Amount))
+		}
+	}
+	return n
+}
+
+var copyBufs = sync.Pool{New: func() any { b := make([]byte, 32<<10); return &b }}
+
+// forwardAndSettle forwards, streams the response through and settles.
+func (h *Handler) forwardAndSettle(w http.ResponseWriter, r *http.Request, c *call, body []byte) {
+	meter := newUsageMeter(c.op)
+	status := 0
+	cancelled := false
+	resp, err := h.fwd.do(r.Context(), c.target, c.op, body, r.Header)
+	if err != nil {
+		cancelled = r.Context().Err() != nil
+		e := errUnavailable("Bedrock could not be reached")
+		writeAPIError(w, e)
+		status = e.status
+		c.log.Error = e.message
+	} else {
+		status = resp.StatusCode
+		hdr := w.Header()
+		for k, vs := range resp.Header {
+			switch k {
+			case "Connection", "Keep-Alive", "Transfer-Encoding", "Proxy-Connection", "Upgrade", "Trailer":
+				continue
+			}
+			hdr[k] = vs
+		}
+		meter.fromHeaders(resp.Header)
+		w.WriteHeader(resp.StatusCode)
+		flusher, _ := w.(http.Flusher)
+		stream := c.op.streaming() && resp.StatusCode == http.StatusOK
+		bp := copyBufs.Get().(*[]byte)
+		buf := *bp
+		for {
+			n, rerr := resp.Body.Read(buf)
+			if n > 0 {
+				_, _ = meter.Write(buf[:n])
+				if _, werr := w.Write(buf[:n]); werr != nil {
+					cancelled = true
+					break
+				}
+				if stream && flusher != nil {
+					flusher.Flush()
+				}
+			}
+			if rerr == io.EOF {
+				break
+			}
+			if rerr != nil {
+				cancelled = r.Context().Err() != nil
+				if !cancelled {
+					c.log.Error = "upstream stream failed"
+				}
+				break
+			}
+		}
+		copyBufs.Put(bp)
+		_ = resp.Body.Close()
+		if flusher != nil {
+			flusher.Flush()
+		}
+		meter.finishBody()
+	}
+	c.log.Status = status
+	c.log.Cancelled = cancelled
+	if meter.streamErr != "" {
+		c.log.Error = "in-stream " + meter.streamErr
+	}
+
+	settle := func() {
+		ctx, cancel := context.WithTimeout(context.WithoutCancel(r.Context()), 10*time.Second)
+		defer cancel()
+		h.settle(ctx, c, meter, status)
+		h.finishLog(c)
+	}
+	if h.cfg.DetachSettle {
+		h.bg.Add(1)
+		go func() { defer h.bg.Done(); settle() }()
+		return
+	}
+	settle()
+}
+
+// settle charges what the call cost, releases the rest, records idempotency and
+// sends due notifications.
+func (h *Handler) settle(ctx context.Context, c *call, meter *usageMeter, status int) {
+	usage, exact := meter.billed(status, c.inBound)
+	cost := c.price.Cost(usage)
+	if !exact && cost > c.reserved {
+		cost = c.reserved // an estimate never exceeds the worst case
+	}
+	c.log.UsageExact = exact
+	c.log.CostMicroUSD = int64(cost)
+	c.log.InputTokens, c.log.OutputTokens = usage.InputTokens+usage.CacheReadTokens+usage.CacheWriteTokens, usage.OutputTokens
+	team := c.team.rec.Team
+	if !exact && status == http.StatusOK {
+		h.log.event(h.now(), "WARN", "usage estimated", "team", team, "invocation_id", c.id, "cost_micros", int64(cost))
+	}
+
+	var rec *governance.CapRecord
+	if c.failOpen {
+		if cost > 0 {
+			if out, err := h.db.UpdateItem(ctx, governance.LateChargeInput(h.cfg.Table, team, c.id, cost, c.model, usage)); err == nil {
+				rec, _ = governance.DecodeCapRecord(out.Attributes)
+			}
+		}
+	} else {
+		in := governance.SettleInput(h.cfg.Table, team, c.id, c.reserved, cost, c.model, usage)
+		var err error
+		for attempt := 0; attempt < 3; attempt++ {
+			var out *dynamodb.UpdateItemOutput
+			out, err = h.db.UpdateItem(ctx, in)
+			if err == nil {
+				rec, _ = governance.DecodeCapRecord(out.Attributes)
+				break
+			}
+			if governance.IsConditionFailed(err) {
+				// Settled already (a retried write that had succeeded), or released as
+				// expired: then charge without a reservation.
+				if h.now().After(c.expires) {
+					if out, err2 := h.db.UpdateItem(ctx, governance.LateChargeInput(h.cfg.Table, team, c.id, cost, c.model, usage)); err2 == nil {
+						rec, _ = governance.DecodeCapRecord(out.Attributes)
+					}
+				}
+				err = nil
+				break
+			}
+			time.Sleep(time.Duration(attempt+1) * 20 * time.Millisecond)
+		}
+		if err != nil {
+			h.log.event(h.now(), "ERROR", "settlement failed; the reservation will expire and be released", "team", team, "invocation_id", c.id, "cost_micros", int64(cost), "error", err.Error())
+		}
+	}
+	if c.idOK && cost > 0 {
+		_, _ = h.db.PutItem(ctx, governance.PutIdempotencyInput(h.cfg.Table, team, c.id, cost, h.now()))
+	}
+	if rec != nil {
+		h.refreshView(rec)
+		h.notify(ctx, rec)
+	}
+}
+
+// notify sends each threshold notification due for rec's period, exactly once across
+// all enforcers: the conditional flag write elects the sender.
+func (h *Handler) notify(ctx context.Context, rec *governance.CapRecord) {
+	now := h.now()
+	limit := rec.EffectiveLimit(now)
+	for _, pct := range rec.Thresholds.Crossed(rec.Spent, limit) {
+		key := strconv.FormatInt(pct, 10)
+		if rec.Notified[key] == rec.Period {
+			continue
+		}
+		if _, err := h.db.UpdateItem(ctx, governance.NotifyOnceInput(h.cfg.Table, rec.Team, pct, rec.Period)); err != nil {
+			continue // another request won, or the ledger is down (next settle retries)
+		}
+		state := rec.Thresholds.StateFor(limit*governance.Micros(pct)/100, limit)
+		subject := fmt.Sprintf("bedgov: team %s reached %d%% of its monthly budget", rec.Team, pct)
+		msg := fmt.Sprintf("Team %s has spent %s USD of its monthly budget of %s USD in %s (%d%%). Threshold %d%% reached: the team is now %s.",
+			rec.Team, rec.Spent.Cents(), limit.Cents(), rec.Period, governance.Percent(rec.Spent, limit), pct, state)
+		sent := false
+		if h.notifier != nil && rec.SNSTopicARN != "" {
+			for attempt := 0; attempt < 3 && !sent; attempt++ {
+				sent = h.notifier.Publish(ctx, rec.SNSTopicARN, subject, msg) == nil
+			}
+		}
+		h.log.event(now, "INFO", "threshold notification", "team", rec.Team, "threshold_pct", pct, "period", rec.Period, "state", string(state), "sns_topic_arn", rec.SNSTopicARN, "published", sent)
+	}
+}

@@ -1,0 +1,151 @@
+package enforcer
+
+import (
+	"encoding/json"
+	"errors"
+	"net/url"
+	"strconv"
+	"strings"
+)
+
+type operation uint8
+
+const (
+	opUnknown operation = iota
+	opConverse
+	opConverseStream
+	opInvoke
+	opInvokeStream
+)
+
+var opNames = [...]string{"", "Converse", "ConverseStream", "InvokeModel", "InvokeModelWithResponseStream"}
+
+func (o operation) String() string { return opNames[o] }
+
+func (o operation) suffix() string {
+	switch o {
+	case opConverse:
+		return "converse"
+	case opConverseStream:
+		return "converse-stream"
+	case opInvoke:
+		return "invoke"
+	case opInvokeStream:
+		return "invoke-with-response-stream"
+	}
+	return ""
+}
+
+func (o operation) streaming() bool { return o == opConverseStream || o == opInvokeStream }
+
+const maxModelIDLen = 2048
+
+var errBadPath = errors.New("unknown operation")
+
+// parsePath splits /model/{modelId}/{operation}. escapedPath is the request's escaped
+// path: model ids that are ARNs arrive with ':' and '/' percent-encoded.
+func parsePath(escapedPath string) (string, operation, error) {
+	rest, ok := strings.CutPrefix(escapedPath, "/model/")
+	if !ok {
+		return "", opUnknown, errBadPath
+	}
+	i := strings.LastIndexByte(rest, '/')
+	if i <= 0 {
+		return "", opUnknown, errBadPath
+	}
+	var op operation
+	switch rest[i+1:] {
+	case "converse":
+		op = opConverse
+	case "converse-stream":
+		op = opConverseStream
+	case "invoke":
+		op = opInvoke
+	case "invoke-with-response-stream":
+		op = opInvokeStream
+	default:
+		return "", opUnknown, errBadPath
+	}
+	id, err := url.PathUnescape(rest[:i])
+	if err != nil || id == "" || len(id) > maxModelIDLen || strings.ContainsAny(id, "\x00\r\n") {
+		return "", opUnknown, errors.New("invalid model identifier")
+	}
+	return id, op, nil
+}
+
+// requestLimits are the fields of a request body that bound its output.
+type requestLimits struct {
+	InferenceConfig *struct {
+		MaxTokens    json.Number `json:"maxTokens"`
+		MaxNewTokens json.Number `json:"max_new_tokens"`
+	} `json:"inferenceConfig"`
+	MaxTokens            json.Number `json:"max_tokens"`  // Anthropic, Mistral, Cohere
+	MaxGenLen            json.Number `json:"max_gen_len"` // Meta Llama
+	TextGenerationConfig *struct {
+		MaxTokenCount json.Number `json:"maxTokenCount"` // Amazon Titan
+	} `json:"textGenerationConfig"`
+}
+
+var errBadBody = errors.New("the request body is not a JSON object")
+
+// maxOutputTokens reads the largest output bound a request body sets (0 when it sets
+// none). Converse bodies use inferenceConfig.maxTokens; InvokeModel bodies are
+// model-native and the known spellings are all read, the largest wins.
+func maxOutputTokens(body []byte) (int64, error) {
+	var l requestLimits
+	if err := json.Unmarshal(body, &l); err != nil {
+		return 0, errBadBody
+	}
+	var max int64
+	take := func(n json.Number) error {
+		if n == "" {
+			return nil
+		}
+		v, err := strconv.ParseInt(string(n), 10, 64)
+		if err != nil || v < 0 {
+			return errors.New("max tokens must be a non-negative integer")
+		}
+		if v > max {
+			max = v
+		}
+		return nil
+	}
+	var errs []error
+	if l.InferenceConfig != nil {
+		errs = append(errs, take(l.InferenceConfig.MaxTokens), take(l.InferenceConfig.MaxNewTokens))
+	}
+	if l.TextGenerationConfig != nil {
+		errs = append(errs, take(l.TextGenerationConfig.MaxTokenCount))
+	}
+	errs = append(errs, take(l.MaxTokens), take(l.MaxGenLen))
+	return max, errors.Join(errs...)
+}
+
+// invocationIDOK accepts the SDKs' invocation ids (UUIDs) and similar tokens; anything
+// else is replaced by a generated id and gets no idempotency.
+func invocationIDOK(id string) bool {
+	if len(id) == 0 || len(id) > 64 {
+		return false
+	}
+	for i := 0; i < len(id); i++ {
+		c := id[i]
+		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '-' || c == '_' || c == '.') {
+			return false
+		}
+	}
+	return true
+}
+
+// attemptOf reads the attempt number from the SDKs' "amz-sdk-request: attempt=2; max=3"
+// header; 1 when absent or unreadable.
+func attemptOf(h string) int {
+	for _, part := range strings.Split(h, ";") {
+		k, v, ok := strings.Cut(strings.TrimSpace(part), "=")
+		if ok && k == "attempt" {
+			if n, err := strconv.Atoi(v); err == nil && n > 0 {
+				return n
+			}
+		}
+	}
+	return 1
+}

@@ -1,0 +1,336 @@
+package localaws
+
+// A deterministic Bedrock Runtime: Converse, ConverseStream, InvokeModel and
+// InvokeModelWithResponseStream on the restJson1 wire format with real event streams,
+// so the official SDK clients (and the bedgov enforcer in front of them) can be tested
+// without AWS. Usage is derived from the request so tests know the exact cost:
+//
+//	input tokens        = ceil(len(body) / 4)
+//	output tokens       = N from a "[[tokens:N]]" marker anywhere in the body, else 16,
+//	                      capped by the request's max tokens (inferenceConfig.maxTokens,
+//	                      max_tokens, max_new_tokens, max_gen_len, maxTokenCount)
+//	cache read / write  = N from "[[cache_read:N]]" / "[[cache_write:N]]", else 0
+//
+// The generated text is output-tokens copies of "ab " (3 bytes per token). Streams send
+// one content delta per BedrockStreamChunkTokens tokens. Faults: latency before the
+// response, a delay between stream events, throttling of the next N calls (HTTP 429
+// ThrottlingException, nothing generated), and a stream failure after K deltas (either an
+// in-stream modelStreamErrorException or a dropped connection).
+
+import (
+	"bytes"
+	"encoding/base64"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws/protocol/eventstream"
+)
+
+// BedrockStreamChunkTokens is how many output tokens one stream delta carries.
+const BedrockStreamChunkTokens = 4
+
+// BedrockDefaultOutputTokens is the output count when the body has no [[tokens:N]].
+const BedrockDefaultOutputTokens = 16
+
+// BedrockStreamFailure selects how a stream fails once BedrockFaults.FailStreamAfter
+// deltas have been sent.
+type BedrockStreamFailure string
+
+const (
+	// BedrockStreamException sends a modelStreamErrorException event and ends the stream.
+	BedrockStreamException BedrockStreamFailure = "exception"
+	// BedrockStreamDrop cuts the connection.
+	BedrockStreamDrop BedrockStreamFailure = "drop"
+)
+
+// BedrockFaults are the runtime's injectable faults.
+type BedrockFaults struct {
+	Latency         time.Duration // before every response
+	EventDelay      time.Duration // between stream events
+	ThrottleNext    int           // the next N calls answer 429 ThrottlingException
+	FailStreamAfter int           // >0: streams fail after this many deltas
+	StreamFailure   BedrockStreamFailure
+}
+
+// BedrockCall is one recorded call.
+type BedrockCall struct {
+	Operation string
+	ModelID   string
+	BodyBytes int
+	Usage     BedrockUsage
+	Throttled bool
+	Signed    bool
+}
+
+// BedrockUsage is the usage the runtime reported (or would have) for a call.
+type BedrockUsage struct {
+	InputTokens, OutputTokens, CacheReadTokens, CacheWriteTokens int64
+}
+
+// BedrockRuntime is the deterministic runtime; it is an http.Handler.
+type BedrockRuntime struct {
+	mu     sync.Mutex
+	faults BedrockFaults
+	calls  []BedrockCall
+	// Models resolves a model id, model ARN or profile id/ARN from the path to a model
+	// id, or "" when unknown (ResourceNotFoundException / ValidationException).
+	Models func(ref string) string
+}
+
+// NewBedrockRuntime returns a runtime that accepts any reference resolve maps to a
+// model (nil: any reference is accepted as its own model id).
+func NewBedrockRuntime(resolve func(string) string) *BedrockRuntime {
+	if resolve == nil {
+		resolve = func(s string) string { return s }
+	}
+	return &BedrockRuntime{Models: resolve}
+}
+
+// SetFaults replaces the fault configuration.
+func (b *BedrockRuntime) SetFaults(f BedrockFaults) { b.mu.Lock(); b.faults = f; b.mu.Unlock() }
+
+// Calls returns a copy of the recorded calls.
+func (b *BedrockRuntime) Calls() []BedrockCall {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return append([]BedrockCall(nil), b.calls...)
+}
+
+// BedrockUsageFor computes the usage the runtime reports for a request body (exported
+// so tests can predict costs).
+func BedrockUsageFor(body []byte) BedrockUsage {
+	u := BedrockUsage{InputTokens: int64((len(body) + 3) / 4), OutputTokens: BedrockDefaultOutputTokens}
+	if n, ok := marker(body, "[[tokens:"); ok {
+		u.OutputTokens = n
+	}
+	if n, ok := marker(body, "[[cache_read:"); ok {
+		u.CacheReadTokens = n
+	}
+	if n, ok := marker(body, "[[cache_write:"); ok {
+		u.CacheWriteTokens = n
+	}
+	var l struct {
+		InferenceConfig struct {
+			MaxTokens    *int64 `json:"maxTokens"`
+			MaxNewTokens *int64 `json:"max_new_tokens"`
+		} `json:"inferenceConfig"`
+		MaxTokens            *int64 `json:"max_tokens"`
+		MaxGenLen            *int64 `json:"max_gen_len"`
+		TextGenerationConfig struct {
+			MaxTokenCount *int64 `json:"maxTokenCount"`
+		} `json:"textGenerationConfig"`
+	}
+	_ = json.Unmarshal(body, &l)
+	for _, m := range []*int64{l.InferenceConfig.MaxTokens, l.InferenceConfig.MaxNewTokens, l.MaxTokens, l.MaxGenLen, l.TextGenerationConfig.MaxTokenCount} {
+		if m != nil && *m >= 0 && *m < u.OutputTokens {
+			u.OutputTokens = *m
+		}
+	}
+	return u
+}
+
+func marker(body []byte, prefix string) (int64, bool) {
+	i := bytes.Index(body, []byte(prefix))
+	if i < 0 {
+		return 0, false
+	}
+	rest := body[i+len(prefix):]
+	j := bytes.IndexByte(rest, ']')
+	if j < 0 {
+		return 0, false
+	}
+	n, err := strconv.ParseInt(string(rest[:j]), 10, 64)
+	return n, err == nil && n >= 0 && n <= 1_000_000
+}
+
+func brError(w http.ResponseWriter, status int, typ, msg string) {
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("X-Amzn-ErrorType", typ)
+	w.WriteHeader(status)
+	b, _ := json.Marshal(map[string]string{"message": msg})
+	_, _ = w.Write(b)
+}
+
+func (b *BedrockRuntime) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	rest, ok := strings.CutPrefix(r.URL.EscapedPath(), "/model/")
+	i := strings.LastIndexByte(rest, '/')
+	if !ok || r.Method != http.MethodPost || i <= 0 {
+		brError(w, http.StatusNotFound, "UnknownOperationException", "unknown operation")
+		return
+	}
+	op := rest[i+1:]
+	ref, err := url.PathUnescape(rest[:i])
+	if err != nil {
+		brError(w, http.StatusBadRequest, "ValidationException", "invalid model identifier")
+		return
+	}
+	switch op {
+	case "converse", "converse-stream", "invoke", "invoke-with-response-stream":
+	default:
+		brError(w, http.StatusNotFound, "UnknownOperationException", "unknown operation "+op)
+		return
+	}
+	auth := r.Header.Get("Authorization")
+	signed := strings.HasPrefix(auth, "AWS4-HMAC-SHA256 ") || strings.HasPrefix(auth, "Bearer ")
+	var body bytes.Buffer
+	if _, err := body.ReadFrom(http.MaxBytesReader(w, r.Body, 25<<20)); err != nil {
+		brError(w, http.StatusBadRequest, "ValidationException", "request body too large")
+		return
+	}
+	model := b.Models(ref)
+
+	b.mu.Lock()
+	f := b.faults
+	throttled := f.ThrottleNext > 0
+	if throttled {
+		b.faults.ThrottleNext--
+	}
+	call := BedrockCall{Operation: op, ModelID: model, BodyBytes: body.Len(), Throttled: throttled, Signed: signed}
+	if !throttled {
+		call.Usage = BedrockUsageFor(body.Bytes())
+	}
+	b.calls = append(b.calls, call)
+	b.mu.Unlock()
+
+	if f.Latency > 0 {
+		time.Sleep(f.Latency)
+	}
+	switch {
+	case !signed:
+		brError(w, http.StatusForbidden, "AccessDeniedException", "missing authentication")
+		return
+	case model == "":
+		brError(w, http.StatusNotFound, "ResourceNotFoundException", "model "+ref+" not found")
+		return
+	case !json.Valid(body.Bytes()):
+		brError(w, http.StatusBadRequest, "ValidationException", "malformed request body")
+		return
+	case throttled:
+		brError(w, http.StatusTooManyRequests, "ThrottlingException", "Too many requests, please wait before trying again.")
+		return
+	}
+	u := call.Usage
+	text := strings.Repeat("ab ", int(u.OutputTokens))
+	stop := "end_turn"
+	w.Header().Set("X-Amzn-Requestid", fmt.Sprintf("local-%d", time.Now().UnixNano()))
+	switch op {
+	case "converse":
+		resp := map[string]any{
+			"output":     map[string]any{"message": map[string]any{"role": "assistant", "content": []any{map[string]any{"text": text}}}},
+			"stopReason": stop,
+			"usage":      converseUsage(u),
+			"metrics":    map[string]any{"latencyMs": f.Latency.Milliseconds()},
+		}
+		writeJSON(w, resp)
+	case "invoke":
+		w.Header().Set("X-Amzn-Bedrock-Input-Token-Count", strconv.FormatInt(u.InputTokens, 10))
+		w.Header().Set("X-Amzn-Bedrock-Output-Token-Count", strconv.FormatInt(u.OutputTokens, 10))
+		if u.CacheReadTokens > 0 {
+			w.Header().Set("X-Amzn-Bedrock-Cache-Read-Input-Token-Count", strconv.FormatInt(u.CacheReadTokens, 10))
+		}
+		if u.CacheWriteTokens > 0 {
+			w.Header().Set("X-Amzn-Bedrock-Cache-Write-Input-Token-Count", strconv.FormatInt(u.CacheWriteTokens, 10))
+		}
+		w.Header().Set("X-Amzn-Bedrock-Invocation-Latency", strconv.FormatInt(f.Latency.Milliseconds(), 10))
+		writeJSON(w, map[string]any{
+			"id": "msg_local", "type": "message", "role": "assistant", "model": model,
+			"content":     []any{map[string]any{"type": "text", "text": text}},
+			"stop_reason": stop, "usage": map[string]any{"input_tokens": u.InputTokens, "output_tokens": u.OutputTokens},
+		})
+	default:
+		b.stream(w, op, model, u, f)
+	}
+}
+
+func converseUsage(u BedrockUsage) map[string]any {
+	m := map[string]any{"inputTokens": u.InputTokens, "outputTokens": u.OutputTokens, "totalTokens": u.InputTokens + u.OutputTokens + u.CacheReadTokens + u.CacheWriteTokens}
+	if u.CacheReadTokens > 0 {
+		m["cacheReadInputTokens"] = u.CacheReadTokens
+	}
+	if u.CacheWriteTokens > 0 {
+		m["cacheWriteInputTokens"] = u.CacheWriteTokens
+	}
+	return m
+}
+
+func writeJSON(w http.ResponseWriter, v any) {
+	b, _ := json.Marshal(v)
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("Content-Length", strconv.Itoa(len(b)))
+	_, _ = w.Write(b)
+}
+
+func (b *BedrockRuntime) stream(w http.ResponseWriter, op, model string, u BedrockUsage, f BedrockFaults) {
+	w.Header().Set("Content-Type", "application/vnd.amazon.eventstream")
+	if op == "invoke-with-response-stream" {
+		w.Header().Set("X-Amzn-Bedrock-Content-Type", "application/json")
+	}
+	w.WriteHeader(http.StatusOK)
+	flusher, _ := w.(http.Flusher)
+	enc := eventstream.NewEncoder()
+	send := func(eventType string, payload any) {
+		p, _ := json.Marshal(payload)
+		if op == "invoke-with-response-stream" {
+			p, _ = json.Marshal(map[string]string{"bytes": base64.StdEncoding.EncodeToString(p)})
+			eventType = "chunk"
+		}
+		var h eventstream.Headers
+		h.Set(":message-type", eventstream.StringValue("event"))
+		h.Set(":event-type", eventstream.StringValue(eventType))
+		h.Set(":content-type", eventstream.StringValue("application/json"))
+		_ = enc.Encode(w, eventstream.Message{Headers: h, Payload: p})
+		if flusher != nil {
+			flusher.Flush()
+		}
+		if f.EventDelay > 0 {
+			time.Sleep(f.EventDelay)
+		}
+	}
+	if op == "converse-stream" {
+		send("messageStart", map[string]any{"role": "assistant"})
+	} else {
+		send("chunk", map[string]any{"type": "message_start", "message": map[string]any{"role": "assistant", "model": model, "usage": map[string]any{"input_tokens": u.InputTokens, "output_tokens": 0}}})
+	}
+	deltas := 0
+	for left := u.OutputTokens; left > 0; left -= BedrockStreamChunkTokens {
+		if f.FailStreamAfter > 0 && deltas >= f.FailStreamAfter {
+			if f.StreamFailure == BedrockStreamDrop {
+				panic(http.ErrAbortHandler)
+			}
+			var h eventstream.Headers
+			h.Set(":message-type", eventstream.StringValue("exception"))
+			h.Set(":exception-type", eventstream.StringValue("modelStreamErrorException"))
+			h.Set(":content-type", eventstream.StringValue("application/json"))
+			_ = enc.Encode(w, eventstream.Message{Headers: h, Payload: []byte(`{"message":"injected mid-stream failure"}`)})
+			return
+		}
+		n := min(left, BedrockStreamChunkTokens)
+		text := strings.Repeat("ab ", int(n))
+		if op == "converse-stream" {
+			send("contentBlockDelta", map[string]any{"contentBlockIndex": 0, "delta": map[string]any{"text": text}})
+		} else {
+			send("chunk", map[string]any{"type": "content_block_delta", "index": 0, "delta": map[string]any{"type": "text_delta", "text": text}})
+		}
+		deltas++
+	}
+	if op == "converse-stream" {
+		send("contentBlockStop", map[string]any{"contentBlockIndex": 0})
+		send("messageStop", map[string]any{"stopReason": "end_turn"})
+		send("metadata", map[string]any{"usage": converseUsage(u), "metrics": map[string]any{"latencyMs": f.Latency.Milliseconds()}})
+		return
+	}
+	metrics := map[string]any{"inputTokenCount": u.InputTokens, "outputTokenCount": u.OutputTokens, "invocationLatency": f.Latency.Milliseconds(), "firstByteLatency": 0}
+	if u.CacheReadTokens > 0 {
+		metrics["cacheReadInputTokenCount"] = u.CacheReadTokens
+	}
+	if u.CacheWriteTokens > 0 {
+		metrics["cacheWriteInputTokenCount"] = u.CacheWriteTokens
+	}
+	send("chunk", map[string]any{"type": "message_stop", "amazon-bedrock-invocationMetrics": metrics})
+}
