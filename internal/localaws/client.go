@@ -1,0 +1,23 @@
+package localaws
+
+import (
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/credentials"
+)
+
+// Dummy long-term credentials the emulator accepts (it checks no signature; any key
+// works, and keys issued by AssumeRole map to their session).
+const (
+	TestAccessKeyID     = "AKIALOCALAWSTEST0001"
+	TestSecretAccessKey = "localaws-secret-access-key"
+)
+
+// ClientConfig is an aws.Config that sends every client to endpoint (the emulator's URL)
+// with dummy static credentials. Use it with any service's NewFromConfig.
+func ClientConfig(endpoint, region string) aws.Config {
+	return aws.Config{
+		Region:       region,
+		BaseEndpoint: aws.String(endpoint),
+		Credentials:  credentials.NewStaticCredentialsProvider(TestAccessKeyID, TestSecretAccessKey, ""),
+	}
+}

@@ -1,0 +1,423 @@
+package localaws
+
+import (
+	"bytes"
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"fmt"
+	"io"
+	"net/http"
+	"regexp"
+	"sort"
+	"strings"
+	"sync"
+	"time"
+)
+
+// Defaults used when no option overrides them.
+const (
+	DefaultAccount  = "123456789012"
+	DefaultIdentity = "arn:aws:iam::123456789012:user/bedgov-test"
+	DefaultRegion   = "us-east-1"
+)
+
+// Server is the emulator: an http.Handler. Use it in-process with httptest.NewServer(New())
+// or through the localaws command. All methods are safe for concurrent use.
+type Server struct {
+	account       string
+	identity      string
+	defaultRegion string
+	dynamoDB      string
+	maxBody       int64
+
+	services map[string]*service
+
+	store  *Store
+	faults faultSet
+
+	mu         sync.Mutex
+	calls      []CallRecord
+	identities map[string]Identity // access key id -> identity (AssumeRole sessions)
+
+	dynamoProxy http.Handler
+}
+
+// Option configures a Server.
+type Option func(*Server)
+
+// WithAccount sets the account id of the emulated account (default 123456789012). The
+// default identity follows unless WithIdentity is given too.
+func WithAccount(id string) Option {
+	return func(s *Server) {
+		s.identity = strings.Replace(s.identity, ":"+s.account+":", ":"+id+":", 1)
+		s.account = id
+	}
+}
+
+// WithIdentity sets the ARN that callers with long-term (non-session) keys are reported
+// as by STS GetCallerIdentity (default arn:aws:iam::123456789012:user/bedgov-test).
+func WithIdentity(arn string) Option { return func(s *Server) { s.identity = arn } }
+
+// WithDefaultRegion sets the region used when a request carries none (a bearer-token
+// request). Default us-east-1.
+func WithDefaultRegion(region string) Option { return func(s *Server) { s.defaultRegion = region } }
+
+// WithDynamoDB sets the base URL of the dynalite server DynamoDB calls are passed to.
+// Without it DynamoDB calls fail with a clear error.
+func WithDynamoDB(endpoint string) Option { return func(s *Server) { s.dynamoDB = endpoint } }
+
+// New builds an emulator with every built-in operation registered.
+func New(opts ...Option) *Server {
+	s := &Server{
+		account:       DefaultAccount,
+		identity:      DefaultIdentity,
+		defaultRegion: DefaultRegion,
+		maxBody:       16 << 20,
+		store:         newStore(),
+		identities:    map[string]Identity{},
+	}
+	for _, o := range opts {
+		o(s)
+	}
+	s.services = map[string]*service{}
+	for _, spec := range serviceSpecs {
+		sv := &service{serviceSpec: spec, ops: map[string]*Operation{}}
+		s.services[spec.Name] = sv
+	}
+	builtinMu.Lock()
+	ops := append([]registration(nil), builtin...)
+	builtinMu.Unlock()
+	for _, r := range ops {
+		if err := s.Register(r.service, r.op); err != nil {
+			panic(err) // a broken built-in table is a programming error
+		}
+	}
+	s.dynamoProxy = s.newDynamoProxy()
+	return s
+}
+
+// Account is the emulated account id.
+func (s *Server) Account() string { return s.account }
+
+// Store is the emulator's state, for inspection and out-of-band changes in tests.
+func (s *Server) Store() *Store { return s.store }
+
+// Register adds (or replaces) an operation of a service. Built-in operations are
+// registered with RegisterBuiltin from init functions; tests may add their own.
+func (s *Server) Register(serviceName string, op Operation) error {
+	sv, ok := s.services[serviceName]
+	if !ok {
+		return fmt.Errorf("localaws: unknown service %q", serviceName)
+	}
+	if op.Name == "" || (op.Handler == nil && op.Raw == nil) {
+		return fmt.Errorf("localaws: operation of %s needs a Name and a Handler or Raw", serviceName)
+	}
+	o := op
+	if sv.Protocol == RESTJSON1 {
+		if o.Method == "" || o.Path == "" {
+			return fmt.Errorf("localaws: restJson1 operation %s.%s needs Method and Path", serviceName, op.Name)
+		}
+		if err := sv.addRoute(&o); err != nil {
+			return err
+		}
+	}
+	sv.ops[o.Name] = &o
+	return nil
+}
+
+// Identity is who a call is made as.
+type Identity struct {
+	Account string
+	Arn     string
+	UserID  string
+}
+
+// CallRecord is one request the emulator answered.
+type CallRecord struct {
+	Service     string // logical service: bedrock, bedrock-runtime, iam, sts, ...
+	Operation   string // "" when the operation could not be determined
+	Region      string
+	AccessKeyID string
+	Time        time.Time
+	Duration    time.Duration
+	Status      int
+	ErrorCode   string // the API error code sent, "" on success
+}
+
+// Calls returns a copy of the call log, oldest first.
+func (s *Server) Calls() []CallRecord {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return append([]CallRecord(nil), s.calls...)
+}
+
+// CallCount counts logged calls of service+operation ("" matches any).
+func (s *Server) CallCount(service, operation string) int {
+	n := 0
+	for _, c := range s.Calls() {
+		if (service == "" || c.Service == service) && (operation == "" || c.Operation == operation) {
+			n++
+		}
+	}
+	return n
+}
+
+// ResetCalls empties the call log.
+func (s *Server) ResetCalls() {
+	s.mu.Lock()
+	s.calls = nil
+	s.mu.Unlock()
+}
+
+func (s *Server) record(c CallRecord) {
+	s.mu.Lock()
+	s.calls = append(s.calls, c)
+	s.mu.Unlock()
+}
+
+// Caller returns the identity of an access key id: an AssumeRole session when the key
+// was issued by AssumeRole, the configured default identity otherwise.
+func (s *Server) Caller(accessKeyID string) Identity {
+	s.mu.Lock()
+	id, ok := s.identities[accessKeyID]
+	s.mu.Unlock()
+	if ok {
+		return id
+	}
+	return Identity{Account: accountOf(s.identity, s.account), Arn: s.identity, UserID: userIDFor(s.identity)}
+}
+
+func (s *Server) addSession(accessKeyID string, id Identity) {
+	s.mu.Lock()
+	s.identities[accessKeyID] = id
+	s.mu.Unlock()
+}
+
+func accountOf(arn, def string) string {
+	parts := strings.SplitN(arn, ":", 6)
+	if len(parts) == 6 && parts[4] != "" {
+		return parts[4]
+	}
+	return def
+}
+
+// userIDFor derives a stable IAM-style unique id (AIDA + 17 chars) from an ARN.
+func userIDFor(arn string) string {
+	return "AIDA" + strings.ToUpper(stableToken(arn, 17))
+}
+
+var credentialRe = regexp.MustCompile(`Credential=([^/,\s]+)/(\d{8})/([^/,\s]+)/([^/,\s]+)/aws4_request`)
+
+// ServeHTTP routes a request by its SigV4 credential scope (service and region).
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if strings.HasPrefix(r.URL.Path, adminPrefix) {
+		s.serveAdmin(w, r)
+		return
+	}
+	start := time.Now()
+	rec := CallRecord{Time: start}
+
+	auth := r.Header.Get("Authorization")
+	var signing string
+	if m := credentialRe.FindStringSubmatch(auth); m != nil {
+		rec.AccessKeyID, rec.Region, signing = m[1], m[3], m[4]
+	} else if strings.HasPrefix(auth, "Bearer ") && isRuntimePath(r.URL.EscapedPath()) {
+		signing, rec.Region = "bedrock", s.defaultRegion
+	}
+	if signing == "" {
+		rec.Service = "unknown"
+		rec.Status, rec.ErrorCode = http.StatusForbidden, "MissingAuthenticationTokenException"
+		writeBareError(w, rec.Status, rec.ErrorCode, "Missing Authentication Token: sign the request with SigV4 (or a Bedrock API key for bedrock-runtime)")
+		rec.Duration = time.Since(start)
+		s.record(rec)
+		return
+	}
+	sv := s.serviceFor(signing, r.URL.EscapedPath())
+	if sv == nil {
+		rec.Service = signing
+		rec.Status, rec.ErrorCode = http.StatusBadRequest, "UnknownServiceException"
+		writeBareError(w, rec.Status, rec.ErrorCode, fmt.Sprintf("localaws does not emulate service %q", signing))
+		rec.Duration = time.Since(start)
+		s.record(rec)
+		return
+	}
+	rec.Service = sv.Name
+
+	sw := &statusWriter{ResponseWriter: w}
+	defer func() {
+		rec.Status = sw.status()
+		rec.Duration = time.Since(start)
+		s.record(rec)
+	}()
+	if sv.Name == "dynamodb" {
+		if op, pass := s.dynamoPassthrough(sv, r); pass {
+			rec.Operation = op
+			s.proxyDynamoDB(sw, r, sv, op, &rec)
+			return
+		}
+	}
+	codec := codecs[sv.Protocol]
+
+	body, err := io.ReadAll(io.LimitReader(r.Body, s.maxBody))
+	if err != nil {
+		e := Errorf("SerializationException", "reading the request body: %v", err)
+		rec.ErrorCode = e.codeFor(sv.Protocol)
+		codec.writeError(sw, sv, "", e)
+		return
+	}
+	r.Body = io.NopCloser(bytes.NewReader(body))
+
+	op, params, opName, apiErr := codec.resolve(sv, r, body)
+	rec.Operation = opName
+	call := &Call{
+		Service: sv.Name, Operation: opName, Region: rec.Region, AccessKeyID: rec.AccessKeyID,
+		Request: r, Body: body, PathParams: params, server: s, protocol: sv.Protocol,
+	}
+	if apiErr == nil {
+		apiErr = s.faults.apply(r.Context(), sv.Name, opName)
+	}
+	if apiErr != nil {
+		rec.ErrorCode = apiErr.codeFor(sv.Protocol)
+		codec.writeError(sw, sv, opName, apiErr)
+		return
+	}
+	if op.Raw != nil {
+		op.Raw(call, sw)
+		return
+	}
+	call.decode = func(v any) error { return codec.decode(call, v) }
+	out, err := op.Handler(call)
+	if err != nil {
+		e := asAPIError(err)
+		rec.ErrorCode = e.codeFor(sv.Protocol)
+		codec.writeError(sw, sv, opName, e)
+		return
+	}
+	codec.writeOutput(sw, sv, op, out)
+}
+
+// serviceFor maps a signing name to the emulated service. Bedrock's control plane and
+// runtime both sign as "bedrock"; the runtime's paths tell them apart.
+func (s *Server) serviceFor(signing, escapedPath string) *service {
+	if signing == "bedrock" && isRuntimePath(escapedPath) {
+		return s.services["bedrock-runtime"]
+	}
+	for _, sv := range s.services {
+		if sv.SigningName == signing && sv.Name != "bedrock-runtime" {
+			return sv
+		}
+	}
+	return nil
+}
+
+var runtimePathRe = regexp.MustCompile(`^/model/[^/]+/(converse|converse-stream|invoke|invoke-with-response-stream)$`)
+
+func isRuntimePath(p string) bool { return runtimePathRe.MatchString(p) }
+
+func asAPIError(err error) *APIError {
+	if e, ok := err.(*APIError); ok {
+		return e
+	}
+	return &APIError{Code: "InternalFailure", Message: err.Error(), Status: http.StatusInternalServerError}
+}
+
+// writeBareError answers requests that reach no service with a JSON error that every
+// JSON-based SDK deserializer can read.
+func writeBareError(w http.ResponseWriter, status int, code, msg string) {
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("X-Amzn-ErrorType", code)
+	w.Header().Set("X-Amzn-RequestId", newRequestID())
+	w.WriteHeader(status)
+	fmt.Fprintf(w, `{"__type":%q,"message":%q}`, code, msg)
+}
+
+type statusWriter struct {
+	http.ResponseWriter
+	code int
+}
+
+func (w *statusWriter) WriteHeader(code int) {
+	if w.code == 0 {
+		w.code = code
+	}
+	w.ResponseWriter.WriteHeader(code)
+}
+
+func (w *statusWriter) Write(p []byte) (int, error) {
+	if w.code == 0 {
+		w.code = http.StatusOK
+	}
+	return w.ResponseWriter.Write(p)
+}
+
+// Flush lets raw handlers stream (event streams of bedrock-runtime).
+func (w *statusWriter) Flush() {
+	if f, ok := w.ResponseWriter.(http.Flusher); ok {
+		f.Flush()
+	}
+}
+
+func (w *statusWriter) status() int {
+	if w.code == 0 {
+		return http.StatusOK
+	}
+	return w.code
+}
+
+func newRequestID() string {
+	var b [16]byte
+	_, _ = rand.Read(b[:])
+	h := hex.EncodeToString(b[:])
+	return h[0:8] + "-" + h[8:12] + "-" + h[12:16] + "-" + h[16:20] + "-" + h[20:32]
+}
+
+// randomToken returns n random characters from [A-Z0-9].
+func randomToken(n int) string {
+	const alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567"
+	b := make([]byte, n)
+	_, _ = rand.Read(b)
+	for i := range b {
+		b[i] = alphabet[int(b[i])%len(alphabet)]
+	}
+	return string(b)
+}
+
+// stableToken derives n characters from s deterministically (FNV-based).
+func stableToken(s string, n int) string {
+	const alphabet = "abcdefghijklmnopqrstuvwxyz234567"
+	var h uint64 = 14695981039346656037
+	out := make([]byte, n)
+	for i := range out {
+		for j := 0; j < len(s); j++ {
+			h ^= uint64(s[j])
+			h *= 1099511628211
+		}
+		h ^= uint64(i)
+		h *= 1099511628211
+		out[i] = alphabet[h%uint64(len(alphabet))]
+	}
+	return string(out)
+}
+
+func sortedKeys[V any](m map[string]V) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return keys
+}
+
+// sleepCtx sleeps d or until ctx ends.
+func sleepCtx(ctx context.Context, d time.Duration) {
+	if d <= 0 {
+		return
+	}
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+	case <-ctx.Done():
+	}
+}
