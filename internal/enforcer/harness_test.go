@@ -106,7 +106,7 @@ func (s *syncBuf) Write(p []byte) (int, error) { s.mu.Lock(); defer s.mu.Unlock(
 func (s *syncBuf) String() string              { s.mu.Lock(); defer s.mu.Unlock(); return s.b.String() }
 
 type env struct {
-	t       *testing.T
+	t       testing.TB
 	table   string
 	clock   *clock
 	emu     *localaws.BedrockRuntime
@@ -124,6 +124,7 @@ type env struct {
 }
 
 type envOpt struct {
+	detach   bool
 	mode     enforcer.AuthMode
 	failOpen bool
 	db       governance.DynamoDB
@@ -143,7 +144,7 @@ func teamConfig(name string, limit governance.Micros) governance.CapConfig {
 	}
 }
 
-func newEnv(t *testing.T, o envOpt, teams ...governance.CapConfig) *env {
+func newEnv(t testing.TB, o envOpt, teams ...governance.CapConfig) *env {
 	t.Helper()
 	e := &env{t: t, clock: &clock{}, notes: &published{}, logs: &syncBuf{}, mode: o.mode, pricing: governance.DefaultPricing(), teams: map[string]governance.CapConfig{}}
 	if e.mode == "" {
@@ -184,7 +185,7 @@ func newEnv(t *testing.T, o envOpt, teams ...governance.CapConfig) *env {
 	}
 	h, err := enforcer.New(enforcer.Config{
 		Table: e.table, AuthMode: e.mode, FailOpen: o.failOpen, Region: "us-east-1",
-		BedrockEndpoint: e.emuSrv.URL, TrustedPrincipalHeader: trustHdr,
+		BedrockEndpoint: e.emuSrv.URL, TrustedPrincipalHeader: trustHdr, DetachSettle: o.detach,
 	}, enforcer.Deps{
 		DB: db, Notifier: e.notes, Clock: e.clock.now, Log: e.logs,
 		Credentials: credentials.NewStaticCredentialsProvider("AKIDENFORCER", "enforcer-secret", ""),

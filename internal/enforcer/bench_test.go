@@ -1,0 +1,158 @@
+package enforcer_test
+
+import (
+	"bytes"
+	"context"
+	"io"
+	"net/http"
+	"slices"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/credentials"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+
+	"github.com/bedgov/terraform-provider-bedgov/internal/enforcer"
+	"github.com/bedgov/terraform-provider-bedgov/internal/governance"
+)
+
+// memDB answers the handler's DynamoDB calls from memory. It is for measuring the
+// handler's own CPU and allocations only; ledger semantics are tested against dynalite.
+type memDB struct {
+	team map[string]dynamodbAV
+}
+
+func (m *memDB) GetItem(_ context.Context, in *dynamodb.GetItemInput, _ ...func(*dynamodb.Options)) (*dynamodb.GetItemOutput, error) {
+	if k := keyString(in.Key); strings.HasPrefix(k, "team#") {
+		return &dynamodb.GetItemOutput{Item: m.team}, nil
+	} else if strings.HasPrefix(k, "principal#") || strings.HasPrefix(k, "apikey#") {
+		return &dynamodb.GetItemOutput{Item: map[string]dynamodbAV{"team": sAV("bench")}}, nil
+	}
+	return &dynamodb.GetItemOutput{}, nil
+}
+
+func keyString(k map[string]dynamodbAV) string {
+	if s, ok := k["pk"].(*types.AttributeValueMemberS); ok {
+		return s.Value
+	}
+	return ""
+}
+
+func (m *memDB) UpdateItem(context.Context, *dynamodb.UpdateItemInput, ...func(*dynamodb.Options)) (*dynamodb.UpdateItemOutput, error) {
+	return &dynamodb.UpdateItemOutput{Attributes: m.team}, nil
+}
+func (m *memDB) PutItem(context.Context, *dynamodb.PutItemInput, ...func(*dynamodb.Options)) (*dynamodb.PutItemOutput, error) {
+	return &dynamodb.PutItemOutput{}, nil
+}
+func (m *memDB) DeleteItem(context.Context, *dynamodb.DeleteItemInput, ...func(*dynamodb.Options)) (*dynamodb.DeleteItemOutput, error) {
+	return &dynamodb.DeleteItemOutput{}, nil
+}
+
+// cannedBedrock answers every forwarded call with a fixed Converse response.
+type cannedBedrock struct{ body []byte }
+
+func (c cannedBedrock) RoundTrip(r *http.Request) (*http.Response, error) {
+	_, _ = io.Copy(io.Discard, r.Body)
+	h := http.Header{}
+	h.Set("Content-Type", "application/json")
+	h.Set("Content-Length", strconv.Itoa(len(c.body)))
+	return &http.Response{StatusCode: 200, Header: h, Body: io.NopCloser(bytes.NewReader(c.body)), ContentLength: int64(len(c.body)), Request: r}, nil
+}
+
+type discardWriter struct{ h http.Header }
+
+func (d *discardWriter) Header() http.Header         { return d.h }
+func (d *discardWriter) Write(p []byte) (int, error) { return len(p), nil }
+func (d *discardWriter) WriteHeader(int)             {}
+
+// BenchmarkHandlerConverse measures the handler's CPU and allocations per request,
+// network excluded (in-memory ledger answers, canned Bedrock response).
+func BenchmarkHandlerConverse(b *testing.B) {
+	for _, mode := range []enforcer.AuthMode{enforcer.AuthIAM, enforcer.AuthAPIKey} {
+		b.Run(string(mode), func(b *testing.B) {
+			cfg := teamConfig("bench", 1_000_000*usd)
+			rec := governance.CreateCapRecordInput("t", cfg, nov15).Item
+			resp := []byte(`{"output":{"message":{"role":"assistant","content":[{"text":"hello there"}]}},"stopReason":"end_turn","usage":{"inputTokens":30,"outputTokens":3,"totalTokens":33},"metrics":{"latencyMs":100}}`)
+			h, err := enforcer.New(enforcer.Config{Table: "t", AuthMode: mode, Region: "us-east-1", BedrockEndpoint: "https://bedrock.invalid", TrustedPrincipalHeader: trustHdr},
+				enforcer.Deps{DB: &memDB{team: rec}, Transport: cannedBedrock{resp}, Clock: func() time.Time { return nov15 },
+					Credentials: credentials.NewStaticCredentialsProvider("AKID", "secret", "")})
+			if err != nil {
+				b.Fatal(err)
+			}
+			body := []byte(converseBody("Summarise the quarterly report in three bullet points.", 300))
+			b.ReportAllocs()
+			b.ResetTimer()
+			for i := 0; i < b.N; i++ {
+				req, _ := http.NewRequest(http.MethodPost, "http://enforcer/model/"+sonnet+"/converse", bytes.NewReader(body))
+				req.Header.Set("Content-Type", "application/json")
+				if mode == enforcer.AuthAPIKey {
+					req.Header.Set("Authorization", "Bearer key-bench")
+				} else {
+					req.Header.Set(trustHdr, roleARN("bench"))
+				}
+				w := &discardWriter{h: http.Header{}}
+				h.ServeHTTP(w, req)
+				if w.h.Get(enforcer.HeaderTeam) != "bench" {
+					b.Fatalf("not served: %v", w.h)
+				}
+			}
+		})
+	}
+}
+
+// BenchmarkAddedLatency compares, in one run, a Converse call straight to the
+// emulator's Bedrock with the same call through the plain server (dynalite ledger), and
+// one DynamoDB round trip on its own; it reports the p50 of each.
+func BenchmarkAddedLatency(b *testing.B) {
+	e := newEnv(b, envOpt{detach: true}, teamConfig("lat", 1_000_000*usd))
+	ctx := context.Background()
+	body := converseBody("latency [[tokens:8]]", 50)
+	client := e.srv.Client()
+	direct := e.emuSrv.URL + "/model/" + strings.ReplaceAll(profileARN("lat"), "/", "%2F") + "/converse"
+	via := e.srv.URL + "/model/" + sonnet + "/converse"
+	do := func(url string, signed bool) time.Duration {
+		req, _ := http.NewRequest(http.MethodPost, url, strings.NewReader(body))
+		req.Header.Set("Content-Type", "application/json")
+		req.Header.Set("Authorization", "AWS4-HMAC-SHA256 Credential=AKID-lat/20261115/us-east-1/bedrock/aws4_request, SignedHeaders=host, Signature=x")
+		start := time.Now()
+		resp, err := client.Do(req)
+		if err != nil {
+			b.Fatal(err)
+		}
+		_, _ = io.Copy(io.Discard, resp.Body)
+		_ = resp.Body.Close()
+		if resp.StatusCode != 200 {
+			b.Fatalf("status %d", resp.StatusCode)
+		}
+		return time.Since(start)
+	}
+	ddbRoundTrip := func() time.Duration {
+		start := time.Now()
+		if _, err := ddb.GetItem(ctx, &dynamodb.GetItemInput{TableName: aws.String(e.table), Key: map[string]dynamodbAV{"pk": sAV("team#lat")}}); err != nil {
+			b.Fatal(err)
+		}
+		return time.Since(start)
+	}
+	for i := 0; i < 20; i++ { // warm connections and caches
+		do(direct, true)
+		do(via, true)
+	}
+	var d, v, r []time.Duration
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		d = append(d, do(direct, true))
+		v = append(v, do(via, true))
+		r = append(r, ddbRoundTrip())
+	}
+	b.StopTimer()
+	e.h.Wait()
+	p50 := func(x []time.Duration) float64 { slices.Sort(x); return float64(x[len(x)/2].Microseconds()) }
+	b.ReportMetric(p50(d), "p50-direct-µs")
+	b.ReportMetric(p50(v), "p50-enforcer-µs")
+	b.ReportMetric(p50(r), "p50-dynamodb-rt-µs")
+	b.ReportMetric(p50(v)-p50(d), "p50-added-µs")
+}
