@@ -597,3 +597,37 @@ func TestOversizeBodyRefused(t *testing.T) {
 		t.Fatal("forwarded")
 	}
 }
+
+// A stream that fails mid-way: an in-stream exception reaches the client through the
+// SDK, and the call is charged for what was generated, the rest released.
+func TestMidStreamFailure(t *testing.T) {
+	t.Parallel()
+	for _, mode := range []localaws.BedrockStreamFailure{localaws.BedrockStreamException, localaws.BedrockStreamDrop} {
+		e := newEnv(t, envOpt{}, teamConfig("mid", 100*usd))
+		e.emu.SetFaults(localaws.BedrockFaults{FailStreamAfter: 3, StreamFailure: mode})
+		st, err := e.sdk("mid", 1).ConverseStream(context.Background(), &bedrockruntime.ConverseStreamInput{ModelId: aws.String(sonnet),
+			Messages: userText("fail [[tokens:100]]"), InferenceConfig: &brtypes.InferenceConfiguration{MaxTokens: aws.Int32(100)}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for range st.GetStream().Events() {
+		}
+		serr := st.GetStream().Err()
+		var mse *brtypes.ModelStreamErrorException
+		if mode == localaws.BedrockStreamException && !errors.As(serr, &mse) {
+			t.Fatalf("%s: stream error %v", mode, serr)
+		}
+		if mode == localaws.BedrockStreamDrop && serr == nil {
+			t.Fatalf("%s: a dropped stream looked complete", mode)
+		}
+		// Charged: the input bound (the stream ended before Bedrock reported input) and
+		// the 3 deltas' text as output; never more than the reservation.
+		rec := e.record("mid")
+		p, _, _, _ := governance.DefaultPricing().Quote(sonnet, nil, "us")
+		in := governance.InputTokenBound(e.emu.Calls()[0].BodyBytes)
+		want := p.Cost(governance.Usage{InputTokens: in, OutputTokens: 3 * localaws.BedrockStreamChunkTokens * 3})
+		if rec.Reserved != 0 || rec.Spent != want || rec.Spent >= p.WorstCase(in, 100) {
+			t.Fatalf("%s: spent %d want %d, reserved %d", mode, rec.Spent, want, rec.Reserved)
+		}
+	}
+}

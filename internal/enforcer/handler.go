@@ -23,6 +23,7 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
 	"github.com/bedgov/terraform-provider-bedgov/internal/governance"
 )
@@ -321,11 +322,16 @@ func (h *Handler) identify(r *http.Request, c *call) (*teamView, *apiError) {
 	}
 	now := h.now()
 	team := ""
-	if e, ok := h.ids.Load(indexKey); ok && now.Before(e.(*idEntry).expires) {
-		team = e.(*idEntry).team
+	cached, hit := h.ids.Load(indexKey)
+	if hit && now.Before(cached.(*idEntry).expires) {
+		team = cached.(*idEntry).team
 	} else {
 		out, err := h.db.GetItem(r.Context(), governance.LookupIdentityInput(h.cfg.Table, indexKey))
-		if err != nil {
+		switch {
+		case err != nil && hit && h.cfg.FailOpen:
+			out = &dynamodb.GetItemOutput{Item: map[string]types.AttributeValue{governance.AttrTeam: &types.AttributeValueMemberS{Value: cached.(*idEntry).team}}}
+			c.failOpen = true
+		case err != nil:
 			c.log.Decision = decFailedClosed
 			return nil, errUnavailable("the budget ledger is unavailable")
 		}
@@ -621,6 +627,13 @@ func (h *Handler) forwardAndSettle(w http.ResponseWriter, r *http.Request, c *ca
 				cancelled = r.Context().Err() != nil
 				if !cancelled {
 					c.log.Error = "upstream stream failed"
+					// A stream cut at a message boundary would look complete to the
+					// client: end it with an exception event the SDKs surface. (Cut
+					// mid-message, the client's decoder already reports the truncation.)
+					if stream && meter.atBoundary() && meter.streamErr == "" {
+						_, _ = w.Write(appendMessage(nil, [][2]string{{":message-type", "exception"}, {":exception-type", "internalServerException"}, {":content-type", "application/json"}},
+							[]byte(`{"message":"the response stream from Bedrock failed"}`)))
+					}
 				}
 				break
 			}

@@ -37,6 +37,9 @@ func newUsageMeter(op operation) *usageMeter {
 	return m
 }
 
+// atBoundary reports whether the stream seen so far ends exactly after a whole message.
+func (m *usageMeter) atBoundary() bool { return m.dec.err == nil && len(m.dec.buf) == 0 }
+
 // fromHeaders reads InvokeModel's token-count headers.
 func (m *usageMeter) fromHeaders(h http.Header) {
 	if m.op != opInvoke {

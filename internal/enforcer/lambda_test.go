@@ -1,0 +1,93 @@
+package enforcer_test
+
+import (
+	"context"
+	"io"
+	"net/http"
+	"strings"
+	"testing"
+
+	"github.com/aws/aws-lambda-go/events"
+	"github.com/aws/aws-lambda-go/lambdaurl"
+
+	"github.com/bedgov/terraform-provider-bedgov/internal/governance"
+)
+
+// The Lambda entry point: the same handler behind lambdaurl's streaming adapter takes
+// the caller from the function URL's AWS_IAM authorizer and never from a header.
+func TestLambdaFunctionURLIdentity(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, envOpt{}, teamConfig("lam", 10*usd), teamConfig("other", 10*usd))
+	invoke := lambdaurl.Wrap(e.h)
+	call := func(callerARN string, hdr map[string]string) (int, http.Header, string) {
+		ev := &events.LambdaFunctionURLRequest{
+			RawPath: "/model/" + sonnet + "/converse", Body: converseBody("from lambda [[tokens:6]]", 20),
+			Headers: map[string]string{"content-type": "application/json"},
+			RequestContext: events.LambdaFunctionURLRequestContext{
+				DomainName: "abc.lambda-url.us-east-1.on.aws",
+				HTTP:       events.LambdaFunctionURLRequestContextHTTPDescription{Method: http.MethodPost},
+			},
+		}
+		for k, v := range hdr {
+			ev.Headers[k] = v
+		}
+		if callerARN != "" {
+			ev.RequestContext.Authorizer = &events.LambdaFunctionURLRequestContextAuthorizerDescription{
+				IAM: &events.LambdaFunctionURLRequestContextAuthorizerIAMDescription{UserARN: callerARN},
+			}
+		}
+		resp, err := invoke(context.Background(), ev)
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, _ := io.ReadAll(resp.Body)
+		h := http.Header{}
+		for k, v := range resp.Headers {
+			h.Set(k, v)
+		}
+		return resp.StatusCode, h, string(b)
+	}
+	status, h, body := call("arn:aws:sts::"+account+":assumed-role/lam-app/i-0abc", nil)
+	if status != 200 || h.Get("X-Bedgov-Team") != "lam" || !strings.Contains(body, `"outputTokens":6`) {
+		t.Fatalf("lambda call: %d %v %s", status, h, body)
+	}
+	// Without the authorizer context a header naming another team's role is ignored.
+	status, _, _ = call("", map[string]string{trustHdr: roleARN("other")})
+	if status != http.StatusForbidden {
+		t.Fatalf("header trusted in Lambda: %d", status)
+	}
+	if rec := e.record("lam"); rec.Spent == 0 || rec.Reserved != 0 {
+		t.Fatalf("lambda call not settled: %+v", rec)
+	}
+	if rec := e.record("other"); rec.Spent != 0 {
+		t.Fatal("other team charged")
+	}
+}
+
+// A reservation left by a crashed process expires and is released by the next request
+// that meets it; the cap is then available again.
+func TestCrashedReservationIsReleased(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, envOpt{}, teamConfig("crash", usd/10))
+	ctx := context.Background()
+	// A process reserved almost the whole budget and died.
+	_, err := ddb.UpdateItem(ctx, governance.ReserveInput(e.table, "crash", "dead-process", usd/10-1, "2026-11", nov15, nov15.Add(15*60e9)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	body := converseBody("x [[tokens:5]]", 10)
+	if resp, _ := e.post(ctx, "crash", sonnet, "converse", body, nil); resp.StatusCode != http.StatusTooManyRequests {
+		t.Fatalf("budget held by the live reservation: %d", resp.StatusCode)
+	}
+	e.clock.set(nov15.Add(20 * 60e9)) // past its expiry
+	if resp, b := e.post(ctx, "crash", sonnet, "converse", body, nil); resp.StatusCode != 200 {
+		t.Fatalf("expired reservation still blocks: %d %s", resp.StatusCode, b)
+	}
+	rec := e.record("crash")
+	if len(rec.Inflight) != 0 || rec.Reserved != 0 || rec.Spent != e.billed() {
+		t.Fatalf("after release: %+v", rec)
+	}
+	if !strings.Contains(e.logs.String(), "released expired reservation") {
+		t.Fatal("release not logged")
+	}
+}
