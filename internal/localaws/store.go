@@ -9,11 +9,11 @@ import (
 // Object kinds of the built-in operations. A kind names one type of AWS object; its ids
 // are the object's ARN unless said otherwise. Later operations add their own kinds.
 const (
-	KindLogGroup         = "logs:log-group"          // id: log group ARN without ":*"
-	KindDashboard        = "cloudwatch:dashboard"    // id: dashboard ARN
+	KindLogGroup         = "logs:log-group"            // id: log group ARN without ":*"
+	KindDashboard        = "cloudwatch:dashboard"      // id: dashboard ARN
 	KindInferenceProfile = "bedrock:inference-profile" // id: inference profile ARN (application profiles)
-	KindDynamoTTL        = "dynamodb:ttl"            // id: table ARN; value DynamoTTL
-	KindDynamoPITR       = "dynamodb:pitr"           // id: table ARN; value DynamoPITR
+	KindDynamoTTL        = "dynamodb:ttl"              // id: table ARN; value DynamoTTL
+	KindDynamoPITR       = "dynamodb:pitr"             // id: table ARN; value DynamoPITR
 )
 
 // ErrNotFound is returned by Store.Update when the object does not exist.

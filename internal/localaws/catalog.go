@@ -1,0 +1,83 @@
+package localaws
+
+// The seeded Bedrock catalog: foundation models and system-defined cross-region inference
+// profiles. Extend these tables to add models; every Bedrock operation reads them.
+
+// CatalogModel is one foundation model.
+type CatalogModel struct {
+	ID             string
+	Name           string
+	Provider       string
+	Input, Output  []string // TEXT, IMAGE, EMBEDDING, ...
+	Streaming      bool
+	InferenceTypes []string // ON_DEMAND, INFERENCE_PROFILE, PROVISIONED
+	Customizations []string // FINE_TUNING, CONTINUED_PRE_TRAINING, DISTILLATION
+	Regions        []string // where the model is offered
+	Status         string   // ACTIVE or LEGACY
+}
+
+// ProfileGeo is a geography of system-defined inference profiles: profiles with its
+// prefix exist in each of its regions and route requests to all of them.
+type ProfileGeo struct {
+	Prefix  string // "us", "eu"
+	Label   string // "US", "EU"
+	Regions []string
+}
+
+// CatalogProfile is a system-defined cross-region inference profile: ID is
+// Geo + "." + ModelID.
+type CatalogProfile struct {
+	Geo     string
+	ModelID string
+	Name    string
+}
+
+var (
+	usRegions  = []string{"us-east-1", "us-east-2", "us-west-2"}
+	euRegions  = []string{"eu-central-1", "eu-west-1", "eu-west-3"}
+	allRegions = []string{"us-east-1", "us-east-2", "us-west-2", "eu-central-1", "eu-west-1", "eu-west-3"}
+	textImage  = []string{"TEXT", "IMAGE"}
+	text       = []string{"TEXT"}
+	onDemand   = []string{"ON_DEMAND"}
+	profileOD  = []string{"ON_DEMAND", "INFERENCE_PROFILE"}
+	profileOn  = []string{"INFERENCE_PROFILE"}
+)
+
+// ProfileGeos are the geographies of system-defined profiles.
+var ProfileGeos = []ProfileGeo{
+	{Prefix: "us", Label: "US", Regions: usRegions},
+	{Prefix: "eu", Label: "EU", Regions: euRegions},
+}
+
+// FoundationModels is the model catalog.
+var FoundationModels = []CatalogModel{
+	{ID: "anthropic.claude-3-haiku-20240307-v1:0", Name: "Claude 3 Haiku", Provider: "Anthropic", Input: textImage, Output: text, Streaming: true, InferenceTypes: profileOD, Customizations: []string{"FINE_TUNING"}, Regions: allRegions, Status: "ACTIVE"},
+	{ID: "anthropic.claude-3-5-sonnet-20241022-v2:0", Name: "Claude 3.5 Sonnet v2", Provider: "Anthropic", Input: textImage, Output: text, Streaming: true, InferenceTypes: profileOD, Regions: usRegions, Status: "ACTIVE"},
+	{ID: "anthropic.claude-3-5-haiku-20241022-v1:0", Name: "Claude 3.5 Haiku", Provider: "Anthropic", Input: text, Output: text, Streaming: true, InferenceTypes: profileOD, Regions: usRegions, Status: "ACTIVE"},
+	{ID: "anthropic.claude-3-7-sonnet-20250219-v1:0", Name: "Claude 3.7 Sonnet", Provider: "Anthropic", Input: textImage, Output: text, Streaming: true, InferenceTypes: profileOn, Regions: allRegions, Status: "ACTIVE"},
+	{ID: "amazon.nova-micro-v1:0", Name: "Nova Micro", Provider: "Amazon", Input: text, Output: text, Streaming: true, InferenceTypes: profileOD, Customizations: []string{"FINE_TUNING", "DISTILLATION"}, Regions: allRegions, Status: "ACTIVE"},
+	{ID: "amazon.nova-lite-v1:0", Name: "Nova Lite", Provider: "Amazon", Input: []string{"TEXT", "IMAGE", "VIDEO"}, Output: text, Streaming: true, InferenceTypes: profileOD, Customizations: []string{"FINE_TUNING", "DISTILLATION"}, Regions: allRegions, Status: "ACTIVE"},
+	{ID: "amazon.nova-pro-v1:0", Name: "Nova Pro", Provider: "Amazon", Input: []string{"TEXT", "IMAGE", "VIDEO"}, Output: text, Streaming: true, InferenceTypes: profileOD, Customizations: []string{"FINE_TUNING", "DISTILLATION"}, Regions: allRegions, Status: "ACTIVE"},
+	{ID: "amazon.titan-text-express-v1", Name: "Titan Text G1 - Express", Provider: "Amazon", Input: text, Output: text, Streaming: true, InferenceTypes: onDemand, Customizations: []string{"FINE_TUNING", "CONTINUED_PRE_TRAINING"}, Regions: []string{"us-east-1", "us-west-2", "eu-central-1", "eu-west-1", "eu-west-3"}, Status: "ACTIVE"},
+	{ID: "amazon.titan-embed-text-v2:0", Name: "Titan Text Embeddings V2", Provider: "Amazon", Input: text, Output: []string{"EMBEDDING"}, Streaming: false, InferenceTypes: onDemand, Regions: allRegions, Status: "ACTIVE"},
+	{ID: "meta.llama3-1-8b-instruct-v1:0", Name: "Llama 3.1 8B Instruct", Provider: "Meta", Input: text, Output: text, Streaming: true, InferenceTypes: profileOD, Customizations: []string{"FINE_TUNING"}, Regions: usRegions, Status: "ACTIVE"},
+	{ID: "meta.llama3-1-70b-instruct-v1:0", Name: "Llama 3.1 70B Instruct", Provider: "Meta", Input: text, Output: text, Streaming: true, InferenceTypes: profileOD, Customizations: []string{"FINE_TUNING"}, Regions: usRegions, Status: "ACTIVE"},
+}
+
+// SystemProfiles is the catalog of system-defined cross-region inference profiles.
+var SystemProfiles = []CatalogProfile{
+	{Geo: "us", ModelID: "anthropic.claude-3-haiku-20240307-v1:0", Name: "US Anthropic Claude 3 Haiku"},
+	{Geo: "us", ModelID: "anthropic.claude-3-5-sonnet-20241022-v2:0", Name: "US Anthropic Claude 3.5 Sonnet v2"},
+	{Geo: "us", ModelID: "anthropic.claude-3-5-haiku-20241022-v1:0", Name: "US Anthropic Claude 3.5 Haiku"},
+	{Geo: "us", ModelID: "anthropic.claude-3-7-sonnet-20250219-v1:0", Name: "US Anthropic Claude 3.7 Sonnet"},
+	{Geo: "us", ModelID: "amazon.nova-micro-v1:0", Name: "US Nova Micro"},
+	{Geo: "us", ModelID: "amazon.nova-lite-v1:0", Name: "US Nova Lite"},
+	{Geo: "us", ModelID: "amazon.nova-pro-v1:0", Name: "US Nova Pro"},
+	{Geo: "us", ModelID: "meta.llama3-1-8b-instruct-v1:0", Name: "US Meta Llama 3.1 8B Instruct"},
+	{Geo: "us", ModelID: "meta.llama3-1-70b-instruct-v1:0", Name: "US Meta Llama 3.1 70B Instruct"},
+	{Geo: "eu", ModelID: "anthropic.claude-3-haiku-20240307-v1:0", Name: "EU Anthropic Claude 3 Haiku"},
+	{Geo: "eu", ModelID: "anthropic.claude-3-7-sonnet-20250219-v1:0", Name: "EU Anthropic Claude 3.7 Sonnet"},
+	{Geo: "eu", ModelID: "amazon.nova-micro-v1:0", Name: "EU Nova Micro"},
+	{Geo: "eu", ModelID: "amazon.nova-lite-v1:0", Name: "EU Nova Lite"},
+	{Geo: "eu", ModelID: "amazon.nova-pro-v1:0", Name: "EU Nova Pro"},
+}
