@@ -1,9 +1,3 @@
-// Package enforcer is bedgov's Bedrock Runtime–compatible reverse proxy: it identifies
-// the calling team, reserves the request's worst-case cost with one conditional
-// DynamoDB write, forwards the raw body to the team's inference profile (or its degrade
-// profile) signed with its own credentials, streams the response back byte for byte,
-// and settles the reservation to the usage Bedrock reported. The cap record and every
-// DynamoDB write are defined in internal/governance.
 package enforcer
 
 import (
