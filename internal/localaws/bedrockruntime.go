@@ -158,6 +158,11 @@ func brError(w http.ResponseWriter, status int, typ, msg string) {
 }
 
 func (b *BedrockRuntime) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	b.serve(w, r, b.Models)
+}
+
+// serve answers one call, resolving the path's model with resolve.
+func (b *BedrockRuntime) serve(w http.ResponseWriter, r *http.Request, resolve func(string) string) {
 	rest, ok := strings.CutPrefix(r.URL.EscapedPath(), "/model/")
 	i := strings.LastIndexByte(rest, '/')
 	if !ok || r.Method != http.MethodPost || i <= 0 {
@@ -183,7 +188,7 @@ func (b *BedrockRuntime) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		brError(w, http.StatusBadRequest, "ValidationException", "request body too large")
 		return
 	}
-	model := b.Models(ref)
+	model := resolve(ref)
 
 	b.mu.Lock()
 	f := b.faults

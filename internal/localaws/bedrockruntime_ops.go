@@ -2,10 +2,7 @@ package localaws
 
 import (
 	"net/http"
-	"strings"
 	"sync"
-
-	"github.com/bedgov/terraform-provider-bedgov/internal/governance"
 )
 
 // The deterministic Bedrock Runtime (bedrockruntime.go) registered as the emulator's
@@ -21,48 +18,24 @@ func init() {
 	} {
 		RegisterBuiltin("bedrock-runtime", Operation{
 			Name: op.name, Method: http.MethodPost, Path: "/model/{modelId}/" + op.suffix,
-			Raw: func(c *Call, w http.ResponseWriter) { BedrockRuntimeOf(c.Server()).ServeHTTP(w, c.Request) },
+			Raw: func(c *Call, w http.ResponseWriter) {
+				s, region := c.Server(), c.Region
+				BedrockRuntimeOf(s).serve(w, c.Request, func(ref string) string { return s.ResolveModel(region, ref) })
+			},
 		})
 	}
 }
 
 var runtimes sync.Map // *Server -> *BedrockRuntime
 
-// BedrockRuntimeOf returns the Bedrock Runtime of an emulator server, creating it on
-// first use. Its models are the foundation models of bedgov's pricing table (by model
-// id, model ARN or system-defined profile id/ARN) and the application inference profiles
-// in the server's store.
+// BedrockRuntimeOf returns the Bedrock Runtime of an emulator server (its faults and call
+// record), creating it on first use. Its models are the server's: catalog models by id
+// or ARN, system-defined and application inference profiles, resolved in the call's
+// Region by Server.ResolveModel.
 func BedrockRuntimeOf(s *Server) *BedrockRuntime {
 	if rt, ok := runtimes.Load(s); ok {
 		return rt.(*BedrockRuntime)
 	}
-	rt, _ := runtimes.LoadOrStore(s, NewBedrockRuntime(func(ref string) string { return seededModel(s, ref) }))
+	rt, _ := runtimes.LoadOrStore(s, NewBedrockRuntime(func(ref string) string { return s.ResolveModel(s.defaultRegion, ref) }))
 	return rt.(*BedrockRuntime)
-}
-
-var seededPricing = governance.DefaultPricing()
-
-// seededModel resolves a runtime model reference to a foundation model id, or "".
-func seededModel(s *Server, ref string) string {
-	if strings.Contains(ref, ":application-inference-profile/") {
-		v, ok := s.Store().Lookup(KindInferenceProfile, ref)
-		if !ok {
-			return ""
-		}
-		// The profile object (written by the Bedrock control-plane emulation) names its
-		// model through this method.
-		m, ok := v.(interface{ FoundationModelID() string })
-		if !ok {
-			return ""
-		}
-		return m.FoundationModelID()
-	}
-	r, err := governance.ResolveModel(ref, nil)
-	if err != nil {
-		return ""
-	}
-	if _, ok := seededPricing.Models[r.ModelID]; !ok {
-		return ""
-	}
-	return r.ModelID
 }

@@ -80,6 +80,16 @@ func TestBedrockRuntimeWithOfficialSDK(t *testing.T) {
 	if !errors.As(err, &th) {
 		t.Fatalf("throttle %v", err)
 	}
+	// An application profile in the store resolves to the model it copies.
+	app := "arn:aws:bedrock:us-east-1:" + srv.Account() + ":application-inference-profile/team1"
+	srv.Store().Put(KindInferenceProfile, app, InferenceProfile{Arn: app, ID: "team1", Region: "us-east-1", Type: "APPLICATION", Status: "ACTIVE",
+		ModelArns: []string{FoundationModelARN("us-east-1", "amazon.nova-lite-v1:0")}})
+	if _, err := c.Converse(ctx, &bedrockruntime.ConverseInput{ModelId: aws.String(app), Messages: msgs}); err != nil {
+		t.Fatalf("application profile: %v", err)
+	}
+	if calls := BedrockRuntimeOf(srv).Calls(); calls[len(calls)-1].ModelID != "amazon.nova-lite-v1:0" {
+		t.Fatalf("resolved to %q", calls[len(calls)-1].ModelID)
+	}
 	// Unknown models are refused.
 	_, err = c.Converse(ctx, &bedrockruntime.ConverseInput{ModelId: aws.String("acme.unknown-v1:0"), Messages: msgs})
 	var nf *types.ResourceNotFoundException
