@@ -2,6 +2,7 @@ package localaws
 
 import (
 	"encoding/json"
+	"errors"
 	"net/url"
 	"regexp"
 	"sort"
@@ -342,7 +343,7 @@ func updatePolicy(c *Call, arn *string, fn func(p *IAMPolicy) error) (IAMPolicy,
 		out = p
 		return p, nil
 	})
-	if err == ErrNotFound {
+	if errors.Is(err, ErrNotFound) {
 		return IAMPolicy{}, iamNoSuchEntity("Policy %s does not exist or is not attachable.", *arn)
 	}
 	return out, err
