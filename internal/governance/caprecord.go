@@ -170,7 +170,9 @@ type Reservation struct {
 // CapRecord is a decoded cap record: configuration and counters.
 type CapRecord struct {
 	CapConfig
-	// PrincipalKeys are the normalised principals stored in the record.
+	// PrincipalKeys are the normalised principals stored in the record (PrincipalKey
+	// form; CapConfig.Principals of a decoded record holds the same). Compare a
+	// configuration's principals with them after normalising, not as written.
 	PrincipalKeys  []string
 	Cap            Micros
 	OverrideCap    Micros
@@ -185,8 +187,11 @@ type CapRecord struct {
 	PrevPeriod     string
 	PrevSpent      Micros
 	Requests       int64
-	InputTokens    map[string]int64
-	OutputTokens   map[string]int64
+	// Token counters of the current period by model id.
+	InputTokens      map[string]int64
+	OutputTokens     map[string]int64
+	CacheReadTokens  map[string]int64
+	CacheWriteTokens map[string]int64
 }
 
 // OverrideActive reports whether the override is in force at now.
@@ -279,6 +284,8 @@ func DecodeCapRecord(item map[string]types.AttributeValue) (*CapRecord, error) {
 	r.Notified = strMap(item[AttrNotified])
 	r.InputTokens = numMap(item[AttrInputTokens])
 	r.OutputTokens = numMap(item[AttrOutputTokens])
+	r.CacheReadTokens = numMap(item[AttrCacheReadTokens])
+	r.CacheWriteTokens = numMap(item[AttrCacheWriteTokens])
 	return r, nil
 }
 
