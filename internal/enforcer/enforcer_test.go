@@ -320,6 +320,10 @@ func TestGraduatedResponse(t *testing.T) {
 	if e.hits.Load()-before != 1 {
 		t.Fatalf("the SDK retried the block %d times", e.hits.Load()-before-1)
 	}
+	e.quiesce()
+	if got := e.notes.list(); len(got) != 3 || !strings.Contains(got[2], "is blocked") {
+		t.Fatalf("block notification: %v", got)
+	}
 	var re *smithyhttp.ResponseError
 	if !errors.As(err, &re) || re.HTTPStatusCode() != http.StatusTooManyRequests || !strings.Contains(sq.ErrorMessage(), "USD") || !strings.Contains(sq.ErrorMessage(), "team grad") {
 		t.Fatalf("block error: %v", err)
@@ -334,6 +338,10 @@ func TestGraduatedResponse(t *testing.T) {
 	want := fmt.Sprintf("monthly budget of %s USD exceeded for team grad", rec.Spent.Cents())
 	if !errors.As(err, &sq) || sq.ErrorMessage() != want {
 		t.Fatalf("block message %v, want %q", err, want)
+	}
+	e.quiesce()
+	if got := e.notes.list(); len(got) != 3 {
+		t.Fatalf("notified again in the same period: %v", got)
 	}
 }
 

@@ -178,7 +178,9 @@ func (h *Handler) serve(w http.ResponseWriter, r *http.Request, c *call) *apiErr
 	// Identity first: nothing else is read for an unknown caller.
 	view, ae := h.identify(r, c)
 	if ae != nil {
-		c.log.Decision = decDenied
+		if c.log.Decision == "" {
+			c.log.Decision = decDenied
+		}
 		return ae
 	}
 	c.team = view
@@ -230,7 +232,9 @@ func (h *Handler) serve(w http.ResponseWriter, r *http.Request, c *call) *apiErr
 	} else {
 		c.id = randomID()
 	}
-	c.log.InvocationID = inv
+	if c.idOK {
+		c.log.InvocationID = inv
+	}
 	c.log.Attempt = attemptOf(r.Header.Get("Amz-Sdk-Request"))
 	if c.idOK && c.log.Attempt > 1 {
 		out, err := h.db.GetItem(r.Context(), governance.GetIdempotencyInput(h.cfg.Table, view.rec.Team, c.id))
@@ -494,6 +498,7 @@ func (h *Handler) reserve(ctx context.Context, c *call, now time.Time) (*governa
 			continue
 		}
 		h.refreshView(cur)
+		h.notifyBlocked(ctx, cur, now)
 		c.log.Decision = decBlocked
 		limit := cur.EffectiveLimit(now)
 		c.log.SpendPercent = governance.Percent(cur.Spent, limit)
@@ -718,6 +723,41 @@ func (h *Handler) settle(ctx context.Context, c *call, meter *usageMeter, status
 	}
 }
 
+// notifyBlocked sends the block threshold's notification (once per period) when a
+// request is refused: with reservations the spend itself may stop short of the block
+// threshold, so the first refusal is the event the team must hear about.
+func (h *Handler) notifyBlocked(ctx context.Context, rec *governance.CapRecord, now time.Time) {
+	pct := rec.Thresholds.Block
+	if rec.Notified[strconv.FormatInt(pct, 10)] == rec.Period {
+		return
+	}
+	if _, err := h.db.UpdateItem(ctx, governance.NotifyOnceInput(h.cfg.Table, rec.Team, pct, rec.Period)); err != nil {
+		return
+	}
+	limit := rec.EffectiveLimit(now)
+	h.publish(ctx, rec, pct, fmt.Sprintf("bedgov: team %s is blocked", rec.Team),
+		fmt.Sprintf("Team %s has spent %s USD of its monthly budget of %s USD in %s (%d%%), and requests are now refused until %s or an override raises the limit.",
+			rec.Team, rec.Spent.Cents(), limit.Cents(), rec.Period, governance.Percent(rec.Spent, limit), periodEnd(rec.Period)), governance.StateBlocked, now)
+}
+
+func periodEnd(key string) string {
+	p, err := governance.ParsePeriod(key)
+	if err != nil {
+		return "the next period"
+	}
+	return p.End().Format(time.RFC3339)
+}
+
+func (h *Handler) publish(ctx context.Context, rec *governance.CapRecord, pct int64, subject, msg string, state governance.State, now time.Time) {
+	sent := false
+	if h.notifier != nil && rec.SNSTopicARN != "" {
+		for attempt := 0; attempt < 3 && !sent; attempt++ {
+			sent = h.notifier.Publish(ctx, rec.SNSTopicARN, subject, msg) == nil
+		}
+	}
+	h.log.event(now, "INFO", "threshold notification", "team", rec.Team, "threshold_pct", pct, "period", rec.Period, "state", string(state), "sns_topic_arn", rec.SNSTopicARN, "published", sent)
+}
+
 // notify sends each threshold notification due for rec's period, exactly once across
 // all enforcers: the conditional flag write elects the sender.
 func (h *Handler) notify(ctx context.Context, rec *governance.CapRecord) {
@@ -735,12 +775,6 @@ func (h *Handler) notify(ctx context.Context, rec *governance.CapRecord) {
 		subject := fmt.Sprintf("bedgov: team %s reached %d%% of its monthly budget", rec.Team, pct)
 		msg := fmt.Sprintf("Team %s has spent %s USD of its monthly budget of %s USD in %s (%d%%). Threshold %d%% reached: the team is now %s.",
 			rec.Team, rec.Spent.Cents(), limit.Cents(), rec.Period, governance.Percent(rec.Spent, limit), pct, state)
-		sent := false
-		if h.notifier != nil && rec.SNSTopicARN != "" {
-			for attempt := 0; attempt < 3 && !sent; attempt++ {
-				sent = h.notifier.Publish(ctx, rec.SNSTopicARN, subject, msg) == nil
-			}
-		}
-		h.log.event(now, "INFO", "threshold notification", "team", rec.Team, "threshold_pct", pct, "period", rec.Period, "state", string(state), "sns_topic_arn", rec.SNSTopicARN, "published", sent)
+		h.publish(ctx, rec, pct, subject, msg, state, now)
 	}
 }
