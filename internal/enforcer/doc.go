@@ -6,35 +6,35 @@
 //
 // # Request path
 //
-//	POST /model/{modelId}/converse | converse-stream | invoke | invoke-with-response-stream
+//		POST /model/{modelId}/converse | converse-stream | invoke | invoke-with-response-stream
 //
-//  1. Identify the caller: iam mode takes the principal ARN from the function URL's
-//     AWS_IAM authorizer (Lambda) or from the header a trusted front sets (plain server,
-//     BEDGOV_TRUSTED_PRINCIPAL_HEADER); api_key mode hashes "Authorization: Bearer <key>".
-//     The identity index maps it to a team (cached, BEDGOV_IDENTITY_CACHE_TTL), and the
-//     team's record must still list it. Nothing else in the request can name a team.
-//  2. The path's model must be one of the team's: its profile ARN or id, its model id (or
-//     a system profile / model ARN of that model), or the same for its degrade profile.
-//     The request always goes to the team's own profile; anything else is 403.
-//  3. Reserve the worst case (governance.Price.WorstCase over the input bound and the
-//     request's max tokens, the larger of primary and degrade model) with ONE
-//     conditional UpdateItem, which also returns the team's spend and configuration.
-//     Refused: 429 ServiceQuotaExceededException ("monthly budget of 2000.00 USD
-//     exceeded for team business"), which the SDKs do not retry. Ledger unreachable:
-//     503 (fail closed) unless BEDGOV_FAIL_MODE=open.
-//  4. At or past the degrade threshold the request goes to the degrade profile.
-//     Response headers: X-Bedgov-Team, X-Bedgov-State, X-Bedgov-Spend-Percent,
-//     X-Bedgov-Model, X-Bedgov-Profile-Arn.
-//  5. Forward the raw body, SigV4-signed as the enforcer (service "bedrock"), over pooled
-//     connections; stream the response back byte for byte, decoding the event stream
-//     only to read usage. Bedrock's own errors (throttling included) pass through.
-//  6. After the body is flushed, settle to the reported usage (Converse body usage,
-//     InvokeModel token-count headers, ConverseStream metadata, InvokeModelWithResponse-
-//     Stream invocation metrics). A cancelled or failed stream is charged an upper-bound
-//     estimate of what was generated (never above the reservation); an error response
-//     costs nothing. Then: idempotency record, notify-once per threshold (SNS), release
-//     of reservations left by dead processes, one JSON log line that is also a CloudWatch
-//     EMF metrics document (no prompts, completions or keys).
+//	 1. Identify the caller: iam mode takes the principal ARN from the function URL's
+//	    AWS_IAM authorizer (Lambda) or from the header a trusted front sets (plain server,
+//	    BEDGOV_TRUSTED_PRINCIPAL_HEADER); api_key mode hashes "Authorization: Bearer <key>".
+//	    The identity index maps it to a team (cached, BEDGOV_IDENTITY_CACHE_TTL), and the
+//	    team's record must still list it. Nothing else in the request can name a team.
+//	 2. The path's model must be one of the team's: its profile ARN or id, its model id (or
+//	    a system profile / model ARN of that model), or the same for its degrade profile.
+//	    The request always goes to the team's own profile; anything else is 403.
+//	 3. Reserve the worst case (governance.Price.WorstCase over the input bound and the
+//	    request's max tokens, the larger of primary and degrade model) with ONE
+//	    conditional UpdateItem, which also returns the team's spend and configuration.
+//	    Refused: 429 ServiceQuotaExceededException ("monthly budget of 2000.00 USD
+//	    exceeded for team business"), which the SDKs do not retry. Ledger unreachable:
+//	    503 (fail closed) unless BEDGOV_FAIL_MODE=open.
+//	 4. At or past the degrade threshold the request goes to the degrade profile.
+//	    Response headers: X-Bedgov-Team, X-Bedgov-State, X-Bedgov-Spend-Percent,
+//	    X-Bedgov-Model, X-Bedgov-Profile-Arn.
+//	 5. Forward the raw body, SigV4-signed as the enforcer (service "bedrock"), over pooled
+//	    connections; stream the response back byte for byte, decoding the event stream
+//	    only to read usage. Bedrock's own errors (throttling included) pass through.
+//	 6. After the body is flushed, settle to the reported usage (Converse body usage,
+//	    InvokeModel token-count headers, ConverseStream metadata, InvokeModelWithResponse-
+//	    Stream invocation metrics). A cancelled or failed stream is charged an upper-bound
+//	    estimate of what was generated (never above the reservation); an error response
+//	    costs nothing. Then: idempotency record, notify-once per threshold (SNS), release
+//	    of reservations left by dead processes, one JSON log line that is also a CloudWatch
+//	    EMF metrics document (no prompts, completions or keys).
 //
 // A retried SDK call (same amz-sdk-invocation-id, attempt > 1) that was already billed
 // is answered 409 ConflictException and not forwarded; one still in flight gets a

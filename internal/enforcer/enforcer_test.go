@@ -268,7 +268,7 @@ func TestGraduatedResponse(t *testing.T) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			if resp, _ := e.post(ctx, "grad", sonnet, "converse", body, nil); resp == nil || resp.StatusCode != 200 {
+			if resp, _ := e.post(ctx, "grad", sonnet, "converse", body, nil); resp == nil || resp.StatusCode != http.StatusOK {
 				t.Error("request refused below the notify threshold")
 			}
 		}()
@@ -301,7 +301,7 @@ func TestGraduatedResponse(t *testing.T) {
 	// Exhaust the budget with expensive calls straight to Sonnet's worst case.
 	for i := 0; i < 400; i++ {
 		r, _ := e.post(ctx, "grad", sonnet, "converse", converseBody("burn [[tokens:4000]]", 4000), nil)
-		if r.StatusCode != 200 {
+		if r.StatusCode != http.StatusOK {
 			break
 		}
 	}
@@ -455,7 +455,7 @@ func TestLedgerDownFailsClosedOrOpen(t *testing.T) {
 	}
 	// Warm cache, then DynamoDB goes away: the reservation cannot be made -> 503.
 	sw.down.Store(false)
-	if resp, _ := e.post(ctx, "down", sonnet, "converse", body, nil); resp.StatusCode != 200 {
+	if resp, _ := e.post(ctx, "down", sonnet, "converse", body, nil); resp.StatusCode != http.StatusOK {
 		t.Fatal("warm-up failed")
 	}
 	sw.down.Store(true)
@@ -470,12 +470,12 @@ func TestLedgerDownFailsClosedOrOpen(t *testing.T) {
 	// fail_open: forwarded uncounted, and every log line says so.
 	sw2 := &switchDB{DynamoDB: ddb, dead: unreachableDB()}
 	o := newEnv(t, envOpt{db: sw2, failOpen: true}, teamConfig("open", 100*usd))
-	if resp, _ := o.post(ctx, "open", sonnet, "converse", body, nil); resp.StatusCode != 200 {
+	if resp, _ := o.post(ctx, "open", sonnet, "converse", body, nil); resp.StatusCode != http.StatusOK {
 		t.Fatal("warm-up failed")
 	}
 	sw2.down.Store(true)
 	resp, _ = o.post(ctx, "open", sonnet, "converse", body, nil)
-	if resp.StatusCode != 200 || len(o.emu.Calls()) != 2 {
+	if resp.StatusCode != http.StatusOK || len(o.emu.Calls()) != 2 {
 		t.Fatalf("fail open: %d", resp.StatusCode)
 	}
 	o.quiesce()
@@ -493,7 +493,7 @@ func TestReplayedInvocationCountedOnce(t *testing.T) {
 	body := converseBody("once [[tokens:12]]", 50)
 	id := "6f1c7a7e-5f44-4c8e-9d0e-2b8a4c1d9e01"
 	resp, _ := e.post(ctx, "replay", sonnet, "converse", body, map[string]string{"Amz-Sdk-Invocation-Id": id, "Amz-Sdk-Request": "attempt=1; max=3"})
-	if resp.StatusCode != 200 {
+	if resp.StatusCode != http.StatusOK {
 		t.Fatal(resp.StatusCode)
 	}
 	spent := e.record("replay").Spent
@@ -513,7 +513,7 @@ func TestRolloverAtMidnightUTC(t *testing.T) {
 	ctx := context.Background()
 	e.clock.set(time.Date(2026, 11, 30, 23, 59, 59, 999_000_000, time.UTC))
 	for i := 0; i < 100; i++ {
-		if resp, _ := e.post(ctx, "roll", sonnet, "converse", converseBody("x [[tokens:2000]]", 2000), nil); resp.StatusCode != 200 {
+		if resp, _ := e.post(ctx, "roll", sonnet, "converse", converseBody("x [[tokens:2000]]", 2000), nil); resp.StatusCode != http.StatusOK {
 			break
 		}
 	}
@@ -524,7 +524,7 @@ func TestRolloverAtMidnightUTC(t *testing.T) {
 	nov := e.record("roll")
 	e.clock.set(time.Date(2026, 12, 1, 0, 0, 0, 0, time.UTC))
 	resp, _ = e.post(ctx, "roll", sonnet, "converse", converseBody("x [[tokens:2]]", 10), nil)
-	if resp.StatusCode != 200 || resp.Header.Get(enforcer.HeaderSpendPercent) != "0" || resp.Header.Get(enforcer.HeaderState) != "ok" {
+	if resp.StatusCode != http.StatusOK || resp.Header.Get(enforcer.HeaderSpendPercent) != "0" || resp.Header.Get(enforcer.HeaderState) != "ok" {
 		t.Fatalf("December: %d %s", resp.StatusCode, resp.Header.Get(enforcer.HeaderState))
 	}
 	dec := e.record("roll")
@@ -541,16 +541,16 @@ func TestOverrideWithExpiry(t *testing.T) {
 	ctx := context.Background()
 	body := converseBody("o [[tokens:20]]", 50)
 	for i := 0; i < 50; i++ {
-		if resp, _ := e.post(ctx, "ovr", sonnet, "converse", body, nil); resp.StatusCode != 200 {
+		if resp, _ := e.post(ctx, "ovr", sonnet, "converse", body, nil); resp.StatusCode != http.StatusOK {
 			break
 		}
 	}
-	if resp, _ := e.post(ctx, "ovr", sonnet, "converse", body, nil); resp.StatusCode != 429 {
+	if resp, _ := e.post(ctx, "ovr", sonnet, "converse", body, nil); resp.StatusCode != http.StatusTooManyRequests {
 		t.Fatal("not blocked")
 	}
 	cfg.Override = &governance.Override{Limit: usd, Expires: nov15.Add(48 * time.Hour), Reason: "quarter-end batch"}
 	e.write(cfg)
-	if resp, _ := e.post(ctx, "ovr", sonnet, "converse", body, nil); resp.StatusCode != 200 {
+	if resp, _ := e.post(ctx, "ovr", sonnet, "converse", body, nil); resp.StatusCode != http.StatusOK {
 		t.Fatalf("override not honoured: %d", resp.StatusCode)
 	}
 	e.quiesce()
@@ -558,7 +558,7 @@ func TestOverrideWithExpiry(t *testing.T) {
 		t.Fatal("override not audited")
 	}
 	e.clock.set(nov15.Add(48 * time.Hour))
-	if resp, _ := e.post(ctx, "ovr", sonnet, "converse", body, nil); resp.StatusCode != 429 {
+	if resp, _ := e.post(ctx, "ovr", sonnet, "converse", body, nil); resp.StatusCode != http.StatusTooManyRequests {
 		t.Fatalf("expired override honoured: %d", resp.StatusCode)
 	}
 }
@@ -582,7 +582,7 @@ func TestCrossTeamIsolation(t *testing.T) {
 			t.Fatalf("%s: unknown caller admitted: %d", mode, resp.StatusCode)
 		}
 		resp, _ = e.post(ctx, "alpha", sonnet, "converse", body, map[string]string{"X-Bedgov-Team": "beta"})
-		if resp.StatusCode != 200 || resp.Header.Get(enforcer.HeaderTeam) != "alpha" {
+		if resp.StatusCode != http.StatusOK || resp.Header.Get(enforcer.HeaderTeam) != "alpha" {
 			t.Fatalf("%s: alpha's own call: %d %s", mode, resp.StatusCode, resp.Header.Get(enforcer.HeaderTeam))
 		}
 		if b := e.record("beta"); b.Spent != 0 || b.Requests != 0 {

@@ -5,6 +5,7 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"fmt"
 	"net"
 	"net/http"
 	"net/url"
@@ -30,7 +31,7 @@ type forwarder struct {
 func newForwarder(endpoint, region string, creds aws.CredentialsProvider, transport http.RoundTripper, now func() time.Time) (*forwarder, error) {
 	u, err := url.Parse(endpoint)
 	if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
-		return nil, &apiError{typ: "config", message: "invalid Bedrock endpoint " + endpoint}
+		return nil, fmt.Errorf("invalid Bedrock endpoint %q", endpoint)
 	}
 	if transport == nil {
 		transport = &http.Transport{

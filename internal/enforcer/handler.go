@@ -108,7 +108,7 @@ func New(cfg Config, d Deps) (*Handler, error) {
 	h.log = newEmitter(d.Log, cfg.MetricsNamespace)
 	fwd, err := newForwarder(cfg.BedrockEndpoint, cfg.Region, d.Credentials, d.Transport, func() time.Time { return h.now() })
 	if err != nil {
-		return nil, fmt.Errorf("enforcer: %s", err.(*apiError).message)
+		return nil, fmt.Errorf("enforcer: %w", err)
 	}
 	h.fwd = fwd
 	if h.principal == nil {

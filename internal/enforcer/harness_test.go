@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"os"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -117,7 +118,6 @@ type env struct {
 	logs    *syncBuf
 	hits    atomic.Int64 // requests that reached the enforcer
 	active  atomic.Int64 // requests the handler has not returned from
-	keys    map[string]string
 	mode    enforcer.AuthMode
 	pricing *governance.PricingTable
 	teams   map[string]governance.CapConfig
@@ -269,8 +269,14 @@ func (e *env) sdk(team string, retries int) *bedrockruntime.Client {
 	return bedrockruntime.New(o)
 }
 
+// reply is a response read to the end.
+type reply struct {
+	StatusCode int
+	Header     http.Header
+}
+
 // post sends a raw request as team (no SDK), for concurrency tests and edge cases.
-func (e *env) post(ctx context.Context, team, model, op, body string, hdr map[string]string) (*http.Response, []byte) {
+func (e *env) post(ctx context.Context, team, model, op, body string, hdr map[string]string) (*reply, []byte) {
 	e.t.Helper()
 	req, _ := http.NewRequestWithContext(ctx, http.MethodPost, e.srv.URL+"/model/"+model+"/"+op, strings.NewReader(body))
 	req.Header.Set("Content-Type", "application/json")
@@ -288,7 +294,7 @@ func (e *env) post(ctx context.Context, team, model, op, body string, hdr map[st
 	}
 	b, _ := io.ReadAll(resp.Body)
 	_ = resp.Body.Close()
-	return resp, b
+	return &reply{resp.StatusCode, resp.Header}, b
 }
 
 // cost is what a call with this body costs on model, by the emulator's usage rules.
@@ -327,8 +333,7 @@ func sAV(s string) dynamodbAV { return &types.AttributeValueMemberS{Value: s} }
 func nAV(n int64) dynamodbAV  { return &types.AttributeValueMemberN{Value: fmt.Sprint(n)} }
 func numOf(av dynamodbAV) int64 {
 	if n, ok := av.(*types.AttributeValueMemberN); ok {
-		var v int64
-		fmt.Sscan(n.Value, &v)
+		v, _ := strconv.ParseInt(n.Value, 10, 64)
 		return v
 	}
 	return 0

@@ -48,7 +48,7 @@ func TestLambdaFunctionURLIdentity(t *testing.T) {
 		return resp.StatusCode, h, string(b)
 	}
 	status, h, body := call("arn:aws:sts::"+account+":assumed-role/lam-app/i-0abc", nil)
-	if status != 200 || h.Get("X-Bedgov-Team") != "lam" || !strings.Contains(body, `"outputTokens":6`) {
+	if status != http.StatusOK || h.Get("X-Bedgov-Team") != "lam" || !strings.Contains(body, `"outputTokens":6`) {
 		t.Fatalf("lambda call: %d %v %s", status, h, body)
 	}
 	// Without the authorizer context a header naming another team's role is ignored.
@@ -80,7 +80,7 @@ func TestCrashedReservationIsReleased(t *testing.T) {
 		t.Fatalf("budget held by the live reservation: %d", resp.StatusCode)
 	}
 	e.clock.set(nov15.Add(20 * 60e9)) // past its expiry
-	if resp, b := e.post(ctx, "crash", sonnet, "converse", body, nil); resp.StatusCode != 200 {
+	if resp, b := e.post(ctx, "crash", sonnet, "converse", body, nil); resp.StatusCode != http.StatusOK {
 		t.Fatalf("expired reservation still blocks: %d %s", resp.StatusCode, b)
 	}
 	rec := e.record("crash")

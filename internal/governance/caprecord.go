@@ -38,7 +38,7 @@ const (
 	AttrDegradeProfileARN = "degrade_profile_arn"
 	AttrPriceGroup        = "price_group"
 	AttrPrincipals        = "principals"
-	AttrAPIKeyHash        = "api_key_hash"
+	AttrAPIKeyHash        = "api_key_hash" //nolint:gosec // an attribute name, not a credential
 	AttrSNSTopicARN       = "sns_topic_arn"
 	AttrOverrideLimit     = "override_limit_micros"
 	AttrOverrideCap       = "override_cap_micros" // override limit * block / 100, derived
@@ -64,7 +64,7 @@ const (
 	AttrInputTokens      = "input_tokens"       // map model id -> N
 	AttrOutputTokens     = "output_tokens"      // map model id -> N
 	AttrCacheReadTokens  = "cache_read_tokens"  // map model id -> N
-	AttrCacheWriteTokens = "cache_write_tokens" // map model id -> N
+	AttrCacheWriteTokens = "cache_write_tokens" //nolint:gosec // an attribute name, not a credential
 )
 
 // TeamKey is the cap record's key for a team.

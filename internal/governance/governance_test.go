@@ -110,7 +110,7 @@ func TestThresholds(t *testing.T) {
 			t.Errorf("Validate(%v) = %v, want ok=%v", tc.th, err, tc.ok)
 		}
 	}
-	lim := Micros(2000 * MicrosPerUSD)
+	lim := 2000 * MicrosPerUSD
 	for _, tc := range []struct {
 		spent Micros
 		want  State

@@ -43,7 +43,7 @@ func ParseUSD(s string) (Micros, error) {
 	}
 	w, err := strconv.ParseInt(whole, 10, 64)
 	if err != nil {
-		return 0, fmt.Errorf("invalid amount %q: %v", s, err)
+		return 0, fmt.Errorf("invalid amount %q: %w", s, err)
 	}
 	var f int64
 	if frac != "" {
