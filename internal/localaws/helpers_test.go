@@ -34,3 +34,5 @@ func wantAPIError(t *testing.T, err error, code string) {
 		t.Fatalf("error code = %s (%v), want %s", ae.ErrorCode(), err, code)
 	}
 }
+
+func asErr(err error, target any) bool { return errors.As(err, target) }
