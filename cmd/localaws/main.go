@@ -1,0 +1,107 @@
+// Command localaws runs the bedgov local AWS emulator (internal/localaws) as a process,
+// for the demo and for scripts. It prints one line
+//
+//	LOCALAWS_ENDPOINT=http://127.0.0.1:PORT
+//
+// on standard output once it accepts requests, and stops (with the dynalite it started)
+// on SIGINT or SIGTERM. Point every AWS SDK or the Terraform provider's endpoints at that
+// URL with any static credentials. The control API (faults, call log, state) is under
+// /_localaws/ on the same address.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"os/signal"
+	"syscall"
+	"time"
+
+	"github.com/bedgov/terraform-provider-bedgov/internal/localaws"
+	"github.com/bedgov/terraform-provider-bedgov/internal/localaws/dynalite"
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	if err := run(ctx, os.Args[1:], os.Stdout, os.Stderr); err != nil {
+		fmt.Fprintln(os.Stderr, "localaws:", err)
+		os.Exit(1)
+	}
+}
+
+// run serves until ctx ends.
+func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs := flag.NewFlagSet("localaws", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	listen := fs.String("listen", "127.0.0.1:4566", "address to listen on (port 0 picks a free port)")
+	account := fs.String("account", localaws.DefaultAccount, "account id of the emulated account")
+	identity := fs.String("identity", "", "ARN that long-term keys are reported as (default arn:aws:iam::ACCOUNT:user/bedgov-test)")
+	region := fs.String("default-region", localaws.DefaultRegion, "region of requests that carry none (bearer-token requests)")
+	dynamo := fs.String("dynamodb-endpoint", "", "dynalite/DynamoDB endpoint to front; empty starts a dynalite")
+	noDynamo := fs.Bool("no-dynamodb", false, "serve no DynamoDB (calls fail with a clear error)")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if fs.NArg() > 0 {
+		return fmt.Errorf("unexpected arguments: %v", fs.Args())
+	}
+
+	opts := []localaws.Option{localaws.WithAccount(*account), localaws.WithDefaultRegion(*region)}
+	if *identity != "" {
+		opts = append(opts, localaws.WithIdentity(*identity))
+	}
+	if !*noDynamo {
+		endpoint := *dynamo
+		if endpoint == "" {
+			p, err := dynalite.Start(ctx)
+			if err != nil {
+				return fmt.Errorf("starting dynalite (or pass -dynamodb-endpoint / -no-dynamodb): %w", err)
+			}
+			defer p.Stop()
+			endpoint = p.Endpoint
+			fmt.Fprintln(stderr, "localaws: started dynalite at", endpoint)
+		}
+		opts = append(opts, localaws.WithDynamoDB(endpoint))
+	}
+
+	ln, err := net.Listen("tcp", *listen)
+	if err != nil {
+		return err
+	}
+	srv := &http.Server{Handler: localaws.New(opts...), ReadHeaderTimeout: 10 * time.Second}
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(ln) }()
+
+	fmt.Fprintf(stdout, "LOCALAWS_ENDPOINT=%s\n", endpointURL(ln.Addr()))
+
+	select {
+	case err := <-errc:
+		return err
+	case <-ctx.Done():
+	}
+	shutdownCtx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	if err := srv.Shutdown(shutdownCtx); err != nil && !errors.Is(err, http.ErrServerClosed) {
+		return err
+	}
+	return nil
+}
+
+// endpointURL is the URL clients use: an unspecified listen host becomes 127.0.0.1.
+func endpointURL(addr net.Addr) string {
+	tcp, ok := addr.(*net.TCPAddr)
+	if !ok {
+		return "http://" + addr.String()
+	}
+	host := tcp.IP.String()
+	if tcp.IP.IsUnspecified() {
+		host = "127.0.0.1"
+	}
+	return "http://" + net.JoinHostPort(host, fmt.Sprint(tcp.Port))
+}
