@@ -58,7 +58,9 @@ func TestRunServesSDKCallsAndStartsDynalite(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	pr, pw := io.Pipe()
 	done := make(chan error, 1)
-	go func() { done <- run(ctx, []string{"-listen", "127.0.0.1:0", "-account", "111122223333"}, pw, io.Discard) }()
+	go func() {
+		done <- run(ctx, []string{"-listen", "127.0.0.1:0", "-account", "111122223333"}, pw, io.Discard)
+	}()
 	ep := readEndpoint(t, pr)
 	go func() { _, _ = io.Copy(io.Discard, pr) }()
 
