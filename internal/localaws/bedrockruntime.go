@@ -249,7 +249,7 @@ func (b *BedrockRuntime) serve(w http.ResponseWriter, r *http.Request, resolve f
 			"stop_reason": stop, "usage": map[string]any{"input_tokens": u.InputTokens, "output_tokens": u.OutputTokens},
 		})
 	default:
-		b.stream(w, op, model, u, f)
+		b.stream(w, r, op, model, u, f)
 	}
 }
 
@@ -271,7 +271,9 @@ func writeJSON(w http.ResponseWriter, v any) {
 	_, _ = w.Write(b)
 }
 
-func (b *BedrockRuntime) stream(w http.ResponseWriter, op, model string, u BedrockUsage, f BedrockFaults) {
+// stream writes the event stream; like Bedrock, it stops generating when the caller
+// goes away.
+func (b *BedrockRuntime) stream(w http.ResponseWriter, r *http.Request, op, model string, u BedrockUsage, f BedrockFaults) {
 	w.Header().Set("Content-Type", "application/vnd.amazon.eventstream")
 	if op == "invoke-with-response-stream" {
 		w.Header().Set("X-Amzn-Bedrock-Content-Type", "application/json")
@@ -304,6 +306,9 @@ func (b *BedrockRuntime) stream(w http.ResponseWriter, op, model string, u Bedro
 	}
 	deltas := 0
 	for left := u.OutputTokens; left > 0; left -= BedrockStreamChunkTokens {
+		if r.Context().Err() != nil {
+			return
+		}
 		if f.FailStreamAfter > 0 && deltas >= f.FailStreamAfter {
 			if f.StreamFailure == BedrockStreamDrop {
 				panic(http.ErrAbortHandler)
