@@ -10,6 +10,7 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/bedrock"
+	bedrocktypes "github.com/aws/aws-sdk-go-v2/service/bedrock/types"
 	"github.com/aws/aws-sdk-go-v2/service/iam"
 	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
 	"github.com/hashicorp/terraform-plugin-testing/knownvalue"
@@ -494,6 +495,59 @@ func TestAccTeam_retries(t *testing.T) {
 					return nil
 				},
 			),
+		}},
+	})
+}
+
+// Tags and the policy document changed out of band show as drift and are put back.
+func TestAccTeam_drift(t *testing.T) {
+	t.Parallel()
+	name := acctest.RandomName()
+	config := teamConfig(name, attr("model", sonnet), attr("tags", map[string]string{"environment": "prod"}))
+	ctx := context.Background()
+	resource.Test(t, resource.TestCase{
+		ProtoV6ProviderFactories: acctest.ProtoV6ProviderFactories,
+		CheckDestroy:             checkTeamDestroyed(t, name),
+		Steps: []resource.TestStep{
+			{
+				Config: config,
+				Check: func(s *terraform.State) error {
+					c := acctest.Client(t)
+					arn := s.RootModule().Resources[teamAddr].Primary.Attributes["inference_profile_arn"]
+					if _, err := c.Bedrock.TagResource(ctx, &bedrock.TagResourceInput{ResourceARN: aws.String(arn),
+						Tags: []bedrocktypes.Tag{{Key: aws.String("environment"), Value: aws.String("hacked")}}}); err != nil {
+						return err
+					}
+					return awsops.UpdatePolicyDocument(ctx, c.IAM, policyARN(name),
+						`{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"bedrock:*","Resource":"*"}]}`)
+				},
+				ExpectNonEmptyPlan: true,
+			},
+			{
+				Config: config,
+				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
+					plancheck.ExpectResourceAction(teamAddr, plancheck.ResourceActionUpdate),
+					plancheck.ExpectKnownValue(teamAddr, tfjsonpath.New("policy_json"), knownvalue.StringRegexp(regexp.MustCompile(`InvokeTeamProfiles`))),
+				}},
+				ConfigStateChecks: []statecheck.StateCheck{
+					expect("tags_all", knownvalue.MapPartial(map[string]knownvalue.Check{"environment": knownvalue.StringExact("prod")})),
+					expect("policy_json", knownvalue.StringRegexp(regexp.MustCompile(`bedrock:InferenceProfileArn`))),
+				},
+			},
+		},
+	})
+}
+
+func TestAccTeam_importNotFound(t *testing.T) {
+	t.Parallel()
+	resource.Test(t, resource.TestCase{
+		ProtoV6ProviderFactories: acctest.ProtoV6ProviderFactories,
+		Steps: []resource.TestStep{{
+			Config:        teamConfig("nobody-here", attr("model", sonnet)),
+			ResourceName:  teamAddr,
+			ImportState:   true,
+			ImportStateId: "nobody-here",
+			ExpectError:   messageRe(`No bedgov team "nobody-here" in us-east-1`),
 		}},
 	})
 }
