@@ -680,6 +680,17 @@ func (h *Handler) settle(ctx context.Context, c *call, meter *usageMeter, status
 		h.log.event(h.now(), "WARN", "usage estimated", "team", team, "invocation_id", c.id, "cost_micros", int64(cost))
 	}
 
+	// The idempotency record is independent of the settlement: write it alongside.
+	var idem sync.WaitGroup
+	if c.idOK && cost > 0 {
+		idem.Add(1)
+		go func() {
+			defer idem.Done()
+			_, _ = h.db.PutItem(ctx, governance.PutIdempotencyInput(h.cfg.Table, team, c.id, cost, h.now()))
+		}()
+	}
+	defer idem.Wait()
+
 	var rec *governance.CapRecord
 	if c.failOpen {
 		if cost > 0 {
@@ -713,9 +724,6 @@ func (h *Handler) settle(ctx context.Context, c *call, meter *usageMeter, status
 		if err != nil {
 			h.log.event(h.now(), "ERROR", "settlement failed; the reservation will expire and be released", "team", team, "invocation_id", c.id, "cost_micros", int64(cost), "error", err.Error())
 		}
-	}
-	if c.idOK && cost > 0 {
-		_, _ = h.db.PutItem(ctx, governance.PutIdempotencyInput(h.cfg.Table, team, c.id, cost, h.now()))
 	}
 	if rec != nil {
 		h.refreshView(rec)
