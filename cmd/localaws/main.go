@@ -65,7 +65,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 			}
 			defer p.Stop()
 			endpoint = p.Endpoint
-			fmt.Fprintln(stderr, "localaws: started dynalite at", endpoint)
+			_, _ = fmt.Fprintln(stderr, "localaws: started dynalite at", endpoint)
 		}
 		opts = append(opts, localaws.WithDynamoDB(endpoint))
 	}
@@ -78,7 +78,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
 
-	fmt.Fprintf(stdout, "LOCALAWS_ENDPOINT=%s\n", endpointURL(ln.Addr()))
+	_, _ = fmt.Fprintf(stdout, "LOCALAWS_ENDPOINT=%s\n", endpointURL(ln.Addr()))
 
 	select {
 	case err := <-errc:

@@ -129,8 +129,8 @@ func describeDynamoTable(c *Call, name, notFoundCode string) (dynamoTable, error
 	if err != nil {
 		return dynamoTable{}, ErrorStatus(http.StatusServiceUnavailable, "ServiceUnavailable", "dynalite is unreachable: %v", err)
 	}
-	defer resp.Body.Close()
 	data, _ := io.ReadAll(resp.Body)
+	_ = resp.Body.Close()
 	if resp.StatusCode != http.StatusOK {
 		var e struct {
 			Type    string `json:"__type"`

@@ -22,7 +22,7 @@ func TestMain(m *testing.M) {
 	p, err := dynalite.Start(context.Background())
 	if err != nil {
 		// Missing Node or dynalite is a failure, never a skip.
-		os.Stderr.WriteString("localaws tests need dynalite: " + err.Error() + " (run `make tools`)\n")
+		_, _ = os.Stderr.WriteString("localaws tests need dynalite: " + err.Error() + " (run `make tools`)\n")
 		os.Exit(1)
 	}
 	dynaliteEndpoint = p.Endpoint

@@ -23,7 +23,8 @@ import (
 	"github.com/bedgov/terraform-provider-bedgov/internal/localaws"
 )
 
-func rawRequest(t *testing.T, method, url, auth, body string, header map[string]string) (*http.Response, string) {
+// rawRequest sends a hand-made request and returns the status and body.
+func rawRequest(t *testing.T, method, url, auth, body string, header map[string]string) (int, string) {
 	t.Helper()
 	req, err := http.NewRequest(method, url, strings.NewReader(body))
 	if err != nil {
@@ -39,9 +40,9 @@ func rawRequest(t *testing.T, method, url, auth, body string, header map[string]
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer resp.Body.Close()
 	b, _ := io.ReadAll(resp.Body)
-	return resp, string(b)
+	_ = resp.Body.Close()
+	return resp.StatusCode, string(b)
 }
 
 func sigv4(service, region string) string {
@@ -54,18 +55,18 @@ func TestRouterRejectsUnsignedAndUnknownServices(t *testing.T) {
 	ts := httptest.NewServer(s)
 	defer ts.Close()
 
-	resp, body := rawRequest(t, "POST", ts.URL+"/", "", "Action=GetCallerIdentity&Version=2011-06-15", nil)
-	if resp.StatusCode != http.StatusForbidden || !strings.Contains(body, "MissingAuthenticationToken") {
-		t.Fatalf("unsigned: %d %s", resp.StatusCode, body)
+	status, body := rawRequest(t, "POST", ts.URL+"/", "", "Action=GetCallerIdentity&Version=2011-06-15", nil)
+	if status != http.StatusForbidden || !strings.Contains(body, "MissingAuthenticationToken") {
+		t.Fatalf("unsigned: %d %s", status, body)
 	}
-	resp, body = rawRequest(t, "GET", ts.URL+"/bucket", sigv4("s3", "us-east-1"), "", nil)
-	if resp.StatusCode != http.StatusBadRequest || !strings.Contains(body, "UnknownServiceException") {
-		t.Fatalf("s3: %d %s", resp.StatusCode, body)
+	status, body = rawRequest(t, "GET", ts.URL+"/bucket", sigv4("s3", "us-east-1"), "", nil)
+	if status != http.StatusBadRequest || !strings.Contains(body, "UnknownServiceException") {
+		t.Fatalf("s3: %d %s", status, body)
 	}
 	// A bearer token is accepted on runtime paths only.
-	resp, _ = rawRequest(t, "GET", ts.URL+"/foundation-models", "Bearer abc", "", nil)
-	if resp.StatusCode != http.StatusForbidden {
-		t.Fatalf("bearer on control plane: %d", resp.StatusCode)
+	status, _ = rawRequest(t, "GET", ts.URL+"/foundation-models", "Bearer abc", "", nil)
+	if status != http.StatusForbidden {
+		t.Fatalf("bearer on control plane: %d", status)
 	}
 	calls := s.Calls()
 	if len(calls) != 3 || calls[0].Status != 403 || calls[1].Service != "s3" || calls[1].ErrorCode != "UnknownServiceException" {
@@ -81,17 +82,17 @@ func TestRouterSplitsBedrockControlPlaneAndRuntime(t *testing.T) {
 	body := `{"messages":[{"role":"user","content":[{"text":"hi"}]}]}`
 	hdr := map[string]string{"Content-Type": "application/json"}
 
-	resp, out := rawRequest(t, "POST", ts.URL+"/model/anthropic.claude-3-haiku-20240307-v1:0/converse", "Bearer bedrock-api-key-test", body, hdr)
-	if resp.StatusCode != http.StatusOK || !strings.Contains(out, `"usage"`) {
-		t.Fatalf("bearer converse: %d %s", resp.StatusCode, out)
+	status, out := rawRequest(t, "POST", ts.URL+"/model/anthropic.claude-3-haiku-20240307-v1:0/converse", "Bearer bedrock-api-key-test", body, hdr)
+	if status != http.StatusOK || !strings.Contains(out, `"usage"`) {
+		t.Fatalf("bearer converse: %d %s", status, out)
 	}
-	resp, out = rawRequest(t, "POST", ts.URL+"/model/anthropic.claude-3-haiku-20240307-v1:0/converse", sigv4("bedrock", "eu-west-1"), body, hdr)
-	if resp.StatusCode != http.StatusOK {
-		t.Fatalf("sigv4 converse: %d %s", resp.StatusCode, out)
+	status, out = rawRequest(t, "POST", ts.URL+"/model/anthropic.claude-3-haiku-20240307-v1:0/converse", sigv4("bedrock", "eu-west-1"), body, hdr)
+	if status != http.StatusOK {
+		t.Fatalf("sigv4 converse: %d %s", status, out)
 	}
-	resp, out = rawRequest(t, "GET", ts.URL+"/foundation-models", sigv4("bedrock", "eu-west-1"), "", nil)
-	if resp.StatusCode != http.StatusOK || !strings.Contains(out, "modelSummaries") {
-		t.Fatalf("control plane: %d %s", resp.StatusCode, out)
+	status, out = rawRequest(t, "GET", ts.URL+"/foundation-models", sigv4("bedrock", "eu-west-1"), "", nil)
+	if status != http.StatusOK || !strings.Contains(out, "modelSummaries") {
+		t.Fatalf("control plane: %d %s", status, out)
 	}
 	calls := s.Calls()
 	want := []struct{ service, op, region string }{
@@ -243,7 +244,6 @@ func TestFaultLatency(t *testing.T) {
 		t.Fatalf("call took %v with 30ms latency", d)
 	}
 	s.ClearFaults()
-	began = time.Now()
 	if _, err := c.GetCallerIdentity(ctx, &sts.GetCallerIdentityInput{}); err != nil {
 		t.Fatal(err)
 	}
@@ -360,9 +360,9 @@ func TestAdminHTTPAPI(t *testing.T) {
 	c := cloudwatchlogs.NewFromConfig(cfg)
 	ctx := context.Background()
 
-	resp, body := rawRequest(t, "POST", ts.URL+"/_localaws/faults", "", `{"service":"logs","operation":"CreateLogGroup","times":1,"error":{"code":"ThrottlingException","message":"slow down","status":400}}`, nil)
-	if resp.StatusCode != 200 || !strings.Contains(body, `"id"`) {
-		t.Fatalf("add fault: %d %s", resp.StatusCode, body)
+	status, body := rawRequest(t, "POST", ts.URL+"/_localaws/faults", "", `{"service":"logs","operation":"CreateLogGroup","times":1,"error":{"code":"ThrottlingException","message":"slow down","status":400}}`, nil)
+	if status != http.StatusOK || !strings.Contains(body, `"id"`) {
+		t.Fatalf("add fault: %d %s", status, body)
 	}
 	_, err := c.CreateLogGroup(ctx, &cloudwatchlogs.CreateLogGroupInput{LogGroupName: aws.String("a")})
 	wantAPIError(t, err, "ThrottlingException")
@@ -370,19 +370,19 @@ func TestAdminHTTPAPI(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	resp, body = rawRequest(t, "GET", ts.URL+"/_localaws/state?kind="+localaws.KindLogGroup, "", "", nil)
+	status, body = rawRequest(t, "GET", ts.URL+"/_localaws/state?kind="+localaws.KindLogGroup, "", "", nil)
 	var objs []localaws.Object
-	if err := json.Unmarshal([]byte(body), &objs); err != nil || resp.StatusCode != 200 || len(objs) != 1 {
-		t.Fatalf("state: %d %s %v", resp.StatusCode, body, err)
+	if err := json.Unmarshal([]byte(body), &objs); err != nil || status != http.StatusOK || len(objs) != 1 {
+		t.Fatalf("state: %d %s %v", status, body, err)
 	}
-	resp, _ = rawRequest(t, "DELETE", ts.URL+"/_localaws/state?kind="+localaws.KindLogGroup+"&id="+objs[0].ID, "", "", nil)
-	if resp.StatusCode != 200 || s.Store().Exists(localaws.KindLogGroup, objs[0].ID) {
-		t.Fatalf("delete object: %d", resp.StatusCode)
+	status, _ = rawRequest(t, "DELETE", ts.URL+"/_localaws/state?kind="+localaws.KindLogGroup+"&id="+objs[0].ID, "", "", nil)
+	if status != http.StatusOK || s.Store().Exists(localaws.KindLogGroup, objs[0].ID) {
+		t.Fatalf("delete object: %d", status)
 	}
 
-	resp, _ = rawRequest(t, "POST", ts.URL+"/_localaws/hide", "", `{"kind":"`+localaws.KindLogGroup+`","reads":1}`, nil)
-	if resp.StatusCode != 200 {
-		t.Fatalf("hide: %d", resp.StatusCode)
+	status, _ = rawRequest(t, "POST", ts.URL+"/_localaws/hide", "", `{"kind":"`+localaws.KindLogGroup+`","reads":1}`, nil)
+	if status != http.StatusOK {
+		t.Fatalf("hide: %d", status)
 	}
 	if _, err := c.CreateLogGroup(ctx, &cloudwatchlogs.CreateLogGroupInput{LogGroupName: aws.String("b")}); err != nil {
 		t.Fatal(err)
@@ -392,21 +392,21 @@ func TestAdminHTTPAPI(t *testing.T) {
 		t.Fatalf("hidden group listed: %v %d", err, len(out.LogGroups))
 	}
 
-	resp, body = rawRequest(t, "GET", ts.URL+"/_localaws/calls", "", "", nil)
+	status, body = rawRequest(t, "GET", ts.URL+"/_localaws/calls", "", "", nil)
 	var calls []localaws.CallRecord
-	if err := json.Unmarshal([]byte(body), &calls); err != nil || resp.StatusCode != 200 || len(calls) != 4 || calls[0].ErrorCode != "ThrottlingException" {
+	if err := json.Unmarshal([]byte(body), &calls); err != nil || status != http.StatusOK || len(calls) != 4 || calls[0].ErrorCode != "ThrottlingException" {
 		t.Fatalf("calls: %s %v", body, err)
 	}
 	rawRequest(t, "DELETE", ts.URL+"/_localaws/calls", "", "", nil)
 	if len(s.Calls()) != 0 {
 		t.Fatal("calls not reset")
 	}
-	resp, _ = rawRequest(t, "POST", ts.URL+"/_localaws/faults", "", `{"service":"logs"}`, nil)
-	if resp.StatusCode != http.StatusBadRequest {
-		t.Fatalf("empty fault accepted: %d", resp.StatusCode)
+	status, _ = rawRequest(t, "POST", ts.URL+"/_localaws/faults", "", `{"service":"logs"}`, nil)
+	if status != http.StatusBadRequest {
+		t.Fatalf("empty fault accepted: %d", status)
 	}
-	resp, _ = rawRequest(t, "GET", ts.URL+"/_localaws/health", "", "", nil)
-	if resp.StatusCode != 200 {
-		t.Fatalf("health: %d", resp.StatusCode)
+	status, _ = rawRequest(t, "GET", ts.URL+"/_localaws/health", "", "", nil)
+	if status != http.StatusOK {
+		t.Fatalf("health: %d", status)
 	}
 }

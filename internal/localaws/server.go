@@ -5,6 +5,8 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
+	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -316,7 +318,8 @@ var runtimePathRe = regexp.MustCompile(`^/model/[^/]+/(converse|converse-stream|
 func isRuntimePath(p string) bool { return runtimePathRe.MatchString(p) }
 
 func asAPIError(err error) *APIError {
-	if e, ok := err.(*APIError); ok {
+	var e *APIError
+	if errors.As(err, &e) {
 		return e
 	}
 	return &APIError{Code: "InternalFailure", Message: err.Error(), Status: http.StatusInternalServerError}
@@ -329,7 +332,8 @@ func writeBareError(w http.ResponseWriter, status int, code, msg string) {
 	w.Header().Set("X-Amzn-ErrorType", code)
 	w.Header().Set("X-Amzn-RequestId", newRequestID())
 	w.WriteHeader(status)
-	fmt.Fprintf(w, `{"__type":%q,"message":%q}`, code, msg)
+	body, _ := json.Marshal(map[string]string{"__type": code, "message": msg})
+	_, _ = w.Write(body)
 }
 
 type statusWriter struct {

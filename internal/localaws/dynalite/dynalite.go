@@ -124,7 +124,7 @@ func Start(ctx context.Context) (*Process, error) {
 	for i := 0; ; i++ {
 		c, err := net.DialTimeout("tcp", addr, time.Second)
 		if err == nil {
-			c.Close()
+			_ = c.Close()
 			return p, nil
 		}
 		if i > 100 {
