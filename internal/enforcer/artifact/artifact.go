@@ -1,0 +1,77 @@
+// Package artifact holds the enforcer's Lambda deployment packages (linux/arm64 and
+// linux/amd64 zips of cmd/bedgov-enforcer-lambda), embedded into the provider binary so
+// that bedgov_enforcer deploys exactly the enforcer its provider version was built with.
+//
+// The zips are build outputs, never committed: `make artifact` (or `go generate` here)
+// builds them reproducibly into dist/ — the same source gives the same bytes.
+package artifact
+
+import (
+	"crypto/sha256"
+	"embed"
+	"encoding/base64"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"sync"
+)
+
+//go:generate go run ./build
+
+//go:embed all:dist
+var dist embed.FS
+
+// The architectures a Lambda function can run on, in Lambda's spelling.
+const (
+	ArchARM64 = "arm64"
+	ArchX8664 = "x86_64"
+)
+
+// Architectures lists them, the default first.
+var Architectures = []string{ArchARM64, ArchX8664}
+
+// ErrMissing is returned when the provider was built without the artifact.
+var ErrMissing = errors.New("the enforcer artifact is not built into this provider")
+
+// Artifact is one deployment package.
+type Artifact struct {
+	Arch string
+	Zip  []byte
+	// SHA256 is the hex digest of Zip; CodeSHA256 the base64 one Lambda reports.
+	SHA256     string
+	CodeSHA256 string
+}
+
+// FileName is the zip's name in dist/ for an architecture.
+func FileName(arch string) string { return "enforcer-" + arch + ".zip" }
+
+var (
+	once  sync.Once
+	cache map[string]Artifact
+)
+
+// Get returns the package for an architecture, or an error wrapping ErrMissing that says
+// how to build it.
+func Get(arch string) (Artifact, error) {
+	once.Do(load)
+	a, ok := cache[arch]
+	if !ok {
+		if arch != ArchARM64 && arch != ArchX8664 {
+			return Artifact{}, fmt.Errorf("unknown architecture %q (want arm64 or x86_64)", arch)
+		}
+		return Artifact{}, fmt.Errorf("%w (no %s for %s): run `make artifact` (or `go generate ./internal/enforcer/artifact`) and rebuild the provider", ErrMissing, FileName(arch), arch)
+	}
+	return a, nil
+}
+
+func load() {
+	cache = map[string]Artifact{}
+	for _, arch := range Architectures {
+		b, err := dist.ReadFile("dist/" + FileName(arch))
+		if err != nil || len(b) == 0 {
+			continue
+		}
+		sum := sha256.Sum256(b)
+		cache[arch] = Artifact{Arch: arch, Zip: b, SHA256: hex.EncodeToString(sum[:]), CodeSHA256: base64.StdEncoding.EncodeToString(sum[:])}
+	}
+}
