@@ -639,3 +639,30 @@ func TestMidStreamFailure(t *testing.T) {
 		}
 	}
 }
+
+// Degrading switches Converse to the degrade model; an InvokeModel body is model-native,
+// so it is switched only within the same provider.
+func TestDegradeKeepsInvokeBodiesReadable(t *testing.T) {
+	t.Parallel()
+	cfg := teamConfig("fam", 100*usd)
+	cfg.DegradeModelID = "amazon.nova-lite-v1:0"
+	e := newEnv(t, envOpt{}, cfg)
+	ctx := context.Background()
+	if resp, _ := e.post(ctx, "fam", sonnet, "converse", converseBody("spend [[tokens:2000]]", 2000), nil); resp.StatusCode != http.StatusOK {
+		t.Fatal(resp.StatusCode)
+	}
+	spent := e.record("fam").Spent
+	cfg.Limit = spent * 100 / 81 // 81% spent: degraded
+	e.write(cfg)
+	resp, _ := e.post(ctx, "fam", sonnet, "converse", converseBody("x [[tokens:2]]", 10), nil)
+	if resp.StatusCode != http.StatusOK || resp.Header.Get(enforcer.HeaderState) != "degraded" || resp.Header.Get(enforcer.HeaderModel) != "amazon.nova-lite-v1:0" {
+		t.Fatalf("converse: %d %s %s", resp.StatusCode, resp.Header.Get(enforcer.HeaderState), resp.Header.Get(enforcer.HeaderModel))
+	}
+	resp, _ = e.post(ctx, "fam", sonnet, "invoke", `{"anthropic_version":"bedrock-2023-05-31","max_tokens":10,"messages":[{"role":"user","content":"x"}]}`, nil)
+	if resp.StatusCode != http.StatusOK || resp.Header.Get(enforcer.HeaderState) != "degraded" || resp.Header.Get(enforcer.HeaderModel) != sonnet {
+		t.Fatalf("invoke: %d %s %s", resp.StatusCode, resp.Header.Get(enforcer.HeaderState), resp.Header.Get(enforcer.HeaderModel))
+	}
+	if rec := e.record("fam"); rec.Spent != e.billed() {
+		t.Fatalf("spent %d want %d", rec.Spent, e.billed())
+	}
+}
