@@ -156,3 +156,56 @@ func TestIAMEventualConsistency(t *testing.T) {
 		t.Fatalf("third read: %v", err)
 	}
 }
+
+func TestIAMRoleInlinePoliciesAndTags(t *testing.T) {
+	t.Parallel()
+	_, cfg := start(t)
+	c := iam.NewFromConfig(cfg)
+	ctx := context.Background()
+	trust := `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":"lambda.amazonaws.com"},"Action":"sts:AssumeRole"}]}`
+	if _, err := c.CreateRole(ctx, &iam.CreateRoleInput{RoleName: aws.String("enforcer"), AssumeRolePolicyDocument: aws.String(trust),
+		Tags: []types.Tag{{Key: aws.String("a"), Value: aws.String("1")}}}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.PutRolePolicy(ctx, &iam.PutRolePolicyInput{RoleName: aws.String("enforcer"), PolicyName: aws.String("ledger"), PolicyDocument: aws.String(testPolicy)}); err != nil {
+		t.Fatal(err)
+	}
+	got, err := c.GetRolePolicy(ctx, &iam.GetRolePolicyInput{RoleName: aws.String("enforcer"), PolicyName: aws.String("ledger")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if doc, _ := url.PathUnescape(aws.ToString(got.PolicyDocument)); doc != testPolicy {
+		t.Fatalf("inline document = %s", doc)
+	}
+	names, err := c.ListRolePolicies(ctx, &iam.ListRolePoliciesInput{RoleName: aws.String("enforcer")})
+	if err != nil || len(names.PolicyNames) != 1 {
+		t.Fatalf("names = %v, %v", names, err)
+	}
+	var conflict *types.DeleteConflictException
+	if _, err := c.DeleteRole(ctx, &iam.DeleteRoleInput{RoleName: aws.String("enforcer")}); !errors.As(err, &conflict) {
+		t.Fatalf("delete role with inline policy: %v", err)
+	}
+	if _, err := c.TagRole(ctx, &iam.TagRoleInput{RoleName: aws.String("enforcer"), Tags: []types.Tag{{Key: aws.String("b"), Value: aws.String("2")}}}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.UntagRole(ctx, &iam.UntagRoleInput{RoleName: aws.String("enforcer"), TagKeys: []string{"a"}}); err != nil {
+		t.Fatal(err)
+	}
+	tags, err := c.ListRoleTags(ctx, &iam.ListRoleTagsInput{RoleName: aws.String("enforcer")})
+	if err != nil || len(tags.Tags) != 1 || aws.ToString(tags.Tags[0].Key) != "b" {
+		t.Fatalf("tags = %+v, %v", tags, err)
+	}
+	if _, err := c.UpdateAssumeRolePolicy(ctx, &iam.UpdateAssumeRolePolicyInput{RoleName: aws.String("enforcer"), PolicyDocument: aws.String("{bad")}); err == nil {
+		t.Fatal("a malformed trust policy must be refused")
+	}
+	var noSuch *types.NoSuchEntityException
+	if _, err := c.DeleteRolePolicy(ctx, &iam.DeleteRolePolicyInput{RoleName: aws.String("enforcer"), PolicyName: aws.String("nope")}); !errors.As(err, &noSuch) {
+		t.Fatalf("delete missing inline policy: %v", err)
+	}
+	if _, err := c.DeleteRolePolicy(ctx, &iam.DeleteRolePolicyInput{RoleName: aws.String("enforcer"), PolicyName: aws.String("ledger")}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.DeleteRole(ctx, &iam.DeleteRoleInput{RoleName: aws.String("enforcer")}); err != nil {
+		t.Fatal(err)
+	}
+}
