@@ -25,6 +25,7 @@ const adminPrefix = "/_localaws/"
 type FaultRequest struct {
 	Service   string `json:"service"`
 	Operation string `json:"operation"`
+	Region    string `json:"region"`
 	Skip      int    `json:"skip"`
 	Times     int    `json:"times"`
 	LatencyMS int    `json:"latencyMs"`
@@ -59,7 +60,7 @@ func (s *Server) serveAdmin(w http.ResponseWriter, r *http.Request) {
 			bad("invalid fault: " + err.Error())
 			return
 		}
-		f := Fault{Service: fr.Service, Operation: fr.Operation, Skip: fr.Skip, Times: fr.Times, Latency: time.Duration(fr.LatencyMS) * time.Millisecond}
+		f := Fault{Service: fr.Service, Operation: fr.Operation, Region: fr.Region, Skip: fr.Skip, Times: fr.Times, Latency: time.Duration(fr.LatencyMS) * time.Millisecond}
 		if fr.Error != nil {
 			if fr.Error.Code == "" {
 				bad("error.code is required")

@@ -54,13 +54,15 @@ func (s *Server) newDynamoProxy() http.Handler {
 // dynamoPassthrough reports whether a DynamoDB request goes to dynalite as is.
 func (s *Server) dynamoPassthrough(sv *service, r *http.Request) (op string, pass bool) {
 	_, op, _ = strings.Cut(r.Header.Get("X-Amz-Target"), ".")
+	s.opsMu.RLock()
 	_, own := sv.ops[op]
+	s.opsMu.RUnlock()
 	return op, !own
 }
 
 func (s *Server) proxyDynamoDB(w http.ResponseWriter, r *http.Request, sv *service, op string, rec *CallRecord) {
 	codec := codecs[sv.Protocol]
-	if e := s.faults.apply(r.Context(), sv.Name, op); e != nil {
+	if e := s.faults.apply(r.Context(), sv.Name, op, rec.Region); e != nil {
 		rec.ErrorCode = e.Code
 		codec.writeError(w, sv, op, e)
 		return

@@ -6,9 +6,10 @@ import (
 	"time"
 )
 
-// Fault is an injected failure or delay. It matches calls of Service and Operation
-// (empty matches any; services are the logical names: bedrock, bedrock-runtime, lambda,
-// iam, sts, sns, budgets, ce, logs, cloudwatch, dynamodb).
+// Fault is an injected failure or delay. It matches calls of Service, Operation and
+// Region (empty matches any; services are the logical names: bedrock, bedrock-runtime,
+// lambda, iam, sts, sns, budgets, ce, logs, cloudwatch, dynamodb). Tests that share one
+// emulator can keep their faults apart by using a region of their own.
 //
 // Of the matching calls, the first Skip pass untouched; the next Times calls (every
 // later call when Times is 0) get Latency added and, when Err is set, fail with Err
@@ -17,6 +18,7 @@ import (
 type Fault struct {
 	Service   string        `json:"service,omitempty"`
 	Operation string        `json:"operation,omitempty"`
+	Region    string        `json:"region,omitempty"`
 	Skip      int           `json:"skip,omitempty"`
 	Times     int           `json:"times,omitempty"`
 	Latency   time.Duration `json:"latency,omitempty"`
@@ -86,13 +88,13 @@ func (s *Server) AddLatency(service, operation string, d time.Duration) int {
 
 // apply counts the call against every matching fault, sleeps the added latency and
 // returns the error to answer with, if any.
-func (fs *faultSet) apply(ctx context.Context, service, operation string) *APIError {
+func (fs *faultSet) apply(ctx context.Context, service, operation, region string) *APIError {
 	var delay time.Duration
 	var err *APIError
 	fs.mu.Lock()
 	for _, st := range fs.list {
 		f := st.f
-		if (f.Service != "" && f.Service != service) || (f.Operation != "" && f.Operation != operation) {
+		if (f.Service != "" && f.Service != service) || (f.Operation != "" && f.Operation != operation) || (f.Region != "" && f.Region != region) {
 			continue
 		}
 		st.seen++

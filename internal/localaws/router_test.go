@@ -410,3 +410,45 @@ func TestAdminHTTPAPI(t *testing.T) {
 		t.Fatalf("health: %d", status)
 	}
 }
+
+func TestFaultScopedToRegion(t *testing.T) {
+	t.Parallel()
+	s, cfg := start(t)
+	s.InjectFault(localaws.Fault{Service: "sts", Region: "eu-west-1", Err: localaws.ErrThrottling()})
+	if _, err := sts.NewFromConfig(cfg).GetCallerIdentity(context.Background(), &sts.GetCallerIdentityInput{}); err != nil {
+		t.Fatalf("us-east-1 call hit the eu-west-1 fault: %v", err)
+	}
+	eu := cfg.Copy()
+	eu.Region = "eu-west-1"
+	_, err := sts.NewFromConfig(eu).GetCallerIdentity(context.Background(), &sts.GetCallerIdentityInput{})
+	wantAPIError(t, err, "Throttling")
+}
+
+func TestRegisterWhileServing(t *testing.T) {
+	t.Parallel()
+	s, cfg := start(t)
+	c := sts.NewFromConfig(cfg)
+	ctx := context.Background()
+	var wg sync.WaitGroup
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		for range 20 {
+			_, _ = c.GetCallerIdentity(ctx, &sts.GetCallerIdentityInput{})
+		}
+	}()
+	for i := range 20 {
+		if err := s.Register("sns", localaws.Operation{Name: fmt.Sprintf("Op%d", i), Handler: func(*localaws.Call) (any, error) { return nil, nil }}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	wg.Wait()
+	// An override replaces the built-in operation.
+	if err := s.Register("sts", localaws.Operation{Name: "GetCallerIdentity", Handler: func(*localaws.Call) (any, error) {
+		return nil, localaws.Errorf("ExpiredToken", "The security token included in the request is expired")
+	}}); err != nil {
+		t.Fatal(err)
+	}
+	_, err := c.GetCallerIdentity(ctx, &sts.GetCallerIdentityInput{})
+	wantAPIError(t, err, "ExpiredToken")
+}

@@ -34,6 +34,7 @@ type Server struct {
 	maxBody       int64
 
 	services map[string]*service
+	opsMu    sync.RWMutex // guards the ops and routes of every service
 
 	store  *Store
 	faults faultSet
@@ -106,8 +107,11 @@ func (s *Server) Account() string { return s.account }
 func (s *Server) Store() *Store { return s.store }
 
 // Register adds (or replaces) an operation of a service. Built-in operations are
-// registered with RegisterBuiltin from init functions; tests may add their own.
+// registered with RegisterBuiltin from init functions; tests may add or override their
+// own, also while the server is serving.
 func (s *Server) Register(serviceName string, op Operation) error {
+	s.opsMu.Lock()
+	defer s.opsMu.Unlock()
 	sv, ok := s.services[serviceName]
 	if !ok {
 		return fmt.Errorf("localaws: unknown service %q", serviceName)
@@ -270,14 +274,16 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	r.Body = io.NopCloser(bytes.NewReader(body))
 
+	s.opsMu.RLock()
 	op, params, opName, apiErr := codec.resolve(sv, r, body)
+	s.opsMu.RUnlock()
 	rec.Operation = opName
 	call := &Call{
 		Service: sv.Name, Operation: opName, Region: rec.Region, AccessKeyID: rec.AccessKeyID,
 		Request: r, Body: body, PathParams: params, server: s, protocol: sv.Protocol,
 	}
 	if apiErr == nil {
-		apiErr = s.faults.apply(r.Context(), sv.Name, opName)
+		apiErr = s.faults.apply(r.Context(), sv.Name, opName, rec.Region)
 	}
 	if apiErr != nil {
 		rec.ErrorCode = apiErr.codeFor(sv.Protocol)
