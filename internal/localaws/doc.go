@@ -13,7 +13,14 @@
 //	out, err := sts.NewFromConfig(cfg).GetCallerIdentity(ctx, &sts.GetCallerIdentityInput{})
 //
 // As a process (demo, scripts): go run ./cmd/localaws prints LOCALAWS_ENDPOINT=http://...
-// when ready; its control API lives under /_localaws/ (see adminPrefix in admin.go).
+// when ready (flags: -listen, -account, -identity, -dynamodb-endpoint, -no-dynamodb); its
+// control API (faults, call log, state, invisibility) lives under /_localaws/ (see
+// adminPrefix in admin.go).
+//
+// Identity: long-term keys are the configured identity (WithIdentity; default
+// arn:aws:iam::123456789012:user/bedgov-test). STS AssumeRole accepts any well-formed
+// role ARN (the role need not exist) and issues ASIA... keys; calls signed with them
+// are made as arn:aws:sts::ACCOUNT:assumed-role/ROLE/SESSION.
 //
 // Requests are routed by the SigV4 Authorization header's credential scope
 // (Credential=AKID/date/REGION/SERVICE/aws4_request). Bedrock's control plane and
@@ -95,8 +102,14 @@
 //
 // # Faults and the call log
 //
-// Server.InjectFault (and FailNth, FailTimes, FailAlways, AddLatency) fail or delay calls
-// of a service+operation before they reach the handler, for every protocol including the
-// DynamoDB passthrough. Server.Calls records every call (service, operation, region,
-// status, error code, time) until ResetCalls.
+// Server.InjectFault (and FailNth, FailTimes, FailAlways, AddLatency; RemoveFault,
+// ClearFaults) fail or delay calls of a service+operation(+region) before they reach
+// the handler, for every protocol including the DynamoDB passthrough. Errors are sent in
+// the protocol's shape, so ErrThrottling() is "Throttling" to IAM/STS/SNS clients and
+// "ThrottlingException" to the others, and the SDK retries it as it would against AWS.
+// Server.Calls records every call (service, operation, region, access key, status, error
+// code, time, duration) until ResetCalls; CallCount counts them.
+//
+// Register may be called while the server serves (tests override built-in operations
+// with it); RegisterBuiltin only from init functions.
 package localaws

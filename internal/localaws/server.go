@@ -76,7 +76,7 @@ func New(opts ...Option) *Server {
 		account:       DefaultAccount,
 		identity:      DefaultIdentity,
 		defaultRegion: DefaultRegion,
-		maxBody:       16 << 20,
+		maxBody:       32 << 20, // above Bedrock Runtime's 25 MB request limit
 		store:         newStore(),
 		identities:    map[string]Identity{},
 	}
@@ -265,11 +265,17 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	codec := codecs[sv.Protocol]
 
-	body, err := io.ReadAll(io.LimitReader(r.Body, s.maxBody))
-	if err != nil {
-		e := Errorf("SerializationException", "reading the request body: %v", err)
-		rec.ErrorCode = e.codeFor(sv.Protocol)
-		codec.writeError(sw, sv, "", e)
+	body, err := io.ReadAll(io.LimitReader(r.Body, s.maxBody+1))
+	var bodyErr *APIError
+	switch {
+	case err != nil:
+		bodyErr = Errorf("SerializationException", "reading the request body: %v", err)
+	case int64(len(body)) > s.maxBody:
+		bodyErr = ErrorStatus(http.StatusRequestEntityTooLarge, "SerializationException", "the request body is larger than %d bytes", s.maxBody)
+	}
+	if bodyErr != nil {
+		rec.ErrorCode = bodyErr.codeFor(sv.Protocol)
+		codec.writeError(sw, sv, "", bodyErr)
 		return
 	}
 	r.Body = io.NopCloser(bytes.NewReader(body))
