@@ -1,0 +1,150 @@
+package awsops
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+	"github.com/hashicorp/terraform-plugin-log/tflog"
+
+	"github.com/bedgov/terraform-provider-bedgov/internal/governance"
+)
+
+// CreateCapTable creates an enforcer's cap table (the layout governance defines) with
+// encryption, waits until it is active, then turns on TTL and point-in-time recovery.
+// It returns the table ARN.
+func CreateCapTable(ctx context.Context, c *dynamodb.Client, name string, tags map[string]string) (string, error) {
+	in := governance.CreateTableInput(name)
+	in.SSESpecification = &types.SSESpecification{Enabled: aws.Bool(true)}
+	for _, k := range sortedKeys(tags) {
+		in.Tags = append(in.Tags, types.Tag{Key: aws.String(k), Value: aws.String(tags[k])})
+	}
+	tflog.Debug(ctx, "creating DynamoDB cap table", map[string]any{"table": name})
+	out, err := c.CreateTable(ctx, in)
+	if err != nil {
+		return "", err
+	}
+	tableARN := aws.ToString(out.TableDescription.TableArn)
+	if err := WaitTableActive(ctx, c, name); err != nil {
+		return tableARN, err
+	}
+	return tableARN, ConfigureCapTable(ctx, c, name)
+}
+
+// ConfigureCapTable turns on TTL (for reservation and idempotency records) and
+// point-in-time recovery; both are idempotent.
+func ConfigureCapTable(ctx context.Context, c *dynamodb.Client, name string) error {
+	ttl, err := c.DescribeTimeToLive(ctx, &dynamodb.DescribeTimeToLiveInput{TableName: aws.String(name)})
+	if err != nil {
+		return err
+	}
+	if d := ttl.TimeToLiveDescription; d == nil || d.TimeToLiveStatus != types.TimeToLiveStatusEnabled || aws.ToString(d.AttributeName) != governance.AttrTTL {
+		tflog.Debug(ctx, "enabling DynamoDB TTL", map[string]any{"table": name, "attribute": governance.AttrTTL})
+		if _, err := c.UpdateTimeToLive(ctx, &dynamodb.UpdateTimeToLiveInput{
+			TableName:               aws.String(name),
+			TimeToLiveSpecification: &types.TimeToLiveSpecification{AttributeName: aws.String(governance.AttrTTL), Enabled: aws.Bool(true)},
+		}); err != nil {
+			return err
+		}
+	}
+	tflog.Debug(ctx, "enabling point-in-time recovery", map[string]any{"table": name})
+	_, err = c.UpdateContinuousBackups(ctx, &dynamodb.UpdateContinuousBackupsInput{
+		TableName:                        aws.String(name),
+		PointInTimeRecoverySpecification: &types.PointInTimeRecoverySpecification{PointInTimeRecoveryEnabled: aws.Bool(true)},
+	})
+	return err
+}
+
+// CapTableState is what Read reports of a cap table.
+type CapTableState struct {
+	ARN        string
+	TTL, PITR  bool
+	Encryption bool
+}
+
+// FindCapTable describes a table with its TTL and PITR state, or ErrNotFound.
+func FindCapTable(ctx context.Context, c *dynamodb.Client, name string) (CapTableState, error) {
+	out, err := c.DescribeTable(ctx, &dynamodb.DescribeTableInput{TableName: aws.String(name)})
+	if err != nil {
+		if hasCode(err, "ResourceNotFoundException") {
+			return CapTableState{}, wrapNotFound(err)
+		}
+		return CapTableState{}, err
+	}
+	st := CapTableState{ARN: aws.ToString(out.Table.TableArn)}
+	if out.Table.SSEDescription != nil {
+		st.Encryption = out.Table.SSEDescription.Status == types.SSEStatusEnabled
+	}
+	ttl, err := c.DescribeTimeToLive(ctx, &dynamodb.DescribeTimeToLiveInput{TableName: aws.String(name)})
+	if err != nil {
+		return st, err
+	}
+	st.TTL = ttl.TimeToLiveDescription != nil && ttl.TimeToLiveDescription.TimeToLiveStatus == types.TimeToLiveStatusEnabled
+	pitr, err := c.DescribeContinuousBackups(ctx, &dynamodb.DescribeContinuousBackupsInput{TableName: aws.String(name)})
+	if err != nil {
+		return st, err
+	}
+	if d := pitr.ContinuousBackupsDescription; d != nil && d.PointInTimeRecoveryDescription != nil {
+		st.PITR = d.PointInTimeRecoveryDescription.PointInTimeRecoveryStatus == types.PointInTimeRecoveryStatusEnabled
+	}
+	return st, nil
+}
+
+// WaitTableActive polls until a table is ACTIVE.
+func WaitTableActive(ctx context.Context, c *dynamodb.Client, name string) error {
+	for delay := 100 * time.Millisecond; ; delay = min(delay*2, 5*time.Second) {
+		out, err := c.DescribeTable(ctx, &dynamodb.DescribeTableInput{TableName: aws.String(name)})
+		if err != nil && !hasCode(err, "ResourceNotFoundException") {
+			return err
+		}
+		if err == nil && out.Table.TableStatus == types.TableStatusActive {
+			return nil
+		}
+		select {
+		case <-ctx.Done():
+			return fmt.Errorf("waiting for table %s to become active: %w", name, ctx.Err())
+		case <-time.After(delay):
+		}
+	}
+}
+
+// DeleteTable deletes a table; already gone is done.
+func DeleteTable(ctx context.Context, c *dynamodb.Client, name string) error {
+	tflog.Debug(ctx, "deleting DynamoDB table", map[string]any{"table": name})
+	_, err := c.DeleteTable(ctx, &dynamodb.DeleteTableInput{TableName: aws.String(name)})
+	if hasCode(err, "ResourceNotFoundException") {
+		return nil
+	}
+	return err
+}
+
+// SyncTableTags makes a table's tags equal to want.
+func SyncTableTags(ctx context.Context, c *dynamodb.Client, tableARN string, want map[string]string) error {
+	out, err := c.ListTagsOfResource(ctx, &dynamodb.ListTagsOfResourceInput{ResourceArn: aws.String(tableARN)})
+	if err != nil {
+		return err
+	}
+	have := map[string]string{}
+	for _, t := range out.Tags {
+		have[aws.ToString(t.Key)] = aws.ToString(t.Value)
+	}
+	remove, set := TagDiff(have, want)
+	if len(remove) > 0 {
+		if _, err := c.UntagResource(ctx, &dynamodb.UntagResourceInput{ResourceArn: aws.String(tableARN), TagKeys: remove}); err != nil {
+			return err
+		}
+	}
+	if len(set) > 0 {
+		var tags []types.Tag
+		for _, k := range sortedKeys(set) {
+			tags = append(tags, types.Tag{Key: aws.String(k), Value: aws.String(set[k])})
+		}
+		if _, err := c.TagResource(ctx, &dynamodb.TagResourceInput{ResourceArn: aws.String(tableARN), Tags: tags}); err != nil {
+			return err
+		}
+	}
+	return nil
+}
