@@ -19,6 +19,7 @@ import (
 //	GET    /_localaws/state?kind=K                the objects of a kind
 //	DELETE /_localaws/state?kind=K&id=ID          delete an object out of band
 //	POST   /_localaws/hide                        {"kind": K, "id": ID, "reads": n}; no id: the next object created
+//	POST   /_localaws/reset                       forget every object, fault, call and session
 const adminPrefix = "/_localaws/"
 
 // FaultRequest is the JSON body of POST /_localaws/faults.
@@ -49,6 +50,9 @@ func (s *Server) serveAdmin(w http.ResponseWriter, r *http.Request) {
 	switch {
 	case path == "health" && r.Method == http.MethodGet:
 		reply(http.StatusOK, map[string]string{"account": s.account, "identity": s.identity, "dynamodb": s.dynamoDB})
+	case path == "reset" && r.Method == http.MethodPost:
+		s.Reset()
+		reply(http.StatusOK, map[string]string{})
 	case path == "calls" && r.Method == http.MethodGet:
 		reply(http.StatusOK, s.Calls())
 	case path == "calls" && r.Method == http.MethodDelete:

@@ -192,7 +192,7 @@ func TestBedrockListInferenceProfilesPaginates(t *testing.T) {
 func TestBedrockUnknownOperation(t *testing.T) {
 	t.Parallel()
 	_, c := bedrockClient(t, "us-east-1")
-	// ListCustomModels is a real Bedrock operation the emulator does not implement.
+	// ListCustomModels is a real Bedrock operation bedgov never calls.
 	_, err := c.ListCustomModels(context.Background(), &bedrock.ListCustomModelsInput{})
 	wantAPIError(t, err, "UnknownOperationException")
 }

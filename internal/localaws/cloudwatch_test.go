@@ -104,6 +104,6 @@ func TestCloudWatchPutDashboardInvalidInput(t *testing.T) {
 func TestCloudWatchUnknownOperation(t *testing.T) {
 	t.Parallel()
 	_, cfg := start(t)
-	_, err := cloudwatch.NewFromConfig(cfg).ListMetrics(context.Background(), &cloudwatch.ListMetricsInput{})
+	_, err := cloudwatch.NewFromConfig(cfg).ListMetricStreams(context.Background(), &cloudwatch.ListMetricStreamsInput{})
 	wantAPIError(t, err, "UnknownOperationException")
 }

@@ -97,7 +97,7 @@ func TestQueryCodecListsMapsAndErrors(t *testing.T) {
 	if !errors.As(err, &ae) {
 		t.Fatalf("error = %v, want AuthorizationErrorException", err)
 	}
-	_, err = c.Publish(ctx, &sns.PublishInput{Message: aws.String("x")})
+	_, err = c.ListPlatformApplications(ctx, &sns.ListPlatformApplicationsInput{})
 	wantAPIError(t, err, "InvalidAction")
 }
 
@@ -152,7 +152,7 @@ func TestRESTCodecBindingsStatusAndErrors(t *testing.T) {
 	if !errors.As(err, &nf) {
 		t.Fatalf("error = %v", err)
 	}
-	_, err = c.ListFunctions(ctx, &lambda.ListFunctionsInput{})
+	_, err = c.ListLayers(ctx, &lambda.ListLayersInput{})
 	wantAPIError(t, err, "UnknownOperationException")
 }
 
@@ -197,10 +197,10 @@ func TestJSONCodecEpochTimestampsAndTypedErrors(t *testing.T) {
 	if !errors.As(err, &nf) {
 		t.Fatalf("error = %v", err)
 	}
-	_, err = c.DescribeBudgets(ctx, &budgets.DescribeBudgetsInput{AccountId: aws.String("123456789012")})
+	_, err = c.DescribeBudgetActionHistories(ctx, &budgets.DescribeBudgetActionHistoriesInput{AccountId: aws.String("123456789012"), BudgetName: aws.String("b"), ActionId: aws.String("a")})
 	wantAPIError(t, err, "UnknownOperationException")
 	// Cost Explorer shares the codec; its unknown operations answer the same way.
-	_, err = costexplorer.NewFromConfig(cfg).GetAnomalyMonitors(ctx, &costexplorer.GetAnomalyMonitorsInput{})
+	_, err = costexplorer.NewFromConfig(cfg).ListCostCategoryDefinitions(ctx, &costexplorer.ListCostCategoryDefinitionsInput{})
 	wantAPIError(t, err, "UnknownOperationException")
 }
 

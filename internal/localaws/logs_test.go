@@ -155,6 +155,6 @@ func TestLogsDescribePaginatesAndIsRegional(t *testing.T) {
 func TestLogsUnknownOperation(t *testing.T) {
 	t.Parallel()
 	_, cfg := start(t)
-	_, err := cloudwatchlogs.NewFromConfig(cfg).DescribeLogStreams(context.Background(), &cloudwatchlogs.DescribeLogStreamsInput{LogGroupName: aws.String("x")})
+	_, err := cloudwatchlogs.NewFromConfig(cfg).DescribeExportTasks(context.Background(), &cloudwatchlogs.DescribeExportTasksInput{})
 	wantAPIError(t, err, "UnknownOperationException")
 }

@@ -409,6 +409,14 @@ func TestAdminHTTPAPI(t *testing.T) {
 	if status != http.StatusOK {
 		t.Fatalf("health: %d", status)
 	}
+	s.FailAlways("logs", "", localaws.ErrThrottling())
+	status, _ = rawRequest(t, "POST", ts.URL+"/_localaws/reset", "", "", nil)
+	if status != http.StatusOK || len(s.Store().Kinds()) != 0 || len(s.Calls()) != 0 {
+		t.Fatalf("reset: %d kinds=%v", status, s.Store().Kinds())
+	}
+	if _, err := c.DescribeLogGroups(ctx, &cloudwatchlogs.DescribeLogGroupsInput{}); err != nil {
+		t.Fatalf("fault survived reset: %v", err)
+	}
 }
 
 func TestFaultScopedToRegion(t *testing.T) {

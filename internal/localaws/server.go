@@ -132,6 +132,17 @@ func (s *Server) Register(serviceName string, op Operation) error {
 	return nil
 }
 
+// Reset returns the emulator to its starting state: no objects, faults, calls or
+// AssumeRole sessions. Registered operations stay.
+func (s *Server) Reset() {
+	s.store.Reset()
+	s.ClearFaults()
+	s.mu.Lock()
+	s.calls = nil
+	s.identities = map[string]Identity{}
+	s.mu.Unlock()
+}
+
 // Identity is who a call is made as.
 type Identity struct {
 	Account string
