@@ -63,7 +63,7 @@ const (
 	EnvBedrockEndpoint        = "BEDGOV_BEDROCK_ENDPOINT"         // default https://bedrock-runtime.<region>.amazonaws.com
 	EnvDynamoDBEndpoint       = "BEDGOV_DYNAMODB_ENDPOINT"        // default: the SDK's
 	EnvSNSEndpoint            = "BEDGOV_SNS_ENDPOINT"             // default: the SDK's
-	EnvPricingOverrides       = "BEDGOV_PRICING_OVERRIDES"        // JSON {"<model id>": {"input_per_mtok": "3", "output_per_mtok": "15", ...}}
+	EnvPricingOverrides       = "BEDGOV_PRICING_OVERRIDES"        // JSON {"<model id>": {"input_per_mtok": 3, "output_per_mtok": 15, ...}} (numbers or decimal strings)
 	EnvReservationTTL         = "BEDGOV_RESERVATION_TTL"          // Go duration, default 15m
 	EnvMaxBodyBytes           = "BEDGOV_MAX_BODY_BYTES"           // default 20971520
 	EnvIdentityCacheTTL       = "BEDGOV_IDENTITY_CACHE_TTL"       // Go duration, default 30s

@@ -49,8 +49,8 @@
 //	BEDGOV_BEDROCK_ENDPOINT          default https://bedrock-runtime.<region>.amazonaws.com
 //	BEDGOV_DYNAMODB_ENDPOINT         optional (local testing)
 //	BEDGOV_SNS_ENDPOINT              optional (local testing)
-//	BEDGOV_PRICING_OVERRIDES         JSON {"<model id>": {"input_per_mtok": "3", "output_per_mtok": "15",
-//	                                 "cache_read_per_mtok": "0.3", "cache_write_per_mtok": "3.75",
+//	BEDGOV_PRICING_OVERRIDES         JSON {"<model id>": {"input_per_mtok": 3, "output_per_mtok": 15,
+//	                                 "cache_read_per_mtok": 0.3, "cache_write_per_mtok": "3.75",
 //	                                 "max_output_tokens": 8192}}
 //	BEDGOV_RESERVATION_TTL           longest request, default 15m (match the Lambda timeout)
 //	BEDGOV_MAX_BODY_BYTES            default 20971520

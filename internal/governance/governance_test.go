@@ -1,6 +1,7 @@
 package governance
 
 import (
+	"encoding/json"
 	"errors"
 	"strings"
 	"testing"
@@ -242,6 +243,24 @@ func TestPricingAndCost(t *testing.T) {
 	}
 	if _, err := tab.WithOverrides(map[string]PriceOverride{"x": {InputPerMTok: "-1", OutputPerMTok: "2"}}); err == nil {
 		t.Error("bad override accepted")
+	}
+	// Overrides arrive as JSON numbers or strings (the provider writes numbers).
+	var fromJSON map[string]PriceOverride
+	if err := json.Unmarshal([]byte(`{"a.m-v1:0":{"input_per_mtok":0.035,"output_per_mtok":"15","cache_read_per_mtok":0.3}}`), &fromJSON); err != nil {
+		t.Fatal(err)
+	}
+	oj, err := tab.WithOverrides(fromJSON)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if pj, _, _, _ := oj.Quote("a.m-v1:0", nil, "eu"); pj.Input != 35_000 || pj.Output != 15*MicrosPerUSD || pj.CacheRead != 300_000 {
+		t.Errorf("JSON override = %+v", pj)
+	}
+	if err := json.Unmarshal([]byte(`{"a":{"input_per_mtok":1e-3,"output_per_mtok":1}}`), &fromJSON); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := tab.WithOverrides(fromJSON); err == nil {
+		t.Error("exponent accepted")
 	}
 	if _, err := ParsePricing([]byte(`{"models":{"m":{"prices":{"*":{"input":"1.0000001","output":"1"}}}}}`)); err == nil {
 		t.Error("bad price accepted")

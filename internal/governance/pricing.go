@@ -134,14 +134,15 @@ func (jp jsonPrice) toPrice() (Price, error) {
 }
 
 // PriceOverride is a configured price for one model, applied to every region group.
-// Prices are decimal USD per million tokens; empty cache prices default to the input
-// price.
+// Prices are decimal USD per million tokens, written in JSON as numbers (3, 0.035) or
+// strings ("3.00"); json.Number keeps the literal, so no float ever touches them.
+// Empty cache prices default to the input price.
 type PriceOverride struct {
-	InputPerMTok      string `json:"input_per_mtok"`
-	OutputPerMTok     string `json:"output_per_mtok"`
-	CacheReadPerMTok  string `json:"cache_read_per_mtok,omitempty"`
-	CacheWritePerMTok string `json:"cache_write_per_mtok,omitempty"`
-	MaxOutputTokens   int64  `json:"max_output_tokens,omitempty"`
+	InputPerMTok      json.Number `json:"input_per_mtok"`
+	OutputPerMTok     json.Number `json:"output_per_mtok"`
+	CacheReadPerMTok  json.Number `json:"cache_read_per_mtok,omitempty"`
+	CacheWritePerMTok json.Number `json:"cache_write_per_mtok,omitempty"`
+	MaxOutputTokens   int64       `json:"max_output_tokens,omitempty"`
 }
 
 // WithOverrides returns a copy of t where each overridden model (keyed by foundation
@@ -154,7 +155,7 @@ func (t *PricingTable) WithOverrides(o map[string]PriceOverride) (*PricingTable,
 	}
 	for id, po := range o {
 		jm := jsonModel{MaxOutputTokens: po.MaxOutputTokens, Prices: map[string]jsonPrice{"*": {
-			Input: po.InputPerMTok, Output: po.OutputPerMTok, CacheRead: po.CacheReadPerMTok, CacheWrite: po.CacheWritePerMTok,
+			Input: string(po.InputPerMTok), Output: string(po.OutputPerMTok), CacheRead: string(po.CacheReadPerMTok), CacheWrite: string(po.CacheWritePerMTok),
 		}}}
 		mp, err := jm.toModel(id)
 		if err != nil {
