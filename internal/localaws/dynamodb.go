@@ -2,6 +2,7 @@ package localaws
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -45,6 +46,25 @@ func (s *Server) newDynamoProxy() http.Handler {
 			pr.SetURL(target)
 			pr.Out.Host = pr.In.Host // pass the request as the client sent it
 		},
+		ModifyResponse: func(resp *http.Response) error {
+			// Note dynalite's error code in the call log; the response goes on unchanged.
+			slot, _ := resp.Request.Context().Value(errorCodeKey{}).(*string)
+			if slot == nil || resp.StatusCode < 400 {
+				return nil
+			}
+			body, err := io.ReadAll(io.LimitReader(resp.Body, 64<<10))
+			_ = resp.Body.Close()
+			if err != nil {
+				return err
+			}
+			resp.Body = io.NopCloser(bytes.NewReader(body))
+			var e struct {
+				Type string `json:"__type"`
+			}
+			_ = json.Unmarshal(body, &e)
+			*slot = e.Type[strings.LastIndex(e.Type, "#")+1:]
+			return nil
+		},
 		ErrorHandler: func(w http.ResponseWriter, _ *http.Request, err error) {
 			jsonCodec{version: "1.0"}.writeError(w, nil, "", ErrorStatus(http.StatusServiceUnavailable, "ServiceUnavailable", "dynalite at %s is unreachable: %v", s.dynamoDB, err))
 		},
@@ -74,8 +94,12 @@ func (s *Server) proxyDynamoDB(w http.ResponseWriter, r *http.Request, sv *servi
 		codec.writeError(w, sv, op, e)
 		return
 	}
-	s.dynamoProxy.ServeHTTP(w, r)
+	var code string
+	s.dynamoProxy.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), errorCodeKey{}, &code)))
+	rec.ErrorCode = code
 }
+
+type errorCodeKey struct{}
 
 var tableNameRe = regexp.MustCompile(`^[a-zA-Z0-9_.-]{3,255}$`)
 

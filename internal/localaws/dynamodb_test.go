@@ -89,6 +89,15 @@ func TestDynamoDBPassthroughKeepsDynaliteSemantics(t *testing.T) {
 	if n := s.CallCount("dynamodb", "UpdateItem"); n != 3 {
 		t.Fatalf("logged UpdateItem calls = %d", n)
 	}
+	var codes []string
+	for _, c := range s.Calls() {
+		if c.Operation == "UpdateItem" {
+			codes = append(codes, c.ErrorCode)
+		}
+	}
+	if codes[0] != "" || codes[2] != "ConditionalCheckFailedException" {
+		t.Fatalf("logged error codes = %q", codes)
+	}
 }
 
 func TestDynamoDBTimeToLive(t *testing.T) {
