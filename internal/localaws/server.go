@@ -307,11 +307,11 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		codec.writeError(sw, sv, opName, apiErr)
 		return
 	}
+	call.decode = func(v any) error { return codec.decode(call, v) }
 	if op.Raw != nil {
 		op.Raw(call, sw)
 		return
 	}
-	call.decode = func(v any) error { return codec.decode(call, v) }
 	out, err := op.Handler(call)
 	if err != nil {
 		e := asAPIError(err)
