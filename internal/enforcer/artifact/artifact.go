@@ -75,3 +75,12 @@ func load() {
 		cache[arch] = Artifact{Arch: arch, Zip: b, SHA256: hex.EncodeToString(sum[:]), CodeSHA256: base64.StdEncoding.EncodeToString(sum[:])}
 	}
 }
+
+// WithoutArtifacts makes Get behave as in a provider built without the packages until
+// the returned function is called; tests use it to prove the plan-time error.
+func WithoutArtifacts() (restore func()) {
+	once.Do(load)
+	saved := cache
+	cache = map[string]Artifact{}
+	return func() { cache = saved }
+}
