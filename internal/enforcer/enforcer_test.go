@@ -1,9 +1,11 @@
 package enforcer_test
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"net/http"
 	"strings"
 	"sync"
@@ -664,5 +666,35 @@ func TestDegradeKeepsInvokeBodiesReadable(t *testing.T) {
 	}
 	if rec := e.record("fam"); rec.Spent != e.billed() {
 		t.Fatalf("spent %d want %d", rec.Spent, e.billed())
+	}
+}
+
+// The response reaches the client byte for byte as Bedrock sent it, event streams
+// included.
+func TestResponsesPassThroughByteForByte(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, envOpt{}, teamConfig("bytes", 100*usd))
+	ctx := context.Background()
+	for _, tc := range []struct{ op, body string }{
+		{"converse", converseBody("b [[tokens:33]]", 100)},
+		{"converse-stream", converseBody("b [[tokens:33]]", 100)},
+		{"invoke", `{"anthropic_version":"bedrock-2023-05-31","max_tokens":40,"messages":[{"role":"user","content":"b [[tokens:21]]"}]}`},
+		{"invoke-with-response-stream", `{"anthropic_version":"bedrock-2023-05-31","max_tokens":40,"messages":[{"role":"user","content":"b [[tokens:21]]"}]}`},
+	} {
+		req, _ := http.NewRequest(http.MethodPost, e.emuSrv.URL+"/model/"+strings.ReplaceAll(profileARN("bytes"), "/", "%2F")+"/"+tc.op, strings.NewReader(tc.body))
+		req.Header.Set("Authorization", "AWS4-HMAC-SHA256 Credential=AKID/20261115/us-east-1/bedrock/aws4_request, SignedHeaders=host, Signature=x")
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		direct, _ := io.ReadAll(resp.Body)
+		_ = resp.Body.Close()
+		via, b := e.post(ctx, "bytes", sonnet, tc.op, tc.body, nil)
+		if via.StatusCode != http.StatusOK || !bytes.Equal(direct, b) || len(b) == 0 {
+			t.Fatalf("%s: %d bytes through the enforcer differ from %d bytes direct", tc.op, len(b), len(direct))
+		}
+		if via.Header.Get("Content-Type") != resp.Header.Get("Content-Type") {
+			t.Fatalf("%s: content type %q vs %q", tc.op, via.Header.Get("Content-Type"), resp.Header.Get("Content-Type"))
+		}
 	}
 }
