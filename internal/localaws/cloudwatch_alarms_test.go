@@ -1,0 +1,121 @@
+package localaws_test
+
+import (
+	"context"
+	"testing"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/cloudwatch"
+	"github.com/aws/aws-sdk-go-v2/service/cloudwatch/types"
+)
+
+func alarmInput(name string, threshold float64) *cloudwatch.PutMetricAlarmInput {
+	return &cloudwatch.PutMetricAlarmInput{
+		AlarmName: aws.String(name), Namespace: aws.String("AWS/Bedrock"), MetricName: aws.String("OutputTokenCount"),
+		Statistic: types.StatisticSum, Period: aws.Int32(3600), EvaluationPeriods: aws.Int32(1), Threshold: aws.Float64(threshold),
+		ComparisonOperator: types.ComparisonOperatorGreaterThanThreshold, TreatMissingData: aws.String("notBreaching"),
+		Dimensions:   []types.Dimension{{Name: aws.String("ModelId"), Value: aws.String("arn:aws:bedrock:us-east-1:" + account + ":application-inference-profile/abc")}},
+		AlarmActions: []string{"arn:aws:sns:us-east-1:" + account + ":t"},
+		Tags:         []types.Tag{{Key: aws.String("team"), Value: aws.String("a")}},
+	}
+}
+
+func TestCloudWatchAlarmLifecycle(t *testing.T) {
+	t.Parallel()
+	_, cfg := start(t)
+	c := cloudwatch.NewFromConfig(cfg)
+	ctx := context.Background()
+
+	if _, err := c.PutMetricAlarm(ctx, alarmInput("bedgov-a-tokens", 1000)); err != nil {
+		t.Fatal(err)
+	}
+	// Same name: an update of the one alarm; tags in an update are ignored.
+	in := alarmInput("bedgov-a-tokens", 2000)
+	in.Tags = nil
+	if _, err := c.PutMetricAlarm(ctx, in); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.PutMetricAlarm(ctx, alarmInput("other", 1)); err != nil {
+		t.Fatal(err)
+	}
+	out, err := c.DescribeAlarms(ctx, &cloudwatch.DescribeAlarmsInput{AlarmNames: []string{"bedgov-a-tokens"}})
+	if err != nil || len(out.MetricAlarms) != 1 {
+		t.Fatalf("describe = %+v, %v", out, err)
+	}
+	a := out.MetricAlarms[0]
+	wantARN := "arn:aws:cloudwatch:us-east-1:" + account + ":alarm:bedgov-a-tokens"
+	if aws.ToString(a.AlarmArn) != wantARN || aws.ToFloat64(a.Threshold) != 2000 || aws.ToInt32(a.Period) != 3600 ||
+		len(a.Dimensions) != 1 || aws.ToString(a.Dimensions[0].Name) != "ModelId" || len(a.AlarmActions) != 1 || a.StateValue != types.StateValueInsufficientData {
+		t.Fatalf("alarm = %+v", a)
+	}
+	prefixed, err := c.DescribeAlarms(ctx, &cloudwatch.DescribeAlarmsInput{AlarmNamePrefix: aws.String("bedgov-")})
+	if err != nil || len(prefixed.MetricAlarms) != 1 {
+		t.Fatalf("by prefix = %+v, %v", prefixed, err)
+	}
+	tags, err := c.ListTagsForResource(ctx, &cloudwatch.ListTagsForResourceInput{ResourceARN: aws.String(wantARN)})
+	if err != nil || len(tags.Tags) != 1 || aws.ToString(tags.Tags[0].Value) != "a" {
+		t.Fatalf("tags kept across the update = %+v, %v", tags, err)
+	}
+	if _, err := c.TagResource(ctx, &cloudwatch.TagResourceInput{ResourceARN: aws.String(wantARN), Tags: []types.Tag{{Key: aws.String("env"), Value: aws.String("prod")}}}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.UntagResource(ctx, &cloudwatch.UntagResourceInput{ResourceARN: aws.String(wantARN), TagKeys: []string{"team"}}); err != nil {
+		t.Fatal(err)
+	}
+	tags, _ = c.ListTagsForResource(ctx, &cloudwatch.ListTagsForResourceInput{ResourceARN: aws.String(wantARN)})
+	if len(tags.Tags) != 1 || aws.ToString(tags.Tags[0].Key) != "env" {
+		t.Fatalf("tags = %+v", tags)
+	}
+
+	// Dashboards are taggable through the same operations.
+	if _, err := c.PutDashboard(ctx, &cloudwatch.PutDashboardInput{DashboardName: aws.String("d"), DashboardBody: aws.String(`{"widgets":[]}`)}); err != nil {
+		t.Fatal(err)
+	}
+	dash := aws.String("arn:aws:cloudwatch::" + account + ":dashboard/d")
+	if _, err := c.TagResource(ctx, &cloudwatch.TagResourceInput{ResourceARN: dash, Tags: []types.Tag{{Key: aws.String("team"), Value: aws.String("a")}}}); err != nil {
+		t.Fatal(err)
+	}
+	if dt, err := c.ListTagsForResource(ctx, &cloudwatch.ListTagsForResourceInput{ResourceARN: dash}); err != nil || len(dt.Tags) != 1 {
+		t.Fatalf("dashboard tags = %+v, %v", dt, err)
+	}
+
+	// Deleting with an unknown name deletes nothing.
+	_, err = c.DeleteAlarms(ctx, &cloudwatch.DeleteAlarmsInput{AlarmNames: []string{"bedgov-a-tokens", "nope"}})
+	var nf *types.ResourceNotFound
+	if !asErr(err, &nf) {
+		t.Fatalf("delete with unknown name: %v", err)
+	}
+	if _, err := c.DeleteAlarms(ctx, &cloudwatch.DeleteAlarmsInput{AlarmNames: []string{"bedgov-a-tokens"}}); err != nil {
+		t.Fatal(err)
+	}
+	out, _ = c.DescribeAlarms(ctx, &cloudwatch.DescribeAlarmsInput{AlarmNames: []string{"bedgov-a-tokens"}})
+	if len(out.MetricAlarms) != 0 {
+		t.Fatalf("alarm still there: %+v", out.MetricAlarms)
+	}
+	_, err = c.ListTagsForResource(ctx, &cloudwatch.ListTagsForResourceInput{ResourceARN: aws.String(wantARN)})
+	var rnf *types.ResourceNotFoundException
+	if !asErr(err, &rnf) {
+		t.Fatalf("tags of a deleted alarm: %v", err)
+	}
+}
+
+func TestCloudWatchPutMetricAlarmValidation(t *testing.T) {
+	t.Parallel()
+	_, cfg := start(t)
+	c := cloudwatch.NewFromConfig(cfg)
+	cases := map[string]func(*cloudwatch.PutMetricAlarmInput){
+		"period":    func(in *cloudwatch.PutMetricAlarmInput) { in.Period = aws.Int32(45) },
+		"statistic": func(in *cloudwatch.PutMetricAlarmInput) { in.Statistic = "Median" },
+		"missing":   func(in *cloudwatch.PutMetricAlarmInput) { in.TreatMissingData = aws.String("zero") },
+		"action":    func(in *cloudwatch.PutMetricAlarmInput) { in.AlarmActions = []string{"not-an-arn"} },
+	}
+	for name, mutate := range cases {
+		in := alarmInput("v", 1)
+		mutate(in)
+		_, err := c.PutMetricAlarm(context.Background(), in)
+		var inv *types.InvalidParameterValueException
+		if !asErr(err, &inv) || inv.ErrorCode() != "InvalidParameterValue" {
+			t.Errorf("%s: error = %v, want InvalidParameterValue", name, err)
+		}
+	}
+}
