@@ -698,3 +698,29 @@ func TestResponsesPassThroughByteForByte(t *testing.T) {
 		}
 	}
 }
+
+// replayDB sends every reservation write twice, as an SDK does when the first attempt
+// was applied but its response was lost: the caller sees the second attempt's failed
+// condition.
+type replayDB struct{ governance.DynamoDB }
+
+func (r replayDB) UpdateItem(ctx context.Context, in *dynamodb.UpdateItemInput, o ...func(*dynamodb.Options)) (*dynamodb.UpdateItemOutput, error) {
+	if strings.Contains(aws.ToString(in.UpdateExpression), "#inf.#id = :e") {
+		if _, err := r.DynamoDB.UpdateItem(ctx, in, o...); err != nil {
+			return nil, err
+		}
+	}
+	return r.DynamoDB.UpdateItem(ctx, in, o...)
+}
+
+func TestLostReservationResponseIsRecognised(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, envOpt{db: replayDB{ddb}}, teamConfig("lost", 10*usd))
+	resp, b := e.post(context.Background(), "lost", sonnet, "converse", converseBody("x [[tokens:4]]", 10), map[string]string{"Amz-Sdk-Invocation-Id": "0d6c2b8e-1111-4c8e-9d0e-2b8a4c1d9e01"})
+	if resp.StatusCode != http.StatusOK {
+		t.Fatalf("%d %s", resp.StatusCode, b)
+	}
+	if rec := e.record("lost"); rec.Reserved != 0 || len(rec.Inflight) != 0 || rec.Spent != e.billed() {
+		t.Fatalf("reservation leaked or double counted: %+v", rec)
+	}
+}

@@ -128,6 +128,7 @@ type call struct {
 	id       string
 	idOK     bool
 	reserved governance.Micros
+	nonce    string
 	expires  time.Time
 	failOpen bool
 	rec      *governance.CapRecord // as returned by the reservation
@@ -245,6 +246,7 @@ func (h *Handler) serve(w http.ResponseWriter, r *http.Request, c *call) *apiErr
 	}
 
 	// The one conditional write.
+	c.nonce = randomID()
 	now := h.now()
 	c.expires = now.Add(h.cfg.ReservationTTL)
 	rec, ae := h.reserve(r.Context(), c, now)
@@ -463,7 +465,7 @@ func (h *Handler) reserve(ctx context.Context, c *call, now time.Time) (*governa
 	period := governance.PeriodOf(now).Key()
 	released := false
 	for attempt := 0; attempt < 4; attempt++ {
-		out, err := h.db.UpdateItem(ctx, governance.ReserveInput(h.cfg.Table, team, c.id, c.reserved, period, now, c.expires))
+		out, err := h.db.UpdateItem(ctx, governance.ReserveInput(h.cfg.Table, team, governance.Reservation{ID: c.id, Amount: c.reserved, Expires: c.expires.Unix(), Nonce: c.nonce}, period, now))
 		if err == nil {
 			rec, err := governance.DecodeCapRecord(out.Attributes)
 			if err != nil {
@@ -498,6 +500,11 @@ func (h *Handler) reserve(ctx context.Context, c *call, now time.Time) (*governa
 			continue
 		}
 		for _, e := range cur.Inflight {
+			if e.ID == c.id && e.Nonce == c.nonce {
+				// Our own write was applied and its response lost (the client retried
+				// it into a failed condition): the reservation is ours.
+				return cur, nil
+			}
 			if e.ID == c.id {
 				c.log.Decision = decInFlight
 				return nil, errThrottled("invocation " + c.id + " is already in flight; retry later")

@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/aws/aws-lambda-go/events"
 	"github.com/aws/aws-lambda-go/lambdaurl"
@@ -71,7 +72,7 @@ func TestCrashedReservationIsReleased(t *testing.T) {
 	e := newEnv(t, envOpt{}, teamConfig("crash", usd/10))
 	ctx := context.Background()
 	// A process reserved almost the whole budget and died.
-	_, err := ddb.UpdateItem(ctx, governance.ReserveInput(e.table, "crash", "dead-process", usd/10-1, "2026-11", nov15, nov15.Add(15*60e9)))
+	_, err := ddb.UpdateItem(ctx, governance.ReserveInput(e.table, "crash", governance.Reservation{ID: "dead-process", Amount: usd/10 - 1, Expires: nov15.Add(15 * time.Minute).Unix(), Nonce: "x"}, "2026-11", nov15))
 	if err != nil {
 		t.Fatal(err)
 	}

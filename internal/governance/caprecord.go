@@ -164,7 +164,8 @@ func (c CapConfig) principalKeys() []string {
 type Reservation struct {
 	ID      string
 	Amount  Micros
-	Expires int64 // unix seconds
+	Expires int64  // unix seconds
+	Nonce   string // unique per reserving attempt
 }
 
 // CapRecord is a decoded cap record: configuration and counters.
@@ -278,7 +279,7 @@ func DecodeCapRecord(item map[string]types.AttributeValue) (*CapRecord, error) {
 			if !ok {
 				continue
 			}
-			r.Inflight = append(r.Inflight, Reservation{ID: id, Amount: Micros(num(e.Value["a"])), Expires: num(e.Value["x"])})
+			r.Inflight = append(r.Inflight, Reservation{ID: id, Amount: Micros(num(e.Value["a"])), Expires: num(e.Value["x"]), Nonce: str(e.Value["n"])})
 		}
 	}
 	r.Notified = strMap(item[AttrNotified])

@@ -75,7 +75,7 @@ func testConfig(team string, limitUSD int64) CapConfig {
 }
 
 func reserve(ctx context.Context, table, team, id string, amt Micros, now time.Time) (*CapRecord, error) {
-	out, err := testDB.UpdateItem(ctx, ReserveInput(table, team, id, amt, PeriodOf(now).Key(), now, now.Add(15*time.Minute)))
+	out, err := testDB.UpdateItem(ctx, ReserveInput(table, team, Reservation{ID: id, Amount: amt, Expires: now.Add(15 * time.Minute).Unix(), Nonce: "n-" + id}, PeriodOf(now).Key(), now))
 	if err != nil {
 		return nil, err
 	}

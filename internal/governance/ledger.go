@@ -19,8 +19,10 @@ import (
 // override headroom >= amount. On success both headroom counters shrink by the amount,
 // reserved grows by it, and the reservation is recorded with its expiry. The new record
 // is returned (ALL_NEW), so the enforcer learns spend, state and configuration from the
-// same round trip.
-func ReserveInput(table, team, id string, amount Micros, period string, now, expires time.Time) *dynamodb.UpdateItemInput {
+// same round trip. r.Expires is unix seconds; r.Nonce, unique per attempt, lets a
+// caller whose write was applied but whose response was lost (an SDK retry then fails
+// the condition) recognise its own reservation.
+func ReserveInput(table, team string, r Reservation, period string, now time.Time) *dynamodb.UpdateItemInput {
 	return &dynamodb.UpdateItemInput{
 		TableName: aws.String(table),
 		Key:       keyOf(TeamKey(team)),
@@ -28,15 +30,15 @@ func ReserveInput(table, team, id string, amount Micros, period string, now, exp
 			"(#hr >= :r OR (#oexp > :now AND #ohr >= :r))"),
 		UpdateExpression: aws.String("SET #hr = #hr - :r, #ohr = #ohr - :r, #rsv = #rsv + :r, #inf.#id = :e"),
 		ExpressionAttributeNames: map[string]string{
-			"#per": AttrPeriod, "#inf": AttrInflight, "#id": id, "#hr": AttrHeadroom,
+			"#per": AttrPeriod, "#inf": AttrInflight, "#id": r.ID, "#hr": AttrHeadroom,
 			"#ohr": AttrOverrideHeadroom, "#oexp": AttrOverrideExpires, "#rsv": AttrReserved,
 		},
 		ExpressionAttributeValues: map[string]types.AttributeValue{
 			":per": sAV(period),
-			":r":   nAV(int64(amount)),
+			":r":   nAV(int64(r.Amount)),
 			":now": nAV(now.Unix()),
 			":e": &types.AttributeValueMemberM{Value: map[string]types.AttributeValue{
-				"a": nAV(int64(amount)), "x": nAV(expires.Unix()),
+				"a": nAV(int64(r.Amount)), "x": nAV(r.Expires), "n": sAV(r.Nonce),
 			}}},
 		ReturnValues: types.ReturnValueAllNew,
 	}
