@@ -1,0 +1,136 @@
+package alerts_test
+
+import (
+	"bytes"
+	"encoding/json"
+	"flag"
+	"os"
+	"path/filepath"
+	"reflect"
+	"testing"
+
+	"github.com/bedgov/terraform-provider-bedgov/internal/alerts"
+)
+
+var update = flag.Bool("update", false, "rewrite golden files")
+
+const (
+	account = "123456789012"
+	topic   = "arn:aws:sns:us-east-1:123456789012:bedgov-ai-core"
+	primary = "arn:aws:bedrock:us-east-1:123456789012:application-inference-profile/abc123def456"
+	degrade = "arn:aws:bedrock:us-east-1:123456789012:application-inference-profile/zyx987wvu654"
+)
+
+// golden compares a JSON document with testdata/<name> (indented there for review).
+func golden(t *testing.T, name, doc string) {
+	t.Helper()
+	if !json.Valid([]byte(doc)) {
+		t.Fatalf("%s: not JSON: %s", name, doc)
+	}
+	var pretty bytes.Buffer
+	if err := json.Indent(&pretty, []byte(doc), "", "  "); err != nil {
+		t.Fatal(err)
+	}
+	pretty.WriteByte('\n')
+	file := filepath.Join("testdata", name)
+	if *update {
+		if err := os.WriteFile(file, pretty.Bytes(), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	want, err := os.ReadFile(file)
+	if err != nil {
+		t.Fatalf("%v (run go test ./internal/alerts -update to create it)", err)
+	}
+	if !bytes.Equal(pretty.Bytes(), want) {
+		t.Errorf("%s differs from the golden file:\n%s", name, pretty.String())
+	}
+}
+
+func TestBudgetFilter(t *testing.T) {
+	t.Parallel()
+	cases := []struct {
+		team string
+		want string
+	}{
+		{"ai-core", "user:team$ai-core"},
+		{"x1", "user:team$x1"},
+	}
+	for _, tc := range cases {
+		got := alerts.BudgetFilter("team", tc.team)
+		if !reflect.DeepEqual(got, map[string][]string{"TagKeyValue": {tc.want}}) {
+			t.Errorf("%s: filter = %v, want TagKeyValue=[%s]", tc.team, got, tc.want)
+		}
+	}
+}
+
+func TestTopicPolicy(t *testing.T) {
+	t.Parallel()
+	doc := alerts.TopicPolicy("aws", account, topic)
+	golden(t, "topic_policy.json", doc)
+
+	// Every service statement is bound to the account (confused deputy).
+	var parsed struct {
+		Statement []struct {
+			Principal map[string]string
+			Condition map[string]map[string]string
+			Resource  string
+		}
+	}
+	if err := json.Unmarshal([]byte(doc), &parsed); err != nil {
+		t.Fatal(err)
+	}
+	services := 0
+	for _, s := range parsed.Statement {
+		if s.Resource != topic {
+			t.Errorf("statement on %s, want the topic", s.Resource)
+		}
+		if s.Principal["Service"] == "" {
+			continue
+		}
+		services++
+		if s.Condition["StringEquals"]["aws:SourceAccount"] != account {
+			t.Errorf("%s may publish without aws:SourceAccount = %s", s.Principal["Service"], account)
+		}
+	}
+	if services != 3 {
+		t.Errorf("%d service statements, want Budgets, CloudWatch and Cost Anomaly Detection", services)
+	}
+}
+
+func TestDashboardBody(t *testing.T) {
+	t.Parallel()
+	cases := []struct {
+		name string
+		in   alerts.DashboardInput
+	}{
+		{"dashboard_primary.json", alerts.DashboardInput{Team: "ai-core", Region: "us-east-1", Profiles: []alerts.Profile{{Label: "primary", ARN: primary}}}},
+		{"dashboard_degrade_budget.json", alerts.DashboardInput{Team: "ai-core", Region: "eu-west-3", MonthlyBudgetUSD: "10000.00",
+			Profiles: []alerts.Profile{{Label: "primary", ARN: primary}, {Label: "degraded", ARN: degrade}}}},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			body := alerts.DashboardBody(tc.in)
+			golden(t, tc.name, body)
+			if alerts.DashboardBody(tc.in) != body {
+				t.Fatal("the body is not deterministic")
+			}
+		})
+	}
+}
+
+func TestAlarms(t *testing.T) {
+	t.Parallel()
+	if got := alerts.Alarms("ai-core", primary, alerts.AlarmConfig{}); len(got) != 0 {
+		t.Fatalf("no alarms configured, got %+v", got)
+	}
+	got := alerts.Alarms("ai-core", primary, alerts.AlarmConfig{OutputTokensPerHour: 2000000, Throttles: true, ServerErrors: true})
+	b, _ := json.Marshal(got)
+	golden(t, "alarms.json", string(b))
+	for _, a := range got {
+		if a.ProfileARN != primary || len(a.Name) > 255 {
+			t.Errorf("alarm %+v", a)
+		}
+	}
+}
