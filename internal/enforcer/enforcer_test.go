@@ -705,7 +705,7 @@ func TestResponsesPassThroughByteForByte(t *testing.T) {
 type replayDB struct{ governance.DynamoDB }
 
 func (r replayDB) UpdateItem(ctx context.Context, in *dynamodb.UpdateItemInput, o ...func(*dynamodb.Options)) (*dynamodb.UpdateItemOutput, error) {
-	if strings.Contains(aws.ToString(in.UpdateExpression), "#inf.#id = :e") {
+	if ex := aws.ToString(in.UpdateExpression); strings.Contains(ex, "#inf.#id = :e") || strings.Contains(ex, "#ntf.#t = :flag") {
 		if _, err := r.DynamoDB.UpdateItem(ctx, in, o...); err != nil {
 			return nil, err
 		}
@@ -715,12 +715,18 @@ func (r replayDB) UpdateItem(ctx context.Context, in *dynamodb.UpdateItemInput, 
 
 func TestLostReservationResponseIsRecognised(t *testing.T) {
 	t.Parallel()
-	e := newEnv(t, envOpt{db: replayDB{ddb}}, teamConfig("lost", 10*usd))
-	resp, b := e.post(context.Background(), "lost", sonnet, "converse", converseBody("x [[tokens:4]]", 10), map[string]string{"Amz-Sdk-Invocation-Id": "0d6c2b8e-1111-4c8e-9d0e-2b8a4c1d9e01"})
+	e := newEnv(t, envOpt{db: replayDB{ddb}}, teamConfig("lost", 12_000))
+	resp, b := e.post(context.Background(), "lost", sonnet, "converse", converseBody("x [[tokens:400]]", 400), map[string]string{"Amz-Sdk-Invocation-Id": "0d6c2b8e-1111-4c8e-9d0e-2b8a4c1d9e01"})
 	if resp.StatusCode != http.StatusOK {
 		t.Fatalf("%d %s", resp.StatusCode, b)
 	}
-	if rec := e.record("lost"); rec.Reserved != 0 || len(rec.Inflight) != 0 || rec.Spent != e.billed() {
+	rec := e.record("lost")
+	if rec.Reserved != 0 || len(rec.Inflight) != 0 || rec.Spent != e.billed() {
 		t.Fatalf("reservation leaked or double counted: %+v", rec)
+	}
+	// The 50% notification's flag write was applied and answered as a failed
+	// condition: the writer still knows it won, and notifies once.
+	if governance.Percent(rec.Spent, rec.Limit) < 50 || len(e.notes.list()) != 1 {
+		t.Fatalf("spent %d%%, notifications %v", governance.Percent(rec.Spent, rec.Limit), e.notes.list())
 	}
 }

@@ -753,16 +753,29 @@ func (h *Handler) settle(ctx context.Context, c *call, meter *usageMeter, status
 // threshold, so the first refusal is the event the team must hear about.
 func (h *Handler) notifyBlocked(ctx context.Context, rec *governance.CapRecord, now time.Time) {
 	pct := rec.Thresholds.Block
-	if rec.Notified[strconv.FormatInt(pct, 10)] == rec.Period {
-		return
-	}
-	if _, err := h.db.UpdateItem(ctx, governance.NotifyOnceInput(h.cfg.Table, rec.Team, pct, rec.Period)); err != nil {
+	if rec.Notified(pct) || !h.claimNotification(ctx, rec, pct) {
 		return
 	}
 	limit := rec.EffectiveLimit(now)
 	h.publish(ctx, rec, pct, fmt.Sprintf("bedgov: team %s is blocked", rec.Team),
 		fmt.Sprintf("Team %s has spent %s USD of its monthly budget of %s USD in %s (%d%%), and requests are now refused until %s or an override raises the limit.",
 			rec.Team, rec.Spent.Cents(), limit.Cents(), rec.Period, governance.Percent(rec.Spent, limit), periodEnd(rec.Period)), governance.StateBlocked, now)
+}
+
+// claimNotification elects this request as the sender of threshold pct's notification
+// for the record's period.
+func (h *Handler) claimNotification(ctx context.Context, rec *governance.CapRecord, pct int64) bool {
+	nonce := randomID()
+	_, err := h.db.UpdateItem(ctx, governance.NotifyOnceInput(h.cfg.Table, rec.Team, pct, rec.Period, nonce))
+	if err == nil {
+		return true
+	}
+	if !governance.IsConditionFailed(err) {
+		return false // the ledger is down: a later settlement tries again
+	}
+	// Another request won, unless our own write was applied and its answer lost.
+	cur, err := governance.ReadCapRecord(ctx, h.db, h.cfg.Table, rec.Team)
+	return err == nil && cur.NotifiedBy(pct, rec.Period, nonce)
 }
 
 func periodEnd(key string) string {
@@ -789,12 +802,8 @@ func (h *Handler) notify(ctx context.Context, rec *governance.CapRecord) {
 	now := h.now()
 	limit := rec.EffectiveLimit(now)
 	for _, pct := range rec.Thresholds.Crossed(rec.Spent, limit) {
-		key := strconv.FormatInt(pct, 10)
-		if rec.Notified[key] == rec.Period {
+		if rec.Notified(pct) || !h.claimNotification(ctx, rec, pct) {
 			continue
-		}
-		if _, err := h.db.UpdateItem(ctx, governance.NotifyOnceInput(h.cfg.Table, rec.Team, pct, rec.Period)); err != nil {
-			continue // another request won, or the ledger is down (next settle retries)
 		}
 		state := rec.Thresholds.StateFor(limit*governance.Micros(pct)/100, limit)
 		subject := fmt.Sprintf("bedgov: team %s reached %d%% of its monthly budget", rec.Team, pct)

@@ -184,10 +184,12 @@ type CapRecord struct {
 	Headroom       Micros
 	OverrideHdroom Micros
 	Inflight       []Reservation
-	Notified       map[string]string
-	PrevPeriod     string
-	PrevSpent      Micros
-	Requests       int64
+	// NotifiedFlags maps a threshold ("80") to "<period>#<nonce>" of its last
+	// notification; see Notified.
+	NotifiedFlags map[string]string
+	PrevPeriod    string
+	PrevSpent     Micros
+	Requests      int64
 	// Token counters of the current period by model id.
 	InputTokens      map[string]int64
 	OutputTokens     map[string]int64
@@ -282,7 +284,7 @@ func DecodeCapRecord(item map[string]types.AttributeValue) (*CapRecord, error) {
 			r.Inflight = append(r.Inflight, Reservation{ID: id, Amount: Micros(num(e.Value["a"])), Expires: num(e.Value["x"]), Nonce: str(e.Value["n"])})
 		}
 	}
-	r.Notified = strMap(item[AttrNotified])
+	r.NotifiedFlags = strMap(item[AttrNotified])
 	r.InputTokens = numMap(item[AttrInputTokens])
 	r.OutputTokens = numMap(item[AttrOutputTokens])
 	r.CacheReadTokens = numMap(item[AttrCacheReadTokens])

@@ -355,7 +355,7 @@ func TestRolloverOverrideAndNotifyOnce(t *testing.T) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			if _, err := testDB.UpdateItem(ctx, NotifyOnceInput(table, "r", 80, "2026-11")); err == nil {
+			if _, err := testDB.UpdateItem(ctx, NotifyOnceInput(table, "r", 80, "2026-11", "w")); err == nil {
 				won.Add(1)
 			} else if !IsConditionFailed(err) {
 				t.Error(err)
@@ -385,7 +385,7 @@ func TestRolloverOverrideAndNotifyOnce(t *testing.T) {
 	}
 	wg.Wait()
 	r := read(t, table, "r")
-	if won.Load() != 1 || r.Period != "2026-12" || r.Spent != 0 || r.PrevSpent != 9*MicrosPerUSD || r.Reserved != 500_000 || len(r.Notified) != 0 {
+	if won.Load() != 1 || r.Period != "2026-12" || r.Spent != 0 || r.PrevSpent != 9*MicrosPerUSD || r.Reserved != 500_000 || len(r.NotifiedFlags) != 0 {
 		t.Fatalf("rollover winners %d record %+v", won.Load(), r)
 	}
 	checkInvariant(t, r)
@@ -396,7 +396,7 @@ func TestRolloverOverrideAndNotifyOnce(t *testing.T) {
 	if _, err := testDB.UpdateItem(ctx, SettleInput(table, "r", "straddle", 500_000, 200_000, cfg.ModelID, Usage{})); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := testDB.UpdateItem(ctx, NotifyOnceInput(table, "r", 80, "2026-12")); err != nil {
+	if _, err := testDB.UpdateItem(ctx, NotifyOnceInput(table, "r", 80, "2026-12", "w")); err != nil {
 		t.Fatalf("new period notify: %v", err)
 	}
 	// Override: 15 USD until Dec 5. Fill to the 10 USD cap, then only the override admits.

@@ -2,6 +2,7 @@ package governance
 
 import (
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -140,18 +141,31 @@ func RolloverInput(table, team, from, to string) *dynamodb.UpdateItemInput {
 	}
 }
 
-// NotifyOnceInput sets the notification flag of threshold pct for period. Conditional on
-// the flag not being set for that period yet: of any number of concurrent callers,
-// exactly one succeeds, and only that one publishes the notification.
-func NotifyOnceInput(table, team string, pct int64, period string) *dynamodb.UpdateItemInput {
+// NotifyOnceInput sets the notification flag of threshold pct for period to
+// "<period>#<nonce>". Conditional on the flag not being set for that period yet: of any
+// number of concurrent callers, exactly one succeeds, and only that one publishes the
+// notification. The nonce lets a caller whose write was applied but answered as a
+// failed condition (an SDK retry after a lost response) see that it won
+// (NotifiedBy).
+func NotifyOnceInput(table, team string, pct int64, period, nonce string) *dynamodb.UpdateItemInput {
 	return &dynamodb.UpdateItemInput{
 		TableName:                 aws.String(table),
 		Key:                       keyOf(TeamKey(team)),
-		ConditionExpression:       aws.String("#per = :per AND (attribute_not_exists(#ntf.#t) OR #ntf.#t <> :per)"),
-		UpdateExpression:          aws.String("SET #ntf.#t = :per"),
+		ConditionExpression:       aws.String("#per = :per AND (attribute_not_exists(#ntf.#t) OR NOT begins_with(#ntf.#t, :pfx))"),
+		UpdateExpression:          aws.String("SET #ntf.#t = :flag"),
 		ExpressionAttributeNames:  map[string]string{"#per": AttrPeriod, "#ntf": AttrNotified, "#t": strconv.FormatInt(pct, 10)},
-		ExpressionAttributeValues: map[string]types.AttributeValue{":per": sAV(period)},
+		ExpressionAttributeValues: map[string]types.AttributeValue{":per": sAV(period), ":pfx": sAV(period + "#"), ":flag": sAV(period + "#" + nonce)},
 	}
+}
+
+// Notified reports whether threshold pct was notified in the record's current period.
+func (r *CapRecord) Notified(pct int64) bool {
+	return strings.HasPrefix(r.NotifiedFlags[strconv.FormatInt(pct, 10)], r.Period+"#")
+}
+
+// NotifiedBy reports whether the flag of threshold pct for period carries nonce.
+func (r *CapRecord) NotifiedBy(pct int64, period, nonce string) bool {
+	return r.NotifiedFlags[strconv.FormatInt(pct, 10)] == period+"#"+nonce
 }
 
 // Idempotency records: the enforcer remembers, per team and SDK invocation id, that a
