@@ -1,0 +1,93 @@
+package provider
+
+import (
+	"crypto/rand"
+	"encoding/base64"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/bedgov/terraform-provider-bedgov/internal/governance"
+)
+
+// teamCap is what a team wired to an enforcer writes to its cap record. It is built from
+// the team's planned or applied values; the enforcer owns everything else in the record.
+type teamCap struct {
+	Team              string
+	Limit             governance.Micros
+	Thresholds        governance.Thresholds
+	SourceARN         string // what the primary profile was copied from
+	ProfileARN        string
+	DegradeSourceARN  string
+	DegradeProfileARN string
+	Principals        []string
+	APIKeyHash        string
+	TopicARN          string
+	Override          *governance.Override
+}
+
+// capConfig resolves the sources to the models that price them and returns the record's
+// configuration, checked by governance before any write.
+func (t teamCap) capConfig() (governance.CapConfig, error) {
+	primary, err := governance.ResolveModel(t.SourceARN, nil)
+	if err != nil {
+		return governance.CapConfig{}, fmt.Errorf("team %s: %w", t.Team, err)
+	}
+	c := governance.CapConfig{
+		Team: t.Team, Limit: t.Limit, Thresholds: t.Thresholds,
+		ModelID: primary.ModelID, ProfileARN: t.ProfileARN, PriceGroup: primary.Group,
+		Principals: t.Principals, APIKeyHash: t.APIKeyHash, SNSTopicARN: t.TopicARN, Override: t.Override,
+	}
+	if t.DegradeSourceARN != "" {
+		degrade, err := governance.ResolveModel(t.DegradeSourceARN, nil)
+		if err != nil {
+			return governance.CapConfig{}, fmt.Errorf("team %s: degrade model: %w", t.Team, err)
+		}
+		c.DegradeModelID, c.DegradeProfileARN = degrade.ModelID, t.DegradeProfileARN
+	}
+	return c, c.Validate()
+}
+
+// newAPIKey makes a team's bearer key for an enforcer in api_key mode: 32 random bytes,
+// URL-safe, with a prefix that makes a leaked key easy to recognise. Only its hash
+// (governance.HashAPIKey) leaves Terraform's state.
+func newAPIKey() (string, error) {
+	b := make([]byte, 32)
+	if _, err := rand.Read(b); err != nil {
+		return "", err
+	}
+	return "bgk_" + base64.RawURLEncoding.EncodeToString(b), nil
+}
+
+// budgetReview is the plan-time consequence of a budget, threshold or override change
+// for a team that has already spent this month. It returns "" when the change does not
+// make the team's state more restrictive.
+func budgetReview(team string, rec *governance.CapRecord, planned governance.CapConfig, now time.Time) (governance.State, string) {
+	current := rec.StateAt(now)
+	projected := rec.ProjectedState(planned, now)
+	if projected.Rank() <= current.Rank() {
+		return projected, ""
+	}
+	period := governance.PeriodOf(now).Key()
+	var changes []string
+	if rec.Limit != planned.Limit {
+		changes = append(changes, fmt.Sprintf("monthly_budget %s -> %s USD", trimCents(rec.Limit), trimCents(planned.Limit)))
+	}
+	if rec.Thresholds != planned.Thresholds {
+		changes = append(changes, fmt.Sprintf("thresholds %d/%d/%d -> %d/%d/%d", rec.Thresholds.Notify, rec.Thresholds.Degrade, rec.Thresholds.Block,
+			planned.Thresholds.Notify, planned.Thresholds.Degrade, planned.Thresholds.Block))
+	}
+	if rec.OverrideActive(now) && (planned.Override == nil || now.Unix() >= planned.Override.Expires.Unix()) {
+		changes = append(changes, "emergency override removed")
+	}
+	if len(changes) == 0 {
+		changes = append(changes, "configuration change")
+	}
+	return projected, fmt.Sprintf("team %s: %s; %s USD spent in %s; the team will be %s when this is applied",
+		team, strings.Join(changes, ", "), rec.SpentIn(period).Cents(), period, strings.ToUpper(string(projected)))
+}
+
+// trimCents prints whole amounts without decimals (2000), others with cents (1999.50).
+func trimCents(m governance.Micros) string {
+	return strings.TrimSuffix(m.Cents(), ".00")
+}
