@@ -59,8 +59,8 @@
 //	reserved_micros           sum of in-flight reservations
 //	headroom_micros           cap - spent - reserved
 //	override_headroom_micros  override cap - spent - reserved
-//	inflight                  map invocation id -> {a: amount, x: expiry unix s}
-//	notified                  map "<pct>" -> period in which it was notified
+//	inflight                  map invocation id -> {a: amount, x: expiry unix s, n: nonce}
+//	notified                  map "<pct>" -> "<period>#<nonce>" of its last notification
 //	prev_period, prev_spent_micros, requests,
 //	input_tokens, output_tokens, cache_read_tokens, cache_write_tokens  (map model -> N)
 //
@@ -90,8 +90,9 @@
 //     period: one winner; spend archived to prev_*, zeroed, headrooms recomputed from the
 //     caps minus the carried-over reservations, notification flags and token counters
 //     cleared) and the reservation is retried; a record in a later period (clock skew
-//     between instances) is followed; an id already in flight is a duplicate; otherwise
-//     the team is over its cap: blocked.
+//     between instances) is followed; the same id in flight with our nonce is our own
+//     write whose answer was lost (an SDK retry), with another nonce a duplicate;
+//     otherwise the team is over its cap: blocked.
 //  3. SettleInput after the response body is flushed (also for cancelled, failed or
 //     throttled calls, with the usage actually billed): conditional on the reservation
 //     still being in flight (so a settle can never count twice), it removes it, adds the
@@ -101,8 +102,10 @@
 //     releases it with ReleaseExpiredInput (conditional on the expiry it saw: released
 //     once). A call that outlives its reservation is charged by LateChargeInput.
 //  5. Notifications: for each threshold crossed, NotifyOnceInput sets notified[pct] =
-//     period conditional on it not being set for this period; only the winner publishes,
-//     so each threshold notifies exactly once per period however many requests race.
+//     "<period>#<nonce>" conditional on it not being set for this period yet; only the
+//     winner publishes, so each threshold notifies exactly once per period however many
+//     requests race. The block threshold is notified on the first refusal (reservations
+//     stop spend short of it).
 //  6. Idempotency: an SDK retry (same amz-sdk-invocation-id, attempt > 1) of a call that
 //     was already billed finds its req# record and is not forwarded again.
 //
