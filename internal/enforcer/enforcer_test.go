@@ -42,10 +42,18 @@ func userText(s string) []brtypes.Message {
 // every call is charged exactly what the emulator reported.
 func TestOfficialSDKAllOperationsBothModes(t *testing.T) {
 	t.Parallel()
-	for _, mode := range []enforcer.AuthMode{enforcer.AuthIAM, enforcer.AuthAPIKey} {
-		t.Run(string(mode), func(t *testing.T) {
+	for _, tc := range []struct {
+		mode enforcer.AuthMode
+		full bool
+	}{{enforcer.AuthIAM, false}, {enforcer.AuthAPIKey, false}, {enforcer.AuthIAM, true}} {
+		mode := tc.mode
+		name := string(mode)
+		if tc.full {
+			name += "/full-emulator"
+		}
+		t.Run(name, func(t *testing.T) {
 			t.Parallel()
-			e := newEnv(t, envOpt{mode: mode}, teamConfig("sdk", 100*usd))
+			e := newEnv(t, envOpt{mode: mode, fullEmulator: tc.full}, teamConfig("sdk", 100*usd))
 			c := e.sdk("sdk", 1)
 			ctx := context.Background()
 			model := sonnet // clients keep their model id; the enforcer routes to the profile

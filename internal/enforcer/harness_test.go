@@ -124,11 +124,12 @@ type env struct {
 }
 
 type envOpt struct {
-	detach   bool
-	mode     enforcer.AuthMode
-	failOpen bool
-	db       governance.DynamoDB
-	upstream func(http.Handler) http.Handler
+	detach       bool
+	fullEmulator bool
+	mode         enforcer.AuthMode
+	failOpen     bool
+	db           governance.DynamoDB
+	upstream     func(http.Handler) http.Handler
 }
 
 var nov15 = time.Date(2026, 11, 15, 12, 0, 0, 0, time.UTC)
@@ -174,6 +175,19 @@ func newEnv(t testing.TB, o envOpt, teams ...governance.CapConfig) *env {
 	}
 	e.emu = localaws.NewBedrockRuntime(func(ref string) string { return profiles[ref] })
 	var up http.Handler = e.emu
+	if o.fullEmulator {
+		// The whole emulator: SigV4 routing, the Bedrock catalog, application profiles
+		// in its store, and the runtime registered as its bedrock-runtime operations.
+		srv := localaws.New()
+		for arn, model := range profiles {
+			srv.Store().Put(localaws.KindInferenceProfile, arn, localaws.InferenceProfile{
+				Arn: arn, ID: arn[strings.LastIndexByte(arn, '/')+1:], Region: "us-east-1", Type: "APPLICATION", Status: "ACTIVE",
+				ModelArns: []string{localaws.FoundationModelARN("us-east-1", model)},
+			})
+		}
+		e.emu = localaws.BedrockRuntimeOf(srv)
+		up = srv
+	}
 	if o.upstream != nil {
 		up = o.upstream(up)
 	}
