@@ -44,6 +44,8 @@ type Server struct {
 	identities map[string]Identity // access key id -> identity (AssumeRole sessions)
 
 	dynamoProxy http.Handler
+
+	urls functionURLs // Lambda function URLs and their runtime (lambda_url.go)
 }
 
 // Option configures a Server.
@@ -230,6 +232,11 @@ var credentialRe = regexp.MustCompile(`Credential=([^/,\s]+)/(\d{8})/([^/,\s]+)/
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if strings.HasPrefix(r.URL.Path, adminPrefix) {
 		s.serveAdmin(w, r)
+		return
+	}
+	// Function URLs are served without SigV4 routing: they may be unsigned (lambda_url.go).
+	if strings.HasPrefix(r.URL.Path, FunctionURLPrefix) {
+		s.serveFunctionURL(w, r)
 		return
 	}
 	start := time.Now()
