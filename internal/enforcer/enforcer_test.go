@@ -15,9 +15,11 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	awsmiddleware "github.com/aws/aws-sdk-go-v2/aws/middleware"
+	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/bedrockruntime"
 	brtypes "github.com/aws/aws-sdk-go-v2/service/bedrockruntime/types"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/sns"
 	smithyhttp "github.com/aws/smithy-go/transport/http"
 
 	"github.com/bedgov/terraform-provider-bedgov/internal/enforcer"
@@ -736,5 +738,31 @@ func TestLostReservationResponseIsRecognised(t *testing.T) {
 	// condition: the writer still knows it won, and notifies once.
 	if governance.Percent(rec.Spent, rec.Limit) < 50 || len(e.notes.list()) != 1 {
 		t.Fatalf("spent %d%%, notifications %v", governance.Percent(rec.Spent, rec.Limit), e.notes.list())
+	}
+}
+
+// Threshold notifications reach SNS through the real SNS client (emulated SNS records
+// them), once per threshold.
+func TestNotificationsThroughSNS(t *testing.T) {
+	t.Parallel()
+	cfg := teamConfig("topic", 12_000)
+	e := newEnv(t, envOpt{fullEmulator: true, realSNS: true}, cfg)
+	ctx := context.Background()
+	client := sns.New(sns.Options{Region: "us-east-1", BaseEndpoint: aws.String(e.emuSrv.URL), Credentials: credentials.NewStaticCredentialsProvider("AKIDADMIN", "secret", "")})
+	topic, err := client.CreateTopic(ctx, &sns.CreateTopicInput{Name: aws.String("bedgov-topic")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg.SNSTopicARN = aws.ToString(topic.TopicArn)
+	e.write(cfg)
+	for i := 0; i < 2; i++ {
+		if resp, b := e.post(ctx, "topic", sonnet, "converse", converseBody("x [[tokens:400]]", 400), nil); resp.StatusCode != http.StatusOK && i == 0 {
+			t.Fatalf("%d %s", resp.StatusCode, b)
+		}
+	}
+	e.quiesce()
+	msgs := localaws.PublishedMessages(e.local.Store(), cfg.SNSTopicARN)
+	if len(msgs) != 1 || !strings.Contains(msgs[0].Subject, "reached 50%") || !strings.Contains(msgs[0].Message, "monthly budget of 0.01 USD") {
+		t.Fatalf("published: %+v", msgs)
 	}
 }

@@ -753,13 +753,22 @@ func (h *Handler) settle(ctx context.Context, c *call, meter *usageMeter, status
 // threshold, so the first refusal is the event the team must hear about.
 func (h *Handler) notifyBlocked(ctx context.Context, rec *governance.CapRecord, now time.Time) {
 	pct := rec.Thresholds.Block
+	limit := rec.EffectiveLimit(now)
+	// A refusal of one large request early in the month is not a blocked team: only
+	// past the degrade threshold does a refusal mean the budget is running out.
+	if governance.Percent(rec.Spent+rec.Reserved, limit) < rec.Thresholds.Degrade {
+		return
+	}
 	if rec.Notified(pct) || !h.claimNotification(ctx, rec, pct) {
 		return
 	}
-	limit := rec.EffectiveLimit(now)
+	left := max(rec.Headroom, 0)
+	if rec.OverrideActive(now) {
+		left = max(left, rec.OverrideHdroom)
+	}
 	h.publish(ctx, rec, pct, fmt.Sprintf("bedgov: team %s is blocked", rec.Team),
-		fmt.Sprintf("Team %s has spent %s USD of its monthly budget of %s USD in %s (%d%%), and requests are now refused until %s or an override raises the limit.",
-			rec.Team, rec.Spent.Cents(), limit.Cents(), rec.Period, governance.Percent(rec.Spent, limit), periodEnd(rec.Period)), governance.StateBlocked, now)
+		fmt.Sprintf("Team %s has spent %s USD of its monthly budget of %s USD in %s (%d%%). Requests whose worst-case cost exceeds the %s USD left are refused until %s or an override raises the limit.",
+			rec.Team, rec.Spent.Cents(), limit.Cents(), rec.Period, governance.Percent(rec.Spent, limit), left.String(), periodEnd(rec.Period)), governance.StateBlocked, now)
 }
 
 // claimNotification elects this request as the sender of threshold pct's notification

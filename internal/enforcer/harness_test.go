@@ -22,6 +22,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/bedrockruntime"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+	"github.com/aws/aws-sdk-go-v2/service/sns"
 	"github.com/aws/smithy-go/auth/bearer"
 
 	"github.com/bedgov/terraform-provider-bedgov/internal/enforcer"
@@ -112,6 +113,7 @@ type env struct {
 	clock   *clock
 	emu     *localaws.BedrockRuntime
 	emuSrv  *httptest.Server
+	local   *localaws.Server // the whole emulator, with fullEmulator
 	h       *enforcer.Handler
 	srv     *httptest.Server
 	notes   *published
@@ -126,6 +128,7 @@ type env struct {
 type envOpt struct {
 	detach       bool
 	fullEmulator bool
+	realSNS      bool // with fullEmulator: notify through the SNS client and the emulated SNS
 	mode         enforcer.AuthMode
 	failOpen     bool
 	db           governance.DynamoDB
@@ -186,6 +189,7 @@ func newEnv(t testing.TB, o envOpt, teams ...governance.CapConfig) *env {
 			})
 		}
 		e.emu = localaws.BedrockRuntimeOf(srv)
+		e.local = srv
 		up = srv
 	}
 	if o.upstream != nil {
@@ -193,6 +197,11 @@ func newEnv(t testing.TB, o envOpt, teams ...governance.CapConfig) *env {
 	}
 	e.emuSrv = httptest.NewServer(up)
 	t.Cleanup(e.emuSrv.Close)
+	var notifier enforcer.Notifier = e.notes
+	if o.realSNS {
+		notifier = enforcer.SNSNotifier{Client: sns.New(sns.Options{Region: "us-east-1", BaseEndpoint: aws.String(e.emuSrv.URL),
+			Credentials: credentials.NewStaticCredentialsProvider("AKIDENFORCER", "secret", "")})}
+	}
 	var db governance.DynamoDB = ddb
 	if o.db != nil {
 		db = o.db
@@ -201,7 +210,7 @@ func newEnv(t testing.TB, o envOpt, teams ...governance.CapConfig) *env {
 		Table: e.table, AuthMode: e.mode, FailOpen: o.failOpen, Region: "us-east-1",
 		BedrockEndpoint: e.emuSrv.URL, TrustedPrincipalHeader: trustHdr, DetachSettle: o.detach,
 	}, enforcer.Deps{
-		DB: db, Notifier: e.notes, Clock: e.clock.now, Log: e.logs,
+		DB: db, Notifier: notifier, Clock: e.clock.now, Log: e.logs,
 		Credentials: credentials.NewStaticCredentialsProvider("AKIDENFORCER", "enforcer-secret", ""),
 	})
 	if err != nil {
