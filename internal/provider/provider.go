@@ -229,6 +229,7 @@ func (p *bedgovProvider) Configure(ctx context.Context, req provider.ConfigureRe
 
 func (p *bedgovProvider) Resources(_ context.Context) []func() resource.Resource {
 	return []func() resource.Resource{
+		NewEnforcerResource,
 		NewTeamResource,
 	}
 }
@@ -236,5 +237,6 @@ func (p *bedgovProvider) Resources(_ context.Context) []func() resource.Resource
 func (p *bedgovProvider) DataSources(_ context.Context) []func() datasource.DataSource {
 	return []func() datasource.DataSource{
 		NewCallerIdentityDataSource,
+		NewTeamUsageDataSource,
 	}
 }
