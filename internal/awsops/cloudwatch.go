@@ -1,0 +1,139 @@
+package awsops
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/cloudwatch"
+	"github.com/aws/aws-sdk-go-v2/service/cloudwatch/types"
+	"github.com/hashicorp/terraform-plugin-log/tflog"
+
+	"github.com/bedgov/terraform-provider-bedgov/internal/alerts"
+)
+
+// CloudWatch: metric alarms and dashboards. PutMetricAlarm and PutDashboard create or
+// replace, so a retried step converges; the SDK retries CloudWatch throttling itself.
+
+// PutAlarm creates or updates a metric alarm on a profile's AWS/Bedrock metric, notifying
+// topicARN. Tags apply when the alarm is created (CloudWatch ignores them on update).
+func PutAlarm(ctx context.Context, c *cloudwatch.Client, a alerts.Alarm, topicARN string, tags map[string]string) error {
+	tflog.Debug(ctx, "putting CloudWatch alarm", map[string]any{"alarm": a.Name, "metric": a.MetricName, "threshold": a.Threshold})
+	in := &cloudwatch.PutMetricAlarmInput{
+		AlarmName: aws.String(a.Name), AlarmDescription: aws.String(a.Description), ActionsEnabled: aws.Bool(true),
+		Namespace: aws.String(alerts.Namespace), MetricName: aws.String(a.MetricName), Statistic: types.Statistic(a.Statistic),
+		Dimensions: []types.Dimension{{Name: aws.String(alerts.Dimension), Value: aws.String(a.ProfileARN)}},
+		Period:     aws.Int32(a.Period), EvaluationPeriods: aws.Int32(a.EvaluationPeriods), Threshold: aws.Float64(a.Threshold),
+		ComparisonOperator: types.ComparisonOperator(a.ComparisonOperator), TreatMissingData: aws.String(a.TreatMissingData),
+		Tags: cwTags(tags),
+	}
+	if topicARN != "" {
+		in.AlarmActions = []string{topicARN}
+	}
+	_, err := c.PutMetricAlarm(ctx, in)
+	return err
+}
+
+// FindAlarm returns a metric alarm by name, or ErrNotFound.
+func FindAlarm(ctx context.Context, c *cloudwatch.Client, name string) (*types.MetricAlarm, error) {
+	out, err := c.DescribeAlarms(ctx, &cloudwatch.DescribeAlarmsInput{AlarmNames: []string{name}, AlarmTypes: []types.AlarmType{types.AlarmTypeMetricAlarm}})
+	if err != nil {
+		return nil, err
+	}
+	for i := range out.MetricAlarms {
+		if aws.ToString(out.MetricAlarms[i].AlarmName) == name {
+			return &out.MetricAlarms[i], nil
+		}
+	}
+	return nil, wrapNotFound(fmt.Errorf("CloudWatch alarm %s does not exist", name))
+}
+
+// DeleteAlarm deletes a metric alarm; already gone is done.
+func DeleteAlarm(ctx context.Context, c *cloudwatch.Client, name string) error {
+	tflog.Debug(ctx, "deleting CloudWatch alarm", map[string]any{"alarm": name})
+	_, err := c.DeleteAlarms(ctx, &cloudwatch.DeleteAlarmsInput{AlarmNames: []string{name}})
+	if hasCode(err, "ResourceNotFound", "ResourceNotFoundException") {
+		return nil
+	}
+	return err
+}
+
+// PutDashboard creates or replaces a dashboard. CloudWatch answers a body it accepts with
+// warnings as validation messages; those are an error here, since the body is ours.
+func PutDashboard(ctx context.Context, c *cloudwatch.Client, name, body string, tags map[string]string) error {
+	tflog.Debug(ctx, "putting CloudWatch dashboard", map[string]any{"dashboard": name, "bytes": len(body)})
+	out, err := c.PutDashboard(ctx, &cloudwatch.PutDashboardInput{DashboardName: aws.String(name), DashboardBody: aws.String(body), Tags: cwTags(tags)})
+	if err != nil {
+		return err
+	}
+	if len(out.DashboardValidationMessages) > 0 {
+		m := out.DashboardValidationMessages[0]
+		return fmt.Errorf("CloudWatch found the dashboard body invalid at %s: %s", aws.ToString(m.DataPath), aws.ToString(m.Message))
+	}
+	return nil
+}
+
+// FindDashboard returns a dashboard's body, or ErrNotFound.
+func FindDashboard(ctx context.Context, c *cloudwatch.Client, name string) (string, error) {
+	out, err := c.GetDashboard(ctx, &cloudwatch.GetDashboardInput{DashboardName: aws.String(name)})
+	if err != nil {
+		if hasCode(err, "ResourceNotFound", "DashboardNotFoundError") {
+			return "", wrapNotFound(err)
+		}
+		return "", err
+	}
+	return aws.ToString(out.DashboardBody), nil
+}
+
+// DeleteDashboard deletes a dashboard; already gone is done.
+func DeleteDashboard(ctx context.Context, c *cloudwatch.Client, name string) error {
+	tflog.Debug(ctx, "deleting CloudWatch dashboard", map[string]any{"dashboard": name})
+	_, err := c.DeleteDashboards(ctx, &cloudwatch.DeleteDashboardsInput{DashboardNames: []string{name}})
+	if hasCode(err, "ResourceNotFound", "DashboardNotFoundError") {
+		return nil
+	}
+	return err
+}
+
+// CloudWatchTags lists the tags of an alarm or dashboard.
+func CloudWatchTags(ctx context.Context, c *cloudwatch.Client, resourceARN string) (map[string]string, error) {
+	out, err := c.ListTagsForResource(ctx, &cloudwatch.ListTagsForResourceInput{ResourceARN: aws.String(resourceARN)})
+	if err != nil {
+		if hasCode(err, "ResourceNotFoundException", "ResourceNotFound") {
+			return nil, wrapNotFound(err)
+		}
+		return nil, err
+	}
+	m := make(map[string]string, len(out.Tags))
+	for _, t := range out.Tags {
+		m[aws.ToString(t.Key)] = aws.ToString(t.Value)
+	}
+	return m, nil
+}
+
+// SyncCloudWatchTags makes an alarm's or dashboard's tags equal to want.
+func SyncCloudWatchTags(ctx context.Context, c *cloudwatch.Client, resourceARN string, have, want map[string]string) error {
+	remove, set := TagDiff(have, want)
+	if len(remove) > 0 {
+		if _, err := c.UntagResource(ctx, &cloudwatch.UntagResourceInput{ResourceARN: aws.String(resourceARN), TagKeys: remove}); err != nil {
+			return err
+		}
+	}
+	if len(set) > 0 {
+		if _, err := c.TagResource(ctx, &cloudwatch.TagResourceInput{ResourceARN: aws.String(resourceARN), Tags: cwTags(set)}); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func cwTags(tags map[string]string) []types.Tag {
+	if len(tags) == 0 {
+		return nil
+	}
+	out := make([]types.Tag, 0, len(tags))
+	for _, k := range sortedKeys(tags) {
+		out = append(out, types.Tag{Key: aws.String(k), Value: aws.String(tags[k])})
+	}
+	return out
+}
