@@ -227,6 +227,23 @@ func iamTagMap(tags []iamTag) (map[string]string, error) {
 	return m, nil
 }
 
+// addIAMTags adds tags, refusing to go past IAM's 50 tags per entity.
+func addIAMTags(dst, add map[string]string) error {
+	for k, v := range add {
+		dst[k] = v
+	}
+	if len(dst) > 50 {
+		return ErrorStatus(409, "LimitExceeded", "The number of tags has reached the maximum limit.")
+	}
+	return nil
+}
+
+func removeKeys(dst map[string]string, keys []string) {
+	for _, k := range keys {
+		delete(dst, k)
+	}
+}
+
 func tagsXML(m map[string]string) []iamTagXML {
 	out := make([]iamTagXML, 0, len(m))
 	for _, k := range sortedKeys(m) {
@@ -558,15 +575,7 @@ func iamTagPolicy(c *Call, in *iamTagPolicyInput) (*struct{}, error) {
 	if err != nil {
 		return nil, err
 	}
-	_, err = updatePolicy(c, in.PolicyArn, func(p *IAMPolicy) error {
-		for k, v := range tags {
-			p.Tags[k] = v
-		}
-		if len(p.Tags) > 50 {
-			return ErrorStatus(409, "LimitExceeded", "The number of tags has reached the maximum limit.")
-		}
-		return nil
-	})
+	_, err = updatePolicy(c, in.PolicyArn, func(p *IAMPolicy) error { return addIAMTags(p.Tags, tags) })
 	return nil, err
 }
 
@@ -576,12 +585,7 @@ type iamUntagPolicyInput struct {
 }
 
 func iamUntagPolicy(c *Call, in *iamUntagPolicyInput) (*struct{}, error) {
-	_, err := updatePolicy(c, in.PolicyArn, func(p *IAMPolicy) error {
-		for _, k := range in.TagKeys {
-			delete(p.Tags, k)
-		}
-		return nil
-	})
+	_, err := updatePolicy(c, in.PolicyArn, func(p *IAMPolicy) error { removeKeys(p.Tags, in.TagKeys); return nil })
 	return nil, err
 }
 
@@ -1107,15 +1111,7 @@ func iamTagRole(c *Call, in *iamTagRoleInput) (*struct{}, error) {
 	if err != nil {
 		return nil, err
 	}
-	_, err = updateRole(c, in.RoleName, func(r *IAMPrincipal) error {
-		for k, v := range tags {
-			r.Tags[k] = v
-		}
-		if len(r.Tags) > 50 {
-			return ErrorStatus(409, "LimitExceeded", "The number of tags has reached the maximum limit.")
-		}
-		return nil
-	})
+	_, err = updateRole(c, in.RoleName, func(r *IAMPrincipal) error { return addIAMTags(r.Tags, tags) })
 	return nil, err
 }
 
@@ -1125,12 +1121,7 @@ type iamUntagRoleInput struct {
 }
 
 func iamUntagRole(c *Call, in *iamUntagRoleInput) (*struct{}, error) {
-	_, err := updateRole(c, in.RoleName, func(r *IAMPrincipal) error {
-		for _, k := range in.TagKeys {
-			delete(r.Tags, k)
-		}
-		return nil
-	})
+	_, err := updateRole(c, in.RoleName, func(r *IAMPrincipal) error { removeKeys(r.Tags, in.TagKeys); return nil })
 	return nil, err
 }
 
