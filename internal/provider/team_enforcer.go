@@ -1,12 +1,17 @@
 package provider
 
 import (
+	"context"
 	"crypto/rand"
 	"encoding/base64"
 	"fmt"
 	"strings"
 	"time"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
+
+	"github.com/bedgov/terraform-provider-bedgov/internal/awsclient"
+	"github.com/bedgov/terraform-provider-bedgov/internal/awsops"
 	"github.com/bedgov/terraform-provider-bedgov/internal/governance"
 )
 
@@ -90,4 +95,36 @@ func budgetReview(team string, rec *governance.CapRecord, planned governance.Cap
 // trimCents prints whole amounts without decimals (2000), others with cents (1999.50).
 func trimCents(m governance.Micros) string {
 	return strings.TrimSuffix(m.Cents(), ".00")
+}
+
+// enforcerInfo is what a team needs to know of the enforcer it goes through.
+type enforcerInfo struct {
+	Name        string
+	FunctionARN string
+	RoleName    string
+	Table       string
+	AuthMode    string // iam | api_key
+}
+
+// findEnforcer looks an enforcer up by name (its function carries the configuration).
+// A missing enforcer is an error that names the resource to create first.
+func findEnforcer(ctx context.Context, c *awsclient.Client, name string) (enforcerInfo, error) {
+	n := namesFor(name)
+	fn, err := awsops.FindFunction(ctx, c.Lambda, n.function)
+	if awsops.IsNotFound(err) {
+		return enforcerInfo{}, fmt.Errorf("enforcer %q not found in %s (no function %s): create the bedgov_enforcer first, or reference its id so Terraform orders them", name, c.Region, n.function)
+	}
+	if err != nil {
+		return enforcerInfo{}, err
+	}
+	info := enforcerInfo{Name: name, FunctionARN: aws.ToString(fn.Configuration.FunctionArn), RoleName: n.role, Table: n.table, AuthMode: "iam"}
+	if env := fn.Configuration.Environment; env != nil {
+		if v := env.Variables["BEDGOV_AUTH_MODE"]; v != "" {
+			info.AuthMode = v
+		}
+		if v := env.Variables["BEDGOV_TABLE"]; v != "" {
+			info.Table = v
+		}
+	}
+	return info, nil
 }
