@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"slices"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -122,6 +123,9 @@ func (c CapConfig) Validate() error {
 		return fmt.Errorf("team %s: degrade model id and degrade profile ARN go together", c.Team)
 	}
 	for _, p := range c.Principals {
+		if isGroupARN(p) {
+			continue // attached for direct use; a group is never a caller the enforcer sees
+		}
 		if _, err := PrincipalKey(p); err != nil {
 			return fmt.Errorf("team %s: %w", c.Team, err)
 		}
@@ -149,6 +153,14 @@ func (c CapConfig) caps() (capM, ocapM Micros, oexp int64) {
 	return
 }
 
+func isGroupARN(arn string) bool {
+	parts := strings.SplitN(arn, ":", 6)
+	return len(parts) == 6 && parts[2] == "iam" && strings.HasPrefix(parts[5], "group/")
+}
+
+// principalKeys are the identity index keys of the configured principals. Groups are
+// skipped: requests are made by roles and users, so in iam mode a group's members must
+// be listed themselves to reach the enforcer.
 func (c CapConfig) principalKeys() []string {
 	var out []string
 	for _, p := range c.Principals {

@@ -311,6 +311,14 @@ func TestCapConfigValidate(t *testing.T) {
 	if err := good.Validate(); err != nil {
 		t.Fatal(err)
 	}
+	withGroup := good
+	withGroup.Principals = []string{"arn:aws:iam::111122223333:group/devs", "arn:aws:iam::111122223333:role/x/App"}
+	if err := withGroup.Validate(); err != nil {
+		t.Fatalf("group principal refused: %v", err)
+	}
+	if keys := withGroup.principalKeys(); len(keys) != 1 || keys[0] != "arn:aws:iam::111122223333:role/App" {
+		t.Fatalf("identity keys %v", keys)
+	}
 	for name, mut := range map[string]func(*CapConfig){
 		"name":       func(c *CapConfig) { c.Team = "Bad" },
 		"limit":      func(c *CapConfig) { c.Limit = 0 },
@@ -318,6 +326,7 @@ func TestCapConfigValidate(t *testing.T) {
 		"model":      func(c *CapConfig) { c.ModelID = "" },
 		"degrade":    func(c *CapConfig) { c.DegradeModelID = "x" },
 		"principal":  func(c *CapConfig) { c.Principals = []string{"nope"} },
+		"federated":  func(c *CapConfig) { c.Principals = []string{"arn:aws:sts::111122223333:federated-user/bob"} },
 		"override limit": func(c *CapConfig) {
 			c.Override = &Override{Limit: c.Limit, Expires: time.Now(), Reason: "r"}
 		},
