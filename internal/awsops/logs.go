@@ -2,6 +2,7 @@ package awsops
 
 import (
 	"context"
+	"strings"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/cloudwatchlogs"
@@ -51,4 +52,25 @@ func DeleteLogGroup(ctx context.Context, c *cloudwatchlogs.Client, name string) 
 		return nil
 	}
 	return err
+}
+
+// SyncLogGroupTags makes a log group's tags equal to want.
+func SyncLogGroupTags(ctx context.Context, c *cloudwatchlogs.Client, logGroupARN string, want map[string]string) error {
+	arn := strings.TrimSuffix(logGroupARN, ":*")
+	out, err := c.ListTagsForResource(ctx, &cloudwatchlogs.ListTagsForResourceInput{ResourceArn: aws.String(arn)})
+	if err != nil {
+		return err
+	}
+	remove, set := TagDiff(out.Tags, want)
+	if len(remove) > 0 {
+		if _, err := c.UntagResource(ctx, &cloudwatchlogs.UntagResourceInput{ResourceArn: aws.String(arn), TagKeys: remove}); err != nil {
+			return err
+		}
+	}
+	if len(set) > 0 {
+		if _, err := c.TagResource(ctx, &cloudwatchlogs.TagResourceInput{ResourceArn: aws.String(arn), Tags: set}); err != nil {
+			return err
+		}
+	}
+	return nil
 }

@@ -397,6 +397,11 @@ func (r *enforcerResource) converge(ctx context.Context, plan enforcerModel, sta
 		}
 		state.LogGroupName = types.StringValue(n.logGroup)
 	}
+	if prior != nil && !plan.TagsAll.Equal(prior.TagsAll) {
+		if err := awsops.SyncLogGroupTags(ctx, c.Logs, logGroupARN, tags); err != nil {
+			return err
+		}
+	}
 
 	// 3. The execution role and its inline policy.
 	rolePolicy, err := governance.EnforcerRolePolicy(c.Partition, c.Region, c.AccountID, state.TableARN.ValueString(), logGroupARN)

@@ -226,6 +226,30 @@ func TestAccEnforcer_update(t *testing.T) {
 					expectEnforcer("artifact_sha256", knownvalue.StringExact(x86.SHA256)),
 				},
 			},
+			{
+				// Removing a tag removes it from every object.
+				Config: enforcerConfig(name, `architecture = "x86_64"`, `memory_size = 512`, `timeout = 600`, `auth_mode = "api_key"`,
+					`fail_mode = "open"`, `log_retention_days = 90`),
+				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
+					plancheck.ExpectResourceAction(enforcerAddr, plancheck.ResourceActionUpdate),
+				}},
+				Check: func(*terraform.State) error {
+					c := acctest.Client(t)
+					ctx := context.Background()
+					fn, err := awsops.FindFunction(ctx, c.Lambda, name+"-enforcer")
+					if err != nil {
+						return err
+					}
+					role, err := awsops.FindRole(ctx, c.IAM, name+"-enforcer")
+					if err != nil {
+						return err
+					}
+					if _, ok := fn.Tags["team"]; ok || len(role.Tags) != 1 {
+						return fmt.Errorf("tags left: function %v, role %v", fn.Tags, role.Tags)
+					}
+					return nil
+				},
+			},
 		},
 	})
 }
