@@ -766,3 +766,52 @@ func TestNotificationsThroughSNS(t *testing.T) {
 		t.Fatalf("published: %+v", msgs)
 	}
 }
+
+// countingDB counts DynamoDB calls.
+type countingDB struct {
+	governance.DynamoDB
+	n atomic.Int64
+}
+
+func (c *countingDB) GetItem(ctx context.Context, in *dynamodb.GetItemInput, o ...func(*dynamodb.Options)) (*dynamodb.GetItemOutput, error) {
+	c.n.Add(1)
+	return c.DynamoDB.GetItem(ctx, in, o...)
+}
+func (c *countingDB) UpdateItem(ctx context.Context, in *dynamodb.UpdateItemInput, o ...func(*dynamodb.Options)) (*dynamodb.UpdateItemOutput, error) {
+	c.n.Add(1)
+	return c.DynamoDB.UpdateItem(ctx, in, o...)
+}
+func (c *countingDB) PutItem(ctx context.Context, in *dynamodb.PutItemInput, o ...func(*dynamodb.Options)) (*dynamodb.PutItemOutput, error) {
+	c.n.Add(1)
+	return c.DynamoDB.PutItem(ctx, in, o...)
+}
+
+// With the team known, exactly one DynamoDB round trip happens before Bedrock is called.
+func TestOneLedgerRoundTripOnTheCriticalPath(t *testing.T) {
+	t.Parallel()
+	db := &countingDB{DynamoDB: ddb}
+	var before []int64
+	var mu sync.Mutex
+	e := newEnv(t, envOpt{db: db, upstream: func(next http.Handler) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			mu.Lock()
+			before = append(before, db.n.Load())
+			mu.Unlock()
+			next.ServeHTTP(w, r)
+		})
+	}}, teamConfig("rt", 10*usd))
+	ctx := context.Background()
+	var at []int64
+	for i := 0; i < 3; i++ {
+		e.quiesce()
+		at = append(at, db.n.Load())
+		if resp, _ := e.post(ctx, "rt", sonnet, "converse", converseBody("x [[tokens:3]]", 10), map[string]string{"Amz-Sdk-Invocation-Id": fmt.Sprintf("00000000-0000-4000-8000-00000000000%d", i)}); resp.StatusCode != http.StatusOK {
+			t.Fatal(resp.StatusCode)
+		}
+	}
+	e.quiesce()
+	// Cold: identity, team record, reservation. Warm: the reservation only.
+	if got := []int64{before[0] - at[0], before[1] - at[1], before[2] - at[2]}; got[0] != 3 || got[1] != 1 || got[2] != 1 {
+		t.Fatalf("DynamoDB calls before Bedrock per request: %v, want [3 1 1]", got)
+	}
+}
