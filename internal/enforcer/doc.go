@@ -70,7 +70,7 @@
 //	zip -X enforcer.zip bootstrap      # runtime provided.al2023, handler "bootstrap"
 //
 // The function URL must use InvokeMode RESPONSE_STREAM. In iam mode callers sign for
-// the function URL (SigV4 service "lambda"), not "bedrock": an SDK client needs its
-// signing name overridden, or use api_key mode, whose bearer keys the SDKs send
-// unchanged.
+// the function URL (SigV4 service "lambda"), not "bedrock": besides the endpoint, an SDK
+// client sets its signing name (Go: bedrockruntime.WithSigV4SigningName("lambda")).
+// In api_key mode the SDKs send their Bedrock bearer key unchanged.
 package enforcer

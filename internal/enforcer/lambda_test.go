@@ -4,12 +4,17 @@ import (
 	"context"
 	"io"
 	"net/http"
+	"net/http/httptest"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/aws/aws-lambda-go/events"
 	"github.com/aws/aws-lambda-go/lambdaurl"
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/credentials"
+	"github.com/aws/aws-sdk-go-v2/service/bedrockruntime"
+	brtypes "github.com/aws/aws-sdk-go-v2/service/bedrockruntime/types"
 
 	"github.com/bedgov/terraform-provider-bedgov/internal/governance"
 )
@@ -90,5 +95,39 @@ func TestCrashedReservationIsReleased(t *testing.T) {
 	}
 	if !strings.Contains(e.logs.String(), "released expired reservation") {
 		t.Fatal("release not logged")
+	}
+}
+
+// Behind a function URL with AWS_IAM auth, callers sign for the service "lambda": an
+// SDK client only changes its endpoint and its signing name. The front here checks the
+// signature's scope as the function URL does.
+func TestIAMModeClientsSignForTheFunctionURL(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, envOpt{}, teamConfig("furl", 10*usd))
+	functionURL := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if !strings.Contains(r.Header.Get("Authorization"), "/us-east-1/lambda/aws4_request") {
+			w.Header().Set("X-Amzn-ErrorType", "AccessDeniedException")
+			w.WriteHeader(http.StatusForbidden)
+			_, _ = w.Write([]byte(`{"Message":"Forbidden"}`))
+			return
+		}
+		// The function URL has authenticated the caller: hand the request on with it.
+		r.Header.Set(trustHdr, "arn:aws:sts::"+account+":assumed-role/furl-app/s")
+		e.h.ServeHTTP(w, r)
+	}))
+	defer functionURL.Close()
+	opts := func(o *bedrockruntime.Options) {
+		o.BaseEndpoint = aws.String(functionURL.URL)
+		o.Region = "us-east-1"
+		o.RetryMaxAttempts = 1
+		o.Credentials = credentials.NewStaticCredentialsProvider("AKID-furl", "secret", "")
+	}
+	msgs := []brtypes.Message{{Role: brtypes.ConversationRoleUser, Content: []brtypes.ContentBlock{&brtypes.ContentBlockMemberText{Value: "x"}}}}
+	in := &bedrockruntime.ConverseInput{ModelId: aws.String(sonnet), Messages: msgs}
+	if _, err := bedrockruntime.New(bedrockruntime.Options{}, opts).Converse(context.Background(), in); err == nil {
+		t.Fatal("a client signing for bedrock passed the function URL")
+	}
+	if _, err := bedrockruntime.New(bedrockruntime.Options{}, opts, bedrockruntime.WithSigV4SigningName("lambda")).Converse(context.Background(), in); err != nil {
+		t.Fatalf("client signing for lambda: %v", err)
 	}
 }
