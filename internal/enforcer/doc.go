@@ -20,8 +20,9 @@
 //	    request's max tokens, the larger of primary and degrade model) with ONE
 //	    conditional UpdateItem, which also returns the team's spend and configuration.
 //	    Refused: 429 ServiceQuotaExceededException ("monthly budget of 2000.00 USD
-//	    exceeded for team business"), which the SDKs do not retry. Ledger unreachable:
-//	    503 (fail closed) unless BEDGOV_FAIL_MODE=open.
+//	    exceeded for team business"), which the SDKs do not retry; but when the room
+//	    is only held by in-flight reservations, 429 ThrottlingException, which they
+//	    retry. Ledger unreachable: 503 (fail closed) unless BEDGOV_FAIL_MODE=open.
 //	 4. At or past the degrade threshold the request goes to the degrade profile.
 //	    Response headers: X-Bedgov-Team, X-Bedgov-State, X-Bedgov-Spend-Percent,
 //	    X-Bedgov-Model, X-Bedgov-Profile-Arn.

@@ -12,6 +12,7 @@ import (
 // status say so:
 //
 //	budget exhausted          429 ServiceQuotaExceededException (modeled, not retryable: no retry)
+//	budget held by in-flight  429 ThrottlingException          (the SDK backs off and retries)
 //	id already in flight      429 ThrottlingException          (the SDK backs off and retries)
 //	ledger unavailable        503 ServiceUnavailableException  (retried)
 //	wrong team / model / key  403 AccessDeniedException

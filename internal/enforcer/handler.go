@@ -515,12 +515,23 @@ func (h *Handler) reserve(ctx context.Context, c *call, now time.Time) (*governa
 			continue
 		}
 		h.refreshView(cur)
-		h.notifyBlocked(ctx, cur, now)
-		c.log.Decision = decBlocked
 		limit := cur.EffectiveLimit(now)
 		c.log.SpendPercent = governance.Percent(cur.Spent, limit)
-		c.log.State = string(governance.StateBlocked)
 		c.log.Period = cur.Period
+		// Room that in-flight reservations hold comes back when they settle: such a
+		// refusal is a retryable throttle, not the end of the budget.
+		left := cur.Headroom
+		if cur.OverrideActive(now) && cur.OverrideHdroom > left {
+			left = cur.OverrideHdroom
+		}
+		if cur.Reserved > 0 && left+cur.Reserved >= c.reserved {
+			c.log.Decision = decDeferred
+			c.log.State = string(cur.Thresholds.StateFor(cur.Spent, limit))
+			return nil, errThrottled(fmt.Sprintf("the monthly budget of team %s is held by requests in flight; retry shortly", cur.Team))
+		}
+		h.notifyBlocked(ctx, cur, now)
+		c.log.Decision = decBlocked
+		c.log.State = string(governance.StateBlocked)
 		return nil, h.blockedError(cur, c, limit, now)
 	}
 	return h.ledgerDown(c, errors.New("reservation did not settle after retries"))

@@ -12,6 +12,7 @@ const (
 	decAdmitted     = "admitted"
 	decDegraded     = "degraded"
 	decBlocked      = "blocked"
+	decDeferred     = "deferred" // refused until in-flight reservations settle
 	decDenied       = "denied"
 	decRejected     = "rejected"
 	decFailedClosed = "failed_closed"
