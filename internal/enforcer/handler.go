@@ -467,7 +467,7 @@ func (h *Handler) reserve(ctx context.Context, c *call, now time.Time) (*governa
 	for attempt := 0; attempt < 4; attempt++ {
 		out, err := h.db.UpdateItem(ctx, governance.ReserveInput(h.cfg.Table, team, governance.Reservation{ID: c.id, Amount: c.reserved, Expires: c.expires.Unix(), Nonce: c.nonce}, period, now))
 		if err == nil {
-			rec, err := governance.DecodeCapRecord(out.Attributes)
+			rec, err := governance.DecodeLedger(out.Attributes)
 			if err != nil {
 				return nil, errInternal("unreadable cap record")
 			}
@@ -723,7 +723,7 @@ func (h *Handler) settle(ctx context.Context, c *call, meter *usageMeter, status
 	if c.failOpen {
 		if cost > 0 {
 			if out, err := h.db.UpdateItem(ctx, governance.LateChargeInput(h.cfg.Table, team, c.id, cost, c.model, usage)); err == nil {
-				rec, _ = governance.DecodeCapRecord(out.Attributes)
+				rec, _ = governance.DecodeLedger(out.Attributes)
 			}
 		}
 	} else {
@@ -733,7 +733,7 @@ func (h *Handler) settle(ctx context.Context, c *call, meter *usageMeter, status
 			var out *dynamodb.UpdateItemOutput
 			out, err = h.db.UpdateItem(ctx, in)
 			if err == nil {
-				rec, _ = governance.DecodeCapRecord(out.Attributes)
+				rec, _ = governance.DecodeLedger(out.Attributes)
 				break
 			}
 			if governance.IsConditionFailed(err) {
@@ -741,7 +741,7 @@ func (h *Handler) settle(ctx context.Context, c *call, meter *usageMeter, status
 				// expired: then charge without a reservation.
 				if h.now().After(c.expires) {
 					if out, err2 := h.db.UpdateItem(ctx, governance.LateChargeInput(h.cfg.Table, team, c.id, cost, c.model, usage)); err2 == nil {
-						rec, _ = governance.DecodeCapRecord(out.Attributes)
+						rec, _ = governance.DecodeLedger(out.Attributes)
 					}
 				}
 				err = nil

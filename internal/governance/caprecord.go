@@ -252,6 +252,16 @@ var ErrNoCapRecord = errors.New("no cap record")
 // DecodeCapRecord decodes a cap record item. It reads attributes by hand: it is on the
 // enforcer's request path.
 func DecodeCapRecord(item map[string]types.AttributeValue) (*CapRecord, error) {
+	return decodeCapRecord(item, true)
+}
+
+// DecodeLedger decodes what the enforcer needs of a cap record: everything except the
+// per-model token counters (left nil), which only reports read.
+func DecodeLedger(item map[string]types.AttributeValue) (*CapRecord, error) {
+	return decodeCapRecord(item, false)
+}
+
+func decodeCapRecord(item map[string]types.AttributeValue, tokens bool) (*CapRecord, error) {
 	if len(item) == 0 {
 		return nil, ErrNoCapRecord
 	}
@@ -297,10 +307,12 @@ func DecodeCapRecord(item map[string]types.AttributeValue) (*CapRecord, error) {
 		}
 	}
 	r.NotifiedFlags = strMap(item[AttrNotified])
-	r.InputTokens = numMap(item[AttrInputTokens])
-	r.OutputTokens = numMap(item[AttrOutputTokens])
-	r.CacheReadTokens = numMap(item[AttrCacheReadTokens])
-	r.CacheWriteTokens = numMap(item[AttrCacheWriteTokens])
+	if tokens {
+		r.InputTokens = numMap(item[AttrInputTokens])
+		r.OutputTokens = numMap(item[AttrOutputTokens])
+		r.CacheReadTokens = numMap(item[AttrCacheReadTokens])
+		r.CacheWriteTokens = numMap(item[AttrCacheWriteTokens])
+	}
 	return r, nil
 }
 

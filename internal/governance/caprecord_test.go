@@ -136,6 +136,13 @@ func TestCapRecordConfigWritesNeverResetCounters(t *testing.T) {
 	if rec.Spent != 640_120_000 || rec.Reserved != 10*MicrosPerUSD || rec.ConfigVersion != 2 || rec.InputTokens[cfg.ModelID] != 10 {
 		t.Fatalf("config write touched counters: %+v", rec)
 	}
+	raw, err := testDB.GetItem(ctx, GetCapRecordInput(table, "business"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if lite, err := DecodeLedger(raw.Item); err != nil || lite.InputTokens != nil || lite.Spent != rec.Spent || len(lite.Inflight) != 1 {
+		t.Fatalf("DecodeLedger = %+v, %v", lite, err)
+	}
 	checkInvariant(t, rec)
 	if rec.StateAt(nov) != StateBlocked {
 		t.Errorf("state = %s", rec.StateAt(nov))
