@@ -562,8 +562,8 @@ func TestOverrideWithExpiry(t *testing.T) {
 			break
 		}
 	}
-	if resp, _ := e.post(ctx, "ovr", sonnet, "converse", body, nil); resp.StatusCode != http.StatusTooManyRequests {
-		t.Fatal("not blocked")
+	if resp, _ := e.post(ctx, "ovr", sonnet, "converse", body, nil); resp.StatusCode != http.StatusTooManyRequests || resp.Header.Get(enforcer.HeaderState) != "blocked" || resp.Header.Get(enforcer.HeaderSpendPercent) == "" {
+		t.Fatalf("not blocked: %d %v", resp.StatusCode, resp.Header)
 	}
 	cfg.Override = &governance.Override{Limit: usd, Expires: nov15.Add(48 * time.Hour), Reason: "quarter-end batch"}
 	e.write(cfg)

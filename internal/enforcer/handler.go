@@ -144,6 +144,10 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if e := h.serve(w, r, c); e != nil {
 		if c.team != nil {
 			w.Header().Set(HeaderTeam, c.team.rec.Team)
+			if c.log.State != "" {
+				w.Header().Set(HeaderState, c.log.State)
+				w.Header().Set(HeaderSpendPercent, strconv.FormatInt(c.log.SpendPercent, 10))
+			}
 		}
 		writeAPIError(w, e)
 		c.log.Status, c.log.Error = e.status, e.message
