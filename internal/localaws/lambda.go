@@ -631,7 +631,7 @@ func lambdaCreateFunction(c *Call, in *lambdaCreateFunctionInput) (*lambdaConfig
 		LogFormat: "Text", LogGroup: "/aws/lambda/" + name,
 		Tags: cloneStringMap(in.Tags), RevisionID: newRequestID(), LastModified: now,
 	}
-	if err := in.lambdaSettings.apply(c, &f); err != nil {
+	if err := in.apply(c, &f); err != nil {
 		return nil, err
 	}
 	if in.Code.S3Bucket != nil || in.Code.S3Key != nil || in.Code.ImageUri != nil {
@@ -758,7 +758,7 @@ func lambdaUpdateFunctionConfiguration(c *Call, in *lambdaUpdateFunctionConfigur
 	}
 	// Validate outside the store lock (the role check reads the store), then apply.
 	probe := f
-	if err := in.lambdaSettings.apply(c, &probe); err != nil {
+	if err := in.apply(c, &probe); err != nil {
 		return nil, err
 	}
 	f, err = updateFunction(c, f.ARN, in.RevisionId, func(f *LambdaFunction) error {

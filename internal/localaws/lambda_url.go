@@ -566,7 +566,7 @@ func serveRuntime(h http.Handler, w interface {
 }, r *http.Request) {
 	defer func() {
 		if v := recover(); v != nil {
-			if v == http.ErrAbortHandler {
+			if err, ok := v.(error); ok && errors.Is(err, http.ErrAbortHandler) {
 				panic(v)
 			}
 			if !w.wroteHeader() {
