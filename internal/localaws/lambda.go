@@ -1026,23 +1026,41 @@ func lambdaGetPolicy(c *Call, in *lambdaFunctionInput) (*lambdaGetPolicyOutput, 
 	return &lambdaGetPolicyOutput{Policy: string(doc), RevisionId: p.RevisionID}, nil
 }
 
-// allowsURL reports whether the policy lets principal call the function URL: an Allow
-// statement for lambda:InvokeFunctionUrl (or lambda:*) whose lambda:FunctionUrlAuthType
-// condition, if it has one, is authType.
-func (p LambdaPolicy) allowsURL(principal, authType string) bool {
+// allowsPublicURL reports whether the policy opens the function's URL to anyone, as
+// function URLs with AuthType NONE need (from October 2025, both grants): principal "*"
+// may call lambda:InvokeFunctionUrl (with no lambda:FunctionUrlAuthType condition, or
+// NONE) and lambda:InvokeFunction (with no condition, or lambda:InvokedViaFunctionUrl
+// true). Statements with any other condition do not apply to URL requests.
+func (p LambdaPolicy) allowsPublicURL() bool {
+	var url, invoke bool
 	for _, s := range p.Statements {
-		if s.Effect != "Allow" || (s.Action != "lambda:InvokeFunctionUrl" && s.Action != "lambda:*" && s.Action != "*") {
+		if pr, ok := s.Principal.(string); s.Effect != "Allow" || !ok || pr != "*" {
 			continue
 		}
-		if pr, ok := s.Principal.(string); !ok || pr != principal {
+		applies := true
+		for op, kv := range s.Condition {
+			for k, v := range kv {
+				switch {
+				case op == "StringEquals" && k == "lambda:FunctionUrlAuthType" && v == "NONE":
+				case op == "Bool" && k == "lambda:InvokedViaFunctionUrl" && v == "true":
+				default:
+					applies = false
+				}
+			}
+		}
+		if !applies {
 			continue
 		}
-		if v, ok := s.Condition["StringEquals"]["lambda:FunctionUrlAuthType"]; ok && v != authType {
-			continue
+		switch s.Action {
+		case "lambda:InvokeFunctionUrl":
+			url = true
+		case "lambda:InvokeFunction":
+			invoke = true
+		case "lambda:*", "*":
+			url, invoke = true, true
 		}
-		return true
 	}
-	return false
+	return url && invoke
 }
 
 // ---- tags ----

@@ -43,9 +43,11 @@ import (
 //     their assumed-role ARN). Its ARN goes to the runtime in FunctionURLPrincipalHeader,
 //     which the emulator always sets, overwriting anything the client sent. Signatures
 //     are not checked, and identity policies are not evaluated.
-//   - AuthType NONE: the function's resource policy must allow principal "*" to
-//     lambda:InvokeFunctionUrl (AddPermission with FunctionUrlAuthType NONE), as AWS
-//     requires; else 403. FunctionURLPrincipalHeader is removed from the request.
+//   - AuthType NONE: the function's resource policy must let principal "*" call both
+//     lambda:InvokeFunctionUrl (AddPermission with FunctionUrlAuthType NONE) and
+//     lambda:InvokeFunction (InvokedViaFunctionUrl true), as AWS requires of function
+//     URLs created since October 2025; else 403. FunctionURLPrincipalHeader is removed
+//     from the request.
 //
 // The request body is limited to 6 MB (413 beyond). Reserved concurrency is honoured
 // (429 "Rate Exceeded." above it, so 0 throttles every request), the function's Timeout
@@ -464,7 +466,7 @@ func (s *Server) serveFunctionURL(w http.ResponseWriter, r *http.Request) {
 	default: // NONE
 		req.Header.Del(FunctionURLPrincipalHeader)
 		p, _ := GetAs[LambdaPolicy](s.store, KindFunctionPolicy, f.ARN)
-		if !p.allowsURL("*", "NONE") {
+		if !p.allowsPublicURL() {
 			writeURLError(sw, http.StatusForbidden, "AccessDeniedException", "Forbidden", nil)
 			return
 		}

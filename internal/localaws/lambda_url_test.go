@@ -201,6 +201,16 @@ func TestFunctionURLNone(t *testing.T) {
 	}); err != nil {
 		t.Fatal(err)
 	}
+	req, _ = http.NewRequest(http.MethodPost, url+"model/m/invoke", strings.NewReader("{}"))
+	if status, _, b := do(t, req); status != http.StatusForbidden {
+		t.Fatalf("without lambda:InvokeFunction: %d %s", status, b)
+	}
+	if _, err := lc.AddPermission(ctx, &lambda.AddPermissionInput{
+		FunctionName: aws.String("fn"), StatementId: aws.String("public-invoke"), Action: aws.String("lambda:InvokeFunction"),
+		Principal: aws.String("*"), InvokedViaFunctionUrl: aws.Bool(true),
+	}); err != nil {
+		t.Fatal(err)
+	}
 	req, _ = http.NewRequest(http.MethodPost, url+"model/m/invoke", strings.NewReader(`{"a":1}`))
 	req.Header.Set(localaws.FunctionURLPrincipalHeader, "arn:aws:iam::123456789012:role/admin")
 	req.Header.Set("Authorization", "Bearer team-key")
