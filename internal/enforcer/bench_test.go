@@ -5,6 +5,8 @@ import (
 	"context"
 	"io"
 	"net/http"
+	"net/http/httptest"
+	"net/url"
 	"slices"
 	"strconv"
 	"strings"
@@ -155,4 +157,35 @@ func BenchmarkAddedLatency(b *testing.B) {
 	b.ReportMetric(p50(v), "p50-enforcer-µs")
 	b.ReportMetric(p50(r), "p50-dynamodb-rt-µs")
 	b.ReportMetric(p50(v)-p50(d), "p50-added-µs")
+}
+
+// FuzzHandler drives the whole handler (in-memory ledger answers, canned Bedrock) with
+// arbitrary paths, bodies and headers: it must answer every request without panicking.
+func FuzzHandler(f *testing.F) {
+	cfg := teamConfig("fuzz", 1_000_000*usd)
+	rec := governance.CreateCapRecordInput("t", cfg, nov15).Item
+	resp := []byte(`{"output":{"message":{"role":"assistant","content":[{"text":"x"}]}},"usage":{"inputTokens":3,"outputTokens":1}}`)
+	h, err := enforcer.New(enforcer.Config{Table: "t", AuthMode: enforcer.AuthAPIKey, Region: "us-east-1", BedrockEndpoint: "https://bedrock.invalid", MaxBodyBytes: 1 << 16},
+		enforcer.Deps{DB: &memDB{team: rec}, Transport: cannedBedrock{resp}, Clock: func() time.Time { return nov15 }})
+	if err != nil {
+		f.Fatal(err)
+	}
+	f.Add("/model/"+sonnet+"/converse", []byte(converseBody("hi", 10)), "Bearer key-fuzz", "attempt=2; max=3")
+	f.Add("/model/arn%3Aaws%3Abedrock%3Aus-east-1%3A1%3Aapplication-inference-profile%2Ffuzz/invoke", []byte(`{"max_tokens":-1}`), "Bearer x", "")
+	f.Add("/model//converse-stream", []byte(`{`), "", "attempt=x")
+	f.Fuzz(func(t *testing.T, path string, body []byte, auth, attempt string) {
+		req := httptest.NewRequest(http.MethodPost, "http://enforcer/", bytes.NewReader(body))
+		req.URL.Path, req.URL.RawPath = path, ""
+		if u, err := url.Parse("http://enforcer" + path); err == nil && strings.HasPrefix(path, "/") {
+			req.URL = u
+		}
+		req.Header.Set("Authorization", auth)
+		req.Header.Set("Amz-Sdk-Request", attempt)
+		req.Header.Set("Amz-Sdk-Invocation-Id", auth)
+		w := httptest.NewRecorder()
+		h.ServeHTTP(w, req)
+		if w.Code == 0 {
+			t.Fatal("no answer")
+		}
+	})
 }
