@@ -17,8 +17,10 @@ import (
 // AWS Lambda (restJson1): functions deployed from a zip, their configuration, reserved
 // concurrency, resource policies (AddPermission), function URL configurations and tags.
 // Only the unpublished version $LATEST exists: versions and aliases are not emulated, and
-// a qualifier other than $LATEST is reported not found. Functions are Active and their
-// last update Successful as soon as the call returns.
+// a qualifier other than $LATEST is reported not found (Publish is accepted and
+// ignored). Functions are Active and their last update Successful as soon as the call
+// returns. Code comes only as ZipFile (no S3, no images); GetFunction's Code.Location is
+// a plausible URL that the emulator does not serve.
 //
 // Stricter than AWS on purpose: the zip must be a readable archive and, for the provided.*
 // runtimes, hold an executable "bootstrap" at its root (AWS would accept the upload and
