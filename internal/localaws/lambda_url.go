@@ -110,7 +110,8 @@ type FunctionInstance struct {
 	// Environment is the function's variables plus those Lambda sets itself
 	// (AWS_REGION, AWS_DEFAULT_REGION, AWS_LAMBDA_FUNCTION_NAME, ...; no credentials).
 	Environment map[string]string
-	// CodeSha256 is the base64 SHA-256 of Code, as Lambda reports it.
+	// CodeSha256 is the base64 SHA-256 of Code, as Lambda reports it. Code is the
+	// deployed zip, shared with the store: read it, never modify it.
 	CodeSha256 string
 	Code       []byte
 	// PrincipalHeader names the header that carries the verified caller ARN on AWS_IAM
