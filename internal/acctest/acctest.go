@@ -20,6 +20,7 @@ import (
 	"testing"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/sns"
 	"github.com/hashicorp/terraform-plugin-framework/providerserver"
@@ -108,8 +109,9 @@ func run(m *testing.M) int {
 // calls it for a function URL's first request and after each update of the function, and
 // serves the URL with the handler it returns. Configuration comes from the function's
 // environment as in Lambda; endpoints the environment does not set go to the emulator
-// (DynamoDB through it to dynalite, SNS, and its Bedrock Runtime), with dummy keys. The
-// caller's principal comes from the header the emulator sets on AWS_IAM requests.
+// (DynamoDB through it to dynalite, SNS, and its Bedrock Runtime), signed with the
+// session credentials of the function's role that the emulator puts in its environment.
+// The caller's principal comes from the header the emulator sets on AWS_IAM requests.
 func enforcerRuntime(fn localaws.FunctionInstance) (http.Handler, error) {
 	getenv := func(k string) string { return fn.Environment[k] }
 	orEmulator := func(k string) string {
@@ -130,6 +132,7 @@ func enforcerRuntime(fn localaws.FunctionInstance) (http.Handler, error) {
 	cfg.TrustedPrincipalHeader = fn.PrincipalHeader
 	cfg.DetachSettle = false // as in Lambda: settle before the response ends
 	awsCfg := localaws.ClientConfig(endpoint, fn.Region)
+	awsCfg.Credentials = credentials.NewStaticCredentialsProvider(fn.Environment["AWS_ACCESS_KEY_ID"], fn.Environment["AWS_SECRET_ACCESS_KEY"], fn.Environment["AWS_SESSION_TOKEN"])
 	db := dynamodb.NewFromConfig(awsCfg, func(o *dynamodb.Options) { o.BaseEndpoint = aws.String(orEmulator(enforcer.EnvDynamoDBEndpoint)) })
 	topics := sns.NewFromConfig(awsCfg, func(o *sns.Options) { o.BaseEndpoint = aws.String(orEmulator(enforcer.EnvSNSEndpoint)) })
 	return enforcer.New(cfg, enforcer.Deps{

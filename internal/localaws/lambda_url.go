@@ -108,7 +108,10 @@ type FunctionInstance struct {
 	MemorySize        int32
 	Timeout           time.Duration
 	// Environment is the function's variables plus those Lambda sets itself
-	// (AWS_REGION, AWS_DEFAULT_REGION, AWS_LAMBDA_FUNCTION_NAME, ...; no credentials).
+	// (AWS_REGION, AWS_DEFAULT_REGION, AWS_LAMBDA_FUNCTION_NAME, ..., and the execution
+	// role's session credentials AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY and
+	// AWS_SESSION_TOKEN). Calls made with those credentials are made, in the call log and
+	// for STS GetCallerIdentity, as arn:aws:sts::ACCOUNT:assumed-role/ROLE/FUNCTION.
 	Environment map[string]string
 	// CodeSha256 is the base64 SHA-256 of Code, as Lambda reports it. Code is the
 	// deployed zip, shared with the store: read it, never modify it.
@@ -143,13 +146,13 @@ type builtRuntime struct {
 }
 
 // handler returns the runtime of f's current revision, building it when needed.
-func (u *functionURLs) handler(f LambdaFunction) (http.Handler, error) {
+func (u *functionURLs) handler(s *Server, f LambdaFunction) (http.Handler, error) {
 	u.mu.Lock()
 	defer u.mu.Unlock()
 	if b, ok := u.built[f.ARN]; ok && b.revision == f.RevisionID {
 		return b.h, nil
 	}
-	h, err := u.runtime(f.instance())
+	h, err := u.runtime(f.instance(s))
 	if err != nil {
 		return nil, err
 	}
@@ -185,7 +188,9 @@ func (u *functionURLs) release(arn string) {
 	}
 }
 
-func (f LambdaFunction) instance() FunctionInstance {
+// instance is f as its runtime sees it, with fresh session credentials of its role (a
+// new execution environment).
+func (f LambdaFunction) instance(s *Server) FunctionInstance {
 	env := cloneStringMap(f.Environment)
 	if env == nil {
 		env = map[string]string{}
@@ -198,6 +203,16 @@ func (f LambdaFunction) instance() FunctionInstance {
 	env["AWS_LAMBDA_LOG_GROUP_NAME"] = f.LogGroup
 	env["AWS_EXECUTION_ENV"] = "AWS_Lambda_" + f.Runtime
 	env["_HANDLER"] = f.Handler
+	role := f.Role[strings.LastIndex(f.Role, "/")+1:]
+	akid := "ASIA" + randomToken(16)
+	s.addSession(akid, Identity{
+		Account: s.account,
+		Arn:     fmt.Sprintf("arn:aws:sts::%s:assumed-role/%s/%s", s.account, role, f.Name),
+		UserID:  "AROA" + strings.ToUpper(stableToken(f.Role, 17)) + ":" + f.Name,
+	})
+	env["AWS_ACCESS_KEY_ID"] = akid
+	env["AWS_SECRET_ACCESS_KEY"] = randomToken(40)
+	env["AWS_SESSION_TOKEN"] = "IQoJb3JpZ2luX2VjE" + randomToken(120)
 	return FunctionInstance{
 		ARN: f.ARN, Name: f.Name, Region: f.Region, Runtime: f.Runtime, Handler: f.Handler,
 		Architecture: f.Architecture, MemorySize: f.MemorySize, Timeout: time.Duration(f.Timeout) * time.Second,
@@ -505,7 +520,7 @@ func (s *Server) serveFunctionURL(w http.ResponseWriter, r *http.Request) {
 	}
 	defer s.urls.release(f.ARN)
 
-	h, err := s.urls.handler(f)
+	h, err := s.urls.handler(s, f)
 	if err != nil {
 		writeURLError(sw, http.StatusBadGateway, "", "Internal Server Error", map[string]string{"localawsError": "the function runtime failed to start: " + err.Error()})
 		return

@@ -39,6 +39,7 @@ type echo struct {
 	Body        string `json:"body"`
 	Env         string `json:"env"`
 	Region      string `json:"region"`
+	AccessKey   string `json:"accessKey"`
 }
 
 // echoRuntime is a FunctionRuntime whose handler echoes the request as the function sees
@@ -55,6 +56,7 @@ func echoRuntime(builds *atomic.Int32) localaws.FunctionRuntime {
 			_ = json.NewEncoder(w).Encode(echo{
 				Principal: r.Header.Get(fn.PrincipalHeader), HasHeader: has, Path: r.URL.Path, EscapedPath: r.URL.EscapedPath(),
 				Query: r.URL.RawQuery, Method: r.Method, Body: string(body), Env: fn.Environment["GREETING"], Region: fn.Environment["AWS_REGION"],
+				AccessKey: fn.Environment["AWS_ACCESS_KEY_ID"],
 			})
 		}), nil
 	}
@@ -135,6 +137,10 @@ func TestFunctionURLAWSIAM(t *testing.T) {
 	}
 	if hdr.Get("X-Amzn-Requestid") == "" {
 		t.Error("no request id")
+	}
+	// The function runs with its role's session credentials, as in Lambda.
+	if got := s.Caller(e.AccessKey).Arn; got != "arn:aws:sts::123456789012:assumed-role/fn-role/fn" {
+		t.Errorf("the function's credentials are %q", got)
 	}
 
 	// An assumed-role session is its assumed-role ARN.
