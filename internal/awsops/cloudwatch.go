@@ -137,3 +137,48 @@ func cwTags(tags map[string]string) []types.Tag {
 	}
 	return out
 }
+
+// Alarm is what bedgov reads back of a metric alarm.
+type Alarm struct {
+	Name, Dimension, DimensionValue string
+	Threshold                       float64
+	Actions                         []string
+}
+
+// Matches reports whether the alarm still watches profileARN and notifies topicARN (when
+// given).
+func (a Alarm) Matches(profileARN, topicARN string) bool {
+	if a.Dimension != alerts.Dimension || a.DimensionValue != profileARN {
+		return false
+	}
+	if topicARN == "" {
+		return true
+	}
+	for _, act := range a.Actions {
+		if act == topicARN {
+			return true
+		}
+	}
+	return false
+}
+
+// FindAlarmsByPrefix returns the metric alarms whose names start with prefix, by name, in
+// one paginated call.
+func FindAlarmsByPrefix(ctx context.Context, c *cloudwatch.Client, prefix string) (map[string]Alarm, error) {
+	found := map[string]Alarm{}
+	p := cloudwatch.NewDescribeAlarmsPaginator(c, &cloudwatch.DescribeAlarmsInput{AlarmNamePrefix: aws.String(prefix), AlarmTypes: []types.AlarmType{types.AlarmTypeMetricAlarm}})
+	for p.HasMorePages() {
+		page, err := p.NextPage(ctx)
+		if err != nil {
+			return nil, err
+		}
+		for _, m := range page.MetricAlarms {
+			a := Alarm{Name: aws.ToString(m.AlarmName), Threshold: aws.ToFloat64(m.Threshold), Actions: m.AlarmActions}
+			if len(m.Dimensions) == 1 {
+				a.Dimension, a.DimensionValue = aws.ToString(m.Dimensions[0].Name), aws.ToString(m.Dimensions[0].Value)
+			}
+			found[a.Name] = a
+		}
+	}
+	return found, nil
+}

@@ -17,10 +17,27 @@ import (
 func CreateTopic(ctx context.Context, c *sns.Client, name, policy string, tags map[string]string) (string, error) {
 	tflog.Debug(ctx, "creating SNS topic", map[string]any{"name": name})
 	out, err := c.CreateTopic(ctx, &sns.CreateTopicInput{Name: aws.String(name), Tags: snsTags(tags)})
+	retag := false
+	if err != nil && hasCode(err, "InvalidParameter") && strings.Contains(err.Error(), "different tags") {
+		// The topic exists with other tags (a create whose response was lost, or tags
+		// changed since): take it over and set its tags.
+		tflog.Debug(ctx, "SNS topic exists with other tags; taking it over", map[string]any{"name": name})
+		out, err = c.CreateTopic(ctx, &sns.CreateTopicInput{Name: aws.String(name)})
+		retag = true
+	}
 	if err != nil {
 		return "", err
 	}
 	arn := aws.ToString(out.TopicArn)
+	if retag {
+		have, err := TopicTags(ctx, c, arn)
+		if err == nil {
+			err = SyncTopicTags(ctx, c, arn, have, tags)
+		}
+		if err != nil {
+			return arn, err
+		}
+	}
 	if err := SetTopicPolicy(ctx, c, arn, policy); err != nil {
 		return arn, err
 	}

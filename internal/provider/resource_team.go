@@ -32,6 +32,8 @@ var (
 	_ resource.ResourceWithConfigure   = (*teamResource)(nil)
 	_ resource.ResourceWithModifyPlan  = (*teamResource)(nil)
 	_ resource.ResourceWithImportState = (*teamResource)(nil)
+
+	_ resource.ResourceWithValidateConfig = (*teamResource)(nil)
 )
 
 // NewTeamResource is the bedgov_team resource: one team's governed lane, composed of
@@ -63,6 +65,21 @@ type teamModel struct {
 	PolicyARN                  types.String   `tfsdk:"policy_arn"`
 	PolicyJSON                 types.String   `tfsdk:"policy_json"`
 	Timeouts                   timeouts.Value `tfsdk:"timeouts"`
+
+	// Part 2: budget, alerts, anomaly detection and dashboard (resource_team_alerting.go).
+	MonthlyBudget           types.Float64 `tfsdk:"monthly_budget"`
+	Thresholds              types.Object  `tfsdk:"thresholds"`
+	NotificationEmails      types.Set     `tfsdk:"notification_emails"`
+	SNSTopicARN             types.String  `tfsdk:"sns_topic_arn"`
+	Alarms                  types.Object  `tfsdk:"alarms"`
+	AnomalyDetection        types.Object  `tfsdk:"anomaly_detection"`
+	Dashboard               types.Bool    `tfsdk:"dashboard"`
+	BudgetName              types.String  `tfsdk:"budget_name"`
+	AlarmARNs               types.Map     `tfsdk:"alarm_arns"`
+	DashboardName           types.String  `tfsdk:"dashboard_name"`
+	AnomalyMonitorARN       types.String  `tfsdk:"anomaly_monitor_arn"`
+	AnomalySubscriptionARN  types.String  `tfsdk:"anomaly_subscription_arn"`
+	EmailSubscriptionStatus types.Map     `tfsdk:"email_subscription_status"`
 }
 
 // Team names fit every sub-object's naming rule: inference profile names (64 characters,
@@ -75,11 +92,12 @@ const (
 	tagTeam       = "team"
 	tagCostCenter = "cost-center"
 	tagManagedBy  = "managed-by"
-	tagModel      = "bedgov:model" // per profile; not part of tags_all
-	tagRole       = "bedgov:role"  // per profile: primary | degraded; not part of tags_all
+	tagModel      = "bedgov:model"   // per profile; not part of tags_all
+	tagRole       = "bedgov:role"    // per profile: primary | degraded; not part of tags_all
+	tagBudget     = "monthly-budget" // per profile: the team's monthly budget in USD; not part of tags_all
 )
 
-var reservedTagKeys = []string{tagTeam, tagCostCenter, tagManagedBy, tagModel, tagRole}
+var reservedTagKeys = []string{tagTeam, tagCostCenter, tagManagedBy, tagModel, tagRole, tagBudget}
 
 func (r *teamResource) Metadata(_ context.Context, req resource.MetadataRequest, resp *resource.MetadataResponse) {
 	resp.TypeName = req.ProviderTypeName + "_team"
@@ -91,11 +109,15 @@ func (r *teamResource) Schema(ctx context.Context, _ resource.SchemaRequest, res
 
 func teamSchema(ctx context.Context) schema.Schema {
 	stable := []planmodifier.String{stringplanmodifier.UseStateForUnknown()}
-	return schema.Schema{
+	s := schema.Schema{
 		MarkdownDescription: "A team's governed lane on Amazon Bedrock: an application inference profile tagged for " +
 			"cost allocation (and a second one for the degrade model), and a customer-managed IAM policy that lets the " +
 			"team's principals invoke only through those profiles. Changing `model` replaces only that profile inside " +
-			"the team (create new, repoint the policy, delete old); changing `name` replaces the team.",
+			"the team (create new, repoint the policy, delete old); changing `name` replaces the team.\n\n" +
+			"With `monthly_budget`, `alarms`, `anomaly_detection`, `dashboard` or `notification_emails`, the team also gets " +
+			"native AWS visibility and warnings: an AWS Budget on the team's cost allocation tag with notifications at the " +
+			"`thresholds`, an SNS topic they publish to, CloudWatch alarms on the team's profile, a Cost Anomaly Detection " +
+			"monitor and a CloudWatch dashboard. Budgets lag spend by hours: they are the backstop, not the cap.",
 		Attributes: map[string]schema.Attribute{
 			"id": schema.StringAttribute{
 				Computed: true, MarkdownDescription: "The team name.", PlanModifiers: stable,
@@ -138,7 +160,7 @@ func teamSchema(ctx context.Context) schema.Schema {
 			"tags": schema.MapAttribute{
 				Optional:            true,
 				ElementType:         types.StringType,
-				MarkdownDescription: "Tags for the team's objects, merged over the provider's `default_tags`. The keys `team`, `cost-center`, `managed-by` and `bedgov:*` are set by bedgov.",
+				MarkdownDescription: "Tags for the team's objects, merged over the provider's `default_tags`. The keys `team`, `cost-center`, `managed-by`, `monthly-budget` and `bedgov:*` are set by bedgov.",
 				Validators: []validator.Map{
 					mapvalidator.KeysAre(stringvalidator.LengthBetween(1, 128), stringvalidator.NoneOf(reservedTagKeys...),
 						stringvalidator.RegexMatches(regexp.MustCompile(`^[^a]|^a[^w]|^aw[^s]|^aws[^:]|^.{1,3}$`), "must not start with aws:")),
@@ -183,6 +205,8 @@ func teamSchema(ctx context.Context) schema.Schema {
 			"timeouts": timeouts.Block(ctx, timeouts.Opts{Create: true, Update: true, Delete: true}),
 		},
 	}
+	addAlertingSchema(s)
+	return s
 }
 
 func (r *teamResource) Configure(_ context.Context, req resource.ConfigureRequest, resp *resource.ConfigureResponse) {
@@ -290,6 +314,11 @@ func (r *teamResource) ModifyPlan(ctx context.Context, req resource.ModifyPlanRe
 	} else {
 		plan.ModelARNs, plan.PolicyJSON = r.planNewPolicy(ctx, plan, resolve, &resp.Diagnostics)
 	}
+	var stateForAlerting *teamModel
+	if hasState {
+		stateForAlerting = &state
+	}
+	r.planAlerting(ctx, req, &plan, stateForAlerting, &resp.Diagnostics)
 	resp.Diagnostics.Append(resp.Plan.Set(ctx, &plan)...)
 }
 
@@ -385,6 +414,7 @@ func (r *teamResource) Create(ctx context.Context, req resource.CreateRequest, r
 	// destroy removes everything.
 	state := plan
 	state.clearUnknown()
+	state.clearAlertingIDs() // planned from fixed names, but nothing is made yet
 	save := func() { resp.Diagnostics.Append(resp.State.Set(ctx, &state)...) }
 	fail := func(summary string, err error) {
 		resp.Diagnostics.AddError(summary, fmt.Sprintf("team %s: %s", plan.Name.ValueString(), awsErrorText(err)))
@@ -402,6 +432,11 @@ func (r *teamResource) Create(ctx context.Context, req resource.CreateRequest, r
 		return
 	}
 	save()
+	if summary, err := r.ensureAlerting(ctx, plan, &state, nil, tagsAll, save); err != nil {
+		fail(summary, err)
+		return
+	}
+	save()
 }
 
 // ensureProfiles creates the primary and degrade profiles that state lacks or whose
@@ -415,7 +450,7 @@ func (r *teamResource) ensureProfiles(ctx context.Context, plan teamModel, state
 			return err
 		}
 		arnStr, id, err := awsops.CreateInferenceProfile(ctx, r.client.Bedrock, profileName(team, "", src), src,
-			"bedgov team "+team, profileTags(tags, plan.Model.ValueString(), "primary"))
+			"bedgov team "+team, profileTags(tags, plan.Model.ValueString(), "primary", plan.MonthlyBudget))
 		if err != nil {
 			return err
 		}
@@ -429,7 +464,7 @@ func (r *teamResource) ensureProfiles(ctx context.Context, plan teamModel, state
 			return err
 		}
 		arnStr, id, err := awsops.CreateInferenceProfile(ctx, r.client.Bedrock, profileName(team, "degraded", src), src,
-			"bedgov team "+team+" degraded", profileTags(tags, plan.DegradeToModel.ValueString(), "degraded"))
+			"bedgov team "+team+" degraded", profileTags(tags, plan.DegradeToModel.ValueString(), "degraded", plan.MonthlyBudget))
 		if err != nil {
 			return err
 		}
@@ -668,6 +703,9 @@ func (r *teamResource) refresh(ctx context.Context, m *teamModel) (gone bool, er
 	if liveTags != nil {
 		r.readTags(ctx, m, liveTags)
 	}
+	if err := r.refreshAlerting(ctx, m); err != nil {
+		return false, err
+	}
 	m.ID = m.Name
 	return false, nil
 }
@@ -703,7 +741,7 @@ func (r *teamResource) readTags(ctx context.Context, m *teamModel, live map[stri
 	all := map[string]string{}
 	own := map[string]string{}
 	for k, v := range live {
-		if k == tagModel || k == tagRole {
+		if k == tagModel || k == tagRole || k == tagBudget {
 			continue
 		}
 		all[k] = v
@@ -744,6 +782,8 @@ func (r *teamResource) Update(ctx context.Context, req resource.UpdateRequest, r
 	state := prior
 	state.Model, state.DegradeToModel, state.CostCenter, state.Tags, state.TagsAll, state.Timeouts =
 		plan.Model, plan.DegradeToModel, plan.CostCenter, plan.Tags, plan.TagsAll, plan.Timeouts
+	state.MonthlyBudget, state.Thresholds, state.NotificationEmails, state.Alarms, state.AnomalyDetection, state.Dashboard =
+		plan.MonthlyBudget, plan.Thresholds, plan.NotificationEmails, plan.Alarms, plan.AnomalyDetection, plan.Dashboard
 	save := func() { resp.Diagnostics.Append(resp.State.Set(ctx, &state)...) }
 	fail := func(summary string, err error) {
 		resp.Diagnostics.AddError(summary, fmt.Sprintf("team %s: %s", plan.Name.ValueString(), awsErrorText(err)))
@@ -778,7 +818,7 @@ func (r *teamResource) Update(ctx context.Context, req resource.UpdateRequest, r
 		}
 		have, err := awsops.ProfileTags(ctx, r.client.Bedrock, p.arn)
 		if err == nil {
-			err = awsops.SyncProfileTags(ctx, r.client.Bedrock, p.arn, have, profileTags(tagsAll, p.model, p.role))
+			err = awsops.SyncProfileTags(ctx, r.client.Bedrock, p.arn, have, profileTags(tagsAll, p.model, p.role, plan.MonthlyBudget))
 		}
 		if err != nil {
 			fail("Cannot tag the team's inference profile", err)
@@ -788,6 +828,13 @@ func (r *teamResource) Update(ctx context.Context, req resource.UpdateRequest, r
 	if err := r.ensurePolicy(ctx, plan, &state, tagsAll, &prior); err != nil {
 		state.clearUnknown()
 		fail("Cannot update the team's IAM policy", err)
+		return
+	}
+	save()
+	// Alarms and the dashboard follow a replaced profile before the old one goes.
+	if summary, err := r.ensureAlerting(ctx, plan, &state, &prior, tagsAll, save); err != nil {
+		state.clearUnknown()
+		fail(summary, err)
 		return
 	}
 	for _, old := range retire {
@@ -811,6 +858,10 @@ func (r *teamResource) Delete(ctx context.Context, req resource.DeleteRequest, r
 	defer cancel()
 
 	team := state.Name.ValueString()
+	if summary, err := r.deleteAlerting(ctx, state); err != nil {
+		resp.Diagnostics.AddError(summary, fmt.Sprintf("team %s: %s", team, awsErrorText(err)))
+		return
+	}
 	// The policy first (it detaches itself), so no principal keeps rights to a profile
 	// that is about to go.
 	if !state.PolicyARN.IsNull() {
@@ -846,6 +897,7 @@ func (r *teamResource) ImportState(ctx context.Context, req resource.ImportState
 			"create": types.StringType, "update": types.StringType, "delete": types.StringType,
 		})},
 	}
+	m.nullAlerting()
 	m.clearUnknown()
 
 	candidates, err := awsops.ListApplicationProfiles(ctx, r.client.Bedrock, "bedgov-"+team+"-")
@@ -876,6 +928,10 @@ func (r *teamResource) ImportState(ctx context.Context, req resource.ImportState
 		resp.Diagnostics.AddError("Team not found",
 			fmt.Sprintf("No bedgov team %q in %s: found neither an inference profile named bedgov-%s-* tagged team=%s nor the IAM policy %s.",
 				team, r.client.Region, team, team, policyARN))
+		return
+	}
+	if err := r.importAlerting(ctx, &m); err != nil {
+		resp.Diagnostics.AddError("Cannot import the team", awsErrorText(err))
 		return
 	}
 	// Sources resolve from the profiles' bedgov:model tags during the read that follows.
@@ -912,5 +968,15 @@ func (m *teamModel) clearUnknown() {
 	}
 	if m.TagsAll.IsUnknown() {
 		m.TagsAll = types.MapNull(types.StringType)
+	}
+	for _, s := range []*types.String{&m.BudgetName, &m.SNSTopicARN, &m.DashboardName, &m.AnomalyMonitorARN, &m.AnomalySubscriptionARN} {
+		if s.IsUnknown() {
+			*s = types.StringNull()
+		}
+	}
+	for _, mp := range []*types.Map{&m.AlarmARNs, &m.EmailSubscriptionStatus} {
+		if mp.IsUnknown() {
+			*mp = types.MapNull(types.StringType)
+		}
 	}
 }

@@ -31,14 +31,18 @@ func profileName(team, role, sourceARN string) string {
 	return name + "-" + hex.EncodeToString(sum[:4])
 }
 
-// profileTags are the team's tags plus the per-profile keys import relies on.
-func profileTags(teamTags map[string]string, model, role string) map[string]string {
-	tags := make(map[string]string, len(teamTags)+2)
+// profileTags are the team's tags plus the per-profile keys import relies on, and the
+// monthly budget when the team has one.
+func profileTags(teamTags map[string]string, model, role string, budget types.Float64) map[string]string {
+	tags := make(map[string]string, len(teamTags)+3)
 	for k, v := range teamTags {
 		tags[k] = v
 	}
 	tags[tagModel] = model
 	tags[tagRole] = role
+	if !budget.IsNull() && !budget.IsUnknown() {
+		tags[tagBudget] = budgetAmount(budget.ValueFloat64())
+	}
 	return tags
 }
 

@@ -1,0 +1,1078 @@
+package provider
+
+import (
+	"context"
+	"fmt"
+	"math"
+	"net/mail"
+	"regexp"
+	"sort"
+	"strconv"
+	"strings"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/aws/arn"
+	budgettypes "github.com/aws/aws-sdk-go-v2/service/budgets/types"
+	"github.com/hashicorp/terraform-plugin-framework-validators/int64validator"
+	"github.com/hashicorp/terraform-plugin-framework-validators/setvalidator"
+	"github.com/hashicorp/terraform-plugin-framework/attr"
+	"github.com/hashicorp/terraform-plugin-framework/diag"
+	"github.com/hashicorp/terraform-plugin-framework/path"
+	"github.com/hashicorp/terraform-plugin-framework/resource"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema/booldefault"
+	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
+	"github.com/hashicorp/terraform-plugin-framework/types"
+	"github.com/hashicorp/terraform-plugin-framework/types/basetypes"
+	"github.com/hashicorp/terraform-plugin-log/tflog"
+
+	"github.com/bedgov/terraform-provider-bedgov/internal/alerts"
+	"github.com/bedgov/terraform-provider-bedgov/internal/awsops"
+)
+
+// bedgov_team, part 2: the team's native AWS visibility and warnings. Every sub-object
+// follows part 1's contract: its identifier is a computed attribute; Read refreshes it
+// and nulls the identifier of one deleted (or changed) out of band, which ModifyPlan
+// turns into a planned update that puts it back; Create and Update save state after
+// every step; Delete treats already-gone as done.
+//
+// Sub-objects whose names are fixed (budget, topic, alarms, dashboard) have identifiers
+// known at plan time; the anomaly monitor and subscription get random ARNs, unknown
+// until created.
+
+// Default thresholds, percent of the monthly budget.
+const (
+	defaultNotify  = 50
+	defaultDegrade = 80
+	defaultBlock   = 100
+)
+
+const (
+	emailConfirmed = "confirmed"
+	emailPending   = "pending confirmation"
+)
+
+var (
+	thresholdsAttrTypes = map[string]attr.Type{"notify": types.Int64Type, "degrade": types.Int64Type, "block": types.Int64Type}
+	alarmsAttrTypes     = map[string]attr.Type{"output_tokens_per_hour": types.Int64Type, "throttles": types.BoolType, "server_errors": types.BoolType}
+	anomalyAttrTypes    = map[string]attr.Type{"threshold_usd": types.Float64Type}
+)
+
+type thresholdsModel struct {
+	Notify  types.Int64 `tfsdk:"notify"`
+	Degrade types.Int64 `tfsdk:"degrade"`
+	Block   types.Int64 `tfsdk:"block"`
+}
+
+type alarmsModel struct {
+	OutputTokensPerHour types.Int64 `tfsdk:"output_tokens_per_hour"`
+	Throttles           types.Bool  `tfsdk:"throttles"`
+	ServerErrors        types.Bool  `tfsdk:"server_errors"`
+}
+
+type anomalyModel struct {
+	ThresholdUSD types.Float64 `tfsdk:"threshold_usd"`
+}
+
+func addAlertingSchema(s schema.Schema) {
+	s.Attributes["monthly_budget"] = schema.Float64Attribute{
+		Optional: true,
+		MarkdownDescription: "Monthly budget in USD, cents allowed (`1499.99`). Creates the AWS Budget `bedgov-<name>` (COST, MONTHLY, " +
+			"filtered by the cost allocation tag `team` as `user:team$<name>`) with an ACTUAL notification at each of the " +
+			"`thresholds` and a FORECASTED one at the block threshold, to the SNS topic and `notification_emails`. Changing it " +
+			"updates the budget in place (its history stays) and the `monthly-budget` tag of the team's profiles. Activate `team` " +
+			"as a cost allocation tag in the Billing console, or the budget sees no cost.",
+		Validators: []validator.Float64{budgetAmountValidator{}},
+	}
+	s.Attributes["notification_emails"] = schema.SetAttribute{
+		Optional: true, ElementType: types.StringType,
+		MarkdownDescription: "Email addresses to warn: subscribers of every budget notification and, when bedgov makes the topic, " +
+			"email subscriptions of the topic (each gets a confirmation email from SNS; see `email_subscription_status`). " +
+			"Adding or removing an address changes only subscribers. At most 10 (AWS Budgets' limit per notification).",
+		Validators: []validator.Set{setvalidator.SizeAtMost(10), setvalidator.ValueStringsAre(emailAddress())},
+	}
+	s.Attributes["sns_topic_arn"] = schema.StringAttribute{
+		Optional: true, Computed: true,
+		MarkdownDescription: "SNS topic that budget notifications, alarms and anomaly alerts go to. Leave unset and bedgov makes the " +
+			"topic `bedgov-<name>` (when anything needs one) with a policy that lets AWS Budgets, CloudWatch and Cost Anomaly " +
+			"Detection publish only on behalf of this account (`aws:SourceAccount`). A topic you bring must be in the provider's " +
+			"account, and its policy is yours to manage.",
+		Validators: []validator.String{snsTopicARN()},
+	}
+	s.Attributes["dashboard"] = schema.BoolAttribute{
+		Optional: true, Computed: true, Default: booldefault.StaticBool(false),
+		MarkdownDescription: "Create the CloudWatch dashboard `bedgov-<name>`: tokens in and out, invocations, latency, throttles and " +
+			"errors of the team's profiles. Defaults to `false`.",
+	}
+	s.Attributes["budget_name"] = schema.StringAttribute{
+		Computed: true, MarkdownDescription: "Name of the team's AWS Budget (`bedgov-<name>`), when `monthly_budget` is set.",
+	}
+	s.Attributes["alarm_arns"] = schema.MapAttribute{
+		Computed: true, ElementType: types.StringType,
+		MarkdownDescription: "ARNs of the team's CloudWatch alarms by kind (`output_tokens`, `throttles`, `server_errors`). They watch " +
+			"the primary profile's `AWS/Bedrock` metrics, which Bedrock reports under the `ModelId` dimension with the value the " +
+			"caller passed as model id: for a team, its application inference profile ARN.",
+	}
+	s.Attributes["dashboard_name"] = schema.StringAttribute{
+		Computed: true, MarkdownDescription: "Name of the team's CloudWatch dashboard (`bedgov-<name>`), when `dashboard` is true.",
+	}
+	s.Attributes["anomaly_monitor_arn"] = schema.StringAttribute{
+		Computed: true, MarkdownDescription: "ARN of the Cost Anomaly Detection monitor on the team's `team` tag, with `anomaly_detection`.",
+	}
+	s.Attributes["anomaly_subscription_arn"] = schema.StringAttribute{
+		Computed: true, MarkdownDescription: "ARN of the anomaly subscription that alerts the SNS topic, with `anomaly_detection`.",
+	}
+	s.Attributes["email_subscription_status"] = schema.MapAttribute{
+		Computed: true, ElementType: types.StringType,
+		MarkdownDescription: "For each of `notification_emails`, the state of its subscription to the topic bedgov made: `" + emailPending +
+			"` until the recipient clicks the link SNS sent, then `" + emailConfirmed + "`. A pending subscription is not drift.",
+	}
+
+	s.Blocks["thresholds"] = schema.SingleNestedBlock{
+		MarkdownDescription: "Percentages of `monthly_budget`, strictly ascending, each 1 to 1000. Defaults 50/80/100. The budget notifies " +
+			"at each; the enforcer (once deployed) notifies, degrades and blocks at them. Changing them updates the notifications in place.",
+		Attributes: map[string]schema.Attribute{
+			"notify":  schema.Int64Attribute{Optional: true, MarkdownDescription: "First warning. Default 50.", Validators: []validator.Int64{int64validator.Between(1, 1000)}},
+			"degrade": schema.Int64Attribute{Optional: true, MarkdownDescription: "Switch to `degrade_to_model`. Default 80.", Validators: []validator.Int64{int64validator.Between(1, 1000)}},
+			"block":   schema.Int64Attribute{Optional: true, MarkdownDescription: "Refuse calls; also the forecast notification's threshold. Default 100.", Validators: []validator.Int64{int64validator.Between(1, 1000)}},
+		},
+	}
+	s.Blocks["alarms"] = schema.SingleNestedBlock{
+		MarkdownDescription: "CloudWatch alarms on the primary profile's `AWS/Bedrock` metrics (dimension `ModelId` = the profile ARN), " +
+			"notifying the SNS topic. Named `bedgov-<name>-<kind>`.",
+		Attributes: map[string]schema.Attribute{
+			"output_tokens_per_hour": schema.Int64Attribute{Optional: true, MarkdownDescription: "Burn-rate alarm: more than this many output tokens (`OutputTokenCount`, Sum) in an hour.",
+				Validators: []validator.Int64{int64validator.AtLeast(1)}},
+			"throttles":     schema.BoolAttribute{Optional: true, MarkdownDescription: "Alarm when Bedrock throttles the team (`InvocationThrottles` > 0 in 5 minutes)."},
+			"server_errors": schema.BoolAttribute{Optional: true, MarkdownDescription: "Alarm on Bedrock server errors (`InvocationServerErrors` > 0 in 5 minutes)."},
+		},
+	}
+	s.Blocks["anomaly_detection"] = schema.SingleNestedBlock{
+		MarkdownDescription: "A Cost Anomaly Detection monitor on the team's `team` cost allocation tag, and a subscription that alerts " +
+			"the SNS topic immediately about anomalies of at least `threshold_usd`.",
+		Attributes: map[string]schema.Attribute{
+			"threshold_usd": schema.Float64Attribute{Optional: true, MarkdownDescription: "Minimum total impact, in USD, of an anomaly to alert on. Required in the block.",
+				Validators: []validator.Float64{positiveFloat{}}},
+		},
+	}
+}
+
+// ---- validation -----------------------------------------------------------------------
+
+var budgetMessage = "must be greater than 0 with at most two decimals (cents), e.g. 2000 or 1499.99"
+
+type budgetAmountValidator struct{}
+
+func (budgetAmountValidator) Description(context.Context) string {
+	return "a positive amount in USD with at most two decimals"
+}
+func (budgetAmountValidator) MarkdownDescription(context.Context) string {
+	return "a positive amount in USD with at most two decimals"
+}
+func (budgetAmountValidator) ValidateFloat64(_ context.Context, req validator.Float64Request, resp *validator.Float64Response) {
+	if req.ConfigValue.IsNull() || req.ConfigValue.IsUnknown() {
+		return
+	}
+	v := req.ConfigValue.ValueFloat64()
+	if !(v > 0) || math.IsInf(v, 0) || math.Abs(v*100-math.Round(v*100)) > 1e-6 {
+		resp.Diagnostics.AddAttributeError(req.Path, "Invalid monthly budget", fmt.Sprintf("%s %s; got %s.", req.Path, budgetMessage, strconv.FormatFloat(v, 'f', -1, 64)))
+	}
+}
+
+type positiveFloat struct{}
+
+func (positiveFloat) Description(context.Context) string         { return "greater than 0" }
+func (positiveFloat) MarkdownDescription(context.Context) string { return "greater than 0" }
+func (positiveFloat) ValidateFloat64(_ context.Context, req validator.Float64Request, resp *validator.Float64Response) {
+	if req.ConfigValue.IsNull() || req.ConfigValue.IsUnknown() {
+		return
+	}
+	if v := req.ConfigValue.ValueFloat64(); !(v > 0) || math.IsInf(v, 0) {
+		resp.Diagnostics.AddAttributeError(req.Path, "Invalid value", fmt.Sprintf("%s must be greater than 0; got %s.", req.Path, strconv.FormatFloat(v, 'f', -1, 64)))
+	}
+}
+
+func emailAddress() validator.String {
+	return stringFunc{desc: "an email address", check: func(s string) string {
+		a, err := mail.ParseAddress(s)
+		if err != nil || a.Address != s || a.Name != "" || !strings.Contains(s[strings.LastIndexByte(s, '@')+1:], ".") {
+			return "is not a valid email address (name@example.com)"
+		}
+		return ""
+	}}
+}
+
+var snsTopicNamePattern = regexp.MustCompile(`^[A-Za-z0-9_-]{1,256}$`)
+
+func snsTopicARN() validator.String {
+	return stringFunc{desc: "an SNS topic ARN", check: func(s string) string {
+		a, err := arn.Parse(s)
+		if err != nil || a.Service != "sns" || len(a.AccountID) != 12 || a.Region == "" || !snsTopicNamePattern.MatchString(a.Resource) {
+			return "is not an SNS topic ARN (arn:aws:sns:REGION:ACCOUNT:NAME)"
+		}
+		return ""
+	}}
+}
+
+// ValidateConfig checks what one attribute's validator cannot: the thresholds' order and
+// the anomaly block's required threshold.
+func (r *teamResource) ValidateConfig(ctx context.Context, req resource.ValidateConfigRequest, resp *resource.ValidateConfigResponse) {
+	var m teamModel
+	resp.Diagnostics.Append(req.Config.Get(ctx, &m)...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	if !m.Thresholds.IsNull() && !m.Thresholds.IsUnknown() {
+		var t thresholdsModel
+		resp.Diagnostics.Append(m.Thresholds.As(ctx, &t, objectAs())...)
+		if t.Notify.IsUnknown() || t.Degrade.IsUnknown() || t.Block.IsUnknown() {
+			return
+		}
+		n, d, b := thresholdsOf(ctx, m.Thresholds)
+		if !(n < d && d < b) {
+			resp.Diagnostics.AddAttributeError(path.Root("thresholds"), "Thresholds not ascending",
+				fmt.Sprintf("thresholds must be strictly ascending (notify < degrade < block); got notify = %d, degrade = %d, block = %d "+
+					"(an unset threshold takes its default: 50, 80, 100).", n, d, b))
+		}
+	}
+	if !m.AnomalyDetection.IsNull() && !m.AnomalyDetection.IsUnknown() {
+		var a anomalyModel
+		resp.Diagnostics.Append(m.AnomalyDetection.As(ctx, &a, objectAs())...)
+		if a.ThresholdUSD.IsNull() {
+			resp.Diagnostics.AddAttributeError(path.Root("anomaly_detection").AtName("threshold_usd"), "Missing anomaly threshold",
+				"anomaly_detection.threshold_usd is required: the minimum total impact, in USD, of an anomaly to alert on.")
+		}
+	}
+}
+
+// ---- plan -----------------------------------------------------------------------------
+
+func objectAs() basetypes.ObjectAsOptions { return basetypes.ObjectAsOptions{} }
+
+// thresholdsOf returns the effective thresholds, defaults filled in.
+func thresholdsOf(ctx context.Context, o types.Object) (notify, degrade, block int64) {
+	notify, degrade, block = defaultNotify, defaultDegrade, defaultBlock
+	if o.IsNull() || o.IsUnknown() {
+		return
+	}
+	var t thresholdsModel
+	o.As(ctx, &t, objectAs())
+	if !t.Notify.IsNull() && !t.Notify.IsUnknown() {
+		notify = t.Notify.ValueInt64()
+	}
+	if !t.Degrade.IsNull() && !t.Degrade.IsUnknown() {
+		degrade = t.Degrade.ValueInt64()
+	}
+	if !t.Block.IsNull() && !t.Block.IsUnknown() {
+		block = t.Block.ValueInt64()
+	}
+	return
+}
+
+func alarmConfigOf(ctx context.Context, o types.Object) alerts.AlarmConfig {
+	var cfg alerts.AlarmConfig
+	if o.IsNull() || o.IsUnknown() {
+		return cfg
+	}
+	var a alarmsModel
+	o.As(ctx, &a, objectAs())
+	if !a.OutputTokensPerHour.IsNull() && !a.OutputTokensPerHour.IsUnknown() {
+		cfg.OutputTokensPerHour = a.OutputTokensPerHour.ValueInt64()
+	}
+	cfg.Throttles = a.Throttles.ValueBool()
+	cfg.ServerErrors = a.ServerErrors.ValueBool()
+	return cfg
+}
+
+func anomalyThresholdOf(ctx context.Context, o types.Object) (float64, bool) {
+	if o.IsNull() || o.IsUnknown() {
+		return 0, false
+	}
+	var a anomalyModel
+	o.As(ctx, &a, objectAs())
+	return a.ThresholdUSD.ValueFloat64(), !a.ThresholdUSD.IsNull()
+}
+
+func budgetAmount(v float64) string { return strconv.FormatFloat(v, 'f', 2, 64) }
+
+func teamObjectName(team string) string { return "bedgov-" + team }
+
+func (r *teamResource) ownTopicARN(team string) string {
+	return fmt.Sprintf("arn:%s:sns:%s:%s:%s", r.client.Partition, r.client.Region, r.client.AccountID, teamObjectName(team))
+}
+
+func (r *teamResource) alarmARN(name string) string {
+	return fmt.Sprintf("arn:%s:cloudwatch:%s:%s:alarm:%s", r.client.Partition, r.client.Region, r.client.AccountID, name)
+}
+
+// needsOwnTopic: something publishes or subscribes, and no topic was brought.
+func needsOwnTopic(ctx context.Context, m teamModel, topicConfigured bool) bool {
+	if topicConfigured {
+		return false
+	}
+	_, anomaly := anomalyThresholdOf(ctx, m.AnomalyDetection)
+	return !m.MonthlyBudget.IsNull() || len(alerts.Alarms("", "", alarmConfigOf(ctx, m.Alarms))) > 0 || anomaly ||
+		len(principalsOf(ctx, m.NotificationEmails)) > 0
+}
+
+func emailsOf(ctx context.Context, s types.Set) []string {
+	list := principalsOf(ctx, s)
+	sort.Strings(list)
+	return list
+}
+
+// planAlerting plans the identifiers of the part-2 sub-objects. It makes no API call.
+func (r *teamResource) planAlerting(ctx context.Context, req resource.ModifyPlanRequest, plan *teamModel, state *teamModel, diags *diag.Diagnostics) {
+	if r.client == nil || plan.Name.IsUnknown() {
+		return
+	}
+	team := plan.Name.ValueString()
+	var configuredTopic types.String
+	diags.Append(req.Config.GetAttribute(ctx, path.Root("sns_topic_arn"), &configuredTopic)...)
+
+	if !configuredTopic.IsNull() && !configuredTopic.IsUnknown() && r.client.AccountID != "" {
+		if a, err := arn.Parse(configuredTopic.ValueString()); err == nil && a.AccountID != r.client.AccountID {
+			diags.AddAttributeError(path.Root("sns_topic_arn"), "SNS topic in another account",
+				fmt.Sprintf("sns_topic_arn %q is in account %s, but the provider works in account %s; give a topic of account %s, or leave "+
+					"sns_topic_arn unset and bedgov makes one.", configuredTopic.ValueString(), a.AccountID, r.client.AccountID, r.client.AccountID))
+		}
+	}
+
+	// Topic.
+	topicKnown := true
+	switch {
+	case !configuredTopic.IsNull():
+		plan.SNSTopicARN = configuredTopic
+		topicKnown = !configuredTopic.IsUnknown()
+	case needsOwnTopic(ctx, *plan, false):
+		plan.SNSTopicARN = types.StringValue(r.ownTopicARN(team))
+	default:
+		plan.SNSTopicARN = types.StringNull()
+	}
+	ownTopic := topicKnown && plan.SNSTopicARN.ValueString() == r.ownTopicARN(team)
+
+	// Email subscription status follows the refreshed state while nothing it depends on
+	// changes.
+	emails := emailsOf(ctx, plan.NotificationEmails)
+	switch {
+	case !ownTopic || len(emails) == 0:
+		plan.EmailSubscriptionStatus = types.MapNull(types.StringType)
+	case state != nil && state.SNSTopicARN.Equal(plan.SNSTopicARN) && plan.NotificationEmails.Equal(state.NotificationEmails) && !state.EmailSubscriptionStatus.IsNull():
+		plan.EmailSubscriptionStatus = state.EmailSubscriptionStatus
+	default:
+		plan.EmailSubscriptionStatus = types.MapUnknown(types.StringType)
+	}
+
+	if plan.MonthlyBudget.IsNull() {
+		plan.BudgetName = types.StringNull()
+	} else {
+		plan.BudgetName = types.StringValue(teamObjectName(team))
+	}
+
+	kinds := alerts.Alarms(team, "", alarmConfigOf(ctx, plan.Alarms))
+	if len(kinds) == 0 {
+		plan.AlarmARNs = types.MapNull(types.StringType)
+	} else {
+		m := map[string]string{}
+		for _, a := range kinds {
+			m[a.Kind] = r.alarmARN(a.Name)
+		}
+		plan.AlarmARNs, _ = types.MapValueFrom(ctx, types.StringType, m)
+	}
+
+	if plan.Dashboard.ValueBool() {
+		plan.DashboardName = types.StringValue(teamObjectName(team))
+	} else {
+		plan.DashboardName = types.StringNull()
+	}
+
+	if _, ok := anomalyThresholdOf(ctx, plan.AnomalyDetection); !ok {
+		plan.AnomalyMonitorARN, plan.AnomalySubscriptionARN = types.StringNull(), types.StringNull()
+	} else {
+		plan.AnomalyMonitorARN, plan.AnomalySubscriptionARN = types.StringUnknown(), types.StringUnknown()
+		if state != nil && !state.AnomalyMonitorARN.IsNull() {
+			plan.AnomalyMonitorARN = state.AnomalyMonitorARN
+			if !state.AnomalySubscriptionARN.IsNull() {
+				plan.AnomalySubscriptionARN = state.AnomalySubscriptionARN
+			}
+		}
+	}
+}
+
+// ---- apply ----------------------------------------------------------------------------
+
+// budgetNotifications are the notifications a team's budget should have.
+func (r *teamResource) budgetNotifications(ctx context.Context, m teamModel) []awsops.BudgetNotification {
+	n, d, b := thresholdsOf(ctx, m.Thresholds)
+	emails := emailsOf(ctx, m.NotificationEmails)
+	topic := m.SNSTopicARN.ValueString()
+	mk := func(t budgettypes.NotificationType, v int64) awsops.BudgetNotification {
+		return awsops.BudgetNotification{Type: t, Threshold: float64(v), Emails: emails, TopicARN: topic}
+	}
+	return []awsops.BudgetNotification{
+		mk(budgettypes.NotificationTypeActual, n), mk(budgettypes.NotificationTypeActual, d), mk(budgettypes.NotificationTypeActual, b),
+		mk(budgettypes.NotificationTypeForecasted, b),
+	}
+}
+
+func (r *teamResource) budgetDefinition(m teamModel) budgettypes.Budget {
+	return budgettypes.Budget{
+		BudgetName: aws.String(teamObjectName(m.Name.ValueString())), BudgetType: budgettypes.BudgetTypeCost, TimeUnit: budgettypes.TimeUnitMonthly,
+		BudgetLimit: &budgettypes.Spend{Amount: aws.String(budgetAmount(m.MonthlyBudget.ValueFloat64())), Unit: aws.String("USD")},
+		CostFilters: alerts.BudgetFilter(tagTeam, m.Name.ValueString()),
+	}
+}
+
+func (r *teamResource) dashboardBody(m teamModel) string {
+	in := alerts.DashboardInput{Team: m.Name.ValueString(), Region: r.client.Region}
+	if !m.InferenceProfileARN.IsNull() && !m.InferenceProfileARN.IsUnknown() {
+		in.Profiles = append(in.Profiles, alerts.Profile{Label: "primary", ARN: m.InferenceProfileARN.ValueString()})
+	}
+	if !m.DegradeInferenceProfileARN.IsNull() && !m.DegradeInferenceProfileARN.IsUnknown() {
+		in.Profiles = append(in.Profiles, alerts.Profile{Label: "degraded", ARN: m.DegradeInferenceProfileARN.ValueString()})
+	}
+	if !m.MonthlyBudget.IsNull() && !m.MonthlyBudget.IsUnknown() {
+		in.MonthlyBudgetUSD = budgetAmount(m.MonthlyBudget.ValueFloat64())
+	}
+	return alerts.DashboardBody(in)
+}
+
+// ensureAlerting brings the part-2 sub-objects to plan, saving state after each one.
+// prior is nil on create. It returns a summary for the error it returns.
+func (r *teamResource) ensureAlerting(ctx context.Context, plan teamModel, state *teamModel, prior *teamModel, tags map[string]string, save func()) (string, error) {
+	team := plan.Name.ValueString()
+	own := r.ownTopicARN(team)
+	tagsChanged := prior != nil && !prior.TagsAll.Equal(plan.TagsAll)
+	priorTopic := ""
+	if prior != nil {
+		priorTopic = prior.SNSTopicARN.ValueString()
+	}
+
+	// 1. The topic, and its email subscriptions.
+	wantTopic := plan.SNSTopicARN.ValueString()
+	if wantTopic == own {
+		if state.SNSTopicARN.ValueString() != own || priorTopic != own {
+			topicARN, err := awsops.CreateTopic(ctx, r.client.SNS, teamObjectName(team), alerts.TopicPolicy(r.client.Partition, r.client.AccountID, own), tags)
+			if err != nil {
+				return "Cannot create the team's SNS topic", err
+			}
+			state.SNSTopicARN = types.StringValue(topicARN)
+			save()
+		} else if tagsChanged {
+			if err := r.syncTopicTags(ctx, own, tags); err != nil {
+				return "Cannot tag the team's SNS topic", err
+			}
+		}
+		if prior == nil || !prior.NotificationEmails.Equal(plan.NotificationEmails) || priorTopic != own {
+			status, err := r.syncEmailSubscriptions(ctx, own, emailsOf(ctx, plan.NotificationEmails))
+			if err != nil {
+				return "Cannot subscribe the team's emails to its SNS topic", err
+			}
+			state.EmailSubscriptionStatus = status
+			save()
+		}
+	} else {
+		state.SNSTopicARN = plan.SNSTopicARN
+		state.EmailSubscriptionStatus = types.MapNull(types.StringType)
+	}
+
+	// 2. The budget: updated in place, never recreated (its history must survive).
+	account := r.client.AccountID
+	if plan.MonthlyBudget.IsNull() {
+		if !state.BudgetName.IsNull() {
+			if err := awsops.DeleteBudget(ctx, r.client.Budgets, account, state.BudgetName.ValueString()); err != nil {
+				return "Cannot delete the team's budget", err
+			}
+			state.BudgetName = types.StringNull()
+			save()
+		}
+	} else if state.BudgetName.IsNull() {
+		if err := awsops.CreateBudget(ctx, r.client.Budgets, account, r.budgetDefinition(plan), r.budgetNotifications(ctx, plan), tags); err != nil {
+			return "Cannot create the team's budget", err
+		}
+		state.BudgetName = types.StringValue(teamObjectName(team))
+		save()
+	} else {
+		name := state.BudgetName.ValueString()
+		if prior == nil || !prior.MonthlyBudget.Equal(plan.MonthlyBudget) {
+			if err := awsops.UpdateBudget(ctx, r.client.Budgets, account, r.budgetDefinition(plan)); err != nil {
+				return "Cannot update the team's budget", err
+			}
+		}
+		if prior == nil || fmt.Sprint(r.budgetNotifications(ctx, *prior)) != fmt.Sprint(r.budgetNotifications(ctx, plan)) {
+			have, err := awsops.BudgetNotifications(ctx, r.client.Budgets, account, name)
+			if err == nil {
+				err = awsops.SyncBudgetNotifications(ctx, r.client.Budgets, account, name, have, r.budgetNotifications(ctx, plan))
+			}
+			if err != nil {
+				return "Cannot update the team's budget notifications", err
+			}
+		}
+		if tagsChanged {
+			arn := awsops.BudgetARN(account, name)
+			have, err := awsops.BudgetTags(ctx, r.client.Budgets, arn)
+			if err == nil {
+				err = awsops.SyncBudgetTags(ctx, r.client.Budgets, arn, have, tags)
+			}
+			if err != nil {
+				return "Cannot tag the team's budget", err
+			}
+		}
+	}
+
+	// 3. Alarms, on the primary profile, to the topic.
+	wanted := alerts.Alarms(team, state.InferenceProfileARN.ValueString(), alarmConfigOf(ctx, plan.Alarms))
+	have := stringsOf(ctx, state.AlarmARNs)
+	repoint := prior == nil || !prior.InferenceProfileARN.Equal(state.InferenceProfileARN) || priorTopic != wantTopic ||
+		!prior.Alarms.Equal(plan.Alarms)
+	keep := map[string]bool{}
+	for _, a := range wanted {
+		keep[a.Kind] = true
+		if _, ok := have[a.Kind]; ok && !repoint {
+			if tagsChanged {
+				arnStr := r.alarmARN(a.Name)
+				current, err := awsops.CloudWatchTags(ctx, r.client.CloudWatch, arnStr)
+				if err == nil {
+					err = awsops.SyncCloudWatchTags(ctx, r.client.CloudWatch, arnStr, current, tags)
+				}
+				if err != nil {
+					return "Cannot tag the team's CloudWatch alarm", err
+				}
+			}
+			continue
+		}
+		if err := awsops.PutAlarm(ctx, r.client.CloudWatch, a, wantTopic, tags); err != nil {
+			return "Cannot put the team's CloudWatch alarm", err
+		}
+		have[a.Kind] = r.alarmARN(a.Name)
+		state.AlarmARNs = stringMap(ctx, have)
+		save()
+	}
+	for _, kind := range sortedMapKeys(have) {
+		if keep[kind] {
+			continue
+		}
+		if err := awsops.DeleteAlarm(ctx, r.client.CloudWatch, alerts.AlarmName(team, kind)); err != nil {
+			return "Cannot delete the team's CloudWatch alarm", err
+		}
+		delete(have, kind)
+		state.AlarmARNs = types.MapNull(types.StringType)
+		if len(have) > 0 {
+			state.AlarmARNs = stringMap(ctx, have)
+		}
+		save()
+	}
+
+	// 4. The dashboard.
+	if plan.Dashboard.ValueBool() {
+		if state.DashboardName.IsNull() || prior == nil || r.dashboardBody(*prior) != r.dashboardBody(*state) {
+			if err := awsops.PutDashboard(ctx, r.client.CloudWatch, teamObjectName(team), r.dashboardBody(*state), tags); err != nil {
+				return "Cannot put the team's CloudWatch dashboard", err
+			}
+			state.DashboardName = types.StringValue(teamObjectName(team))
+			save()
+		}
+	} else if !state.DashboardName.IsNull() {
+		if err := awsops.DeleteDashboard(ctx, r.client.CloudWatch, state.DashboardName.ValueString()); err != nil {
+			return "Cannot delete the team's CloudWatch dashboard", err
+		}
+		state.DashboardName = types.StringNull()
+		save()
+	}
+
+	// 5. Anomaly detection.
+	if threshold, ok := anomalyThresholdOf(ctx, plan.AnomalyDetection); ok {
+		if state.AnomalyMonitorARN.IsNull() {
+			monitor, err := awsops.CreateAnomalyMonitor(ctx, r.client.CostExplorer, teamObjectName(team), tagTeam, team, tags)
+			if err != nil {
+				return "Cannot create the team's anomaly monitor", err
+			}
+			state.AnomalyMonitorARN = types.StringValue(monitor)
+			if !state.AnomalySubscriptionARN.IsNull() {
+				// A subscription of the monitor that is gone.
+				if err := awsops.DeleteAnomalySubscription(ctx, r.client.CostExplorer, state.AnomalySubscriptionARN.ValueString()); err != nil {
+					return "Cannot delete the team's stale anomaly subscription", err
+				}
+				state.AnomalySubscriptionARN = types.StringNull()
+			}
+			save()
+		}
+		if state.AnomalySubscriptionARN.IsNull() {
+			sub, err := awsops.CreateAnomalySubscription(ctx, r.client.CostExplorer, teamObjectName(team), state.AnomalyMonitorARN.ValueString(), wantTopic, threshold, tags)
+			if err != nil {
+				return "Cannot create the team's anomaly subscription", err
+			}
+			state.AnomalySubscriptionARN = types.StringValue(sub)
+			save()
+		} else if prior != nil && (!prior.AnomalyDetection.Equal(plan.AnomalyDetection) || priorTopic != wantTopic) {
+			if err := awsops.UpdateAnomalySubscription(ctx, r.client.CostExplorer, state.AnomalySubscriptionARN.ValueString(), wantTopic, threshold); err != nil {
+				return "Cannot update the team's anomaly subscription", err
+			}
+		}
+	} else if summary, err := r.deleteAnomaly(ctx, state, save); err != nil {
+		return summary, err
+	}
+
+	// 6. A topic bedgov made that nothing needs any more goes last, once nothing points at it.
+	if priorTopic == own && wantTopic != own {
+		if err := awsops.DeleteTopic(ctx, r.client.SNS, own); err != nil {
+			return "Cannot delete the team's SNS topic", err
+		}
+	}
+	return "", nil
+}
+
+func (r *teamResource) deleteAnomaly(ctx context.Context, state *teamModel, save func()) (string, error) {
+	if !state.AnomalySubscriptionARN.IsNull() {
+		if err := awsops.DeleteAnomalySubscription(ctx, r.client.CostExplorer, state.AnomalySubscriptionARN.ValueString()); err != nil {
+			return "Cannot delete the team's anomaly subscription", err
+		}
+		state.AnomalySubscriptionARN = types.StringNull()
+		save()
+	}
+	if !state.AnomalyMonitorARN.IsNull() {
+		if err := awsops.DeleteAnomalyMonitor(ctx, r.client.CostExplorer, state.AnomalyMonitorARN.ValueString()); err != nil {
+			return "Cannot delete the team's anomaly monitor", err
+		}
+		state.AnomalyMonitorARN = types.StringNull()
+		save()
+	}
+	return "", nil
+}
+
+func (r *teamResource) syncTopicTags(ctx context.Context, topicARN string, tags map[string]string) error {
+	have, err := awsops.TopicTags(ctx, r.client.SNS, topicARN)
+	if err != nil {
+		return err
+	}
+	return awsops.SyncTopicTags(ctx, r.client.SNS, topicARN, have, tags)
+}
+
+// syncEmailSubscriptions subscribes the wanted addresses, removes the others, and returns
+// each wanted address's status.
+func (r *teamResource) syncEmailSubscriptions(ctx context.Context, topicARN string, want []string) (types.Map, error) {
+	live, err := awsops.EmailSubscriptions(ctx, r.client.SNS, topicARN)
+	if err != nil {
+		return types.MapNull(types.StringType), err
+	}
+	wanted := map[string]bool{}
+	status := map[string]string{}
+	for _, e := range want {
+		wanted[e] = true
+		if sub, ok := live[e]; ok {
+			status[e] = subscriptionStatus(sub)
+			continue
+		}
+		if err := awsops.SubscribeEmail(ctx, r.client.SNS, topicARN, e); err != nil {
+			return types.MapNull(types.StringType), err
+		}
+		status[e] = emailPending
+	}
+	for e, sub := range live {
+		if !wanted[e] {
+			if err := awsops.Unsubscribe(ctx, r.client.SNS, sub); err != nil {
+				return types.MapNull(types.StringType), err
+			}
+		}
+	}
+	if len(status) == 0 {
+		return types.MapNull(types.StringType), nil
+	}
+	return stringMap(ctx, status), nil
+}
+
+func subscriptionStatus(s awsops.EmailSubscription) string {
+	if s.Pending {
+		return emailPending
+	}
+	return emailConfirmed
+}
+
+// deleteAlerting deletes the part-2 sub-objects; gone is done.
+func (r *teamResource) deleteAlerting(ctx context.Context, state teamModel) (string, error) {
+	team := state.Name.ValueString()
+	if summary, err := r.deleteAnomaly(ctx, &state, func() {}); err != nil {
+		return summary, err
+	}
+	for _, kind := range sortedMapKeys(stringsOf(ctx, state.AlarmARNs)) {
+		if err := awsops.DeleteAlarm(ctx, r.client.CloudWatch, alerts.AlarmName(team, kind)); err != nil {
+			return "Cannot delete the team's CloudWatch alarm", err
+		}
+	}
+	if !state.DashboardName.IsNull() {
+		if err := awsops.DeleteDashboard(ctx, r.client.CloudWatch, state.DashboardName.ValueString()); err != nil {
+			return "Cannot delete the team's CloudWatch dashboard", err
+		}
+	}
+	if !state.BudgetName.IsNull() {
+		if err := awsops.DeleteBudget(ctx, r.client.Budgets, r.client.AccountID, state.BudgetName.ValueString()); err != nil {
+			return "Cannot delete the team's budget", err
+		}
+	}
+	if state.SNSTopicARN.ValueString() == r.ownTopicARN(team) {
+		if err := awsops.DeleteTopic(ctx, r.client.SNS, state.SNSTopicARN.ValueString()); err != nil {
+			return "Cannot delete the team's SNS topic", err
+		}
+	}
+	return "", nil
+}
+
+// ---- read -----------------------------------------------------------------------------
+
+// refreshAlerting reads every part-2 sub-object into m. One that is gone, or that was
+// changed out of band in a way no attribute shows (a topic policy, an alarm's metric, the
+// dashboard body), gets a null identifier, so the next plan puts it back.
+func (r *teamResource) refreshAlerting(ctx context.Context, m *teamModel) error {
+	team := m.Name.ValueString()
+	own := r.ownTopicARN(team)
+
+	// Topic bedgov made: present, with bedgov's policy.
+	var subs map[string]awsops.EmailSubscription
+	if m.SNSTopicARN.ValueString() == own {
+		attrs, err := awsops.FindTopic(ctx, r.client.SNS, own)
+		switch {
+		case awsops.IsNotFound(err):
+			tflog.Debug(ctx, "SNS topic deleted out of band", map[string]any{"team": team})
+			m.SNSTopicARN, m.EmailSubscriptionStatus = types.StringNull(), types.MapNull(types.StringType)
+		case err != nil:
+			return err
+		default:
+			if normalizeJSON(attrs["Policy"]) != alerts.TopicPolicy(r.client.Partition, r.client.AccountID, own) {
+				tflog.Debug(ctx, "SNS topic policy changed out of band", map[string]any{"team": team})
+				m.SNSTopicARN = types.StringNull()
+			}
+			if subs, err = awsops.EmailSubscriptions(ctx, r.client.SNS, own); err != nil {
+				if !awsops.IsNotFound(err) {
+					return err
+				}
+				subs = nil
+			}
+		}
+	}
+
+	// Budget: amount, thresholds and emails as AWS has them.
+	var budgetEmails map[string]bool
+	if !m.BudgetName.IsNull() {
+		b, err := awsops.FindBudget(ctx, r.client.Budgets, r.client.AccountID, m.BudgetName.ValueString())
+		switch {
+		case awsops.IsNotFound(err):
+			tflog.Debug(ctx, "budget deleted out of band", map[string]any{"team": team})
+			m.BudgetName = types.StringNull()
+		case err != nil:
+			return err
+		default:
+			if b.BudgetLimit != nil {
+				if v, err := strconv.ParseFloat(aws.ToString(b.BudgetLimit.Amount), 64); err == nil && (m.MonthlyBudget.IsNull() || budgetAmount(v) != budgetAmount(m.MonthlyBudget.ValueFloat64())) {
+					m.MonthlyBudget = types.Float64Value(v)
+				}
+			}
+			notes, err := awsops.BudgetNotifications(ctx, r.client.Budgets, r.client.AccountID, teamObjectName(team))
+			if err != nil && !awsops.IsNotFound(err) {
+				return err
+			}
+			budgetEmails = map[string]bool{}
+			for _, n := range notes {
+				for _, e := range n.Emails {
+					budgetEmails[e] = true
+				}
+			}
+			// A changed filter or period, or notifications added, deleted or re-pointed out
+			// of band, show as a planned re-create of the budget, which the apply turns into
+			// an in-place update (the create takes the existing budget over).
+			if fmt.Sprint(b.CostFilters) != fmt.Sprint(alerts.BudgetFilter(tagTeam, team)) || b.TimeUnit != budgettypes.TimeUnitMonthly ||
+				!r.readThresholds(ctx, m, notes) {
+				tflog.Debug(ctx, "budget changed out of band", map[string]any{"team": team})
+				m.BudgetName = types.StringNull()
+			}
+		}
+	}
+
+	// Emails. An address in state stays while every live object that should carry it
+	// does (a subscription pending confirmation counts). An address state lacks shows as
+	// drift when the budget has it or a confirmed subscription does; a pending one that
+	// was removed from the configuration (SNS cannot delete those; they expire) does not.
+	if subs != nil || budgetEmails != nil {
+		var list []string
+		for _, e := range emailsOf(ctx, m.NotificationEmails) {
+			_, subscribed := subs[e]
+			if (subs == nil || subscribed) && (budgetEmails == nil || budgetEmails[e]) {
+				list = append(list, e)
+			}
+		}
+		extra := map[string]bool{}
+		for e := range budgetEmails {
+			extra[e] = true
+		}
+		for e, sub := range subs {
+			if !sub.Pending {
+				extra[e] = true
+			}
+		}
+		for e := range extra {
+			if !containsEmail(list, e) && !containsEmail(emailsOf(ctx, m.NotificationEmails), e) {
+				list = append(list, e)
+			}
+		}
+		sort.Strings(list)
+		switch {
+		case len(list) > 0:
+			m.NotificationEmails = stringSet(list)
+		case !m.NotificationEmails.IsNull():
+			m.NotificationEmails = stringSet([]string{})
+		}
+	}
+	if subs != nil && !m.SNSTopicARN.IsNull() {
+		status := map[string]string{}
+		for _, e := range emailsOf(ctx, m.NotificationEmails) {
+			if s, ok := subs[e]; ok {
+				status[e] = subscriptionStatus(s)
+			}
+		}
+		if len(status) > 0 {
+			m.EmailSubscriptionStatus = stringMap(ctx, status)
+		} else {
+			m.EmailSubscriptionStatus = types.MapNull(types.StringType)
+		}
+	}
+
+	// Alarms: one call for all of them. One gone, or no longer on the team's profile and
+	// topic, drops out of alarm_arns.
+	if !m.AlarmARNs.IsNull() {
+		live, err := awsops.FindAlarmsByPrefix(ctx, r.client.CloudWatch, teamObjectName(team)+"-")
+		if err != nil {
+			return err
+		}
+		found := map[string]string{}
+		for kind := range stringsOf(ctx, m.AlarmARNs) {
+			a, ok := live[alerts.AlarmName(team, kind)]
+			if !ok {
+				tflog.Debug(ctx, "CloudWatch alarm deleted out of band", map[string]any{"team": team, "kind": kind})
+				continue
+			}
+			if !m.InferenceProfileARN.IsNull() && !a.Matches(m.InferenceProfileARN.ValueString(), m.SNSTopicARN.ValueString()) {
+				tflog.Debug(ctx, "CloudWatch alarm changed out of band", map[string]any{"team": team, "alarm": a.Name})
+				continue
+			}
+			found[kind] = r.alarmARN(a.Name)
+		}
+		r.readAlarms(ctx, m, live, found)
+	}
+
+	// Dashboard: present, with the body bedgov writes.
+	if !m.DashboardName.IsNull() {
+		body, err := awsops.FindDashboard(ctx, r.client.CloudWatch, m.DashboardName.ValueString())
+		switch {
+		case awsops.IsNotFound(err):
+			tflog.Debug(ctx, "CloudWatch dashboard deleted out of band", map[string]any{"team": team})
+			m.DashboardName = types.StringNull()
+		case err != nil:
+			return err
+		case normalizeJSON(body) != r.dashboardBody(*m):
+			tflog.Debug(ctx, "CloudWatch dashboard changed out of band", map[string]any{"team": team})
+			m.DashboardName = types.StringNull()
+		default:
+			m.Dashboard = types.BoolValue(true)
+		}
+	}
+
+	// Anomaly detection.
+	if !m.AnomalyMonitorARN.IsNull() {
+		_, err := awsops.FindAnomalyMonitor(ctx, r.client.CostExplorer, m.AnomalyMonitorARN.ValueString())
+		switch {
+		case awsops.IsNotFound(err):
+			tflog.Debug(ctx, "anomaly monitor deleted out of band", map[string]any{"team": team})
+			m.AnomalyMonitorARN = types.StringNull()
+		case err != nil:
+			return err
+		}
+	}
+	if !m.AnomalySubscriptionARN.IsNull() {
+		sub, err := awsops.FindAnomalySubscription(ctx, r.client.CostExplorer, m.AnomalySubscriptionARN.ValueString())
+		switch {
+		case awsops.IsNotFound(err):
+			tflog.Debug(ctx, "anomaly subscription deleted out of band", map[string]any{"team": team})
+			m.AnomalySubscriptionARN = types.StringNull()
+		case err != nil:
+			return err
+		default:
+			current, _ := anomalyThresholdOf(ctx, m.AnomalyDetection)
+			if m.AnomalyDetection.IsNull() || current != sub.ThresholdUSD {
+				m.AnomalyDetection, _ = types.ObjectValueFrom(ctx, anomalyAttrTypes, anomalyModel{ThresholdUSD: types.Float64Value(sub.ThresholdUSD)})
+			}
+		}
+	}
+	return nil
+}
+
+func containsEmail(list []string, e string) bool {
+	for _, v := range list {
+		if v == e {
+			return true
+		}
+	}
+	return false
+}
+
+// readThresholds sets thresholds from the live notifications when they differ from the
+// effective ones (so an unset block with default thresholds stays unset). It reports
+// false when the notifications are not three ACTUAL ones and a FORECASTED one at the
+// block threshold, each to the same subscribers: a shape only a re-sync puts back.
+func (r *teamResource) readThresholds(ctx context.Context, m *teamModel, notes []awsops.BudgetNotification) bool {
+	var actual, forecast []float64
+	for _, n := range notes {
+		if n.Type == budgettypes.NotificationTypeActual {
+			actual = append(actual, n.Threshold)
+		} else {
+			forecast = append(forecast, n.Threshold)
+		}
+		if n.TopicARN != notes[0].TopicARN || fmt.Sprint(n.Emails) != fmt.Sprint(notes[0].Emails) ||
+			(!m.SNSTopicARN.IsNull() && n.TopicARN != m.SNSTopicARN.ValueString()) {
+			return false
+		}
+	}
+	if len(actual) != 3 || len(forecast) != 1 {
+		return false
+	}
+	sort.Float64s(actual)
+	n, d, b := thresholdsOf(ctx, m.Thresholds)
+	if float64(n) != actual[0] || float64(d) != actual[1] || float64(b) != actual[2] {
+		m.Thresholds, _ = types.ObjectValueFrom(ctx, thresholdsAttrTypes, thresholdsModel{
+			Notify: types.Int64Value(int64(actual[0])), Degrade: types.Int64Value(int64(actual[1])), Block: types.Int64Value(int64(actual[2])),
+		})
+	}
+	return forecast[0] == actual[2]
+}
+
+// readAlarms sets alarm_arns to the alarms found, and output_tokens_per_hour to the live
+// burn-rate threshold. On import (no alarms block yet) the block is rebuilt from the
+// alarms found.
+func (r *teamResource) readAlarms(ctx context.Context, m *teamModel, live map[string]awsops.Alarm, found map[string]string) {
+	if len(found) == 0 {
+		if !m.AlarmARNs.IsNull() {
+			m.AlarmARNs = types.MapNull(types.StringType)
+		}
+		return
+	}
+	m.AlarmARNs = stringMap(ctx, found)
+	var cfg alarmsModel
+	if m.Alarms.IsNull() {
+		cfg = alarmsModel{OutputTokensPerHour: types.Int64Null(), Throttles: types.BoolNull(), ServerErrors: types.BoolNull()}
+		if found[alerts.AlarmThrottles] != "" {
+			cfg.Throttles = types.BoolValue(true)
+		}
+		if found[alerts.AlarmServerErrors] != "" {
+			cfg.ServerErrors = types.BoolValue(true)
+		}
+	} else {
+		m.Alarms.As(ctx, &cfg, objectAs())
+	}
+	if found[alerts.AlarmOutputTokens] != "" {
+		threshold := int64(live[alerts.AlarmName(m.Name.ValueString(), alerts.AlarmOutputTokens)].Threshold)
+		if cfg.OutputTokensPerHour.ValueInt64() != threshold {
+			cfg.OutputTokensPerHour = types.Int64Value(threshold)
+		}
+	}
+	m.Alarms, _ = types.ObjectValueFrom(ctx, alarmsAttrTypes, cfg)
+}
+
+// ---- import ---------------------------------------------------------------------------
+
+// nullAlerting sets every part-2 attribute to null (an import starts from nothing).
+func (m *teamModel) nullAlerting() {
+	m.MonthlyBudget = types.Float64Null()
+	m.Thresholds = types.ObjectNull(thresholdsAttrTypes)
+	m.NotificationEmails = types.SetNull(types.StringType)
+	m.SNSTopicARN = types.StringNull()
+	m.Alarms = types.ObjectNull(alarmsAttrTypes)
+	m.AnomalyDetection = types.ObjectNull(anomalyAttrTypes)
+	m.Dashboard = types.BoolValue(false)
+	m.BudgetName, m.DashboardName, m.AnomalyMonitorARN, m.AnomalySubscriptionARN = types.StringNull(), types.StringNull(), types.StringNull(), types.StringNull()
+	m.AlarmARNs, m.EmailSubscriptionStatus = types.MapNull(types.StringType), types.MapNull(types.StringType)
+}
+
+// clearAlertingIDs nulls the identifiers of the part-2 sub-objects.
+func (m *teamModel) clearAlertingIDs() {
+	m.SNSTopicARN = types.StringNull()
+	m.BudgetName, m.DashboardName, m.AnomalyMonitorARN, m.AnomalySubscriptionARN = types.StringNull(), types.StringNull(), types.StringNull(), types.StringNull()
+	m.AlarmARNs, m.EmailSubscriptionStatus = types.MapNull(types.StringType), types.MapNull(types.StringType)
+}
+
+// importAlerting finds the part-2 sub-objects by their names; the refresh that follows
+// reads their settings.
+func (r *teamResource) importAlerting(ctx context.Context, m *teamModel) error {
+	team := m.Name.ValueString()
+	name := teamObjectName(team)
+	if _, err := awsops.FindBudget(ctx, r.client.Budgets, r.client.AccountID, name); err == nil {
+		m.BudgetName = types.StringValue(name)
+	} else if !awsops.IsNotFound(err) {
+		return err
+	}
+	if _, err := awsops.FindTopic(ctx, r.client.SNS, r.ownTopicARN(team)); err == nil {
+		m.SNSTopicARN = types.StringValue(r.ownTopicARN(team))
+	} else if !awsops.IsNotFound(err) {
+		return err
+	}
+	if _, err := awsops.FindDashboard(ctx, r.client.CloudWatch, name); err == nil {
+		m.DashboardName = types.StringValue(name)
+		m.Dashboard = types.BoolValue(true)
+	} else if !awsops.IsNotFound(err) {
+		return err
+	}
+	alarms, err := awsops.FindAlarmsByPrefix(ctx, r.client.CloudWatch, name+"-")
+	if err != nil {
+		return err
+	}
+	found := map[string]string{}
+	for _, kind := range []string{alerts.AlarmOutputTokens, alerts.AlarmThrottles, alerts.AlarmServerErrors} {
+		if _, ok := alarms[alerts.AlarmName(team, kind)]; ok {
+			found[kind] = r.alarmARN(alerts.AlarmName(team, kind))
+		}
+	}
+	if len(found) > 0 {
+		m.AlarmARNs = stringMap(ctx, found)
+	}
+	// A topic the team brought shows as the budget's SNS subscriber.
+	if m.SNSTopicARN.IsNull() && !m.BudgetName.IsNull() {
+		notes, err := awsops.BudgetNotifications(ctx, r.client.Budgets, r.client.AccountID, name)
+		if err != nil {
+			return err
+		}
+		if len(notes) > 0 && notes[0].TopicARN != "" {
+			m.SNSTopicARN = types.StringValue(notes[0].TopicARN)
+		}
+	}
+	if mon, err := awsops.FindAnomalyMonitorByName(ctx, r.client.CostExplorer, name); err == nil {
+		m.AnomalyMonitorARN = types.StringValue(aws.ToString(mon.MonitorArn))
+		if sub, err := awsops.FindAnomalySubscriptionByName(ctx, r.client.CostExplorer, aws.ToString(mon.MonitorArn), name); err == nil {
+			m.AnomalySubscriptionARN = types.StringValue(sub)
+		} else if !awsops.IsNotFound(err) {
+			return err
+		}
+	} else if !awsops.IsNotFound(err) {
+		return err
+	}
+	return nil
+}
+
+// stringsOf is a map attribute's elements (empty when null or unknown).
+func stringsOf(ctx context.Context, m types.Map) map[string]string {
+	out := map[string]string{}
+	if !m.IsNull() && !m.IsUnknown() {
+		m.ElementsAs(ctx, &out, false)
+	}
+	return out
+}
+
+func stringMap(ctx context.Context, m map[string]string) types.Map {
+	v, _ := types.MapValueFrom(ctx, types.StringType, m)
+	return v
+}
+
+func sortedMapKeys(m map[string]string) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return keys
+}
