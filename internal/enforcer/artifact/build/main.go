@@ -64,7 +64,7 @@ func run() error {
 		}
 		out := filepath.Join(dist, "enforcer-"+a.lambda+".zip")
 		if old, err := os.ReadFile(out); err != nil || !bytes.Equal(old, zipped) {
-			if err := os.WriteFile(out, zipped, 0o644); err != nil {
+			if err := os.WriteFile(out, zipped, 0o600); err != nil {
 				return err
 			}
 		}
