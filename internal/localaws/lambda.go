@@ -935,26 +935,42 @@ func lambdaAddPermission(c *Call, in *lambdaAddPermissionInput) (*lambdaAddPermi
 	if in.InvokedViaFunctionUrl != nil && *in.InvokedViaFunctionUrl {
 		cond("Bool", "lambda:InvokedViaFunctionUrl", "true")
 	}
-	c.Store().Create(KindFunctionPolicy, f.ARN, LambdaPolicy{RevisionID: newRequestID()})
-	err = c.Store().Update(KindFunctionPolicy, f.ARN, func(v any) (any, error) {
-		p := v.(LambdaPolicy)
-		if in.RevisionId != nil && *in.RevisionId != "" && *in.RevisionId != f.RevisionID {
-			return nil, lambdaPreconditionFailed()
+	add := func(p LambdaPolicy) (LambdaPolicy, error) {
+		// The revision guards the policy as last read (GetPolicy); with no policy yet,
+		// the function's.
+		want := p.RevisionID
+		if len(p.Statements) == 0 {
+			want = f.RevisionID
+		}
+		if in.RevisionId != nil && *in.RevisionId != "" && *in.RevisionId != want {
+			return p, lambdaPreconditionFailed()
 		}
 		for _, s := range p.Statements {
 			if s.Sid == st.Sid {
-				return nil, lambdaConflict("The statement id (%s) provided already exists. Please provide a new statement id, or remove the existing statement.", st.Sid)
+				return p, lambdaConflict("The statement id (%s) provided already exists. Please provide a new statement id, or remove the existing statement.", st.Sid)
 			}
 		}
 		p.Statements = append(append([]LambdaStatement(nil), p.Statements...), st)
 		if doc, _ := json.Marshal(policyDocument(p)); len(doc) > lambdaPolicyMaxBytes {
-			return nil, lambdaError(http.StatusBadRequest, "PolicyLengthExceededException", "The final policy size (%d) is bigger than the limit (%d).", len(doc), lambdaPolicyMaxBytes)
+			return p, lambdaError(http.StatusBadRequest, "PolicyLengthExceededException", "The final policy size (%d) is bigger than the limit (%d).", len(doc), lambdaPolicyMaxBytes)
 		}
 		p.RevisionID = newRequestID()
 		return p, nil
-	})
-	if errors.Is(err, ErrNotFound) { // deleted concurrently
-		return nil, lambdaNotFound("Function not found: %s", f.ARN)
+	}
+	for {
+		err = c.Store().Update(KindFunctionPolicy, f.ARN, func(v any) (any, error) { return add(v.(LambdaPolicy)) })
+		if !errors.Is(err, ErrNotFound) {
+			break
+		}
+		p, aerr := add(LambdaPolicy{}) // the function's first statement
+		if aerr != nil {
+			err = aerr
+			break
+		}
+		if c.Store().Create(KindFunctionPolicy, f.ARN, p) {
+			err = nil
+			break
+		}
 	}
 	if err != nil {
 		return nil, err

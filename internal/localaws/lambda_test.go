@@ -362,6 +362,14 @@ func TestLambdaPermissions(t *testing.T) {
 	if !asErr(err, &nf) {
 		t.Fatalf("no policy yet: %v", err)
 	}
+	// A refused first statement leaves no policy behind.
+	_, err = lc.AddPermission(ctx, &lambda.AddPermissionInput{
+		FunctionName: aws.String("fn"), StatementId: aws.String("x"), Action: aws.String("lambda:InvokeFunction"), Principal: aws.String("*"), RevisionId: aws.String("stale"),
+	})
+	wantAPIError(t, err, "PreconditionFailedException")
+	if s.Store().Exists(localaws.KindFunctionPolicy, arn) {
+		t.Fatal("a refused AddPermission stored a policy")
+	}
 	add, err := lc.AddPermission(ctx, &lambda.AddPermissionInput{
 		FunctionName: aws.String("fn"), StatementId: aws.String("FunctionURLAllowPublicAccess"),
 		Action: aws.String("lambda:InvokeFunctionUrl"), Principal: aws.String("*"), FunctionUrlAuthType: types.FunctionUrlAuthTypeNone,
@@ -422,8 +430,14 @@ func TestLambdaPermissions(t *testing.T) {
 		t.Fatalf("service principal: %v", doc.Statement[1].Principal)
 	}
 
-	_, err = lc.RemovePermission(ctx, &lambda.RemovePermissionInput{FunctionName: aws.String("fn"), StatementId: aws.String("sns"), RevisionId: aws.String("stale")})
+	_, err = lc.AddPermission(ctx, &lambda.AddPermissionInput{
+		FunctionName: aws.String("fn"), StatementId: aws.String("late"), Action: aws.String("lambda:InvokeFunction"), Principal: aws.String("*"), RevisionId: aws.String("stale"),
+	})
 	var pre *types.PreconditionFailedException
+	if !asErr(err, &pre) {
+		t.Fatalf("AddPermission with a stale revision: %v", err)
+	}
+	_, err = lc.RemovePermission(ctx, &lambda.RemovePermissionInput{FunctionName: aws.String("fn"), StatementId: aws.String("sns"), RevisionId: aws.String("stale")})
 	if !asErr(err, &pre) {
 		t.Fatalf("stale revision: %v", err)
 	}
