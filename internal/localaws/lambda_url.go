@@ -135,8 +135,10 @@ func WithFunctionRuntime(rt FunctionRuntime) Option {
 type functionURLs struct {
 	runtime FunctionRuntime
 
-	mu       sync.Mutex
-	built    map[string]builtRuntime // function ARN -> handler of one revision
+	buildMu sync.Mutex              // serializes builds; guards built
+	built   map[string]builtRuntime // function ARN -> handler of one revision
+
+	mu       sync.Mutex // guards inflight; never held while a runtime is built
 	inflight map[string]int32
 }
 
@@ -147,8 +149,8 @@ type builtRuntime struct {
 
 // handler returns the runtime of f's current revision, building it when needed.
 func (u *functionURLs) handler(s *Server, f LambdaFunction) (http.Handler, error) {
-	u.mu.Lock()
-	defer u.mu.Unlock()
+	u.buildMu.Lock()
+	defer u.buildMu.Unlock()
 	if b, ok := u.built[f.ARN]; ok && b.revision == f.RevisionID {
 		return b.h, nil
 	}
