@@ -473,3 +473,42 @@ func TestFunctionURLWithBedrockRuntimeSDK(t *testing.T) {
 		t.Fatalf("usage %+v", out.Usage)
 	}
 }
+
+// Reserved concurrency caps the requests a function serves at once.
+func TestFunctionURLReservedConcurrency(t *testing.T) {
+	entered, release := make(chan struct{}, 1), make(chan struct{})
+	rt := func(localaws.FunctionInstance) (http.Handler, error) {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			entered <- struct{}{}
+			<-release
+			_, _ = io.WriteString(w, "done")
+		}), nil
+	}
+	_, _, lc, role := lambdaEnv(t, localaws.WithFunctionRuntime(rt))
+	url := urlFunction(t, lc, role, types.FunctionUrlAuthTypeAwsIam, types.InvokeModeBuffered)
+	if _, err := lc.PutFunctionConcurrency(context.Background(), &lambda.PutFunctionConcurrencyInput{FunctionName: aws.String("fn"), ReservedConcurrentExecutions: aws.Int32(1)}); err != nil {
+		t.Fatal(err)
+	}
+	send := func() (int, []byte) {
+		req, _ := http.NewRequest(http.MethodGet, url, nil)
+		signedRequest(t, req, "", "lambda", localaws.TestAccessKeyID, localaws.TestSecretAccessKey)
+		status, _, b := do(t, req)
+		return status, b
+	}
+	first := make(chan int, 1)
+	go func() {
+		status, _ := send()
+		first <- status
+	}()
+	<-entered
+	if status, b := send(); status != http.StatusTooManyRequests || !strings.Contains(string(b), "Rate Exceeded.") {
+		t.Fatalf("second concurrent request: %d %s", status, b)
+	}
+	close(release)
+	if status := <-first; status != http.StatusOK {
+		t.Fatalf("first request: %d", status)
+	}
+	if status, b := send(); status != http.StatusOK {
+		t.Fatalf("after the first finished: %d %s", status, b)
+	}
+}
