@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"net/http/httptest"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -19,10 +20,12 @@ import (
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/bedrockruntime"
 	brtypes "github.com/aws/aws-sdk-go-v2/service/bedrockruntime/types"
+	"github.com/aws/aws-sdk-go-v2/service/iam"
 	"github.com/aws/aws-sdk-go-v2/service/lambda"
 	"github.com/aws/aws-sdk-go-v2/service/lambda/types"
 	"github.com/aws/aws-sdk-go-v2/service/sts"
 	smithyauth "github.com/aws/smithy-go/auth"
+	"github.com/aws/smithy-go/auth/bearer"
 	smithyhttp "github.com/aws/smithy-go/transport/http"
 
 	"github.com/bedgov/terraform-provider-bedgov/internal/localaws"
@@ -510,5 +513,62 @@ func TestFunctionURLReservedConcurrency(t *testing.T) {
 	}
 	if status, b := send(); status != http.StatusOK {
 		t.Fatalf("after the first finished: %d %s", status, b)
+	}
+}
+
+// Served over TLS, function URLs are https, and an SDK's Bedrock API key (sent only over
+// HTTPS) reaches a NONE function untouched.
+func TestFunctionURLOverTLSWithBearerKey(t *testing.T) {
+	rt := func(fn localaws.FunctionInstance) (http.Handler, error) {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			if r.Header.Get("Authorization") != "Bearer team-key" || r.Header.Get(fn.PrincipalHeader) != "" || r.URL.Path != "/model/m/converse" {
+				w.WriteHeader(http.StatusForbidden)
+				_, _ = fmt.Fprintf(w, `{"message":"saw %q at %s"}`, r.Header.Get("Authorization"), r.URL.Path)
+				return
+			}
+			w.Header().Set("Content-Type", "application/json")
+			_, _ = io.WriteString(w, `{"output":{"message":{"role":"assistant","content":[{"text":"hi"}]}},"stopReason":"end_turn",`+
+				`"usage":{"inputTokens":3,"outputTokens":2,"totalTokens":5},"metrics":{"latencyMs":5}}`)
+		}), nil
+	}
+	s := localaws.New(localaws.WithFunctionRuntime(rt))
+	ts := httptest.NewTLSServer(s)
+	t.Cleanup(ts.Close)
+	cfg := localaws.ClientConfig(ts.URL, "us-east-1")
+	cfg.HTTPClient = ts.Client()
+	cfg.RetryMaxAttempts = 1
+	ctx := context.Background()
+	out, err := iam.NewFromConfig(cfg).CreateRole(ctx, &iam.CreateRoleInput{RoleName: aws.String("fn-role"), AssumeRolePolicyDocument: aws.String(lambdaTrust)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	lc := lambda.NewFromConfig(cfg)
+	url := urlFunction(t, lc, *out.Role.Arn, types.FunctionUrlAuthTypeNone, types.InvokeModeResponseStream)
+	if !strings.HasPrefix(url, "https://") {
+		t.Fatalf("URL %s over TLS", url)
+	}
+	for sid, in := range map[string]*lambda.AddPermissionInput{
+		"url":    {Action: aws.String("lambda:InvokeFunctionUrl"), FunctionUrlAuthType: types.FunctionUrlAuthTypeNone},
+		"invoke": {Action: aws.String("lambda:InvokeFunction"), InvokedViaFunctionUrl: aws.Bool(true)},
+	} {
+		in.FunctionName, in.StatementId, in.Principal = aws.String("fn"), aws.String(sid), aws.String("*")
+		if _, err := lc.AddPermission(ctx, in); err != nil {
+			t.Fatal(err)
+		}
+	}
+	client := bedrockruntime.New(bedrockruntime.Options{
+		Region: "us-east-1", BaseEndpoint: aws.String(url), HTTPClient: ts.Client(), RetryMaxAttempts: 1,
+		BearerAuthTokenProvider: bearer.StaticTokenProvider{Token: bearer.Token{Value: "team-key"}},
+		AuthSchemePreference:    []string{"httpBearerAuth"},
+	})
+	res, err := client.Converse(ctx, &bedrockruntime.ConverseInput{
+		ModelId:  aws.String("m"),
+		Messages: []brtypes.Message{{Role: brtypes.ConversationRoleUser, Content: []brtypes.ContentBlock{&brtypes.ContentBlockMemberText{Value: "hello"}}}},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if aws.ToInt32(res.Usage.OutputTokens) != 2 {
+		t.Fatalf("usage %+v", res.Usage)
 	}
 }
