@@ -158,7 +158,16 @@ type DashboardInput struct {
 	Profiles     []Profile
 	// MonthlyBudgetUSD is shown in the header when set ("" otherwise).
 	MonthlyBudgetUSD string
+	// Thresholds (notify, degrade, block, percent of the budget) mark the spend graph.
+	Thresholds [3]int64
 }
+
+// EnforcerNamespace and EnforcerDimension are where the bedgov enforcer publishes its
+// per-team metrics (embedded metric format): SpendPercent of the monthly cap, CostMicroUSD.
+const (
+	EnforcerNamespace = "Bedgov/Enforcer"
+	EnforcerDimension = "Team"
+)
 
 type widget struct {
 	Type       string         `json:"type"`
@@ -170,7 +179,8 @@ type widget struct {
 }
 
 // DashboardBody is the CloudWatch dashboard of a team: a header, then graphs of tokens in
-// and out, invocations, latency, and throttles and errors for each of its profiles.
+// and out, invocations, latency, and throttles and errors for each of its profiles, and
+// the team's spend against its cap as the enforcer reports it, marked at the thresholds.
 func DashboardBody(in DashboardInput) string {
 	header := fmt.Sprintf("# bedgov team %s\nBedrock usage through the team's application inference profiles (metric dimension %s = profile ARN).", in.Team, Dimension)
 	if in.MonthlyBudgetUSD != "" {
@@ -194,6 +204,23 @@ func DashboardBody(in DashboardInput) string {
 		graph(0, 8, "Latency (ms)", "Average", "InvocationLatency"),
 		graph(12, 8, "Throttles and errors", "Sum", "InvocationThrottles", "InvocationServerErrors", "InvocationClientErrors"),
 	)
+	// Spend vs budget, as the enforcer counts it (empty until an enforcer serves the team).
+	var marks []map[string]any
+	for i, label := range []string{"notify", "degrade", "block"} {
+		if in.Thresholds[i] > 0 {
+			marks = append(marks, map[string]any{"label": label, "value": in.Thresholds[i]})
+		}
+	}
+	spend := map[string]any{
+		"title": "Spend vs budget (% of the monthly cap, from the bedgov enforcer)", "view": "timeSeries", "stacked": false,
+		"region": in.Region, "period": 300, "stat": "Maximum",
+		"metrics": [][]any{{EnforcerNamespace, "SpendPercent", EnforcerDimension, in.Team, map[string]any{"label": "spend %"}}},
+		"yAxis":   map[string]any{"left": map[string]any{"min": 0}},
+	}
+	if len(marks) > 0 {
+		spend["annotations"] = map[string]any{"horizontal": marks}
+	}
+	widgets = append(widgets, widget{Type: "metric", X: 0, Y: 14, Width: 24, Height: 6, Properties: spend})
 	b, _ := json.Marshal(map[string]any{"widgets": widgets})
 	return string(b)
 }

@@ -105,7 +105,7 @@ func TestDashboardBody(t *testing.T) {
 		in   alerts.DashboardInput
 	}{
 		{"dashboard_primary.json", alerts.DashboardInput{Team: "ai-core", Region: "us-east-1", Profiles: []alerts.Profile{{Label: "primary", ARN: primary}}}},
-		{"dashboard_degrade_budget.json", alerts.DashboardInput{Team: "ai-core", Region: "eu-west-3", MonthlyBudgetUSD: "10000.00",
+		{"dashboard_degrade_budget.json", alerts.DashboardInput{Team: "ai-core", Region: "eu-west-3", MonthlyBudgetUSD: "10000.00", Thresholds: [3]int64{50, 80, 100},
 			Profiles: []alerts.Profile{{Label: "primary", ARN: primary}, {Label: "degraded", ARN: degrade}}}},
 	}
 	for _, tc := range cases {

@@ -351,6 +351,12 @@ func (r *teamResource) planAlerting(ctx context.Context, req resource.ModifyPlan
 	}
 	ownTopic := topicKnown && plan.SNSTopicARN.ValueString() == r.ownTopicARN(team)
 
+	if len(emailsOf(ctx, plan.NotificationEmails)) > 0 && plan.MonthlyBudget.IsNull() && !configuredTopic.IsNull() {
+		diags.AddAttributeWarning(path.Root("notification_emails"), "Emails without a budget reach no one",
+			"notification_emails are subscribers of the team's budget notifications, and of the SNS topic only when bedgov makes it. "+
+				"With sns_topic_arn given and no monthly_budget, subscribe these addresses to your topic yourself.")
+	}
+
 	// Email subscription status follows the refreshed state while nothing it depends on
 	// changes.
 	emails := emailsOf(ctx, plan.NotificationEmails)
@@ -434,6 +440,8 @@ func (r *teamResource) dashboardBody(m teamModel) string {
 	if !m.MonthlyBudget.IsNull() && !m.MonthlyBudget.IsUnknown() {
 		in.MonthlyBudgetUSD = budgetAmount(m.MonthlyBudget.ValueFloat64())
 	}
+	n, d, b := thresholdsOf(context.Background(), m.Thresholds)
+	in.Thresholds = [3]int64{n, d, b}
 	return alerts.DashboardBody(in)
 }
 
@@ -583,7 +591,17 @@ func (r *teamResource) ensureAlerting(ctx context.Context, plan teamModel, state
 	// 5. Anomaly detection.
 	if threshold, ok := anomalyThresholdOf(ctx, plan.AnomalyDetection); ok {
 		if state.AnomalyMonitorARN.IsNull() {
-			monitor, err := awsops.CreateAnomalyMonitor(ctx, r.client.CostExplorer, teamObjectName(team), tagTeam, team, tags)
+			// Monitors have no idempotency token: one of the team's name left by a create
+			// whose answer was lost is taken over rather than doubled.
+			var monitor string
+			existing, err := awsops.FindAnomalyMonitorByName(ctx, r.client.CostExplorer, teamObjectName(team))
+			switch {
+			case err == nil:
+				monitor = aws.ToString(existing.MonitorArn)
+				tflog.Debug(ctx, "taking over the team's existing anomaly monitor", map[string]any{"team": team, "arn": monitor})
+			case awsops.IsNotFound(err):
+				monitor, err = awsops.CreateAnomalyMonitor(ctx, r.client.CostExplorer, teamObjectName(team), tagTeam, team, tags)
+			}
 			if err != nil {
 				return "Cannot create the team's anomaly monitor", err
 			}
@@ -598,7 +616,13 @@ func (r *teamResource) ensureAlerting(ctx context.Context, plan teamModel, state
 			save()
 		}
 		if state.AnomalySubscriptionARN.IsNull() {
-			sub, err := awsops.CreateAnomalySubscription(ctx, r.client.CostExplorer, teamObjectName(team), state.AnomalyMonitorARN.ValueString(), wantTopic, threshold, tags)
+			sub, err := awsops.FindAnomalySubscriptionByName(ctx, r.client.CostExplorer, state.AnomalyMonitorARN.ValueString(), teamObjectName(team))
+			switch {
+			case err == nil:
+				err = awsops.UpdateAnomalySubscription(ctx, r.client.CostExplorer, sub, wantTopic, threshold)
+			case awsops.IsNotFound(err):
+				sub, err = awsops.CreateAnomalySubscription(ctx, r.client.CostExplorer, teamObjectName(team), state.AnomalyMonitorARN.ValueString(), wantTopic, threshold, tags)
+			}
 			if err != nil {
 				return "Cannot create the team's anomaly subscription", err
 			}

@@ -308,6 +308,29 @@ func TestAccTeam_alertingUpdate(t *testing.T) {
 				},
 			},
 			{
+				// A model swap re-points the alarms and the dashboard at the new profile.
+				Config: teamConfig(name, append([]string{attr("model", haiku)}, alerting("2000", 60, 85, 120, []string{"b@example.com"}, 5000, "300")[1:]...)...),
+				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
+					plancheck.ExpectResourceAction(teamAddr, plancheck.ResourceActionUpdate),
+					plancheck.ExpectUnknownValue(teamAddr, tfjsonpath.New("inference_profile_arn")),
+				}},
+				Check: func(s *terraform.State) error {
+					profile := s.RootModule().Resources[teamAddr].Primary.Attributes["inference_profile_arn"]
+					c := acctest.Client(t)
+					for _, kind := range []string{"output-tokens", "throttles", "server-errors"} {
+						a, err := awsops.FindAlarm(context.Background(), c.CloudWatch, "bedgov-"+name+"-"+kind)
+						if err != nil || aws.ToString(a.Dimensions[0].Value) != profile {
+							return fmt.Errorf("alarm %s not on the new profile %s: %+v, %v", kind, profile, a, err)
+						}
+					}
+					body, err := awsops.FindDashboard(context.Background(), c.CloudWatch, "bedgov-"+name)
+					if err != nil || !strings.Contains(body, profile) {
+						return fmt.Errorf("dashboard not on the new profile: %v", err)
+					}
+					return nil
+				},
+			},
+			{
 				// Dropping the part-2 settings deletes those objects; the team stays.
 				Config: teamConfig(name, attr("model", sonnet), attr("degrade_to_model", haiku)),
 				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
@@ -663,4 +686,56 @@ func TestAccTeam_alertingValidation(t *testing.T) {
 			})
 		})
 	}
+}
+
+// What a plan of an unchanged team with every part-2 object costs: reads only, and a
+// fixed number per refresh. ModifyPlan itself calls nothing (model resolution happens
+// only when a model changes).
+//
+// Not parallel: it counts every call the emulator sees.
+func TestAccTeam_alertingRefreshCost(t *testing.T) {
+	name := acctest.RandomName()
+	config := teamConfig(name, alerting("100", 50, 80, 100, []string{"a@example.com"}, 1000, "10")...)
+	resource.Test(t, resource.TestCase{
+		ProtoV6ProviderFactories: acctest.ProtoV6ProviderFactories,
+		CheckDestroy:             checkAllDestroyed(t, name),
+		Steps: []resource.TestStep{
+			{Config: config},
+			{
+				PreConfig: func() { acctest.Emulator(t).ResetCalls() },
+				Config:    config,
+				PlanOnly:  true,
+			},
+			{
+				PreConfig: func() {
+					calls := acctest.Emulator(t).Calls()
+					refreshes := acctest.Emulator(t).CallCount("budgets", "DescribeBudget")
+					perService := map[string]int{}
+					for _, c := range calls {
+						perService[c.Service+"."+c.Operation]++
+						for _, w := range []string{"Create", "Put", "Update", "Delete", "Tag", "Untag", "Subscribe", "Unsubscribe", "Set", "Attach", "Detach"} {
+							if strings.HasPrefix(c.Operation, w) {
+								t.Errorf("a plan of an unchanged team called %s.%s", c.Service, c.Operation)
+							}
+						}
+					}
+					if perService["bedrock.GetFoundationModel"] > 0 {
+						t.Errorf("ModifyPlan resolved the model of an unchanged team %d times", perService["bedrock.GetFoundationModel"])
+					}
+					part2 := 0
+					for op, n := range perService {
+						if svc, _, _ := strings.Cut(op, "."); svc == "budgets" || svc == "sns" || svc == "cloudwatch" || svc == "ce" {
+							part2 += n
+						}
+					}
+					if refreshes == 0 || part2/refreshes > 12 {
+						t.Errorf("%d part-2 calls over %d refreshes: %v", part2, refreshes, perService)
+					}
+					t.Logf("plan of an unchanged team: %d calls over %d refresh(es), %d of them for part 2: %v", len(calls), refreshes, part2, perService)
+				},
+				Config:   config,
+				PlanOnly: true,
+			},
+		},
+	})
 }
