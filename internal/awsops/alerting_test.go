@@ -21,7 +21,7 @@ const acct = localaws.DefaultAccount
 
 func teamBudget(name, amount string) budgettypes.Budget {
 	return budgettypes.Budget{BudgetName: aws.String(name), BudgetType: budgettypes.BudgetTypeCost, TimeUnit: budgettypes.TimeUnitMonthly,
-		BudgetLimit: &budgettypes.Spend{Amount: aws.String(amount), Unit: aws.String("USD")}, CostFilters: alerts.BudgetFilter("team", "t")}
+		BudgetLimit: &budgettypes.Spend{Amount: aws.String(amount), Unit: aws.String("USD")}, CostFilters: alerts.BudgetFilter("team", "t")} //nolint:staticcheck // the form the provider uses
 }
 
 func notes(topic string, emails []string, notify, degrade, block float64) []awsops.BudgetNotification {

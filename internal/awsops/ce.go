@@ -146,8 +146,8 @@ func FindAnomalySubscription(ctx context.Context, c *costexplorer.Client, arn st
 		sub := &AnomalySubscription{MonitorARNs: s.MonitorArnList}
 		if s.ThresholdExpression != nil && s.ThresholdExpression.Dimensions != nil && len(s.ThresholdExpression.Dimensions.Values) > 0 {
 			sub.ThresholdUSD, _ = strconv.ParseFloat(s.ThresholdExpression.Dimensions.Values[0], 64)
-		} else if s.Threshold != nil {
-			sub.ThresholdUSD = *s.Threshold
+		} else if s.Threshold != nil { //nolint:staticcheck // older subscriptions carry only the deprecated Threshold
+			sub.ThresholdUSD = *s.Threshold //nolint:staticcheck // as above
 		}
 		for _, sb := range s.Subscribers {
 			if sb.Type == types.SubscriberTypeSns {

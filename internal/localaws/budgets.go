@@ -1,6 +1,7 @@
 package localaws
 
 import (
+	"errors"
 	"fmt"
 	"math"
 	"net/http"
@@ -475,7 +476,7 @@ func updateBudgetNotifications(c *Call, account, name *string, fn func(b *Budget
 		}
 		return b, nil
 	})
-	if err == ErrNotFound {
+	if errors.Is(err, ErrNotFound) {
 		return budgetsNotFound("Unable to get budget: %s - the budget doesn't exist.", n)
 	}
 	return err
@@ -765,7 +766,7 @@ func updateBudgetTags(c *Call, arn *string, fn func(map[string]string) error) er
 		b.Tags = tags
 		return b, nil
 	})
-	if err == ErrNotFound {
+	if errors.Is(err, ErrNotFound) {
 		return budgetsNotFound("Resource %s doesn't exist.", *arn)
 	}
 	return err

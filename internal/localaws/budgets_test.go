@@ -32,7 +32,7 @@ func TestBudgetLifecycle(t *testing.T) {
 		Budget: &types.Budget{
 			BudgetName: aws.String("bedgov-a"), BudgetType: types.BudgetTypeCost, TimeUnit: types.TimeUnitMonthly,
 			BudgetLimit: &types.Spend{Amount: aws.String("2000.50"), Unit: aws.String("USD")},
-			CostFilters: map[string][]string{"TagKeyValue": {"user:team$a"}},
+			CostFilters: map[string][]string{"TagKeyValue": {"user:team$a"}}, //nolint:staticcheck // the form bedgov sends
 		},
 		NotificationsWithSubscribers: []types.NotificationWithSubscribers{
 			{Notification: testNotification(50), Subscribers: []types.Subscriber{email, topic}},

@@ -229,7 +229,7 @@ func (r *teamResource) ValidateConfig(ctx context.Context, req resource.Validate
 			return
 		}
 		n, d, b := thresholdsOf(ctx, m.Thresholds)
-		if !(n < d && d < b) {
+		if n >= d || d >= b {
 			resp.Diagnostics.AddAttributeError(path.Root("thresholds"), "Thresholds not ascending",
 				fmt.Sprintf("thresholds must be strictly ascending (notify < degrade < block); got notify = %d, degrade = %d, block = %d "+
 					"(an unset threshold takes its default: 50, 80, 100).", n, d, b))
@@ -425,7 +425,9 @@ func (r *teamResource) budgetDefinition(m teamModel) budgettypes.Budget {
 	return budgettypes.Budget{
 		BudgetName: aws.String(teamObjectName(m.Name.ValueString())), BudgetType: budgettypes.BudgetTypeCost, TimeUnit: budgettypes.TimeUnitMonthly,
 		BudgetLimit: &budgettypes.Spend{Amount: aws.String(budgetAmount(m.MonthlyBudget.ValueFloat64())), Unit: aws.String("USD")},
-		CostFilters: alerts.BudgetFilter(tagTeam, m.Name.ValueString()),
+		// CostFilters (TagKeyValue user:team$<name>) rather than FilterExpression: the form
+		// AWS documents for cost allocation tag budgets, and the one Budgets returns as set.
+		CostFilters: alerts.BudgetFilter(tagTeam, m.Name.ValueString()), //nolint:staticcheck // see above
 	}
 }
 
@@ -803,7 +805,8 @@ func (r *teamResource) refreshAlerting(ctx context.Context, m *teamModel) error 
 			// A changed filter or period, or notifications added, deleted or re-pointed out
 			// of band, show as a planned re-create of the budget, which the apply turns into
 			// an in-place update (the create takes the existing budget over).
-			if fmt.Sprint(b.CostFilters) != fmt.Sprint(alerts.BudgetFilter(tagTeam, team)) || b.TimeUnit != budgettypes.TimeUnitMonthly ||
+			filters := b.CostFilters //nolint:staticcheck // CostFilters, as created
+			if fmt.Sprint(filters) != fmt.Sprint(alerts.BudgetFilter(tagTeam, team)) || b.TimeUnit != budgettypes.TimeUnitMonthly ||
 				!r.readThresholds(ctx, m, notes) {
 				tflog.Debug(ctx, "budget changed out of band", map[string]any{"team": team})
 				m.BudgetName = types.StringNull()
