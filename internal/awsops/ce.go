@@ -213,3 +213,35 @@ func ceTags(tags map[string]string) []types.ResourceTag {
 	}
 	return out
 }
+
+// CostExplorerTags lists the tags of an anomaly monitor or subscription.
+func CostExplorerTags(ctx context.Context, c *costexplorer.Client, arn string) (map[string]string, error) {
+	out, err := c.ListTagsForResource(ctx, &costexplorer.ListTagsForResourceInput{ResourceArn: aws.String(arn)})
+	if err != nil {
+		if hasCode(err, "ResourceNotFoundException") {
+			return nil, wrapNotFound(err)
+		}
+		return nil, err
+	}
+	m := make(map[string]string, len(out.ResourceTags))
+	for _, t := range out.ResourceTags {
+		m[aws.ToString(t.Key)] = aws.ToString(t.Value)
+	}
+	return m, nil
+}
+
+// SyncCostExplorerTags makes an anomaly monitor's or subscription's tags equal to want.
+func SyncCostExplorerTags(ctx context.Context, c *costexplorer.Client, arn string, have, want map[string]string) error {
+	remove, set := TagDiff(have, want)
+	if len(remove) > 0 {
+		if _, err := c.UntagResource(ctx, &costexplorer.UntagResourceInput{ResourceArn: aws.String(arn), ResourceTagKeys: remove}); err != nil {
+			return err
+		}
+	}
+	if len(set) > 0 {
+		if _, err := c.TagResource(ctx, &costexplorer.TagResourceInput{ResourceArn: aws.String(arn), ResourceTags: ceTags(set)}); err != nil {
+			return err
+		}
+	}
+	return nil
+}

@@ -582,6 +582,17 @@ func (r *teamResource) ensureAlerting(ctx context.Context, plan teamModel, state
 			state.DashboardName = types.StringValue(teamObjectName(team))
 			save()
 		}
+		// CloudWatch ignores the tags of a PutDashboard that updates: tag it apart.
+		if tagsChanged {
+			dashARN := fmt.Sprintf("arn:%s:cloudwatch::%s:dashboard/%s", r.client.Partition, r.client.AccountID, teamObjectName(team))
+			have, err := awsops.CloudWatchTags(ctx, r.client.CloudWatch, dashARN)
+			if err == nil {
+				err = awsops.SyncCloudWatchTags(ctx, r.client.CloudWatch, dashARN, have, tags)
+			}
+			if err != nil {
+				return "Cannot tag the team's CloudWatch dashboard", err
+			}
+		}
 	} else if !state.DashboardName.IsNull() {
 		if err := awsops.DeleteDashboard(ctx, r.client.CloudWatch, state.DashboardName.ValueString()); err != nil {
 			return "Cannot delete the team's CloudWatch dashboard", err
@@ -633,6 +644,17 @@ func (r *teamResource) ensureAlerting(ctx context.Context, plan teamModel, state
 		} else if prior != nil && (!prior.AnomalyDetection.Equal(plan.AnomalyDetection) || priorTopic != wantTopic) {
 			if err := awsops.UpdateAnomalySubscription(ctx, r.client.CostExplorer, state.AnomalySubscriptionARN.ValueString(), wantTopic, threshold); err != nil {
 				return "Cannot update the team's anomaly subscription", err
+			}
+		}
+		if tagsChanged {
+			for _, arnStr := range []string{state.AnomalyMonitorARN.ValueString(), state.AnomalySubscriptionARN.ValueString()} {
+				have, err := awsops.CostExplorerTags(ctx, r.client.CostExplorer, arnStr)
+				if err == nil {
+					err = awsops.SyncCostExplorerTags(ctx, r.client.CostExplorer, arnStr, have, tags)
+				}
+				if err != nil {
+					return "Cannot tag the team's anomaly detection", err
+				}
 			}
 		}
 	} else if summary, err := r.deleteAnomaly(ctx, state, save); err != nil {

@@ -739,3 +739,61 @@ func TestAccTeam_alertingRefreshCost(t *testing.T) {
 		},
 	})
 }
+
+// A change of tags reaches every part-2 object in place.
+func TestAccTeam_alertingTags(t *testing.T) {
+	t.Parallel()
+	name := acctest.RandomName()
+	config := func(env string) string {
+		return teamConfig(name, append(alerting("100", 50, 80, 100, nil, 1000, "10"), attr("tags", map[string]string{"environment": env}))...)
+	}
+	ctx := context.Background()
+	checkTags := func(env string) resource.TestCheckFunc {
+		return func(s *terraform.State) error {
+			c := acctest.Client(t)
+			attrs := s.RootModule().Resources[teamAddr].Primary.Attributes
+			lookups := map[string]func() (map[string]string, error){
+				"budget": func() (map[string]string, error) {
+					return awsops.BudgetTags(ctx, c.Budgets, awsops.BudgetARN(acctest.AccountID, "bedgov-"+name))
+				},
+				"topic": func() (map[string]string, error) { return awsops.TopicTags(ctx, c.SNS, topicARN(name)) },
+				"alarm": func() (map[string]string, error) {
+					return awsops.CloudWatchTags(ctx, c.CloudWatch, alarmARN(name, "throttles"))
+				},
+				"dashboard": func() (map[string]string, error) {
+					return awsops.CloudWatchTags(ctx, c.CloudWatch, "arn:aws:cloudwatch::"+acctest.AccountID+":dashboard/bedgov-"+name)
+				},
+				"monitor": func() (map[string]string, error) {
+					return awsops.CostExplorerTags(ctx, c.CostExplorer, attrs["anomaly_monitor_arn"])
+				},
+				"anomaly subscription": func() (map[string]string, error) {
+					return awsops.CostExplorerTags(ctx, c.CostExplorer, attrs["anomaly_subscription_arn"])
+				},
+			}
+			for what, get := range lookups {
+				tags, err := get()
+				if err != nil {
+					return fmt.Errorf("%s: %v", what, err)
+				}
+				if tags["environment"] != env || tags["team"] != name || tags["managed-by"] != "bedgov" {
+					return fmt.Errorf("%s tags = %v, want environment=%s", what, tags, env)
+				}
+			}
+			return nil
+		}
+	}
+	resource.Test(t, resource.TestCase{
+		ProtoV6ProviderFactories: acctest.ProtoV6ProviderFactories,
+		CheckDestroy:             checkAllDestroyed(t, name),
+		Steps: []resource.TestStep{
+			{Config: config("dev"), Check: checkTags("dev")},
+			{
+				Config: config("prod"),
+				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
+					plancheck.ExpectResourceAction(teamAddr, plancheck.ResourceActionUpdate),
+				}},
+				Check: checkTags("prod"),
+			},
+		},
+	})
+}
