@@ -284,6 +284,16 @@ func alarmConfigOf(ctx context.Context, o types.Object) alerts.AlarmConfig {
 	return cfg
 }
 
+// alarmsHaveUnknown: which alarms exist is not known until apply.
+func alarmsHaveUnknown(ctx context.Context, o types.Object) bool {
+	if o.IsNull() || o.IsUnknown() {
+		return o.IsUnknown()
+	}
+	var a alarmsModel
+	o.As(ctx, &a, objectAs())
+	return a.OutputTokensPerHour.IsUnknown() || a.Throttles.IsUnknown() || a.ServerErrors.IsUnknown()
+}
+
 func anomalyThresholdOf(ctx context.Context, o types.Object) (float64, bool) {
 	if o.IsNull() || o.IsUnknown() {
 		return 0, false
@@ -344,6 +354,9 @@ func (r *teamResource) planAlerting(ctx context.Context, req resource.ModifyPlan
 	case !configuredTopic.IsNull():
 		plan.SNSTopicARN = configuredTopic
 		topicKnown = !configuredTopic.IsUnknown()
+	case plan.NotificationEmails.IsUnknown() || plan.Alarms.IsUnknown() || plan.AnomalyDetection.IsUnknown():
+		plan.SNSTopicARN = types.StringUnknown() // whether the team needs a topic is known at apply
+		topicKnown = false
 	case needsOwnTopic(ctx, *plan, false):
 		plan.SNSTopicARN = types.StringValue(r.ownTopicARN(team))
 	default:
@@ -361,6 +374,8 @@ func (r *teamResource) planAlerting(ctx context.Context, req resource.ModifyPlan
 	// changes.
 	emails := emailsOf(ctx, plan.NotificationEmails)
 	switch {
+	case !topicKnown || plan.NotificationEmails.IsUnknown():
+		plan.EmailSubscriptionStatus = types.MapUnknown(types.StringType)
 	case !ownTopic || len(emails) == 0:
 		plan.EmailSubscriptionStatus = types.MapNull(types.StringType)
 	case state != nil && state.SNSTopicARN.Equal(plan.SNSTopicARN) && plan.NotificationEmails.Equal(state.NotificationEmails) && !state.EmailSubscriptionStatus.IsNull():
@@ -376,7 +391,9 @@ func (r *teamResource) planAlerting(ctx context.Context, req resource.ModifyPlan
 	}
 
 	kinds := alerts.Alarms(team, "", alarmConfigOf(ctx, plan.Alarms))
-	if len(kinds) == 0 {
+	if plan.Alarms.IsUnknown() || alarmsHaveUnknown(ctx, plan.Alarms) {
+		plan.AlarmARNs = types.MapUnknown(types.StringType)
+	} else if len(kinds) == 0 {
 		plan.AlarmARNs = types.MapNull(types.StringType)
 	} else {
 		m := map[string]string{}
@@ -386,13 +403,17 @@ func (r *teamResource) planAlerting(ctx context.Context, req resource.ModifyPlan
 		plan.AlarmARNs, _ = types.MapValueFrom(ctx, types.StringType, m)
 	}
 
-	if plan.Dashboard.ValueBool() {
+	if plan.Dashboard.IsUnknown() {
+		plan.DashboardName = types.StringUnknown()
+	} else if plan.Dashboard.ValueBool() {
 		plan.DashboardName = types.StringValue(teamObjectName(team))
 	} else {
 		plan.DashboardName = types.StringNull()
 	}
 
-	if _, ok := anomalyThresholdOf(ctx, plan.AnomalyDetection); !ok {
+	if plan.AnomalyDetection.IsUnknown() {
+		plan.AnomalyMonitorARN, plan.AnomalySubscriptionARN = types.StringUnknown(), types.StringUnknown()
+	} else if _, ok := anomalyThresholdOf(ctx, plan.AnomalyDetection); !ok {
 		plan.AnomalyMonitorARN, plan.AnomalySubscriptionARN = types.StringNull(), types.StringNull()
 	} else {
 		plan.AnomalyMonitorARN, plan.AnomalySubscriptionARN = types.StringUnknown(), types.StringUnknown()

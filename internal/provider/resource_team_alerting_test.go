@@ -797,3 +797,43 @@ func TestAccTeam_alertingTags(t *testing.T) {
 		},
 	})
 }
+
+// Settings known only at apply (here, from another team's computed attribute) plan as
+// unknown identifiers and apply cleanly.
+func TestAccTeam_alertingUnknownAtPlan(t *testing.T) {
+	t.Parallel()
+	first, second := acctest.RandomName(), acctest.RandomName()
+	config := acctest.ProviderConfig() + fmt.Sprintf(`
+resource "bedgov_team" "first" {
+  name  = %[1]q
+  model = %[3]q
+}
+
+resource "bedgov_team" "test" {
+  name                = %[2]q
+  model               = %[3]q
+  notification_emails = bedgov_team.first.inference_profile_id != "" ? ["a@example.com"] : []
+  dashboard           = bedgov_team.first.inference_profile_id != ""
+  alarms {
+    throttles = bedgov_team.first.inference_profile_id != ""
+  }
+}
+`, first, second, sonnet)
+	resource.Test(t, resource.TestCase{
+		ProtoV6ProviderFactories: acctest.ProtoV6ProviderFactories,
+		CheckDestroy:             resource.ComposeTestCheckFunc(checkAllDestroyed(t, first), checkAllDestroyed(t, second)),
+		Steps: []resource.TestStep{{
+			Config: config,
+			ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
+				plancheck.ExpectUnknownValue(teamAddr, tfjsonpath.New("alarm_arns")),
+				plancheck.ExpectUnknownValue(teamAddr, tfjsonpath.New("sns_topic_arn")),
+			}},
+			ConfigStateChecks: []statecheck.StateCheck{
+				expect("sns_topic_arn", knownvalue.StringExact(topicARN(second))),
+				expect("alarm_arns", knownvalue.MapSizeExact(1)),
+				expect("dashboard_name", knownvalue.StringExact("bedgov-"+second)),
+				expect("email_subscription_status", knownvalue.MapSizeExact(1)),
+			},
+		}},
+	})
+}
