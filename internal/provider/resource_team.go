@@ -80,6 +80,16 @@ type teamModel struct {
 	AnomalyMonitorARN       types.String  `tfsdk:"anomaly_monitor_arn"`
 	AnomalySubscriptionARN  types.String  `tfsdk:"anomaly_subscription_arn"`
 	EmailSubscriptionStatus types.Map     `tfsdk:"email_subscription_status"`
+
+	// Part 3: the enforcer wiring (resource_team_enforcer.go).
+	Enforcer          types.String  `tfsdk:"enforcer"`
+	APIKeyVersion     types.Int64   `tfsdk:"api_key_version"`
+	APIKey            types.String  `tfsdk:"api_key"`
+	CallerPolicyARN   types.String  `tfsdk:"caller_policy_arn"`
+	CurrentSpendUSD   types.Float64 `tfsdk:"current_spend_usd"`
+	SpendPercent      types.Int64   `tfsdk:"spend_percent"`
+	ProjectedState    types.String  `tfsdk:"projected_state"`
+	EmergencyOverride types.Object  `tfsdk:"emergency_override"`
 }
 
 // Team names fit every sub-object's naming rule: inference profile names (64 characters,
@@ -206,6 +216,7 @@ func teamSchema(ctx context.Context) schema.Schema {
 		},
 	}
 	addAlertingSchema(s)
+	addEnforcerSchema(s)
 	return s
 }
 
@@ -319,6 +330,7 @@ func (r *teamResource) ModifyPlan(ctx context.Context, req resource.ModifyPlanRe
 		stateForAlerting = &state
 	}
 	r.planAlerting(ctx, req, &plan, stateForAlerting, &resp.Diagnostics)
+	r.planEnforcer(ctx, &plan, stateForAlerting, &resp.Diagnostics)
 	resp.Diagnostics.Append(resp.Plan.Set(ctx, &plan)...)
 }
 
@@ -437,6 +449,12 @@ func (r *teamResource) Create(ctx context.Context, req resource.CreateRequest, r
 		return
 	}
 	save()
+	if err := r.ensureEnforcer(ctx, plan, &state, nil, tagsAll); err != nil {
+		state.clearUnknown()
+		fail("Cannot wire the team to its enforcer", err)
+		return
+	}
+	save()
 }
 
 // ensureProfiles creates the primary and degrade profiles that state lacks or whose
@@ -518,7 +536,11 @@ func (r *teamResource) ensurePolicy(ctx context.Context, plan teamModel, state *
 	if err != nil {
 		return err
 	}
-	want := principalsOf(ctx, plan.Principals)
+	// With an enforcer the principals call the enforcer, never Bedrock directly.
+	var want []string
+	if plan.Enforcer.IsNull() {
+		want = principalsOf(ctx, plan.Principals)
+	}
 	if state.PolicyARN.IsNull() {
 		policyARN, err := awsops.CreatePolicy(ctx, r.client.IAM, policyName(plan.Name.ValueString()), policyPath,
 			"bedgov: invoke Bedrock only through team "+plan.Name.ValueString()+"'s inference profiles", doc, tags)
@@ -546,7 +568,7 @@ func (r *teamResource) ensurePolicy(ctx context.Context, plan teamModel, state *
 		return err
 	}
 	var have []string
-	if prior != nil {
+	if prior != nil && prior.Enforcer.IsNull() {
 		have = principalsOf(ctx, prior.Principals)
 	}
 	return r.syncPrincipals(ctx, plan, state, have, want)
@@ -555,7 +577,12 @@ func (r *teamResource) ensurePolicy(ctx context.Context, plan teamModel, state *
 // syncPrincipals attaches the policy to principals in want and detaches it from those
 // only in have, recording progress in state.Principals.
 func (r *teamResource) syncPrincipals(ctx context.Context, plan teamModel, state *teamModel, have, want []string) error {
-	policyARN := state.PolicyARN.ValueString()
+	return r.syncPrincipalsOf(ctx, plan, state, state.PolicyARN.ValueString(), have, want)
+}
+
+// syncPrincipalsOf is syncPrincipals for any managed policy (the invoke policy, or the
+// caller policy of a team behind an enforcer).
+func (r *teamResource) syncPrincipalsOf(ctx context.Context, plan teamModel, state *teamModel, policyARN string, have, want []string) error {
 	current := map[string]bool{}
 	for _, p := range have {
 		current[p] = true
@@ -693,7 +720,9 @@ func (r *teamResource) refresh(ctx context.Context, m *teamModel) (gone bool, er
 			if err != nil {
 				return false, err
 			}
-			m.Principals = r.attachedPrincipals(ctx, m.Principals, attached)
+			if m.Enforcer.IsNull() {
+				m.Principals = r.attachedPrincipals(ctx, m.Principals, attached)
+			}
 		}
 	}
 
@@ -704,6 +733,9 @@ func (r *teamResource) refresh(ctx context.Context, m *teamModel) (gone bool, er
 		r.readTags(ctx, m, liveTags)
 	}
 	if err := r.refreshAlerting(ctx, m); err != nil {
+		return false, err
+	}
+	if err := r.refreshEnforcer(ctx, m); err != nil {
 		return false, err
 	}
 	m.ID = m.Name
@@ -784,6 +816,7 @@ func (r *teamResource) Update(ctx context.Context, req resource.UpdateRequest, r
 		plan.Model, plan.DegradeToModel, plan.CostCenter, plan.Tags, plan.TagsAll, plan.Timeouts
 	state.MonthlyBudget, state.Thresholds, state.NotificationEmails, state.Alarms, state.AnomalyDetection, state.Dashboard =
 		plan.MonthlyBudget, plan.Thresholds, plan.NotificationEmails, plan.Alarms, plan.AnomalyDetection, plan.Dashboard
+	state.APIKeyVersion, state.EmergencyOverride = plan.APIKeyVersion, plan.EmergencyOverride
 	save := func() { resp.Diagnostics.Append(resp.State.Set(ctx, &state)...) }
 	fail := func(summary string, err error) {
 		resp.Diagnostics.AddError(summary, fmt.Sprintf("team %s: %s", plan.Name.ValueString(), awsErrorText(err)))
@@ -837,6 +870,12 @@ func (r *teamResource) Update(ctx context.Context, req resource.UpdateRequest, r
 		fail(summary, err)
 		return
 	}
+	// The cap record follows a replaced profile before the old one goes.
+	if err := r.ensureEnforcer(ctx, plan, &state, &prior, tagsAll); err != nil {
+		state.clearUnknown()
+		fail("Cannot wire the team to its enforcer", err)
+		return
+	}
 	for _, old := range retire {
 		if err := awsops.DeleteInferenceProfile(ctx, r.client.Bedrock, old); err != nil {
 			fail("Cannot delete the team's replaced inference profile", err)
@@ -858,6 +897,12 @@ func (r *teamResource) Delete(ctx context.Context, req resource.DeleteRequest, r
 	defer cancel()
 
 	team := state.Name.ValueString()
+	if !state.Enforcer.IsNull() {
+		if err := r.unwire(ctx, state, &state); err != nil {
+			resp.Diagnostics.AddError("Cannot remove the team from its enforcer", fmt.Sprintf("team %s: %s", team, awsErrorText(err)))
+			return
+		}
+	}
 	if summary, err := r.deleteAlerting(ctx, state); err != nil {
 		resp.Diagnostics.AddError(summary, fmt.Sprintf("team %s: %s", team, awsErrorText(err)))
 		return
@@ -934,6 +979,10 @@ func (r *teamResource) ImportState(ctx context.Context, req resource.ImportState
 		resp.Diagnostics.AddError("Cannot import the team", awsErrorText(err))
 		return
 	}
+	if err := r.importEnforcer(ctx, &m); err != nil {
+		resp.Diagnostics.AddError("Cannot import the team", awsErrorText(err))
+		return
+	}
 	// Sources resolve from the profiles' bedgov:model tags during the read that follows.
 	if _, err := r.refresh(ctx, &m); err != nil {
 		resp.Diagnostics.AddError("Cannot import the team", awsErrorText(err))
@@ -978,5 +1027,16 @@ func (m *teamModel) clearUnknown() {
 		if mp.IsUnknown() {
 			*mp = types.MapNull(types.StringType)
 		}
+	}
+	for _, s := range []*types.String{&m.APIKey, &m.CallerPolicyARN, &m.ProjectedState} {
+		if s.IsUnknown() {
+			*s = types.StringNull()
+		}
+	}
+	if m.CurrentSpendUSD.IsUnknown() {
+		m.CurrentSpendUSD = types.Float64Null()
+	}
+	if m.SpendPercent.IsUnknown() {
+		m.SpendPercent = types.Int64Null()
 	}
 }

@@ -1,0 +1,497 @@
+package provider
+
+// Part 3 of bedgov_team: a team wired to a bedgov_enforcer. The team's invoke policy
+// goes to the enforcer's role (the direct path to Bedrock closes), its principals get the
+// right to call the enforcer's URL instead (iam mode) or the team gets a bearer key
+// (api_key mode), and the team's cap record carries its budget, thresholds, profiles,
+// identities, topic and override. Plan shows what a budget change does to a team that
+// has already spent.
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math"
+	"strconv"
+	"time"
+
+	"github.com/hashicorp/terraform-plugin-framework-validators/int64validator"
+	"github.com/hashicorp/terraform-plugin-framework-validators/stringvalidator"
+	"github.com/hashicorp/terraform-plugin-framework/attr"
+	"github.com/hashicorp/terraform-plugin-framework/diag"
+	"github.com/hashicorp/terraform-plugin-framework/path"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema"
+	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
+	"github.com/hashicorp/terraform-plugin-framework/types"
+	"github.com/hashicorp/terraform-plugin-log/tflog"
+
+	"github.com/bedgov/terraform-provider-bedgov/internal/awsops"
+	"github.com/bedgov/terraform-provider-bedgov/internal/governance"
+)
+
+type overrideModel struct {
+	LimitUSD  types.Float64 `tfsdk:"limit_usd"`
+	ExpiresAt types.String  `tfsdk:"expires_at"`
+	Reason    types.String  `tfsdk:"reason"`
+}
+
+var overrideAttrTypes = map[string]attr.Type{"limit_usd": types.Float64Type, "expires_at": types.StringType, "reason": types.StringType}
+
+// maxOverride is how far ahead an emergency override may expire.
+const maxOverride = 31 * 24 * time.Hour
+
+func addEnforcerSchema(s schema.Schema) {
+	s.Attributes["enforcer"] = schema.StringAttribute{
+		Optional: true,
+		MarkdownDescription: "Name (`id`) of the `bedgov_enforcer` that makes this team's `monthly_budget` a hard cap. The team's " +
+			"invoke policy is then attached to the enforcer's role instead of the principals, so the direct path to Bedrock " +
+			"closes: in `iam` mode the principals get the right to call the enforcer's URL (`caller_policy_arn`), in `api_key` " +
+			"mode the team gets `api_key`. Removing it removes the team's cap record and wiring.",
+		Validators: []validator.String{stringvalidator.RegexMatches(enforcerNamePattern, "must be a bedgov_enforcer name")},
+	}
+	s.Attributes["api_key_version"] = schema.Int64Attribute{
+		Optional:            true,
+		MarkdownDescription: "Change it to rotate the team's `api_key` (api_key mode).",
+		Validators:          []validator.Int64{int64validator.AtLeast(1)},
+	}
+	s.Attributes["api_key"] = schema.StringAttribute{
+		Computed: true, Sensitive: true,
+		MarkdownDescription: "The team's bearer key for an enforcer in `api_key` mode (SDKs send it as their Bedrock API key). " +
+			"Only its SHA-256 is stored in AWS; it is in the Terraform state as a sensitive value.",
+	}
+	s.Attributes["caller_policy_arn"] = schema.StringAttribute{
+		Computed:            true,
+		MarkdownDescription: "ARN of `bedgov-<name>-caller`, the policy that lets the principals call the enforcer's URL (iam mode).",
+	}
+	s.Attributes["current_spend_usd"] = schema.Float64Attribute{
+		Computed:            true,
+		MarkdownDescription: "Spend this month as the enforcer counts it, read at plan time.",
+	}
+	s.Attributes["spend_percent"] = schema.Int64Attribute{
+		Computed:            true,
+		MarkdownDescription: "`current_spend_usd` as a percentage of the (planned) effective limit.",
+	}
+	s.Attributes["projected_state"] = schema.StringAttribute{
+		Computed: true,
+		MarkdownDescription: "Where the planned configuration puts the team on the graduated response: `ok`, `notified`, " +
+			"`degraded` or `blocked`. A change that makes it more restrictive also shows as a warning in plan.",
+	}
+	s.Blocks["emergency_override"] = schema.SingleNestedBlock{
+		MarkdownDescription: "A temporary higher limit, honoured by the enforcer until it expires (at most 31 days ahead).",
+		Attributes: map[string]schema.Attribute{
+			"limit_usd":  schema.Float64Attribute{Optional: true, MarkdownDescription: "The limit while the override lasts; above `monthly_budget`."},
+			"expires_at": schema.StringAttribute{Optional: true, MarkdownDescription: "RFC 3339 time the override ends, e.g. `2026-12-05T00:00:00Z`."},
+			"reason":     schema.StringAttribute{Optional: true, MarkdownDescription: "Why; recorded in the cap record and the enforcer's logs.", Validators: []validator.String{stringvalidator.LengthBetween(1, 256)}},
+		},
+	}
+}
+
+// override decodes the emergency_override block (nil when absent).
+func (m teamModel) override(ctx context.Context) (*overrideModel, error) {
+	if m.EmergencyOverride.IsNull() || m.EmergencyOverride.IsUnknown() {
+		return nil, nil
+	}
+	var o overrideModel
+	if d := m.EmergencyOverride.As(ctx, &o, objectAs()); d.HasError() {
+		return nil, errors.New("emergency_override: cannot decode")
+	}
+	if o.LimitUSD.IsNull() && o.ExpiresAt.IsNull() && o.Reason.IsNull() {
+		return nil, nil
+	}
+	return &o, nil
+}
+
+// capConfig is the cap record configuration for the team as planned or applied.
+func (m teamModel) capConfig(ctx context.Context, apiKeyHash string) (governance.CapConfig, error) {
+	limit, err := governance.ParseUSD(budgetAmount(m.MonthlyBudget.ValueFloat64()))
+	if err != nil {
+		return governance.CapConfig{}, err
+	}
+	n, d, b := thresholdsOf(ctx, m.Thresholds)
+	t := teamCap{
+		Team: m.Name.ValueString(), Limit: limit, Thresholds: governance.Thresholds{Notify: n, Degrade: d, Block: b},
+		SourceARN: m.ModelSourceARN.ValueString(), ProfileARN: m.InferenceProfileARN.ValueString(),
+		DegradeSourceARN: m.DegradeModelSourceARN.ValueString(), DegradeProfileARN: m.DegradeInferenceProfileARN.ValueString(),
+		Principals: principalsOf(ctx, m.Principals), APIKeyHash: apiKeyHash, TopicARN: m.SNSTopicARN.ValueString(),
+	}
+	o, err := m.override(ctx)
+	if err != nil {
+		return governance.CapConfig{}, err
+	}
+	if o != nil {
+		ol, err := governance.ParseUSD(budgetAmount(o.LimitUSD.ValueFloat64()))
+		if err != nil {
+			return governance.CapConfig{}, err
+		}
+		exp, err := time.Parse(time.RFC3339, o.ExpiresAt.ValueString())
+		if err != nil {
+			return governance.CapConfig{}, fmt.Errorf("emergency_override.expires_at: %w", err)
+		}
+		t.Override = &governance.Override{Limit: ol, Expires: exp, Reason: o.Reason.ValueString()}
+	}
+	return t.capConfig()
+}
+
+// planEnforcer validates the wiring, plans its computed attributes, and reviews a budget
+// change against what the team has already spent.
+func (r *teamResource) planEnforcer(ctx context.Context, plan *teamModel, state *teamModel, diags *diag.Diagnostics) {
+	nullAll := func() {
+		plan.APIKey, plan.CallerPolicyARN, plan.ProjectedState = types.StringNull(), types.StringNull(), types.StringNull()
+		plan.CurrentSpendUSD, plan.SpendPercent = types.Float64Null(), types.Int64Null()
+	}
+	if plan.Enforcer.IsNull() {
+		if !plan.EmergencyOverride.IsNull() {
+			if o, _ := plan.override(ctx); o != nil {
+				diags.AddAttributeError(path.Root("emergency_override"), "Override without an enforcer",
+					"emergency_override raises an enforcer's hard cap: set enforcer too, or remove the block.")
+			}
+		}
+		nullAll()
+		return
+	}
+	if plan.MonthlyBudget.IsNull() {
+		diags.AddAttributeError(path.Root("monthly_budget"), "Missing monthly_budget",
+			"A team with an enforcer needs monthly_budget: it is the cap the enforcer makes hard.")
+		return
+	}
+	sameWiring := state != nil && plan.Enforcer.Equal(state.Enforcer) && !state.CurrentSpendUSD.IsNull()
+
+	// The override is checked when it is added or changed (an applied one may later expire
+	// without the plan failing).
+	o, err := plan.override(ctx)
+	if err != nil {
+		diags.AddAttributeError(path.Root("emergency_override"), "Invalid emergency_override", err.Error())
+		return
+	}
+	if o != nil && (state == nil || !plan.EmergencyOverride.Equal(state.EmergencyOverride)) {
+		r.validateOverride(o, plan, diags)
+	}
+
+	// api_key: kept while the version and enforcer stay; otherwise made at apply.
+	if sameWiring && plan.APIKeyVersion.Equal(state.APIKeyVersion) {
+		plan.APIKey = state.APIKey
+	} else {
+		plan.APIKey = types.StringUnknown()
+	}
+	if sameWiring && !state.CallerPolicyARN.IsNull() {
+		plan.CallerPolicyARN = state.CallerPolicyARN
+	} else if sameWiring {
+		plan.CallerPolicyARN = state.CallerPolicyARN // api_key mode: stays null
+	} else {
+		plan.CallerPolicyARN = types.StringUnknown()
+	}
+
+	capChanged := state == nil || !plan.MonthlyBudget.Equal(state.MonthlyBudget) || !plan.Thresholds.Equal(state.Thresholds) ||
+		!plan.EmergencyOverride.Equal(state.EmergencyOverride)
+	if sameWiring && !capChanged {
+		plan.CurrentSpendUSD, plan.SpendPercent, plan.ProjectedState = state.CurrentSpendUSD, state.SpendPercent, state.ProjectedState
+		return
+	}
+	plan.CurrentSpendUSD, plan.SpendPercent, plan.ProjectedState = types.Float64Unknown(), types.Int64Unknown(), types.StringUnknown()
+	if r.client == nil || plan.Enforcer.IsUnknown() || state == nil || state.Enforcer.IsNull() || !plan.Enforcer.Equal(state.Enforcer) ||
+		plan.ModelSourceARN.IsUnknown() || plan.InferenceProfileARN.IsUnknown() || plan.MonthlyBudget.IsUnknown() {
+		return // a new wiring: nothing spent yet to review
+	}
+
+	// The review: the live record against the planned configuration.
+	rec, err := governance.ReadCapRecord(ctx, r.client.DynamoDB, namesFor(plan.Enforcer.ValueString()).table, plan.Name.ValueString())
+	if err != nil {
+		tflog.Info(ctx, "budget review unavailable", map[string]any{"team": plan.Name.ValueString(), "error": awsErrorText(err)})
+		diags.AddWarning("Budget review unavailable",
+			fmt.Sprintf("team %s: the enforcer's cap record could not be read (%s), so this plan cannot show what the change does to the team's spend.",
+				plan.Name.ValueString(), awsErrorText(err)))
+		return
+	}
+	cfg, err := plan.capConfig(ctx, "")
+	if err != nil {
+		diags.AddError("Invalid cap configuration", err.Error())
+		return
+	}
+	now := time.Now()
+	projected, review := budgetReview(plan.Name.ValueString(), rec, cfg, now)
+	spent := rec.SpentIn(governance.PeriodOf(now).Key())
+	planned := governance.CapRecord{CapConfig: cfg}
+	plan.CurrentSpendUSD = types.Float64Value(spent.USD())
+	plan.SpendPercent = types.Int64Value(governance.Percent(spent, planned.EffectiveLimit(now)))
+	plan.ProjectedState = types.StringValue(string(projected))
+	if review != "" {
+		diags.AddWarning("Budget change restricts team "+plan.Name.ValueString(), review)
+	}
+}
+
+func (r *teamResource) validateOverride(o *overrideModel, plan *teamModel, diags *diag.Diagnostics) {
+	p := path.Root("emergency_override")
+	if o.LimitUSD.IsNull() || o.ExpiresAt.IsNull() || o.Reason.IsNull() {
+		diags.AddAttributeError(p, "Incomplete emergency_override", "emergency_override needs limit_usd, expires_at and reason.")
+		return
+	}
+	if o.LimitUSD.IsUnknown() || o.ExpiresAt.IsUnknown() || plan.MonthlyBudget.IsUnknown() {
+		return
+	}
+	exp, err := time.Parse(time.RFC3339, o.ExpiresAt.ValueString())
+	if err != nil {
+		diags.AddAttributeError(p.AtName("expires_at"), "Invalid expires_at", fmt.Sprintf("%q is not an RFC 3339 time such as 2026-12-05T00:00:00Z.", o.ExpiresAt.ValueString()))
+		return
+	}
+	now := time.Now()
+	if !exp.After(now) {
+		diags.AddAttributeError(p.AtName("expires_at"), "Override already expired", fmt.Sprintf("expires_at %s is in the past.", exp.UTC().Format(time.RFC3339)))
+	} else if exp.Sub(now) > maxOverride {
+		diags.AddAttributeError(p.AtName("expires_at"), "Override too long",
+			fmt.Sprintf("expires_at %s is more than 31 days away; an emergency override is temporary: raise monthly_budget instead.", exp.UTC().Format(time.RFC3339)))
+	}
+	if o.LimitUSD.ValueFloat64() <= plan.MonthlyBudget.ValueFloat64() {
+		diags.AddAttributeError(p.AtName("limit_usd"), "Override not above the budget",
+			fmt.Sprintf("limit_usd %s must be above monthly_budget %s.", budgetAmount(o.LimitUSD.ValueFloat64()), budgetAmount(plan.MonthlyBudget.ValueFloat64())))
+	}
+}
+
+// callerPolicyName is the policy that lets a team's principals call the enforcer.
+func callerPolicyName(team string) string { return "bedgov-" + team + "-caller" }
+
+// ensureEnforcer wires the team to plan's enforcer (or unwires it from prior's), after
+// the profiles, the invoke policy and the topic exist. It records progress in state.
+func (r *teamResource) ensureEnforcer(ctx context.Context, plan teamModel, state *teamModel, prior *teamModel, tags map[string]string) error {
+	team := plan.Name.ValueString()
+	if prior != nil && !prior.Enforcer.IsNull() && !prior.Enforcer.Equal(plan.Enforcer) {
+		if err := r.unwire(ctx, *prior, state); err != nil {
+			return err
+		}
+	}
+	if plan.Enforcer.IsNull() {
+		state.Enforcer, state.APIKey, state.CallerPolicyARN = types.StringNull(), types.StringNull(), types.StringNull()
+		state.CurrentSpendUSD, state.SpendPercent, state.ProjectedState = types.Float64Null(), types.Int64Null(), types.StringNull()
+		return nil
+	}
+	info, err := findEnforcer(ctx, r.client, plan.Enforcer.ValueString())
+	if err != nil {
+		return err
+	}
+	state.Enforcer = plan.Enforcer
+
+	// The enforcer's role may invoke the team's profiles; nobody else may.
+	if err := awsops.Attach(ctx, r.client.IAM, state.PolicyARN.ValueString(), awsops.Principal{Kind: "role", Name: info.RoleName, ARN: info.RoleName}); err != nil {
+		return err
+	}
+
+	// The callers: a policy to call the URL (iam mode), or a key (api_key mode).
+	apiKeyHash := ""
+	if info.AuthMode == "api_key" {
+		if err := r.deleteCallerPolicy(ctx, state); err != nil {
+			return err
+		}
+		key := state.APIKey.ValueString()
+		if state.APIKey.IsNull() || state.APIKey.IsUnknown() || plan.APIKey.IsUnknown() {
+			if key, err = newAPIKey(); err != nil {
+				return err
+			}
+		}
+		state.APIKey = types.StringValue(key)
+		apiKeyHash = governance.HashAPIKey(key)
+		state.Principals = plan.Principals
+	} else {
+		state.APIKey = types.StringNull()
+		doc, err := governance.EnforcerCallerPolicy(team, info.FunctionARN)
+		if err != nil {
+			return err
+		}
+		var have []string
+		if state.CallerPolicyARN.IsNull() || state.CallerPolicyARN.IsUnknown() {
+			arn, err := awsops.CreatePolicy(ctx, r.client.IAM, callerPolicyName(team), policyPath,
+				"bedgov: call the enforcer "+info.Name+" as team "+team, doc, tags)
+			if err != nil {
+				return err
+			}
+			state.CallerPolicyARN = types.StringValue(arn)
+		} else {
+			if err := awsops.UpdatePolicyDocument(ctx, r.client.IAM, state.CallerPolicyARN.ValueString(), doc); err != nil {
+				return err
+			}
+			if prior != nil && prior.Enforcer.Equal(plan.Enforcer) {
+				have = principalsOf(ctx, prior.Principals)
+			}
+		}
+		if err := r.syncPrincipalsOf(ctx, plan, state, state.CallerPolicyARN.ValueString(), have, principalsOf(ctx, plan.Principals)); err != nil {
+			return err
+		}
+	}
+
+	// The cap record: configuration only; the enforcer's counters are never touched.
+	cfg, err := state.withPlanned(plan).capConfig(ctx, apiKeyHash)
+	if err != nil {
+		return err
+	}
+	tflog.Debug(ctx, "writing cap record", map[string]any{"team": team, "table": info.Table, "limit": cfg.Limit.Cents()})
+	rec, err := governance.WriteCapConfig(ctx, r.client.DynamoDB, info.Table, cfg, time.Now())
+	if err != nil {
+		return err
+	}
+	// Spend as planned when the plan knew it; otherwise as the record says now.
+	now := time.Now()
+	spent := rec.SpentIn(governance.PeriodOf(now).Key())
+	state.CurrentSpendUSD, state.SpendPercent, state.ProjectedState = plan.CurrentSpendUSD, plan.SpendPercent, plan.ProjectedState
+	if state.CurrentSpendUSD.IsUnknown() || state.CurrentSpendUSD.IsNull() {
+		state.CurrentSpendUSD = types.Float64Value(spent.USD())
+	}
+	if state.SpendPercent.IsUnknown() || state.SpendPercent.IsNull() {
+		state.SpendPercent = types.Int64Value(governance.Percent(spent, rec.EffectiveLimit(now)))
+	}
+	if state.ProjectedState.IsUnknown() || state.ProjectedState.IsNull() {
+		state.ProjectedState = types.StringValue(string(rec.StateAt(now)))
+	}
+	return nil
+}
+
+// withPlanned is state with the planned values the cap record needs.
+func (m teamModel) withPlanned(plan teamModel) teamModel {
+	m.MonthlyBudget, m.Thresholds, m.EmergencyOverride, m.Principals = plan.MonthlyBudget, plan.Thresholds, plan.EmergencyOverride, plan.Principals
+	return m
+}
+
+// unwire removes a team from an enforcer: its cap record, the caller policy, and the
+// invoke policy's attachment to the enforcer role. Already gone is done.
+func (r *teamResource) unwire(ctx context.Context, prior teamModel, state *teamModel) error {
+	name := prior.Enforcer.ValueString()
+	n := namesFor(name)
+	tflog.Debug(ctx, "unwiring team from enforcer", map[string]any{"team": prior.Name.ValueString(), "enforcer": name})
+	if err := governance.DeleteCapRecord(ctx, r.client.DynamoDB, n.table, prior.Name.ValueString()); err != nil && !awsops.IsNotFound(err) && !isMissingTable(err) {
+		return err
+	}
+	if err := r.deleteCallerPolicy(ctx, state); err != nil {
+		return err
+	}
+	if !state.PolicyARN.IsNull() {
+		if err := awsops.Detach(ctx, r.client.IAM, state.PolicyARN.ValueString(), awsops.Principal{Kind: "role", Name: n.role, ARN: n.role}); err != nil {
+			return err
+		}
+	}
+	state.CurrentSpendUSD, state.SpendPercent, state.ProjectedState, state.APIKey = types.Float64Null(), types.Int64Null(), types.StringNull(), types.StringNull()
+	return nil
+}
+
+func isMissingTable(err error) bool {
+	var code interface{ ErrorCode() string }
+	return errors.As(err, &code) && code.ErrorCode() == "ResourceNotFoundException"
+}
+
+func (r *teamResource) deleteCallerPolicy(ctx context.Context, state *teamModel) error {
+	if state.CallerPolicyARN.IsNull() || state.CallerPolicyARN.IsUnknown() {
+		state.CallerPolicyARN = types.StringNull()
+		return nil
+	}
+	if err := awsops.DeletePolicy(ctx, r.client.IAM, state.CallerPolicyARN.ValueString()); err != nil {
+		return err
+	}
+	state.CallerPolicyARN = types.StringNull()
+	return nil
+}
+
+// refreshEnforcer reads the wiring: a missing cap record or caller policy, or an invoke
+// policy no longer attached to the enforcer role, nulls current_spend_usd, which
+// ModifyPlan turns into a planned re-wiring.
+func (r *teamResource) refreshEnforcer(ctx context.Context, m *teamModel) error {
+	if m.Enforcer.IsNull() {
+		return nil
+	}
+	n := namesFor(m.Enforcer.ValueString())
+	if !m.CallerPolicyARN.IsNull() {
+		if _, err := awsops.FindPolicy(ctx, r.client.IAM, m.CallerPolicyARN.ValueString()); awsops.IsNotFound(err) {
+			m.CallerPolicyARN = types.StringNull()
+			m.CurrentSpendUSD = types.Float64Null()
+		} else if err != nil {
+			return err
+		} else if attached, err := awsops.AttachedEntities(ctx, r.client.IAM, m.CallerPolicyARN.ValueString()); err == nil {
+			m.Principals = r.attachedPrincipals(ctx, m.Principals, attached)
+		}
+	}
+	if !m.PolicyARN.IsNull() {
+		attached, err := awsops.AttachedEntities(ctx, r.client.IAM, m.PolicyARN.ValueString())
+		if err != nil && !awsops.IsNotFound(err) {
+			return err
+		}
+		if !attached["role:"+n.role] {
+			m.CurrentSpendUSD = types.Float64Null()
+		}
+	}
+	rec, err := governance.ReadCapRecord(ctx, r.client.DynamoDB, n.table, m.Name.ValueString())
+	switch {
+	case errors.Is(err, governance.ErrNoCapRecord) || isMissingTable(err):
+		m.CurrentSpendUSD, m.SpendPercent, m.ProjectedState = types.Float64Null(), types.Int64Null(), types.StringNull()
+		return nil
+	case err != nil:
+		return err
+	}
+	if m.CurrentSpendUSD.IsNull() {
+		return nil // keep the re-wiring signal
+	}
+	now := time.Now()
+	spent := rec.SpentIn(governance.PeriodOf(now).Key())
+	m.CurrentSpendUSD = types.Float64Value(spent.USD())
+	m.SpendPercent = types.Int64Value(governance.Percent(spent, rec.EffectiveLimit(now)))
+	m.ProjectedState = types.StringValue(string(rec.StateAt(now)))
+	return nil
+}
+
+// importEnforcer finds the enforcer a team goes through: the enforcer role its invoke
+// policy is attached to.
+func (r *teamResource) importEnforcer(ctx context.Context, m *teamModel) error {
+	m.Enforcer, m.APIKey, m.CallerPolicyARN = types.StringNull(), types.StringNull(), types.StringNull()
+	m.CurrentSpendUSD, m.SpendPercent, m.ProjectedState = types.Float64Null(), types.Int64Null(), types.StringNull()
+	m.APIKeyVersion = types.Int64Null()
+	m.EmergencyOverride = types.ObjectNull(overrideAttrTypes)
+	if m.PolicyARN.IsNull() {
+		return nil
+	}
+	attached, err := awsops.AttachedEntities(ctx, r.client.IAM, m.PolicyARN.ValueString())
+	if err != nil {
+		return err
+	}
+	for key := range attached {
+		kind, role, _ := cutKey(key)
+		name, ok := enforcerNameOfRole(role)
+		if kind != "role" || !ok {
+			continue
+		}
+		info, err := findEnforcer(ctx, r.client, name)
+		if err != nil {
+			continue
+		}
+		m.Enforcer = types.StringValue(name)
+		if info.AuthMode == "iam" {
+			arn := fmt.Sprintf("arn:%s:iam::%s:policy%s%s", r.client.Partition, r.client.AccountID, policyPath, callerPolicyName(m.Name.ValueString()))
+			if _, err := awsops.FindPolicy(ctx, r.client.IAM, arn); err == nil {
+				m.CallerPolicyARN = types.StringValue(arn)
+				m.Principals = types.SetNull(types.StringType)
+			}
+		}
+		rec, err := governance.ReadCapRecord(ctx, r.client.DynamoDB, info.Table, m.Name.ValueString())
+		if err != nil {
+			return nil
+		}
+		if o := rec.Override; o != nil {
+			m.EmergencyOverride, _ = types.ObjectValue(overrideAttrTypes, map[string]attr.Value{
+				"limit_usd":  types.Float64Value(roundCents(o.Limit.USD())),
+				"expires_at": types.StringValue(o.Expires.UTC().Format(time.RFC3339)),
+				"reason":     types.StringValue(o.Reason),
+			})
+		}
+		m.CurrentSpendUSD = types.Float64Value(0) // a real value, refreshed below
+		return r.refreshEnforcer(ctx, m)
+	}
+	return nil
+}
+
+// enforcerNameOfRole recognises an enforcer role, <name>-enforcer.
+func enforcerNameOfRole(role string) (string, bool) {
+	const suffix = "-enforcer"
+	if len(role) <= len(suffix) || role[len(role)-len(suffix):] != suffix {
+		return "", false
+	}
+	name := role[:len(role)-len(suffix)]
+	return name, enforcerNamePattern.MatchString(name)
+}
+
+func roundCents(v float64) float64 {
+	f, _ := strconv.ParseFloat(strconv.FormatFloat(math.Round(v*100)/100, 'f', 2, 64), 64)
+	return f
+}

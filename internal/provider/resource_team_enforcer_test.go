@@ -1,0 +1,228 @@
+package provider_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/credentials/stscreds"
+	"github.com/aws/aws-sdk-go-v2/service/bedrockruntime"
+	brtypes "github.com/aws/aws-sdk-go-v2/service/bedrockruntime/types"
+	"github.com/aws/aws-sdk-go-v2/service/sts"
+	"github.com/aws/smithy-go"
+	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
+	"github.com/hashicorp/terraform-plugin-testing/knownvalue"
+	"github.com/hashicorp/terraform-plugin-testing/plancheck"
+	"github.com/hashicorp/terraform-plugin-testing/statecheck"
+	"github.com/hashicorp/terraform-plugin-testing/terraform"
+	"github.com/hashicorp/terraform-plugin-testing/tfjsonpath"
+
+	"github.com/bedgov/terraform-provider-bedgov/internal/acctest"
+	"github.com/bedgov/terraform-provider-bedgov/internal/awsops"
+	"github.com/bedgov/terraform-provider-bedgov/internal/governance"
+	"github.com/bedgov/terraform-provider-bedgov/internal/localaws"
+)
+
+const haiku35 = "anthropic.claude-3-5-haiku-20241022-v1:0"
+
+// wiredConfig is an enforcer and two teams behind it. Prices are overridden so that
+// one request of 1,000 output tokens costs 100 USD: budgets with real-looking numbers
+// move in a few requests.
+func wiredConfig(enf, teamA, teamB, roleA, roleB string, budgetA string, override string) string {
+	return acctest.ProviderConfig() + fmt.Sprintf(`
+resource "bedgov_enforcer" "test" {
+  name = %[1]q
+  pricing_overrides = {
+    %[6]q = { input_per_mtok = "100", output_per_mtok = "100000" }
+    %[7]q = { input_per_mtok = "100", output_per_mtok = "100000" }
+  }
+}
+
+resource "bedgov_team" "a" {
+  name             = %[2]q
+  model            = %[6]q
+  degrade_to_model = %[7]q
+  monthly_budget   = %[8]s
+  enforcer         = bedgov_enforcer.test.id
+  principals       = [%[4]q]
+  %[9]s
+}
+
+resource "bedgov_team" "b" {
+  name           = %[3]q
+  model          = %[6]q
+  monthly_budget = 1000
+  enforcer       = bedgov_enforcer.test.id
+  principals     = [%[5]q]
+}
+`, enf, teamA, teamB, roleA, roleB, haiku, haiku35, budgetA, override)
+}
+
+// teamClient is the official Bedrock Runtime client of a team's application: it assumes
+// the team's role and sends to the enforcer's URL, signing for the function URL.
+func teamClient(t *testing.T, roleARN, url string) *bedrockruntime.Client {
+	t.Helper()
+	cfg := localaws.ClientConfig(acctest.Endpoint(), acctest.Region)
+	cfg.Credentials = aws.NewCredentialsCache(stscreds.NewAssumeRoleProvider(sts.NewFromConfig(cfg), roleARN))
+	cfg.RetryMaxAttempts = 1
+	return bedrockruntime.NewFromConfig(cfg, func(o *bedrockruntime.Options) {
+		o.BaseEndpoint = aws.String(strings.TrimSuffix(url, "/"))
+	}, bedrockruntime.WithSigV4SigningName("lambda"))
+}
+
+// converse asks for 1,000 output tokens through the team's profile.
+func converse(ctx context.Context, c *bedrockruntime.Client, profileARN string) error {
+	_, err := c.Converse(ctx, &bedrockruntime.ConverseInput{
+		ModelId: aws.String(profileARN),
+		Messages: []brtypes.Message{{Role: brtypes.ConversationRoleUser,
+			Content: []brtypes.ContentBlock{&brtypes.ContentBlockMemberText{Value: "summarise the quarter [[tokens:1000]]"}}}},
+		InferenceConfig: &brtypes.InferenceConfiguration{MaxTokens: aws.Int32(1000)},
+	})
+	return err
+}
+
+func attrOf(s *terraform.State, addr, name string) string {
+	return s.RootModule().Resources[addr].Primary.Attributes[name]
+}
+
+// The whole system, end to end: apply an enforcer and two teams with the real CLI, send
+// requests with the official SDK through the enforcer's URL, walk team A through notify,
+// degrade and block, see the plan's verdict on a budget cut, apply an override and be
+// served again, and find nothing left after destroy.
+func TestAccTeamEnforcer_endToEnd(t *testing.T) {
+	t.Parallel()
+	enf, teamA, teamB := acctest.RandomName(), acctest.RandomName(), acctest.RandomName()
+	roleA, roleB := createRole(t, teamA+"-app"), createRole(t, teamB+"-app")
+	ctx := context.Background()
+	expires := time.Now().Add(48 * time.Hour).UTC().Format(time.RFC3339)
+	override := fmt.Sprintf(`emergency_override {
+    limit_usd  = 4000
+    expires_at = %q
+    reason     = "quarter-end batch"
+  }`, expires)
+
+	var url, profileA, profileB, topicA string
+	resource.Test(t, resource.TestCase{
+		ProtoV6ProviderFactories: acctest.ProtoV6ProviderFactories,
+		CheckDestroy: resource.ComposeTestCheckFunc(
+			checkTeamDestroyed(t, teamA), checkTeamDestroyed(t, teamB), checkEnforcerDestroyed(t, enf),
+			func(*terraform.State) error {
+				_, err := awsops.FindPolicy(ctx, acctest.Client(t).IAM, "arn:aws:iam::"+acctest.AccountID+":policy/bedgov/bedgov-"+teamA+"-caller")
+				if !awsops.IsNotFound(err) {
+					return fmt.Errorf("caller policy left behind (%v)", err)
+				}
+				return nil
+			},
+		),
+		Steps: []resource.TestStep{
+			{
+				Config: wiredConfig(enf, teamA, teamB, roleA, roleB, "2000", ""),
+				ConfigStateChecks: []statecheck.StateCheck{
+					statecheck.ExpectKnownValue("bedgov_team.a", tfjsonpath.New("caller_policy_arn"),
+						knownvalue.StringExact("arn:aws:iam::"+acctest.AccountID+":policy/bedgov/bedgov-"+teamA+"-caller")),
+					statecheck.ExpectKnownValue("bedgov_team.a", tfjsonpath.New("current_spend_usd"), knownvalue.Float64Exact(0)),
+					statecheck.ExpectKnownValue("bedgov_team.a", tfjsonpath.New("projected_state"), knownvalue.StringExact("ok")),
+					statecheck.ExpectKnownValue("bedgov_team.a", tfjsonpath.New("api_key"), knownvalue.Null()),
+				},
+				Check: func(s *terraform.State) error {
+					url = attrOf(s, "bedgov_enforcer.test", "function_url")
+					profileA, profileB = attrOf(s, "bedgov_team.a", "inference_profile_arn"), attrOf(s, "bedgov_team.b", "inference_profile_arn")
+					topicA = attrOf(s, "bedgov_team.a", "sns_topic_arn")
+					c := acctest.Client(t)
+					// The direct path is closed: the invoke policy is on the enforcer's role only.
+					attached, err := awsops.AttachedEntities(ctx, c.IAM, attrOf(s, "bedgov_team.a", "policy_arn"))
+					if err != nil || len(attached) != 1 || !attached["role:"+enf+"-enforcer"] {
+						return fmt.Errorf("invoke policy attached to %v (%v), want only the enforcer role", attached, err)
+					}
+					callers, err := awsops.AttachedEntities(ctx, c.IAM, attrOf(s, "bedgov_team.a", "caller_policy_arn"))
+					if err != nil || !callers["role:"+teamA+"-app"] {
+						return fmt.Errorf("caller policy attached to %v (%v)", callers, err)
+					}
+					rec, err := governance.ReadCapRecord(ctx, c.DynamoDB, enf+"-caps", teamA)
+					if err != nil {
+						return err
+					}
+					if rec.Limit.Cents() != "2000.00" || rec.ProfileARN != profileA || rec.SNSTopicARN != topicA {
+						return fmt.Errorf("cap record = %+v", rec.CapConfig)
+					}
+					return nil
+				},
+			},
+			{
+				// Traffic through the enforcer with the official SDK.
+				PreConfig: func() {
+					a := teamClient(t, roleA, url)
+					b := teamClient(t, roleB, url)
+					// Team A's principal cannot spend team B's budget or call B's profile.
+					if err := converse(ctx, a, profileB); err == nil {
+						t.Fatal("team A's principal called team B's profile")
+					}
+					if err := converse(ctx, b, profileB); err != nil {
+						t.Fatalf("team B: %v", err)
+					}
+					var blocked error
+					for i := 0; i < 25 && blocked == nil; i++ {
+						blocked = converse(ctx, a, profileA)
+					}
+					var apiErr smithy.APIError
+					if !errors.As(blocked, &apiErr) || apiErr.ErrorCode() != "ServiceQuotaExceededException" ||
+						!strings.Contains(apiErr.ErrorMessage(), "monthly budget of 2000.00 USD") || !strings.Contains(apiErr.ErrorMessage(), "team "+teamA) {
+						t.Fatalf("team A was not blocked with the budget message: %v", blocked)
+					}
+					// Notified once at 50 %, on the team's topic.
+					msgs := localaws.PublishedMessages(acctest.Emulator(t).Store(), topicA)
+					if len(msgs) == 0 {
+						t.Fatal("no notification was published to the team's topic")
+					}
+				},
+				Config: wiredConfig(enf, teamA, teamB, roleA, roleB, "2000", ""),
+				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()}},
+				Check: func(*terraform.State) error {
+					rec, err := governance.ReadCapRecord(ctx, acctest.Client(t).DynamoDB, enf+"-caps", teamA)
+					if err != nil {
+						return err
+					}
+					if rec.Spent > rec.Limit {
+						return fmt.Errorf("overspend: %s spent of %s", rec.Spent.Cents(), rec.Limit.Cents())
+					}
+					if rec.OutputTokens[haiku35] == 0 {
+						return fmt.Errorf("the degrade model was never used: %v", rec.OutputTokens)
+					}
+					if rec.StateAt(time.Now()) != governance.StateDegraded && rec.StateAt(time.Now()) != governance.StateBlocked {
+						return fmt.Errorf("state %s after the walk", rec.StateAt(time.Now()))
+					}
+					return nil
+				},
+			},
+			{
+				// A budget cut below the spend: the plan says the team will be blocked.
+				Config: wiredConfig(enf, teamA, teamB, roleA, roleB, "1500", ""),
+				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
+					plancheck.ExpectResourceAction("bedgov_team.a", plancheck.ResourceActionUpdate),
+					plancheck.ExpectKnownValue("bedgov_team.a", tfjsonpath.New("projected_state"), knownvalue.StringExact("blocked")),
+					plancheck.ExpectKnownValue("bedgov_team.a", tfjsonpath.New("spend_percent"), knownvalue.Int64Func(func(v int64) error {
+						if v < 100 {
+							return fmt.Errorf("spend_percent %d, want at least 100", v)
+						}
+						return nil
+					})),
+				}},
+			},
+			{
+				// An emergency override lets requests through again.
+				Config: wiredConfig(enf, teamA, teamB, roleA, roleB, "1500", override),
+				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
+					plancheck.ExpectKnownValue("bedgov_team.a", tfjsonpath.New("projected_state"), knownvalue.StringRegexp(regexp.MustCompile(`^(ok|notified)$`))),
+				}},
+				Check: func(*terraform.State) error {
+					return converse(ctx, teamClient(t, roleA, url), profileA)
+				},
+			},
+		},
+	})
+}
