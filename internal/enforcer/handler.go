@@ -358,10 +358,21 @@ func (h *Handler) identify(r *http.Request, c *call) (*teamView, *apiError) {
 		return nil, ae
 	}
 	// The record is the authority: an identity removed from it stops working at once
-	// for every enforcer that sees the new record.
-	switch {
-	case keyHash != "" && subtle.ConstantTimeCompare([]byte(keyHash), []byte(view.rec.APIKeyHash)) != 1,
-		principalKey != "" && !slices.Contains(view.rec.PrincipalKeys, principalKey):
+	// for every enforcer that sees the new record. A cached record that does not list an
+	// identity the index gives to the team may predate a rotation: read it once more.
+	listed := func(v *teamView) bool {
+		if keyHash != "" {
+			return subtle.ConstantTimeCompare([]byte(keyHash), []byte(v.rec.APIKeyHash)) == 1
+		}
+		return slices.Contains(v.rec.PrincipalKeys, principalKey)
+	}
+	if !listed(view) && view.loaded.Before(now) {
+		h.teams.Delete(team)
+		if view, ae = h.teamView(r.Context(), team, now); ae != nil {
+			return nil, ae
+		}
+	}
+	if !listed(view) {
 		h.ids.Delete(indexKey)
 		return nil, errDenied("the caller belongs to no bedgov team")
 	}

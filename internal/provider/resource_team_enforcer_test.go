@@ -4,6 +4,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
+	"net/http"
+	neturl "net/url"
 	"regexp"
 	"strings"
 	"testing"
@@ -225,4 +228,204 @@ func TestAccTeamEnforcer_endToEnd(t *testing.T) {
 			},
 		},
 	})
+}
+
+// api_key mode: the team gets a key (only its hash leaves Terraform), the enforcer takes
+// it as a Bedrock API key, and a new api_key_version rotates it.
+func TestAccTeamEnforcer_apiKey(t *testing.T) {
+	t.Parallel()
+	enf, team := acctest.RandomName(), acctest.RandomName()
+	ctx := context.Background()
+	config := func(version int) string {
+		return acctest.ProviderConfig() + fmt.Sprintf(`
+resource "bedgov_enforcer" "test" {
+  name      = %[1]q
+  auth_mode = "api_key"
+}
+
+resource "bedgov_team" "test" {
+  name            = %[2]q
+  model           = %[3]q
+  monthly_budget  = 100
+  enforcer        = bedgov_enforcer.test.id
+  api_key_version = %[4]d
+}
+`, enf, team, haiku, version)
+	}
+	call := func(url, profile, key string) (int, string) {
+		body := `{"messages":[{"role":"user","content":[{"text":"hello"}]}],"inferenceConfig":{"maxTokens":16}}`
+		req, _ := http.NewRequestWithContext(ctx, http.MethodPost, strings.TrimSuffix(url, "/")+"/model/"+neturl.PathEscape(profile)+"/converse", strings.NewReader(body))
+		req.Header.Set("Content-Type", "application/json")
+		req.Header.Set("Authorization", "Bearer "+key)
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		b, _ := io.ReadAll(resp.Body)
+		return resp.StatusCode, string(b)
+	}
+	var firstKey string
+	resource.Test(t, resource.TestCase{
+		ProtoV6ProviderFactories: acctest.ProtoV6ProviderFactories,
+		CheckDestroy:             resource.ComposeTestCheckFunc(checkTeamDestroyed(t, team), checkEnforcerDestroyed(t, enf)),
+		Steps: []resource.TestStep{
+			{
+				Config: config(1),
+				ConfigStateChecks: []statecheck.StateCheck{
+					statecheck.ExpectSensitiveValue("bedgov_team.test", tfjsonpath.New("api_key")),
+					statecheck.ExpectKnownValue("bedgov_team.test", tfjsonpath.New("caller_policy_arn"), knownvalue.Null()),
+				},
+				Check: func(s *terraform.State) error {
+					firstKey = attrOf(s, "bedgov_team.test", "api_key")
+					rec, err := governance.ReadCapRecord(ctx, acctest.Client(t).DynamoDB, enf+"-caps", team)
+					if err != nil {
+						return err
+					}
+					if rec.APIKeyHash != governance.HashAPIKey(firstKey) || strings.Contains(fmt.Sprint(rec.CapConfig), firstKey) {
+						return errors.New("the cap record must hold the key's hash, never the key")
+					}
+					url, profile := attrOf(s, "bedgov_enforcer.test", "function_url"), attrOf(s, "bedgov_team.test", "inference_profile_arn")
+					if code, body := call(url, profile, firstKey); code != http.StatusOK {
+						return fmt.Errorf("with the team's key: %d %s", code, body)
+					}
+					if code, _ := call(url, profile, "bgk_not-a-key"); code == http.StatusOK {
+						return errors.New("a wrong key was served")
+					}
+					return nil
+				},
+			},
+			{
+				Config: config(2),
+				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
+					plancheck.ExpectResourceAction("bedgov_team.test", plancheck.ResourceActionUpdate),
+					plancheck.ExpectUnknownValue("bedgov_team.test", tfjsonpath.New("api_key")),
+				}},
+				Check: func(s *terraform.State) error {
+					key := attrOf(s, "bedgov_team.test", "api_key")
+					if key == firstKey {
+						return errors.New("the key was not rotated")
+					}
+					url, profile := attrOf(s, "bedgov_enforcer.test", "function_url"), attrOf(s, "bedgov_team.test", "inference_profile_arn")
+					// The enforcer caches identities briefly; the new key must work at once.
+					if code, body := call(url, profile, key); code != http.StatusOK {
+						return fmt.Errorf("with the new key: %d %s", code, body)
+					}
+					return nil
+				},
+			},
+		},
+	})
+}
+
+// Removing the enforcer returns the team to direct access: the cap record and caller
+// policy go, the invoke policy is attached to the principals again.
+func TestAccTeamEnforcer_unwire(t *testing.T) {
+	t.Parallel()
+	enf, team := acctest.RandomName(), acctest.RandomName()
+	role := createRole(t, team+"-app")
+	ctx := context.Background()
+	config := func(wired bool) string {
+		enforcer := ""
+		if wired {
+			enforcer = "enforcer = bedgov_enforcer.test.id"
+		}
+		return acctest.ProviderConfig() + fmt.Sprintf(`
+resource "bedgov_enforcer" "test" {
+  name = %[1]q
+}
+
+resource "bedgov_team" "test" {
+  name           = %[2]q
+  model          = %[3]q
+  monthly_budget = 100
+  principals     = [%[4]q]
+  %[5]s
+}
+`, enf, team, haiku, role, enforcer)
+	}
+	resource.Test(t, resource.TestCase{
+		ProtoV6ProviderFactories: acctest.ProtoV6ProviderFactories,
+		CheckDestroy:             resource.ComposeTestCheckFunc(checkTeamDestroyed(t, team), checkEnforcerDestroyed(t, enf)),
+		Steps: []resource.TestStep{
+			{Config: config(false), Check: attachedTo(t, team, team+"-app")},
+			{
+				Config: config(true),
+				Check: func(s *terraform.State) error {
+					keys, err := awsops.AttachedEntities(ctx, acctest.Client(t).IAM, policyARN(team))
+					if err != nil || len(keys) != 1 || !keys["role:"+enf+"-enforcer"] {
+						return fmt.Errorf("wired: invoke policy attached to %v (%v)", keys, err)
+					}
+					return nil
+				},
+			},
+			{
+				// The cap record deleted out of band is written again by the next apply.
+				Config: config(true),
+				PreConfig: func() {
+					if err := governance.DeleteCapRecord(ctx, acctest.Client(t).DynamoDB, enf+"-caps", team); err != nil {
+						t.Fatal(err)
+					}
+				},
+				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
+					plancheck.ExpectResourceAction("bedgov_team.test", plancheck.ResourceActionUpdate),
+				}},
+				Check: func(*terraform.State) error {
+					_, err := governance.ReadCapRecord(ctx, acctest.Client(t).DynamoDB, enf+"-caps", team)
+					return err
+				},
+			},
+			{
+				ResourceName:            "bedgov_team.test",
+				ImportState:             true,
+				ImportStateId:           team,
+				ImportStateVerify:       true,
+				ImportStateVerifyIgnore: []string{"timeouts", "api_key_version"},
+			},
+			{
+				Config: config(false),
+				Check: resource.ComposeTestCheckFunc(
+					attachedTo(t, team, team+"-app"),
+					func(*terraform.State) error {
+						if _, err := governance.ReadCapRecord(ctx, acctest.Client(t).DynamoDB, enf+"-caps", team); !errors.Is(err, governance.ErrNoCapRecord) {
+							return fmt.Errorf("cap record after unwiring: %v", err)
+						}
+						return nil
+					},
+				),
+			},
+		},
+	})
+}
+
+func TestAccTeamEnforcer_validation(t *testing.T) {
+	t.Parallel()
+	soon := time.Now().Add(24 * time.Hour).UTC().Format(time.RFC3339)
+	late := time.Now().Add(40 * 24 * time.Hour).UTC().Format(time.RFC3339)
+	past := time.Now().Add(-time.Hour).UTC().Format(time.RFC3339)
+	block := func(limit, expires string) string {
+		return fmt.Sprintf(`emergency_override {
+    limit_usd  = %s
+    expires_at = %q
+    reason     = "batch"
+  }`, limit, expires)
+	}
+	cases := []struct{ name, body, want string }{
+		{"no budget", `enforcer = "bedgov"`, "A team with an enforcer needs monthly_budget"},
+		{"override without enforcer", `monthly_budget = 100` + "\n  " + block("200", soon), "set enforcer too"},
+		{"override too long", `monthly_budget = 100` + "\n  enforcer = \"bedgov\"\n  " + block("200", late), "is more than 31 days away"},
+		{"override expired", `monthly_budget = 100` + "\n  enforcer = \"bedgov\"\n  " + block("200", past), "is in the past"},
+		{"override below budget", `monthly_budget = 100` + "\n  enforcer = \"bedgov\"\n  " + block("50", soon), "must be above monthly_budget 100.00"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			resource.Test(t, resource.TestCase{
+				ProtoV6ProviderFactories: acctest.ProtoV6ProviderFactories,
+				Steps: []resource.TestStep{{
+					Config: teamConfig("valid", attr("model", sonnet), tc.body), PlanOnly: true, ExpectError: messageRe(tc.want),
+				}},
+			})
+		})
+	}
 }
