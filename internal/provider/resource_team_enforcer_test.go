@@ -183,7 +183,7 @@ func TestAccTeamEnforcer_endToEnd(t *testing.T) {
 						t.Fatal("no notification was published to the team's topic")
 					}
 				},
-				Config: wiredConfig(enf, teamA, teamB, roleA, roleB, "2000", ""),
+				Config:           wiredConfig(enf, teamA, teamB, roleA, roleB, "2000", ""),
 				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()}},
 				Check: func(*terraform.State) error {
 					rec, err := governance.ReadCapRecord(ctx, acctest.Client(t).DynamoDB, enf+"-caps", teamA)
