@@ -304,6 +304,16 @@ func TestAccTeam_alertingUpdate(t *testing.T) {
 					if err != nil || aws.ToFloat64(a.Threshold) != 5000 {
 						return fmt.Errorf("alarm = %+v, %v", a, err)
 					}
+					// Removing an email changed only subscribers: the notifications stayed.
+					b, _ := storedBudget(t, name)
+					if notifyState(b, 60) != "ALARM" {
+						return fmt.Errorf("a notification was recreated for an email change: %+v", b.Notifications)
+					}
+					for _, n := range b.Notifications {
+						if fmt.Sprint(n.Subscribers) != fmt.Sprint([]localaws.BudgetSubscriber{{SubscriptionType: "SNS", Address: topicARN(name)}, {SubscriptionType: "EMAIL", Address: "b@example.com"}}) {
+							return fmt.Errorf("notification %v subscribers = %+v", n.Threshold, n.Subscribers)
+						}
+					}
 					return nil
 				},
 			},
