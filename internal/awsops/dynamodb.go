@@ -78,14 +78,23 @@ func FindCapTable(ctx context.Context, c *dynamodb.Client, name string) (CapTabl
 	if out.Table.SSEDescription != nil {
 		st.Encryption = out.Table.SSEDescription.Status == types.SSEStatusEnabled
 	}
+	if out.Table.TableStatus == types.TableStatusDeleting {
+		return CapTableState{}, ErrNotFound
+	}
+	gone := func(err error) error {
+		if hasCode(err, "ResourceNotFoundException") {
+			return wrapNotFound(err) // deleted between the calls
+		}
+		return err
+	}
 	ttl, err := c.DescribeTimeToLive(ctx, &dynamodb.DescribeTimeToLiveInput{TableName: aws.String(name)})
 	if err != nil {
-		return st, err
+		return CapTableState{}, gone(err)
 	}
 	st.TTL = ttl.TimeToLiveDescription != nil && ttl.TimeToLiveDescription.TimeToLiveStatus == types.TimeToLiveStatusEnabled
 	pitr, err := c.DescribeContinuousBackups(ctx, &dynamodb.DescribeContinuousBackupsInput{TableName: aws.String(name)})
 	if err != nil {
-		return st, err
+		return CapTableState{}, gone(err)
 	}
 	if d := pitr.ContinuousBackupsDescription; d != nil && d.PointInTimeRecoveryDescription != nil {
 		st.PITR = d.PointInTimeRecoveryDescription.PointInTimeRecoveryStatus == types.PointInTimeRecoveryStatusEnabled
@@ -111,14 +120,30 @@ func WaitTableActive(ctx context.Context, c *dynamodb.Client, name string) error
 	}
 }
 
-// DeleteTable deletes a table; already gone is done.
+// DeleteTable deletes a table and waits until it is gone; already gone is done.
 func DeleteTable(ctx context.Context, c *dynamodb.Client, name string) error {
 	tflog.Debug(ctx, "deleting DynamoDB table", map[string]any{"table": name})
 	_, err := c.DeleteTable(ctx, &dynamodb.DeleteTableInput{TableName: aws.String(name)})
 	if hasCode(err, "ResourceNotFoundException") {
 		return nil
 	}
-	return err
+	if err != nil {
+		return err
+	}
+	for delay := 100 * time.Millisecond; ; delay = min(delay*2, 5*time.Second) {
+		_, err := c.DescribeTable(ctx, &dynamodb.DescribeTableInput{TableName: aws.String(name)})
+		if hasCode(err, "ResourceNotFoundException") {
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		select {
+		case <-ctx.Done():
+			return fmt.Errorf("waiting for table %s to be deleted: %w", name, ctx.Err())
+		case <-time.After(delay):
+		}
+	}
 }
 
 // SyncTableTags makes a table's tags equal to want.
