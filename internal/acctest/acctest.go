@@ -102,7 +102,14 @@ func run(m *testing.M) int {
 	os.Setenv("AWS_CONFIG_FILE", filepath.Join(tmp, "config"))
 	os.Setenv("AWS_SHARED_CREDENTIALS_FILE", filepath.Join(tmp, "credentials"))
 	os.Setenv("AWS_EC2_METADATA_DISABLED", "true")
-	return m.Run()
+	code := m.Run()
+	if code == 0 {
+		if err := checkProviderPolicy(); err != nil {
+			fmt.Fprintln(os.Stderr, "acctest:", err)
+			return 1
+		}
+	}
+	return code
 }
 
 // enforcerRuntime runs a deployed enforcer function in the test process: the emulator

@@ -162,6 +162,8 @@ type CallRecord struct {
 	Duration    time.Duration
 	Status      int
 	ErrorCode   string // the API error code sent, "" on success
+	// UserAgent tells callers apart: the provider sends bedgov/<version>.
+	UserAgent string
 }
 
 // Calls returns a copy of the call log, oldest first.
@@ -240,7 +242,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	start := time.Now()
-	rec := CallRecord{Time: start}
+	rec := CallRecord{Time: start, UserAgent: r.Header.Get("User-Agent")}
 
 	auth := r.Header.Get("Authorization")
 	var signing string

@@ -755,6 +755,9 @@ func TestAccTeam_alertingTags(t *testing.T) {
 	t.Parallel()
 	name := acctest.RandomName()
 	config := func(env string) string {
+		if env == "" {
+			return teamConfig(name, alerting("100", 50, 80, 100, nil, 1000, "10")...)
+		}
 		return teamConfig(name, append(alerting("100", 50, 80, 100, nil, 1000, "10"), attr("tags", map[string]string{"environment": env}))...)
 	}
 	ctx := context.Background()
@@ -785,7 +788,7 @@ func TestAccTeam_alertingTags(t *testing.T) {
 				if err != nil {
 					return fmt.Errorf("%s: %v", what, err)
 				}
-				if tags["environment"] != env || tags["team"] != name || tags["managed-by"] != "bedgov" {
+				if got, ok := tags["environment"]; got != env || ok != (env != "") || tags["team"] != name || tags["managed-by"] != "bedgov" {
 					return fmt.Errorf("%s tags = %v, want environment=%s", what, tags, env)
 				}
 			}
@@ -803,6 +806,11 @@ func TestAccTeam_alertingTags(t *testing.T) {
 					plancheck.ExpectResourceAction(teamAddr, plancheck.ResourceActionUpdate),
 				}},
 				Check: checkTags("prod"),
+			},
+			{
+				// A removed tag leaves every object.
+				Config: config(""),
+				Check:  checkTags(""),
 			},
 		},
 	})

@@ -551,3 +551,51 @@ func TestAccTeam_importNotFound(t *testing.T) {
 		}},
 	})
 }
+
+// Users and groups are principals too: attached and detached like roles.
+func TestAccTeam_userAndGroupPrincipals(t *testing.T) {
+	t.Parallel()
+	name := acctest.RandomName()
+	c := acctest.Client(t)
+	ctx := context.Background()
+	user, err := c.IAM.CreateUser(ctx, &iam.CreateUserInput{UserName: aws.String(name + "-user")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	group, err := c.IAM.CreateGroup(ctx, &iam.CreateGroupInput{GroupName: aws.String(name + "-group")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	principals := []string{aws.ToString(user.User.Arn), aws.ToString(group.Group.Arn)}
+	attachedKeys := func(want ...string) resource.TestCheckFunc {
+		return func(*terraform.State) error {
+			keys, err := awsops.AttachedEntities(ctx, c.IAM, policyARN(name))
+			if err != nil {
+				return err
+			}
+			if len(keys) != len(want) {
+				return fmt.Errorf("attached to %v, want %v", keys, want)
+			}
+			for _, k := range want {
+				if !keys[k] {
+					return fmt.Errorf("attached to %v, want %v", keys, want)
+				}
+			}
+			return nil
+		}
+	}
+	resource.Test(t, resource.TestCase{
+		ProtoV6ProviderFactories: acctest.ProtoV6ProviderFactories,
+		CheckDestroy:             checkTeamDestroyed(t, name),
+		Steps: []resource.TestStep{
+			{
+				Config: teamConfig(name, attr("model", sonnet), attr("principals", principals)),
+				Check:  attachedKeys("user:"+name+"-user", "group:"+name+"-group"),
+			},
+			{
+				Config: teamConfig(name, attr("model", sonnet)),
+				Check:  attachedKeys(),
+			},
+		},
+	})
+}
