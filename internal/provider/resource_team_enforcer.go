@@ -465,8 +465,11 @@ func (r *teamResource) importEnforcer(ctx context.Context, m *teamModel) error {
 			}
 		}
 		rec, err := governance.ReadCapRecord(ctx, r.client.DynamoDB, info.Table, m.Name.ValueString())
-		if err != nil {
-			return nil
+		switch {
+		case errors.Is(err, governance.ErrNoCapRecord):
+			return nil // wired without a record: the next apply writes it
+		case err != nil:
+			return err
 		}
 		if o := rec.Override; o != nil {
 			m.EmergencyOverride, _ = types.ObjectValue(overrideAttrTypes, map[string]attr.Value{
