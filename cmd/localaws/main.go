@@ -24,6 +24,7 @@ import (
 
 	"github.com/bedgov/terraform-provider-bedgov/internal/localaws"
 	"github.com/bedgov/terraform-provider-bedgov/internal/localaws/dynalite"
+	"github.com/bedgov/terraform-provider-bedgov/internal/localaws/enforcerruntime"
 )
 
 func main() {
@@ -45,6 +46,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	region := fs.String("default-region", localaws.DefaultRegion, "region of requests that carry none (bearer-token requests)")
 	dynamo := fs.String("dynamodb-endpoint", "", "dynalite/DynamoDB endpoint to front; empty starts a dynalite")
 	noDynamo := fs.Bool("no-dynamodb", false, "serve no DynamoDB (calls fail with a clear error)")
+	runEnforcer := fs.Bool("enforcer-runtime", true, "serve deployed bedgov enforcer functions' URLs with the real enforcer, in process")
+	enforcerLog := fs.String("enforcer-log", "", "file for the enforcer's JSON log lines (default: discarded)")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -73,6 +76,19 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	ln, err := net.Listen("tcp", *listen)
 	if err != nil {
 		return err
+	}
+	if *runEnforcer {
+		logs := io.Discard
+		if *enforcerLog != "" {
+			f, err := os.OpenFile(*enforcerLog, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o600)
+			if err != nil {
+				return err
+			}
+			defer f.Close()
+			logs = f
+		}
+		self := endpointURL(ln.Addr())
+		opts = append(opts, localaws.WithFunctionRuntime(enforcerruntime.New(func() string { return self }, logs)))
 	}
 	srv := &http.Server{Handler: localaws.New(opts...), ReadHeaderTimeout: 10 * time.Second}
 	errc := make(chan error, 1)

@@ -11,7 +11,6 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"net/http"
 	"net/http/httptest"
 	"os"
 	"path/filepath"
@@ -19,18 +18,14 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/credentials"
-	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
-	"github.com/aws/aws-sdk-go-v2/service/sns"
 	"github.com/hashicorp/terraform-plugin-framework/providerserver"
 	"github.com/hashicorp/terraform-plugin-go/tfprotov6"
 	sdkacctest "github.com/hashicorp/terraform-plugin-testing/helper/acctest"
 
 	"github.com/bedgov/terraform-provider-bedgov/internal/awsclient"
-	"github.com/bedgov/terraform-provider-bedgov/internal/enforcer"
 	"github.com/bedgov/terraform-provider-bedgov/internal/localaws"
 	"github.com/bedgov/terraform-provider-bedgov/internal/localaws/dynalite"
+	"github.com/bedgov/terraform-provider-bedgov/internal/localaws/enforcerruntime"
 	"github.com/bedgov/terraform-provider-bedgov/internal/provider"
 )
 
@@ -79,7 +74,7 @@ func run(m *testing.M) int {
 	}
 	defer dyn.Stop()
 
-	emulator = localaws.New(localaws.WithDynamoDB(dyn.Endpoint), localaws.WithFunctionRuntime(enforcerRuntime))
+	emulator = localaws.New(localaws.WithDynamoDB(dyn.Endpoint), localaws.WithFunctionRuntime(enforcerruntime.New(func() string { return endpoint }, io.Discard)))
 	srv := httptest.NewServer(emulator)
 	defer srv.Close()
 	endpoint = srv.URL
@@ -110,41 +105,6 @@ func run(m *testing.M) int {
 		}
 	}
 	return code
-}
-
-// enforcerRuntime runs a deployed enforcer function in the test process: the emulator
-// calls it for a function URL's first request and after each update of the function, and
-// serves the URL with the handler it returns. Configuration comes from the function's
-// environment as in Lambda; endpoints the environment does not set go to the emulator
-// (DynamoDB through it to dynalite, SNS, and its Bedrock Runtime), signed with the
-// session credentials of the function's role that the emulator puts in its environment.
-// The caller's principal comes from the header the emulator sets on AWS_IAM requests.
-func enforcerRuntime(fn localaws.FunctionInstance) (http.Handler, error) {
-	getenv := func(k string) string { return fn.Environment[k] }
-	orEmulator := func(k string) string {
-		if v := getenv(k); v != "" {
-			return v
-		}
-		return endpoint
-	}
-	cfg, err := enforcer.FromEnv(func(k string) string {
-		if k == enforcer.EnvBedrockEndpoint {
-			return orEmulator(k)
-		}
-		return getenv(k)
-	})
-	if err != nil {
-		return nil, err
-	}
-	cfg.TrustedPrincipalHeader = fn.PrincipalHeader
-	cfg.DetachSettle = false // as in Lambda: settle before the response ends
-	awsCfg := localaws.ClientConfig(endpoint, fn.Region)
-	awsCfg.Credentials = credentials.NewStaticCredentialsProvider(fn.Environment["AWS_ACCESS_KEY_ID"], fn.Environment["AWS_SECRET_ACCESS_KEY"], fn.Environment["AWS_SESSION_TOKEN"])
-	db := dynamodb.NewFromConfig(awsCfg, func(o *dynamodb.Options) { o.BaseEndpoint = aws.String(orEmulator(enforcer.EnvDynamoDBEndpoint)) })
-	topics := sns.NewFromConfig(awsCfg, func(o *sns.Options) { o.BaseEndpoint = aws.String(orEmulator(enforcer.EnvSNSEndpoint)) })
-	return enforcer.New(cfg, enforcer.Deps{
-		DB: db, Notifier: enforcer.SNSNotifier{Client: topics}, Credentials: awsCfg.Credentials, Log: io.Discard,
-	})
 }
 
 // setupCLI finds the Terraform CLI, makes sure no test skips for want of TF_ACC, and
