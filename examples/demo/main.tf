@@ -1,0 +1,119 @@
+# The bedgov demo: one enforcer and the three teams of the classic setup, against the
+# local AWS emulator. `make demo` runs it; see README.md.
+
+terraform {
+  required_providers {
+    bedgov = {
+      source = "bedgov/bedgov"
+    }
+  }
+}
+
+variable "endpoint" {
+  description = "URL of the local AWS emulator (make demo starts it)."
+  type        = string
+}
+
+variable "business_budget" {
+  description = "Monthly budget of team business, in USD."
+  type        = number
+  default     = 2000
+}
+
+variable "business_override" {
+  description = "Grant team business an emergency override."
+  type        = bool
+  default     = false
+}
+
+variable "override_expires_at" {
+  description = "When the override ends (RFC 3339); make demo sets it two days ahead."
+  type        = string
+  default     = ""
+}
+
+provider "bedgov" {
+  region = "us-east-1"
+  endpoints {
+    bedrock        = var.endpoint
+    bedrockruntime = var.endpoint
+    budgets        = var.endpoint
+    ce             = var.endpoint
+    cloudwatch     = var.endpoint
+    dynamodb       = var.endpoint
+    iam            = var.endpoint
+    lambda         = var.endpoint
+    logs           = var.endpoint
+    sns            = var.endpoint
+    sts            = var.endpoint
+  }
+  default_tags {
+    tags = { owner = "platform" }
+  }
+}
+
+resource "bedgov_enforcer" "main" {
+  name = "bedgov"
+
+  # Demo prices: list prices times 20,000, so that a handful of requests moves budgets of
+  # real size (a 4,000-token answer from Claude 3 Haiku costs 100 USD here).
+  pricing_overrides = {
+    "anthropic.claude-3-haiku-20240307-v1:0"    = { input_per_mtok = "5000", output_per_mtok = "25000" }
+    "anthropic.claude-3-5-sonnet-20241022-v2:0" = { input_per_mtok = "60000", output_per_mtok = "300000" }
+    "amazon.nova-micro-v1:0"                    = { input_per_mtok = "700", output_per_mtok = "2800" }
+  }
+}
+
+locals {
+  teams = {
+    "ai-core"     = { model = "anthropic.claude-3-5-sonnet-20241022-v2:0", degrade = "anthropic.claude-3-haiku-20240307-v1:0", budget = 10000, cost_center = "AI-001" }
+    "ai-extended" = { model = "anthropic.claude-3-5-sonnet-20241022-v2:0", degrade = "anthropic.claude-3-haiku-20240307-v1:0", budget = 5000, cost_center = "AI-002" }
+    "business"    = { model = "anthropic.claude-3-haiku-20240307-v1:0", degrade = "amazon.nova-micro-v1:0", budget = var.business_budget, cost_center = "BIZ-001" }
+  }
+}
+
+resource "bedgov_team" "team" {
+  for_each = local.teams
+
+  name                = each.key
+  model               = each.value.model
+  degrade_to_model    = each.value.degrade
+  cost_center         = each.value.cost_center
+  monthly_budget      = each.value.budget
+  notification_emails = ["${each.key}-lead@example.com"]
+  dashboard           = true
+  enforcer            = bedgov_enforcer.main.id
+  principals          = ["arn:aws:iam::123456789012:role/demo-${each.key}-app"]
+
+  alarms {
+    throttles     = true
+    server_errors = true
+  }
+
+  dynamic "emergency_override" {
+    for_each = each.key == "business" && var.business_override ? [1] : []
+    content {
+      limit_usd  = 3000
+      expires_at = var.override_expires_at
+      reason     = "quarter-end batch"
+    }
+  }
+}
+
+output "enforcer_url" {
+  value = bedgov_enforcer.main.function_url
+}
+
+output "table_name" {
+  value = bedgov_enforcer.main.table_name
+}
+
+output "teams" {
+  value = {
+    for name, t in bedgov_team.team : name => {
+      profile_arn = t.inference_profile_arn
+      topic_arn   = t.sns_topic_arn
+      role_arn    = "arn:aws:iam::123456789012:role/demo-${name}-app"
+    }
+  }
+}

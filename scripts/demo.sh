@@ -1,0 +1,100 @@
+#!/usr/bin/env bash
+# The bedgov demo (make demo): on this machine, with no AWS account, deploy an enforcer
+# and three teams with the real Terraform CLI against the local AWS emulator, then call
+# Bedrock through the enforcer with the official AWS SDK and watch one team go through
+# notify, degrade and block; review a budget cut in plan; lift the block with an
+# emergency override. Everything it starts stops when it ends (or on Ctrl-C);
+# `make demo-down` removes what is left.
+set -euo pipefail
+
+root=$(cd "$(dirname "$0")/.." && pwd)
+work="${BEDGOV_DEMO_DIR:-$root/.demo}"
+tf="$root/bin/terraform"
+started=$(date +%s)
+
+step() { printf '\n==> %s\n' "$*"; }
+emu_pid=""
+cleanup() {
+  if [ -n "$emu_pid" ] && kill -0 "$emu_pid" 2>/dev/null; then
+    kill "$emu_pid" 2>/dev/null || true
+    wait "$emu_pid" 2>/dev/null || true
+  fi
+  rm -f "$work/localaws.pid"
+}
+trap cleanup EXIT
+trap 'echo; echo "demo: interrupted"; exit 130' INT TERM
+
+[ -x "$tf" ] || { echo "demo: the Terraform CLI is missing: run make tools"; exit 1; }
+mkdir -p "$work/bin"
+rm -rf "$work/tf" "$work/outputs.json"
+
+step "Building the provider (with the enforcer inside), the local AWS emulator and the teams' application"
+go build -o "$work/bin/terraform-provider-bedgov" "$root"
+go build -o "$work/bin/localaws" "$root/cmd/localaws"
+go build -o "$work/bin/traffic" "$root/examples/demo/traffic"
+
+step "Starting the local AWS emulator, with dynalite as DynamoDB"
+"$work/bin/localaws" -listen 127.0.0.1:0 -enforcer-log "$work/enforcer.log" >"$work/localaws.out" 2>"$work/localaws.err" &
+emu_pid=$!
+echo "$emu_pid" >"$work/localaws.pid"
+endpoint=""
+for _ in $(seq 1 300); do
+  endpoint=$(sed -n 's/^LOCALAWS_ENDPOINT=//p' "$work/localaws.out" 2>/dev/null || true)
+  [ -n "$endpoint" ] && break
+  kill -0 "$emu_pid" 2>/dev/null || { cat "$work/localaws.err"; echo "demo: the emulator did not start"; exit 1; }
+  sleep 0.1
+done
+[ -n "$endpoint" ] || { echo "demo: the emulator did not start in 30s"; exit 1; }
+echo "demo: emulator at $endpoint"
+
+# Terraform uses the provider just built (dev_overrides: no registry, no init).
+cat >"$work/terraformrc" <<TFRC
+provider_installation {
+  dev_overrides {
+    "bedgov/bedgov" = "$work/bin"
+  }
+  direct {}
+}
+TFRC
+export TF_CLI_CONFIG_FILE="$work/terraformrc" TF_IN_AUTOMATION=1
+# The emulator takes any keys; nothing of this machine's AWS setup is used.
+unset AWS_PROFILE AWS_SESSION_TOKEN AWS_ENDPOINT_URL
+: >"$work/aws-config"
+export AWS_ACCESS_KEY_ID=AKIDBEDGOVDEMO AWS_SECRET_ACCESS_KEY=bedgov-demo-secret AWS_EC2_METADATA_DISABLED=true \
+  AWS_CONFIG_FILE="$work/aws-config" AWS_SHARED_CREDENTIALS_FILE="$work/aws-config"
+mkdir -p "$work/tf"
+cp "$root/examples/demo/main.tf" "$work/tf/"
+cd "$work/tf"
+tfvars=(-input=false -no-color -var "endpoint=$endpoint")
+
+"$work/bin/traffic" setup -endpoint "$endpoint"
+
+step "terraform apply: one enforcer and the teams ai-core (10,000 USD), ai-extended (5,000 USD) and business (2,000 USD)"
+"$tf" apply -auto-approve -compact-warnings "${tfvars[@]}" >"$work/apply.log" 2>&1 || { cat "$work/apply.log"; exit 1; }
+grep -E '^(Apply complete|bedgov_enforcer.main: Creation complete|bedgov_team.team\["[a-z-]+"\]: Creation complete)' "$work/apply.log" | sed 's/^/        /'
+"$tf" output -json >"$work/outputs.json"
+echo "demo: the enforcer listens at $("$tf" output -raw enforcer_url)"
+traffic=("$work/bin/traffic")
+targs=(-endpoint "$endpoint" -outputs "$work/outputs.json")
+
+step "Team ai-core calls Claude 3.5 Sonnet through the enforcer with the official AWS SDK"
+"${traffic[@]}" call "${targs[@]}" -team ai-core
+
+step "Team business keeps calling: notify at 50 %, degrade to the cheaper model at 80 %, block at 100 %"
+"${traffic[@]}" walk "${targs[@]}" -team business
+
+step "A reviewer's terraform plan of a budget cut for business (2,000 -> 500 USD)"
+"$tf" plan "${tfvars[@]}" -var business_budget=500 >"$work/plan.log" 2>&1 || { cat "$work/plan.log"; exit 1; }
+# The warning's title and its message (the paragraph after the source reference).
+awk '/^Warning: Budget change restricts team/{p=1; blanks=0; print "        " $0; next}
+     p && /^$/ {blanks++; if (blanks==3) p=0; next}
+     p && blanks==2 {print "        " $0}' "$work/plan.log"
+grep -E 'projected_state|Plan:' "$work/plan.log" | sed 's/^ */        /' | head -5
+
+step "terraform apply of an emergency override for business (3,000 USD for two days, \"quarter-end batch\")"
+expires=$(date -u -d '+2 days' +%Y-%m-%dT%H:%M:%SZ)
+"$tf" apply -auto-approve "${tfvars[@]}" -var business_override=true -var "override_expires_at=$expires" >"$work/override.log" 2>&1 || { cat "$work/override.log"; exit 1; }
+grep -E '^Apply complete' "$work/override.log" | sed 's/^/        /'
+"${traffic[@]}" call "${targs[@]}" -team business
+
+step "Done in $(( $(date +%s) - started ))s. The enforcer's logs are in .demo/enforcer.log; make demo-down cleans up."
