@@ -152,20 +152,17 @@ func ProfileTags(ctx context.Context, c *bedrock.Client, resourceARN string) (ma
 // SyncProfileTags makes a Bedrock resource's tags equal to want, with at most one
 // UntagResource and one TagResource call.
 func SyncProfileTags(ctx context.Context, c *bedrock.Client, resourceARN string, have, want map[string]string) error {
-	remove, set := TagDiff(have, want)
-	if len(remove) > 0 {
-		tflog.Debug(ctx, "untagging Bedrock resource", map[string]any{"arn": resourceARN, "keys": remove})
-		if _, err := c.UntagResource(ctx, &bedrock.UntagResourceInput{ResourceARN: aws.String(resourceARN), TagKeys: remove}); err != nil {
+	return applyTagDiff(have, want,
+		func(keys []string) error {
+			tflog.Debug(ctx, "untagging Bedrock resource", map[string]any{"arn": resourceARN, "keys": keys})
+			_, err := c.UntagResource(ctx, &bedrock.UntagResourceInput{ResourceARN: aws.String(resourceARN), TagKeys: keys})
 			return err
-		}
-	}
-	if len(set) > 0 {
-		tflog.Debug(ctx, "tagging Bedrock resource", map[string]any{"arn": resourceARN, "count": len(set)})
-		if _, err := c.TagResource(ctx, &bedrock.TagResourceInput{ResourceARN: aws.String(resourceARN), Tags: bedrockTags(set)}); err != nil {
+		},
+		func(set map[string]string) error {
+			tflog.Debug(ctx, "tagging Bedrock resource", map[string]any{"arn": resourceARN, "count": len(set)})
+			_, err := c.TagResource(ctx, &bedrock.TagResourceInput{ResourceARN: aws.String(resourceARN), Tags: bedrockTags(set)})
 			return err
-		}
-	}
-	return nil
+		})
 }
 
 // FindApplicationProfileByName finds an application inference profile by name, or

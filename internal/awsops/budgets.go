@@ -261,18 +261,15 @@ func BudgetTags(ctx context.Context, c *budgets.Client, budgetARN string) (map[s
 
 // SyncBudgetTags makes a budget's tags equal to want.
 func SyncBudgetTags(ctx context.Context, c *budgets.Client, budgetARN string, have, want map[string]string) error {
-	remove, set := TagDiff(have, want)
-	if len(remove) > 0 {
-		if _, err := c.UntagResource(ctx, &budgets.UntagResourceInput{ResourceARN: aws.String(budgetARN), ResourceTagKeys: remove}); err != nil {
+	return applyTagDiff(have, want,
+		func(keys []string) error {
+			_, err := c.UntagResource(ctx, &budgets.UntagResourceInput{ResourceARN: aws.String(budgetARN), ResourceTagKeys: keys})
 			return err
-		}
-	}
-	if len(set) > 0 {
-		if _, err := c.TagResource(ctx, &budgets.TagResourceInput{ResourceARN: aws.String(budgetARN), ResourceTags: budgetTags(set)}); err != nil {
+		},
+		func(set map[string]string) error {
+			_, err := c.TagResource(ctx, &budgets.TagResourceInput{ResourceARN: aws.String(budgetARN), ResourceTags: budgetTags(set)})
 			return err
-		}
-	}
-	return nil
+		})
 }
 
 func budgetTags(tags map[string]string) []types.ResourceTag {

@@ -232,16 +232,13 @@ func CostExplorerTags(ctx context.Context, c *costexplorer.Client, arn string) (
 
 // SyncCostExplorerTags makes an anomaly monitor's or subscription's tags equal to want.
 func SyncCostExplorerTags(ctx context.Context, c *costexplorer.Client, arn string, have, want map[string]string) error {
-	remove, set := TagDiff(have, want)
-	if len(remove) > 0 {
-		if _, err := c.UntagResource(ctx, &costexplorer.UntagResourceInput{ResourceArn: aws.String(arn), ResourceTagKeys: remove}); err != nil {
+	return applyTagDiff(have, want,
+		func(keys []string) error {
+			_, err := c.UntagResource(ctx, &costexplorer.UntagResourceInput{ResourceArn: aws.String(arn), ResourceTagKeys: keys})
 			return err
-		}
-	}
-	if len(set) > 0 {
-		if _, err := c.TagResource(ctx, &costexplorer.TagResourceInput{ResourceArn: aws.String(arn), ResourceTags: ceTags(set)}); err != nil {
+		},
+		func(set map[string]string) error {
+			_, err := c.TagResource(ctx, &costexplorer.TagResourceInput{ResourceArn: aws.String(arn), ResourceTags: ceTags(set)})
 			return err
-		}
-	}
-	return nil
+		})
 }

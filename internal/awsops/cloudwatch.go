@@ -113,18 +113,15 @@ func CloudWatchTags(ctx context.Context, c *cloudwatch.Client, resourceARN strin
 
 // SyncCloudWatchTags makes an alarm's or dashboard's tags equal to want.
 func SyncCloudWatchTags(ctx context.Context, c *cloudwatch.Client, resourceARN string, have, want map[string]string) error {
-	remove, set := TagDiff(have, want)
-	if len(remove) > 0 {
-		if _, err := c.UntagResource(ctx, &cloudwatch.UntagResourceInput{ResourceARN: aws.String(resourceARN), TagKeys: remove}); err != nil {
+	return applyTagDiff(have, want,
+		func(keys []string) error {
+			_, err := c.UntagResource(ctx, &cloudwatch.UntagResourceInput{ResourceARN: aws.String(resourceARN), TagKeys: keys})
 			return err
-		}
-	}
-	if len(set) > 0 {
-		if _, err := c.TagResource(ctx, &cloudwatch.TagResourceInput{ResourceARN: aws.String(resourceARN), Tags: cwTags(set)}); err != nil {
+		},
+		func(set map[string]string) error {
+			_, err := c.TagResource(ctx, &cloudwatch.TagResourceInput{ResourceARN: aws.String(resourceARN), Tags: cwTags(set)})
 			return err
-		}
-	}
-	return nil
+		})
 }
 
 func cwTags(tags map[string]string) []types.Tag {

@@ -156,20 +156,17 @@ func SyncTableTags(ctx context.Context, c *dynamodb.Client, tableARN string, wan
 	for _, t := range out.Tags {
 		have[aws.ToString(t.Key)] = aws.ToString(t.Value)
 	}
-	remove, set := TagDiff(have, want)
-	if len(remove) > 0 {
-		if _, err := c.UntagResource(ctx, &dynamodb.UntagResourceInput{ResourceArn: aws.String(tableARN), TagKeys: remove}); err != nil {
+	return applyTagDiff(have, want,
+		func(keys []string) error {
+			_, err := c.UntagResource(ctx, &dynamodb.UntagResourceInput{ResourceArn: aws.String(tableARN), TagKeys: keys})
 			return err
-		}
-	}
-	if len(set) > 0 {
-		var tags []types.Tag
-		for _, k := range sortedKeys(set) {
-			tags = append(tags, types.Tag{Key: aws.String(k), Value: aws.String(set[k])})
-		}
-		if _, err := c.TagResource(ctx, &dynamodb.TagResourceInput{ResourceArn: aws.String(tableARN), Tags: tags}); err != nil {
+		},
+		func(set map[string]string) error {
+			var tags []types.Tag
+			for _, k := range sortedKeys(set) {
+				tags = append(tags, types.Tag{Key: aws.String(k), Value: aws.String(set[k])})
+			}
+			_, err := c.TagResource(ctx, &dynamodb.TagResourceInput{ResourceArn: aws.String(tableARN), Tags: tags})
 			return err
-		}
-	}
-	return nil
+		})
 }

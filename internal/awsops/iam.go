@@ -117,18 +117,15 @@ func UpdatePolicyDocument(ctx context.Context, c *iam.Client, policyARN, documen
 
 // SyncPolicyTags makes a policy's tags equal to want.
 func SyncPolicyTags(ctx context.Context, c *iam.Client, policyARN string, have, want map[string]string) error {
-	remove, set := TagDiff(have, want)
-	if len(remove) > 0 {
-		if _, err := c.UntagPolicy(ctx, &iam.UntagPolicyInput{PolicyArn: aws.String(policyARN), TagKeys: remove}); err != nil {
+	return applyTagDiff(have, want,
+		func(keys []string) error {
+			_, err := c.UntagPolicy(ctx, &iam.UntagPolicyInput{PolicyArn: aws.String(policyARN), TagKeys: keys})
 			return err
-		}
-	}
-	if len(set) > 0 {
-		if _, err := c.TagPolicy(ctx, &iam.TagPolicyInput{PolicyArn: aws.String(policyARN), Tags: iamTags(set)}); err != nil {
+		},
+		func(set map[string]string) error {
+			_, err := c.TagPolicy(ctx, &iam.TagPolicyInput{PolicyArn: aws.String(policyARN), Tags: iamTags(set)})
 			return err
-		}
-	}
-	return nil
+		})
 }
 
 // PolicyTags converts IAM tags to a map.

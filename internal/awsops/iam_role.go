@@ -62,18 +62,15 @@ func RolePolicy(ctx context.Context, c *iam.Client, role, policyName string) (st
 
 // SyncRoleTags makes a role's tags equal to want.
 func SyncRoleTags(ctx context.Context, c *iam.Client, role string, have, want map[string]string) error {
-	remove, set := TagDiff(have, want)
-	if len(remove) > 0 {
-		if _, err := c.UntagRole(ctx, &iam.UntagRoleInput{RoleName: aws.String(role), TagKeys: remove}); err != nil {
+	return applyTagDiff(have, want,
+		func(keys []string) error {
+			_, err := c.UntagRole(ctx, &iam.UntagRoleInput{RoleName: aws.String(role), TagKeys: keys})
 			return err
-		}
-	}
-	if len(set) > 0 {
-		if _, err := c.TagRole(ctx, &iam.TagRoleInput{RoleName: aws.String(role), Tags: iamTags(set)}); err != nil {
+		},
+		func(set map[string]string) error {
+			_, err := c.TagRole(ctx, &iam.TagRoleInput{RoleName: aws.String(role), Tags: iamTags(set)})
 			return err
-		}
-	}
-	return nil
+		})
 }
 
 // DeleteRole deletes a role with its inline policies, detaching managed ones first;

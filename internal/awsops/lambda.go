@@ -150,18 +150,15 @@ func DeleteFunction(ctx context.Context, c *lambda.Client, name string) error {
 
 // SyncFunctionTags makes a function's tags equal to want.
 func SyncFunctionTags(ctx context.Context, c *lambda.Client, functionARN string, have, want map[string]string) error {
-	remove, set := TagDiff(have, want)
-	if len(remove) > 0 {
-		if _, err := c.UntagResource(ctx, &lambda.UntagResourceInput{Resource: aws.String(functionARN), TagKeys: remove}); err != nil {
+	return applyTagDiff(have, want,
+		func(keys []string) error {
+			_, err := c.UntagResource(ctx, &lambda.UntagResourceInput{Resource: aws.String(functionARN), TagKeys: keys})
 			return err
-		}
-	}
-	if len(set) > 0 {
-		if _, err := c.TagResource(ctx, &lambda.TagResourceInput{Resource: aws.String(functionARN), Tags: set}); err != nil {
+		},
+		func(set map[string]string) error {
+			_, err := c.TagResource(ctx, &lambda.TagResourceInput{Resource: aws.String(functionARN), Tags: set})
 			return err
-		}
-	}
-	return nil
+		})
 }
 
 // publicURLStatements are the resource-policy statements a function URL with auth NONE

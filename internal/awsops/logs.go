@@ -61,16 +61,13 @@ func SyncLogGroupTags(ctx context.Context, c *cloudwatchlogs.Client, logGroupARN
 	if err != nil {
 		return err
 	}
-	remove, set := TagDiff(out.Tags, want)
-	if len(remove) > 0 {
-		if _, err := c.UntagResource(ctx, &cloudwatchlogs.UntagResourceInput{ResourceArn: aws.String(arn), TagKeys: remove}); err != nil {
+	return applyTagDiff(out.Tags, want,
+		func(keys []string) error {
+			_, err := c.UntagResource(ctx, &cloudwatchlogs.UntagResourceInput{ResourceArn: aws.String(arn), TagKeys: keys})
 			return err
-		}
-	}
-	if len(set) > 0 {
-		if _, err := c.TagResource(ctx, &cloudwatchlogs.TagResourceInput{ResourceArn: aws.String(arn), Tags: set}); err != nil {
+		},
+		func(set map[string]string) error {
+			_, err := c.TagResource(ctx, &cloudwatchlogs.TagResourceInput{ResourceArn: aws.String(arn), Tags: set})
 			return err
-		}
-	}
-	return nil
+		})
 }

@@ -149,18 +149,15 @@ func TopicTags(ctx context.Context, c *sns.Client, topicARN string) (map[string]
 
 // SyncTopicTags makes a topic's tags equal to want.
 func SyncTopicTags(ctx context.Context, c *sns.Client, topicARN string, have, want map[string]string) error {
-	remove, set := TagDiff(have, want)
-	if len(remove) > 0 {
-		if _, err := c.UntagResource(ctx, &sns.UntagResourceInput{ResourceArn: aws.String(topicARN), TagKeys: remove}); err != nil {
+	return applyTagDiff(have, want,
+		func(keys []string) error {
+			_, err := c.UntagResource(ctx, &sns.UntagResourceInput{ResourceArn: aws.String(topicARN), TagKeys: keys})
 			return err
-		}
-	}
-	if len(set) > 0 {
-		if _, err := c.TagResource(ctx, &sns.TagResourceInput{ResourceArn: aws.String(topicARN), Tags: snsTags(set)}); err != nil {
+		},
+		func(set map[string]string) error {
+			_, err := c.TagResource(ctx, &sns.TagResourceInput{ResourceArn: aws.String(topicARN), Tags: snsTags(set)})
 			return err
-		}
-	}
-	return nil
+		})
 }
 
 func snsTags(tags map[string]string) []types.Tag {

@@ -23,6 +23,21 @@ func TagDiff(have, want map[string]string) (remove []string, set map[string]stri
 	return remove, set
 }
 
+// applyTagDiff turns have into want with at most one untag call and one tag call, the
+// pattern every service's tagging API shares.
+func applyTagDiff(have, want map[string]string, untag func(keys []string) error, tag func(set map[string]string) error) error {
+	remove, set := TagDiff(have, want)
+	if len(remove) > 0 {
+		if err := untag(remove); err != nil {
+			return err
+		}
+	}
+	if len(set) > 0 {
+		return tag(set)
+	}
+	return nil
+}
+
 func sortedKeys(m map[string]string) []string {
 	keys := make([]string, 0, len(m))
 	for k := range m {

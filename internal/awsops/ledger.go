@@ -1,0 +1,71 @@
+package awsops
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+	"github.com/aws/aws-sdk-go-v2/service/lambda"
+
+	"github.com/bedgov/terraform-provider-bedgov/internal/governance"
+)
+
+// enforcerPricingEnv is the enforcer function's environment variable with its
+// configured price overrides (the enforcer reads it in internal/enforcer/config.go).
+const enforcerPricingEnv = "BEDGOV_PRICING_OVERRIDES"
+
+// ScanCapRecords reads every team's cap record of an enforcer's table with a strongly
+// consistent Scan filtered on the team key prefix (identity index items are skipped).
+// A missing table is ErrNotFound.
+func ScanCapRecords(ctx context.Context, c *dynamodb.Client, table string) ([]*governance.CapRecord, error) {
+	p := dynamodb.NewScanPaginator(c, &dynamodb.ScanInput{
+		TableName:                 aws.String(table),
+		ConsistentRead:            aws.Bool(true),
+		FilterExpression:          aws.String("begins_with(#pk, :team)"),
+		ExpressionAttributeNames:  map[string]string{"#pk": governance.AttrPK},
+		ExpressionAttributeValues: map[string]types.AttributeValue{":team": &types.AttributeValueMemberS{Value: governance.TeamKey("")}},
+	})
+	var out []*governance.CapRecord
+	for p.HasMorePages() {
+		page, err := p.NextPage(ctx)
+		if err != nil {
+			if hasCode(err, "ResourceNotFoundException") {
+				return nil, wrapNotFound(err)
+			}
+			return nil, err
+		}
+		for _, item := range page.Items {
+			rec, err := governance.DecodeCapRecord(item)
+			if err != nil {
+				return nil, fmt.Errorf("table %s: %w", table, err)
+			}
+			out = append(out, rec)
+		}
+	}
+	return out, nil
+}
+
+// EnforcerPricing is the pricing table an enforcer function charges with: the embedded
+// table plus the overrides in its environment. A missing function is ErrNotFound.
+func EnforcerPricing(ctx context.Context, c *lambda.Client, function string) (*governance.PricingTable, error) {
+	fn, err := FindFunction(ctx, c, function)
+	if err != nil {
+		return nil, err
+	}
+	table := governance.DefaultPricing()
+	var raw string
+	if cfg := fn.Configuration; cfg != nil && cfg.Environment != nil {
+		raw = cfg.Environment.Variables[enforcerPricingEnv]
+	}
+	if raw == "" {
+		return table, nil
+	}
+	var o map[string]governance.PriceOverride
+	if err := json.Unmarshal([]byte(raw), &o); err != nil {
+		return nil, fmt.Errorf("function %s: %s: %w", function, enforcerPricingEnv, err)
+	}
+	return table.WithOverrides(o)
+}
