@@ -238,5 +238,6 @@ func (p *bedgovProvider) DataSources(_ context.Context) []func() datasource.Data
 	return []func() datasource.DataSource{
 		NewCallerIdentityDataSource,
 		NewTeamUsageDataSource,
+		NewSpendReportDataSource,
 	}
 }
