@@ -12,8 +12,8 @@ import (
 //
 // Put validates the shapes as the API documents them and, like Bedrock, that the
 // CloudWatch Logs destination is usable: the log group exists and the role exists and
-// trusts bedrock.amazonaws.com. S3 bucket names are checked for shape only: the
-// emulator has no S3 yet.
+// trusts bedrock.amazonaws.com; and the S3 destination: the bucket exists (s3.go) and
+// its policy lets bedrock.amazonaws.com put objects.
 
 func init() {
 	RegisterBuiltin("bedrock",
@@ -64,7 +64,7 @@ type getInvocationLoggingOutput struct {
 	LoggingConfig *InvocationLoggingConfig `json:"loggingConfig,omitempty"`
 }
 
-func validateLoggingS3(field string, s *LoggingS3Config) error {
+func validateLoggingS3(c *Call, field string, s *LoggingS3Config) error {
 	if s == nil {
 		return nil
 	}
@@ -73,6 +73,13 @@ func validateLoggingS3(field string, s *LoggingS3Config) error {
 	}
 	if len(s.KeyPrefix) > 1024 {
 		return ErrValidation("1 validation error detected: Value at '%s.keyPrefix' failed to satisfy constraint: Member must have length less than or equal to 1024", field)
+	}
+	b, err := bucket(c, s.BucketName)
+	if err != nil {
+		return ErrValidation("Failed to validate permissions for log delivery to S3 bucket: %s. The bucket does not exist", s.BucketName)
+	}
+	if !strings.Contains(b.Policy, "bedrock.amazonaws.com") || !strings.Contains(b.Policy, "s3:PutObject") {
+		return ErrValidation("Failed to validate permissions for log delivery to S3 bucket: %s. Verify the bucket policy allows bedrock.amazonaws.com to put objects", s.BucketName)
 	}
 	return nil
 }
@@ -85,7 +92,7 @@ func putInvocationLogging(c *Call, in *putInvocationLoggingInput) (*struct{}, er
 	if lc.S3Config == nil && lc.CloudWatchConfig == nil {
 		return nil, ErrValidation("At least one destination (s3Config or cloudWatchConfig) is required for model invocation logging")
 	}
-	if err := validateLoggingS3("loggingConfig.s3Config", lc.S3Config); err != nil {
+	if err := validateLoggingS3(c, "loggingConfig.s3Config", lc.S3Config); err != nil {
 		return nil, err
 	}
 	if cw := lc.CloudWatchConfig; cw != nil {
@@ -95,7 +102,7 @@ func putInvocationLogging(c *Call, in *putInvocationLoggingInput) (*struct{}, er
 		if !loggingRoleRe.MatchString(cw.RoleArn) || len(cw.RoleArn) > 2048 {
 			return nil, ErrValidation("1 validation error detected: Value '%s' at 'loggingConfig.cloudWatchConfig.roleArn' failed to satisfy constraint: Member must satisfy regular expression pattern: ^arn:aws(-[^:]+)?:iam::([0-9]{12})?:role/.+$", cw.RoleArn)
 		}
-		if err := validateLoggingS3("loggingConfig.cloudWatchConfig.largeDataDeliveryS3Config", cw.LargeDataDeliveryS3Config); err != nil {
+		if err := validateLoggingS3(c, "loggingConfig.cloudWatchConfig.largeDataDeliveryS3Config", cw.LargeDataDeliveryS3Config); err != nil {
 			return nil, err
 		}
 		if !c.Store().Visible(KindLogGroup, LogGroupARN(c.Region, c.Account(), cw.LogGroupName)) {

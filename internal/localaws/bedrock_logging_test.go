@@ -9,6 +9,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/bedrock/types"
 	"github.com/aws/aws-sdk-go-v2/service/cloudwatchlogs"
 	"github.com/aws/aws-sdk-go-v2/service/iam"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
 
 	"github.com/bedgov/terraform-provider-bedgov/internal/localaws"
 )
@@ -31,7 +32,21 @@ func TestBedrockInvocationLoggingLifecycle(t *testing.T) {
 		ImageDataDeliveryEnabled:     aws.Bool(false),
 		EmbeddingDataDeliveryEnabled: aws.Bool(false),
 	}
-	if _, err := c.PutModelInvocationLoggingConfiguration(ctx, &bedrock.PutModelInvocationLoggingConfigurationInput{LoggingConfig: s3Only}); err != nil {
+	// The bucket must exist and let Bedrock write.
+	put := func(lc *types.LoggingConfig) error {
+		_, err := c.PutModelInvocationLoggingConfiguration(ctx, &bedrock.PutModelInvocationLoggingConfigurationInput{LoggingConfig: lc})
+		return err
+	}
+	wantAPIError(t, put(s3Only), "ValidationException")
+	sc := s3Client(cfg, "us-east-1")
+	if _, err := sc.CreateBucket(ctx, &s3.CreateBucketInput{Bucket: aws.String("acme-bedrock-logs")}); err != nil {
+		t.Fatal(err)
+	}
+	wantAPIError(t, put(s3Only), "ValidationException")
+	if _, err := sc.PutBucketPolicy(ctx, &s3.PutBucketPolicyInput{Bucket: aws.String("acme-bedrock-logs"), Policy: aws.String(logBucketPolicy)}); err != nil {
+		t.Fatal(err)
+	}
+	if err := put(s3Only); err != nil {
 		t.Fatal(err)
 	}
 	got, err = c.GetModelInvocationLoggingConfiguration(ctx, &bedrock.GetModelInvocationLoggingConfigurationInput{})

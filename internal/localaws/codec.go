@@ -8,6 +8,7 @@ import (
 	"hash/crc32"
 	"net/http"
 	"net/url"
+	"reflect"
 	"sort"
 	"strconv"
 	"strings"
@@ -32,6 +33,7 @@ var codecs = map[Protocol]codec{
 	AWSQuery:  queryCodec{},
 	RESTJSON1: restCodec{},
 	RPCv2CBOR: cborCodec{},
+	RESTXML:   restXMLCodec{},
 }
 
 // ---- awsJson1_0 / awsJson1_1 ------------------------------------------------------
@@ -110,26 +112,32 @@ type restCodec struct{}
 
 type restRoute struct {
 	method   string
-	segments []string // literal, "{name}" or "{name...}"
-	literals int
+	segments []string   // literal, "{name}" or "{name...}"
+	query    url.Values // parameters the request must carry ("" value: any value)
+	literals int        // literal segments and required parameters: the more, the more specific
 	op       *Operation
 }
 
 func (sv *service) addRoute(op *Operation) error {
-	method, path, ok := strings.Cut(op.Method+" "+op.Path, " ")
+	method, target, ok := strings.Cut(op.Method+" "+op.Path, " ")
+	path, rawQuery, _ := strings.Cut(target, "?")
 	if !ok || !strings.HasPrefix(path, "/") {
 		return fmt.Errorf("localaws: bad route %q %q", op.Method, op.Path)
 	}
-	rt := &restRoute{method: method, op: op}
+	query, err := url.ParseQuery(rawQuery)
+	if err != nil {
+		return fmt.Errorf("localaws: bad route query %q: %w", op.Path, err)
+	}
+	rt := &restRoute{method: method, op: op, query: query, literals: len(query)}
 	for _, seg := range strings.Split(strings.TrimPrefix(path, "/"), "/") {
 		if !strings.HasPrefix(seg, "{") {
 			rt.literals++
 		}
 		rt.segments = append(rt.segments, seg)
 	}
-	// Replace a route with the same method and path (re-registration).
+	// Replace a route with the same method, path and query (re-registration).
 	for i, old := range sv.routes {
-		if old.method == rt.method && strings.Join(old.segments, "/") == strings.Join(rt.segments, "/") {
+		if old.method == rt.method && strings.Join(old.segments, "/") == strings.Join(rt.segments, "/") && old.query.Encode() == rt.query.Encode() {
 			sv.routes[i] = rt
 			return nil
 		}
@@ -139,9 +147,14 @@ func (sv *service) addRoute(op *Operation) error {
 	return nil
 }
 
-func (rt *restRoute) match(method string, segs []string) (map[string]string, bool) {
+func (rt *restRoute) match(method string, segs []string, q url.Values) (map[string]string, bool) {
 	if rt.method != method {
 		return nil, false
+	}
+	for k, want := range rt.query {
+		if !q.Has(k) || (want[0] != "" && q.Get(k) != want[0]) {
+			return nil, false
+		}
 	}
 	params := map[string]string{}
 	for i, pat := range rt.segments {
@@ -167,21 +180,28 @@ func (rt *restRoute) match(method string, segs []string) (map[string]string, boo
 }
 
 func (restCodec) resolve(sv *service, r *http.Request, _ []byte) (*Operation, map[string]string, string, *APIError) {
-	raw := strings.Split(strings.TrimPrefix(r.URL.EscapedPath(), "/"), "/")
+	return resolveRoute(sv, r, r.URL.EscapedPath(), "ValidationException", "UnknownOperationException")
+}
+
+// resolveRoute finds the most specific route matching the request's method, path and
+// query (restJson1 and restXml).
+func resolveRoute(sv *service, r *http.Request, escapedPath, malformedCode, unknownCode string) (*Operation, map[string]string, string, *APIError) {
+	raw := strings.Split(strings.TrimPrefix(escapedPath, "/"), "/")
 	segs := make([]string, len(raw))
 	for i, s := range raw {
 		u, err := url.PathUnescape(s)
 		if err != nil {
-			return nil, nil, "", Errorf("ValidationException", "malformed path %q", r.URL.EscapedPath())
+			return nil, nil, "", Errorf(malformedCode, "malformed path %q", escapedPath)
 		}
 		segs[i] = u
 	}
+	q := r.URL.Query()
 	for _, rt := range sv.routes {
-		if params, ok := rt.match(r.Method, segs); ok {
+		if params, ok := rt.match(r.Method, segs, q); ok {
 			return rt.op, params, rt.op.Name, nil
 		}
 	}
-	return nil, nil, "", ErrorStatus(http.StatusNotFound, "UnknownOperationException", "localaws does not implement %s %s on %s", r.Method, r.URL.Path, sv.Name)
+	return nil, nil, "", ErrorStatus(http.StatusNotFound, unknownCode, "localaws does not implement %s %s on %s", r.Method, r.URL.Path, sv.Name)
 }
 
 // decode fills v from the JSON body, then from fields tagged path:"name", query:"name"
@@ -327,6 +347,137 @@ func (queryCodec) writeError(w http.ResponseWriter, sv *service, _ string, e *AP
 	body = append([]byte(xml.Header), body...)
 	w.Header().Set("Content-Type", "text/xml")
 	w.Header().Set("Content-Length", strconv.Itoa(len(body)))
+	w.WriteHeader(e.HTTPStatus())
+	_, _ = w.Write(body)
+}
+
+// ---- restXml ---------------------------------------------------------------------
+
+// restXMLCodec speaks restXml (S3): operations route by method, path and query like
+// restJson1; bodies are XML. An input struct receives the children of the request
+// body's root element through xml tags (its path, query and header fields carry
+// xml:"-"); a blob payload (S3 bucket policies) is read from Call.Body. An output with
+// an XMLName field is sent as the XML body; one without sets only its header fields;
+// a RawPayload is sent as is.
+type restXMLCodec struct{}
+
+// RawPayload is a restXml output whose body is a blob (an httpPayload blob or string
+// member, e.g. GetBucketPolicy's policy document).
+type RawPayload struct {
+	ContentType string
+	Body        []byte
+}
+
+func (restXMLCodec) resolve(sv *service, r *http.Request, _ []byte) (*Operation, map[string]string, string, *APIError) {
+	p := r.URL.EscapedPath()
+	if len(p) > 1 && strings.Count(p, "/") == 2 && strings.HasSuffix(p, "/") {
+		p = strings.TrimSuffix(p, "/") // "/bucket/" is the bucket
+	}
+	return resolveRoute(sv, r, p, "InvalidURI", "NotImplemented")
+}
+
+func (restXMLCodec) decode(c *Call, v any) error {
+	if body := bytes.TrimSpace(c.Body); len(body) > 0 && body[0] == '<' {
+		if err := xml.Unmarshal(body, v); err != nil {
+			return Errorf("MalformedXML", "The XML you provided was not well-formed or did not validate against our published schema: %v", err)
+		}
+	}
+	return bindHTTP(c, v)
+}
+
+func (x restXMLCodec) writeOutput(w http.ResponseWriter, sv *service, op *Operation, out any) {
+	status := op.Status
+	if status == 0 {
+		status = http.StatusOK
+	}
+	h := w.Header()
+	h.Set("X-Amz-Request-Id", newRequestID())
+	var body []byte
+	switch o := out.(type) {
+	case nil:
+	case *RawPayload:
+		h.Set("Content-Type", o.ContentType)
+		body = o.Body
+	default:
+		setOutputHeaders(h, out)
+		if hasXMLName(out) {
+			b, err := xml.Marshal(out)
+			if err != nil {
+				x.writeError(w, sv, op.Name, &APIError{Code: "InternalError", Message: err.Error(), Status: 500})
+				return
+			}
+			h.Set("Content-Type", "application/xml")
+			body = append([]byte(xml.Header), b...)
+		}
+	}
+	h.Set("Content-Length", strconv.Itoa(len(body)))
+	w.WriteHeader(status)
+	_, _ = w.Write(body)
+}
+
+func hasXMLName(v any) bool {
+	t := reflect.TypeOf(v)
+	for t != nil && t.Kind() == reflect.Pointer {
+		t = t.Elem()
+	}
+	if t == nil || t.Kind() != reflect.Struct {
+		return false
+	}
+	_, ok := t.FieldByName("XMLName")
+	return ok
+}
+
+type xmlErrorBody struct {
+	Code      string `xml:"Code"`
+	Message   string `xml:"Message"`
+	Extra     []xmlErrorField
+	RequestID string `xml:"RequestId"`
+}
+
+type xmlErrorField struct {
+	XMLName xml.Name
+	Value   string `xml:",chardata"`
+}
+
+// writeError sends <Error> (S3, NoErrorWrapping) or <ErrorResponse><Error>. (net/http
+// drops the body of a HEAD response, so a HEAD error is its status alone, as from S3.)
+func (restXMLCodec) writeError(w http.ResponseWriter, sv *service, _ string, e *APIError) {
+	reqID := newRequestID()
+	doc := xmlErrorBody{Code: e.Code, Message: e.Message, RequestID: reqID}
+	keys := make([]string, 0, len(e.Fields))
+	for k := range e.Fields {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	for _, k := range keys {
+		doc.Extra = append(doc.Extra, xmlErrorField{XMLName: xml.Name{Local: k}, Value: fmt.Sprint(e.Fields[k])})
+	}
+	var body []byte
+	if sv != nil && sv.NoErrorWrapping {
+		body, _ = xml.Marshal(struct {
+			XMLName xml.Name `xml:"Error"`
+			xmlErrorBody
+		}{xmlErrorBody: doc})
+	} else {
+		body, _ = xml.Marshal(struct {
+			XMLName xml.Name `xml:"ErrorResponse"`
+			Error   struct {
+				Type    string `xml:"Type"`
+				Code    string `xml:"Code"`
+				Message string `xml:"Message"`
+			} `xml:"Error"`
+			RequestID string `xml:"RequestId"`
+		}{Error: struct {
+			Type    string `xml:"Type"`
+			Code    string `xml:"Code"`
+			Message string `xml:"Message"`
+		}{e.Fault(), e.Code, e.Message}, RequestID: reqID})
+	}
+	body = append([]byte(xml.Header), body...)
+	h := w.Header()
+	h.Set("X-Amz-Request-Id", reqID)
+	h.Set("Content-Type", "application/xml")
+	h.Set("Content-Length", strconv.Itoa(len(body)))
 	w.WriteHeader(e.HTTPStatus())
 	_, _ = w.Write(body)
 }

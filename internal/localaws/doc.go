@@ -35,6 +35,7 @@
 //	budgets, ce, logs                  awsJson1_1
 //	dynamodb                           awsJson1_0, passed through to dynalite (see dynamodb.go)
 //	cloudwatch                         Smithy RPC v2 CBOR (signing name "monitoring")
+//	s3                                 restXml, path-style addressing (bucket operations)
 //
 // # Adding an operation
 //
@@ -79,6 +80,14 @@
 //     nested structures from Name.Member. Outputs are encoding/xml structs: lists as
 //     `xml:"Tags>member"`, timestamps as strings made with ISOTime. The codec wraps the
 //     output in <OpResponse><OpResult>...</OpResult><ResponseMetadata>.
+//   - restXml (s3): routed like restJson1, with a query suffix for sub-resources
+//     (Path: "/{Bucket}?policy"; the route with more literals and parameters wins).
+//     The input struct receives the children of the body's root element through xml
+//     tags (path, query and header fields carry xml:"-"); a blob payload is c.Body. An
+//     output with an XMLName field (namespace included) is the XML body; one without
+//     sets only its header fields; *RawPayload is sent as is. Errors are S3's unwrapped
+//     <Error> (serviceSpec.NoErrorWrapping) with Fields as extra elements.
+//     Clients need UsePathStyle.
 //   - rpcv2Cbor (cloudwatch): json tags with the wire member names (PascalCase for
 //     CloudWatch); time.Time and EpochSeconds encode as CBOR epoch timestamps.
 //

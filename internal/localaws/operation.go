@@ -18,6 +18,7 @@ const (
 	AWSQuery                      // awsQuery (IAM, STS, SNS)
 	RESTJSON1                     // restJson1 (Bedrock, Bedrock Runtime, Lambda)
 	RPCv2CBOR                     // Smithy RPC v2 CBOR (CloudWatch in this SDK version)
+	RESTXML                       // restXml (S3)
 )
 
 func (p Protocol) String() string {
@@ -32,6 +33,8 @@ func (p Protocol) String() string {
 		return "restJson1"
 	case RPCv2CBOR:
 		return "rpcv2Cbor"
+	case RESTXML:
+		return "restXml"
 	}
 	return "unknown"
 }
@@ -42,10 +45,13 @@ type serviceSpec struct {
 	SigningName string // SigV4 credential-scope service name
 	Protocol    Protocol
 	Target      string // awsJson: X-Amz-Target prefix; rpcv2: service name in the path
-	XMLNS       string // awsQuery: response namespace
+	XMLNS       string // awsQuery, restXml: response namespace
 	Namespace   string // Smithy namespace, for __type values of JSON/CBOR errors
 	// QueryCompatible services (CloudWatch) also send X-Amzn-Query-Error.
 	QueryCompatible bool
+	// NoErrorWrapping restXml services (S3) send <Error> as the document root instead of
+	// inside <ErrorResponse>.
+	NoErrorWrapping bool
 }
 
 // serviceSpecs lists every service the emulator knows. The SDK client in go.mod is the
@@ -62,17 +68,20 @@ var serviceSpecs = []serviceSpec{
 	{Name: "logs", SigningName: "logs", Protocol: AWSJSON11, Target: "Logs_20140328", Namespace: "com.amazonaws.cloudwatchlogs"},
 	{Name: "dynamodb", SigningName: "dynamodb", Protocol: AWSJSON10, Target: "DynamoDB_20120810", Namespace: "com.amazonaws.dynamodb.v20120810"},
 	{Name: "cloudwatch", SigningName: "monitoring", Protocol: RPCv2CBOR, Target: "GraniteServiceVersion20100801", Namespace: "com.amazonaws.cloudwatch", QueryCompatible: true},
+	{Name: "s3", SigningName: "s3", Protocol: RESTXML, XMLNS: "http://s3.amazonaws.com/doc/2006-03-01/", NoErrorWrapping: true},
 }
 
 // Operation is one emulated API operation.
 type Operation struct {
 	// Name is the API operation name, e.g. "CreateLogGroup".
 	Name string
-	// Method and Path route restJson1 operations, with {name} (one segment) and
-	// {name...} (rest of the path) wildcards: "GET /foundation-models/{modelIdentifier}".
-	// Ignored by the other protocols, which route by name.
+	// Method and Path route restJson1 and restXml operations, with {name} (one segment)
+	// and {name...} (rest of the path) wildcards: "GET /foundation-models/{modelIdentifier}".
+	// A query suffix names parameters the request must carry, as in the Smithy http
+	// trait: "/{Bucket}?policy", "/{Bucket}?list-type=2". Ignored by the other
+	// protocols, which route by name.
 	Method, Path string
-	// Status is the success status of restJson1 operations (default 200; e.g. 201 for
+	// Status is the success status of restJson1 and restXml operations (default 200; e.g. 201 for
 	// Lambda CreateFunction, 204 for deletes with no body).
 	Status int
 	// Handler answers the call: it decodes the input with c.Decode (or use Handle, which

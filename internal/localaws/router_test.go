@@ -59,9 +59,9 @@ func TestRouterRejectsUnsignedAndUnknownServices(t *testing.T) {
 	if status != http.StatusForbidden || !strings.Contains(body, "MissingAuthenticationToken") {
 		t.Fatalf("unsigned: %d %s", status, body)
 	}
-	status, body = rawRequest(t, "GET", ts.URL+"/bucket", sigv4("s3", "us-east-1"), "", nil)
+	status, body = rawRequest(t, "GET", ts.URL+"/?Action=DescribeInstances", sigv4("ec2", "us-east-1"), "", nil)
 	if status != http.StatusBadRequest || !strings.Contains(body, "UnknownServiceException") {
-		t.Fatalf("s3: %d %s", status, body)
+		t.Fatalf("ec2: %d %s", status, body)
 	}
 	// A bearer token is accepted on runtime paths only.
 	status, _ = rawRequest(t, "GET", ts.URL+"/foundation-models", "Bearer abc", "", nil)
@@ -69,7 +69,7 @@ func TestRouterRejectsUnsignedAndUnknownServices(t *testing.T) {
 		t.Fatalf("bearer on control plane: %d", status)
 	}
 	calls := s.Calls()
-	if len(calls) != 3 || calls[0].Status != 403 || calls[1].Service != "s3" || calls[1].ErrorCode != "UnknownServiceException" {
+	if len(calls) != 3 || calls[0].Status != 403 || calls[1].Service != "ec2" || calls[1].ErrorCode != "UnknownServiceException" {
 		t.Fatalf("calls = %+v", calls)
 	}
 }

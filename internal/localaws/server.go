@@ -122,9 +122,9 @@ func (s *Server) Register(serviceName string, op Operation) error {
 		return fmt.Errorf("localaws: operation of %s needs a Name and a Handler or Raw", serviceName)
 	}
 	o := op
-	if sv.Protocol == RESTJSON1 {
+	if sv.Protocol == RESTJSON1 || sv.Protocol == RESTXML {
 		if o.Method == "" || o.Path == "" {
-			return fmt.Errorf("localaws: restJson1 operation %s.%s needs Method and Path", serviceName, op.Name)
+			return fmt.Errorf("localaws: %s operation %s.%s needs Method and Path", sv.Protocol, serviceName, op.Name)
 		}
 		if err := sv.addRoute(&o); err != nil {
 			return err
