@@ -10,6 +10,7 @@ import (
 	bedrocktypes "github.com/aws/aws-sdk-go-v2/service/bedrock/types"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 
+	"github.com/bedgov/terraform-provider-bedgov/internal/auditlog"
 	"github.com/bedgov/terraform-provider-bedgov/internal/awsops"
 )
 
@@ -17,7 +18,9 @@ func s3Client(cfg aws.Config) *s3.Client {
 	return s3.NewFromConfig(cfg, func(o *s3.Options) { o.UsePathStyle = true })
 }
 
-const bucketPolicy = `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":"bedrock.amazonaws.com"},"Action":"s3:PutObject","Resource":"arn:aws:s3:::acme-logs/*"}]}`
+// bucketPolicy is the policy bedgov writes: S3 must accept it, and Bedrock must then
+// accept the bucket as a log destination.
+var bucketPolicy = auditlog.BucketPolicy(auditlog.Destination{Partition: "aws", Account: "123456789012", Region: "us-east-1", Bucket: "acme-logs"})
 
 func TestLogBucketSteps(t *testing.T) {
 	t.Parallel()
