@@ -105,7 +105,7 @@ func putInvocationLogging(c *Call, in *putInvocationLoggingInput) (*struct{}, er
 		if err := validateLoggingS3(c, "loggingConfig.cloudWatchConfig.largeDataDeliveryS3Config", cw.LargeDataDeliveryS3Config); err != nil {
 			return nil, err
 		}
-		if !c.Store().Visible(KindLogGroup, LogGroupARN(c.Region, c.Account(), cw.LogGroupName)) {
+		if _, ok := c.Store().Lookup(KindLogGroup, LogGroupARN(c.Region, c.Account(), cw.LogGroupName)); !ok {
 			return nil, ErrValidation("Failed to validate permissions for log group: %s, with role: %s. Verify the IAM role permissions are correct: the log group does not exist", cw.LogGroupName, cw.RoleArn)
 		}
 		name := cw.RoleArn[strings.LastIndex(cw.RoleArn, "/")+1:]

@@ -86,6 +86,15 @@ func TestBedrockInvocationLoggingLifecycle(t *testing.T) {
 		PolicyDocument: aws.String(`{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":"bedrock.amazonaws.com"},"Action":"sts:AssumeRole"}]}`)}); err != nil {
 		t.Fatal(err)
 	}
+	// A role Bedrock can assume is not enough without the log group.
+	if _, err := cloudwatchlogs.NewFromConfig(cfg).DeleteLogGroup(ctx, &cloudwatchlogs.DeleteLogGroupInput{LogGroupName: aws.String("/bedgov/invocations")}); err != nil {
+		t.Fatal(err)
+	}
+	_, err = c.PutModelInvocationLoggingConfiguration(ctx, &bedrock.PutModelInvocationLoggingConfigurationInput{LoggingConfig: &withLogs})
+	wantAPIError(t, err, "ValidationException")
+	if _, err := cloudwatchlogs.NewFromConfig(cfg).CreateLogGroup(ctx, &cloudwatchlogs.CreateLogGroupInput{LogGroupName: aws.String("/bedgov/invocations")}); err != nil {
+		t.Fatal(err)
+	}
 	if _, err := c.PutModelInvocationLoggingConfiguration(ctx, &bedrock.PutModelInvocationLoggingConfigurationInput{LoggingConfig: &withLogs}); err != nil {
 		t.Fatal(err)
 	}

@@ -68,6 +68,8 @@ var serviceSpecs = []serviceSpec{
 	{Name: "logs", SigningName: "logs", Protocol: AWSJSON11, Target: "Logs_20140328", Namespace: "com.amazonaws.cloudwatchlogs"},
 	{Name: "dynamodb", SigningName: "dynamodb", Protocol: AWSJSON10, Target: "DynamoDB_20120810", Namespace: "com.amazonaws.dynamodb.v20120810"},
 	{Name: "cloudwatch", SigningName: "monitoring", Protocol: RPCv2CBOR, Target: "GraniteServiceVersion20100801", Namespace: "com.amazonaws.cloudwatch", QueryCompatible: true},
+	{Name: "glue", SigningName: "glue", Protocol: AWSJSON11, Target: "AWSGlue", Namespace: "com.amazonaws.glue"},
+	{Name: "athena", SigningName: "athena", Protocol: AWSJSON11, Target: "AmazonAthena", Namespace: "com.amazonaws.athena"},
 	{Name: "s3", SigningName: "s3", Protocol: RESTXML, XMLNS: "http://s3.amazonaws.com/doc/2006-03-01/", NoErrorWrapping: true},
 }
 
