@@ -18,6 +18,7 @@ import (
 	"io"
 	"net/http"
 	"os"
+	"path/filepath"
 	"sort"
 	"strings"
 	"sync"
@@ -111,7 +112,8 @@ func (d *demo) config() aws.Config {
 }
 
 func (d *demo) load(file string) error {
-	b, err := os.ReadFile(file)
+	b, err := os.ReadFile(filepath.Clean(file)) //nolint:gosec // the demo script names its own outputs file
+
 	if err != nil {
 		return err
 	}
@@ -124,8 +126,9 @@ func (d *demo) setup(ctx context.Context) error {
 	trust := `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::123456789012:root"},"Action":"sts:AssumeRole"}]}`
 	for _, t := range teams {
 		_, err := c.CreateRole(ctx, &iam.CreateRoleInput{RoleName: aws.String("demo-" + t + "-app"), AssumeRolePolicyDocument: aws.String(trust)})
-		var exists interface{ ErrorCode() string }
-		if err != nil && !(errors.As(err, &exists) && exists.ErrorCode() == "EntityAlreadyExists") {
+		var apiErr smithy.APIError
+		alreadyThere := errors.As(err, &apiErr) && apiErr.ErrorCode() == "EntityAlreadyExists"
+		if err != nil && !alreadyThere {
 			return err
 		}
 	}
