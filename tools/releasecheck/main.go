@@ -241,7 +241,7 @@ func deriveConfig(src, dst, targets string) error {
 	if err != nil {
 		return err
 	}
-	return os.WriteFile(dst, out, 0o644)
+	return os.WriteFile(dst, out, 0o600)
 }
 
 func mapValue(m *yaml.Node, key string) *yaml.Node {
@@ -517,7 +517,7 @@ func build(c *config, root, version string, targets []string, manifest []byte, o
 	for _, n := range names {
 		fmt.Fprintf(&buf, "%s  %s\n", sums[n], n)
 	}
-	return os.WriteFile(filepath.Join(out, sumsName), buf.Bytes(), 0o644)
+	return os.WriteFile(filepath.Join(out, sumsName), buf.Bytes(), 0o600)
 }
 
 func writeZip(path, binPath, name string) (string, error) {
@@ -539,7 +539,7 @@ func writeZip(path, binPath, name string) (string, error) {
 	if err := zw.Close(); err != nil {
 		return "", err
 	}
-	if err := os.WriteFile(path, buf.Bytes(), 0o644); err != nil {
+	if err := os.WriteFile(path, buf.Bytes(), 0o600); err != nil {
 		return "", err
 	}
 	return sha256hex(buf.Bytes()), nil
@@ -655,7 +655,7 @@ func checkVersionFlag(bin []byte, version string) error {
 	}
 	defer os.RemoveAll(dir)
 	p := filepath.Join(dir, projectName)
-	if err := os.WriteFile(p, bin, 0o755); err != nil {
+	if err := os.WriteFile(p, bin, 0o700); err != nil { //nolint:gosec // a binary to run must be executable
 		return err
 	}
 	out, err := exec.Command(p, "-version").CombinedOutput()
@@ -675,7 +675,7 @@ func checkArchive(path, goos, goarch, version string) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	defer zr.Close()
+	defer func() { _ = zr.Close() }()
 	want := projectName + "_v" + version
 	if goos == "windows" {
 		want += ".exe"
