@@ -658,6 +658,7 @@ func (r *teamResource) refresh(ctx context.Context, m *teamModel) (gone bool, er
 	team := m.Name.ValueString()
 	tflog.Debug(ctx, "refreshing team", map[string]any{"team": team})
 	var liveTags map[string]string
+	routed := map[string]bool{} // foundation models the profiles route to, from the reads below
 
 	readProfile := func(arnAttr, idAttr, srcAttr, modelAttr *types.String) error {
 		if arnAttr.IsNull() {
@@ -673,6 +674,9 @@ func (r *teamResource) refresh(ctx context.Context, m *teamModel) (gone bool, er
 			return err
 		}
 		*idAttr = types.StringValue(aws.ToString(p.InferenceProfileId))
+		for _, a := range awsops.ModelARNs(p) {
+			routed[a] = true
+		}
 		tags, err := awsops.ProfileTags(ctx, r.client.Bedrock, arnAttr.ValueString())
 		if err != nil && !awsops.IsNotFound(err) {
 			return err
@@ -691,9 +695,12 @@ func (r *teamResource) refresh(ctx context.Context, m *teamModel) (gone bool, er
 	if err := readProfile(&m.DegradeInferenceProfileARN, &m.DegradeInferenceProfileID, &m.DegradeModelSourceARN, &m.DegradeToModel); err != nil {
 		return false, err
 	}
-	if models, err := r.routedModels(ctx, *m); err != nil {
-		return false, err
-	} else if len(models) > 0 {
+	if len(routed) > 0 {
+		models := make([]string, 0, len(routed))
+		for a := range routed {
+			models = append(models, a)
+		}
+		sort.Strings(models)
 		m.ModelARNs = stringList(models)
 	} else {
 		m.ModelARNs = types.ListNull(types.StringType)
