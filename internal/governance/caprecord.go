@@ -236,14 +236,20 @@ func (r *CapRecord) SpentIn(p string) Micros {
 
 // StateAt is the team's state at now, counting only settled spend of the current period.
 func (r *CapRecord) StateAt(now time.Time) State {
-	return r.Thresholds.StateFor(r.SpentIn(PeriodOf(now).Key()), r.EffectiveLimit(now))
+	return r.StandingAt(now).State
 }
 
 // ProjectedState is the state the team would be in at now if cfg were written: the
 // plan-time review's answer.
 func (r *CapRecord) ProjectedState(cfg CapConfig, now time.Time) State {
-	p := CapRecord{CapConfig: cfg}
-	return cfg.Thresholds.StateFor(r.SpentIn(PeriodOf(now).Key()), p.EffectiveLimit(now))
+	return r.ProjectedStanding(cfg, now).State
+}
+
+// ProjectedStanding is the standing the record's current spend would have under cfg.
+func (r *CapRecord) ProjectedStanding(cfg CapConfig, now time.Time) Standing {
+	p := *r
+	p.CapConfig = cfg
+	return p.StandingAt(now)
 }
 
 // ErrNoCapRecord is returned when a team has no cap record.

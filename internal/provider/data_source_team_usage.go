@@ -137,9 +137,8 @@ func (d *teamUsageDataSource) Read(ctx context.Context, req datasource.ReadReque
 	}
 
 	now := d.now().UTC()
-	period := governance.PeriodOf(now).Key()
-	spent := rec.SpentIn(period)
-	limit := rec.EffectiveLimit(now)
+	st := rec.StandingAt(now)
+	period := st.Period
 	reserved := governance.Micros(0)
 	if rec.Period == period {
 		reserved = rec.Reserved
@@ -147,11 +146,11 @@ func (d *teamUsageDataSource) Read(ctx context.Context, req datasource.ReadReque
 	m.ID = types.StringValue(m.Enforcer.ValueString() + "/" + team + "/" + period)
 	m.Period = types.StringValue(period)
 	m.LimitUSD = types.Float64Value(rec.Limit.USD())
-	m.EffectiveLimitUSD = types.Float64Value(limit.USD())
-	m.SpentUSD = types.Float64Value(spent.USD())
+	m.EffectiveLimitUSD = types.Float64Value(st.Limit.USD())
+	m.SpentUSD = types.Float64Value(st.Spent.USD())
 	m.ReservedUSD = types.Float64Value(reserved.USD())
-	m.SpendPercent = types.Int64Value(governance.Percent(spent, limit))
-	m.State = types.StringValue(string(rec.StateAt(now)))
+	m.SpendPercent = types.Int64Value(st.Percent)
+	m.State = types.StringValue(string(st.State))
 	m.Requests = types.Int64Value(0)
 	if rec.Period == period {
 		m.Requests = types.Int64Value(rec.Requests)

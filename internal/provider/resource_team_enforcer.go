@@ -208,12 +208,8 @@ func (r *teamResource) planEnforcer(ctx context.Context, plan *teamModel, state 
 		return
 	}
 	now := time.Now()
-	projected, review := budgetReview(plan.Name.ValueString(), rec, cfg, now)
-	spent := rec.SpentIn(governance.PeriodOf(now).Key())
-	planned := governance.CapRecord{CapConfig: cfg}
-	plan.CurrentSpendUSD = types.Float64Value(spent.USD())
-	plan.SpendPercent = types.Int64Value(governance.Percent(spent, planned.EffectiveLimit(now)))
-	plan.ProjectedState = types.StringValue(string(projected))
+	_, review := budgetReview(plan.Name.ValueString(), rec, cfg, now)
+	plan.setStanding(rec.ProjectedStanding(cfg, now)) // the live spend against the planned configuration
 	if review != "" {
 		diags.AddWarning("Budget change restricts team "+plan.Name.ValueString(), review)
 	}
@@ -326,18 +322,11 @@ func (r *teamResource) ensureEnforcer(ctx context.Context, plan teamModel, state
 	if err != nil {
 		return err
 	}
-	// Spend as planned when the plan knew it; otherwise as the record says now.
-	now := time.Now()
-	spent := rec.SpentIn(governance.PeriodOf(now).Key())
+	// Spend as planned when the plan knew it (the three are planned together);
+	// otherwise as the record says now.
 	state.CurrentSpendUSD, state.SpendPercent, state.ProjectedState = plan.CurrentSpendUSD, plan.SpendPercent, plan.ProjectedState
-	if state.CurrentSpendUSD.IsUnknown() || state.CurrentSpendUSD.IsNull() {
-		state.CurrentSpendUSD = types.Float64Value(spent.USD())
-	}
-	if state.SpendPercent.IsUnknown() || state.SpendPercent.IsNull() {
-		state.SpendPercent = types.Int64Value(governance.Percent(spent, rec.EffectiveLimit(now)))
-	}
-	if state.ProjectedState.IsUnknown() || state.ProjectedState.IsNull() {
-		state.ProjectedState = types.StringValue(string(rec.StateAt(now)))
+	if !known(state.CurrentSpendUSD) || !known(state.SpendPercent) || !known(state.ProjectedState) {
+		state.setStanding(rec.StandingAt(time.Now()))
 	}
 	return nil
 }
@@ -424,12 +413,23 @@ func (r *teamResource) refreshEnforcer(ctx context.Context, m *teamModel) error 
 	if m.CurrentSpendUSD.IsNull() {
 		return nil // keep the re-wiring signal
 	}
-	now := time.Now()
-	spent := rec.SpentIn(governance.PeriodOf(now).Key())
-	m.CurrentSpendUSD = types.Float64Value(spent.USD())
-	m.SpendPercent = types.Int64Value(governance.Percent(spent, rec.EffectiveLimit(now)))
-	m.ProjectedState = types.StringValue(string(rec.StateAt(now)))
+	m.setStanding(rec.StandingAt(time.Now()))
 	return nil
+}
+
+// setStanding records a team's standing in its computed spend attributes.
+func (m *teamModel) setStanding(st governance.Standing) {
+	m.CurrentSpendUSD = types.Float64Value(st.Spent.USD())
+	m.SpendPercent = types.Int64Value(st.Percent)
+	m.ProjectedState = types.StringValue(string(st.State))
+}
+
+// known is a value that is neither null nor unknown.
+func known(v interface {
+	IsNull() bool
+	IsUnknown() bool
+}) bool {
+	return !v.IsNull() && !v.IsUnknown()
 }
 
 // importEnforcer finds the enforcer a team goes through: the enforcer role its invoke

@@ -71,8 +71,8 @@ func Build(enforcer string, recs []*governance.CapRecord, period string, now tim
 	for _, rec := range recs {
 		t := Team{Team: rec.Team, Limit: rec.Limit, Spent: rec.SpentIn(period)}
 		if r.Current {
-			t.EffectiveLimit = rec.EffectiveLimit(now)
-			t.State = rec.StateAt(now)
+			st := rec.StandingAt(now)
+			t.EffectiveLimit, t.State = st.Limit, st.State
 		} else {
 			// A past month is judged against today's limit: the ledger does not keep
 			// the limit or override a month had.

@@ -304,12 +304,11 @@ func (d *demo) table(ctx context.Context) {
 			fmt.Printf("        %-12s %s\n", t, err)
 			continue
 		}
-		spent := rec.SpentIn(governance.PeriodOf(now).Key())
-		limit := rec.EffectiveLimit(now)
+		st := rec.StandingAt(now)
 		model := d.lastModel[t]
 		if model == "" {
 			model = "-"
 		}
-		fmt.Printf("        %-12s %12s %12s %6d %-9s %s\n", t, limit.Cents(), spent.Cents(), governance.Percent(spent, limit), rec.StateAt(now), model)
+		fmt.Printf("        %-12s %12s %12s %6d %-9s %s\n", t, st.Limit.Cents(), st.Spent.Cents(), st.Percent, st.State, model)
 	}
 }
