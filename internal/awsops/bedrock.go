@@ -165,24 +165,6 @@ func SyncProfileTags(ctx context.Context, c *bedrock.Client, resourceARN string,
 		})
 }
 
-// FindApplicationProfileByName finds an application inference profile by name, or
-// ErrNotFound.
-func FindApplicationProfileByName(ctx context.Context, c *bedrock.Client, name string) (*types.InferenceProfileSummary, error) {
-	p := bedrock.NewListInferenceProfilesPaginator(c, &bedrock.ListInferenceProfilesInput{TypeEquals: types.InferenceProfileTypeApplication})
-	for p.HasMorePages() {
-		page, err := p.NextPage(ctx)
-		if err != nil {
-			return nil, err
-		}
-		for i := range page.InferenceProfileSummaries {
-			if aws.ToString(page.InferenceProfileSummaries[i].InferenceProfileName) == name {
-				return &page.InferenceProfileSummaries[i], nil
-			}
-		}
-	}
-	return nil, ErrNotFound
-}
-
 // ListApplicationProfiles lists every application inference profile whose name starts
 // with prefix.
 func ListApplicationProfiles(ctx context.Context, c *bedrock.Client, prefix string) ([]types.InferenceProfileSummary, error) {
