@@ -156,6 +156,19 @@ func checkBudgetName(name *string) (string, error) {
 	return *name, nil
 }
 
+// requestedBudget checks a request's account and budget name as Budgets does and finds
+// the budget.
+func requestedBudget(c *Call, account, name *string) (Budget, error) {
+	if err := checkBudgetAccount(c, account); err != nil {
+		return Budget{}, err
+	}
+	n, err := checkBudgetName(name)
+	if err != nil {
+		return Budget{}, err
+	}
+	return lookupBudget(c, n)
+}
+
 func lookupBudget(c *Call, name string) (Budget, error) {
 	v, ok := c.Store().Lookup(KindBudget, BudgetARN(c.Account(), name))
 	if !ok {
@@ -391,14 +404,7 @@ type describeBudgetOutput struct {
 }
 
 func describeBudget(c *Call, in *budgetNameInput) (*describeBudgetOutput, error) {
-	if err := checkBudgetAccount(c, in.AccountId); err != nil {
-		return nil, err
-	}
-	name, err := checkBudgetName(in.BudgetName)
-	if err != nil {
-		return nil, err
-	}
-	b, err := lookupBudget(c, name)
+	b, err := requestedBudget(c, in.AccountId, in.BudgetName)
 	if err != nil {
 		return nil, err
 	}
@@ -606,14 +612,7 @@ func pageBounds(maxResults *int, token *string, n int) (int, int, error) {
 }
 
 func describeNotificationsForBudget(c *Call, in *pagedBudgetInput) (*describeNotificationsOutput, error) {
-	if err := checkBudgetAccount(c, in.AccountId); err != nil {
-		return nil, err
-	}
-	name, err := checkBudgetName(in.BudgetName)
-	if err != nil {
-		return nil, err
-	}
-	b, err := lookupBudget(c, name)
+	b, err := requestedBudget(c, in.AccountId, in.BudgetName)
 	if err != nil {
 		return nil, err
 	}
