@@ -22,6 +22,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws/retry"
 	"github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/credentials/stscreds"
+	"github.com/aws/aws-sdk-go-v2/service/athena"
 	"github.com/aws/aws-sdk-go-v2/service/bedrock"
 	"github.com/aws/aws-sdk-go-v2/service/bedrockruntime"
 	"github.com/aws/aws-sdk-go-v2/service/budgets"
@@ -29,6 +30,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/cloudwatchlogs"
 	"github.com/aws/aws-sdk-go-v2/service/costexplorer"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/glue"
 	"github.com/aws/aws-sdk-go-v2/service/iam"
 	"github.com/aws/aws-sdk-go-v2/service/lambda"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
@@ -52,12 +54,14 @@ const (
 	ServiceLambda         = "lambda"
 	ServiceCostExplorer   = "ce"
 	ServiceS3             = "s3"
+	ServiceGlue           = "glue"
+	ServiceAthena         = "athena"
 )
 
 // Services lists every endpoint key, in the order the documentation shows them.
 var Services = []string{
-	ServiceBedrock, ServiceBedrockRuntime, ServiceBudgets, ServiceCostExplorer, ServiceCloudWatch,
-	ServiceDynamoDB, ServiceIAM, ServiceLambda, ServiceLogs, ServiceS3, ServiceSNS, ServiceSTS,
+	ServiceAthena, ServiceBedrock, ServiceBedrockRuntime, ServiceBudgets, ServiceCostExplorer, ServiceCloudWatch,
+	ServiceDynamoDB, ServiceGlue, ServiceIAM, ServiceLambda, ServiceLogs, ServiceS3, ServiceSNS, ServiceSTS,
 }
 
 // EnvVar is the SDK's service-specific endpoint variable for an endpoints key.
@@ -74,6 +78,8 @@ var EnvVar = map[string]string{
 	ServiceLambda:         "AWS_ENDPOINT_URL_LAMBDA",
 	ServiceCostExplorer:   "AWS_ENDPOINT_URL_COST_EXPLORER",
 	ServiceS3:             "AWS_ENDPOINT_URL_S3",
+	ServiceGlue:           "AWS_ENDPOINT_URL_GLUE",
+	ServiceAthena:         "AWS_ENDPOINT_URL_ATHENA",
 }
 
 // DefaultMaxRetries is the AWS provider's long-tested default.
@@ -119,12 +125,14 @@ type Client struct {
 	Endpoints   map[string]string
 	Version     string
 
+	Athena         *athena.Client
 	Bedrock        *bedrock.Client
 	BedrockRuntime *bedrockruntime.Client
 	Budgets        *budgets.Client
 	CloudWatch     *cloudwatch.Client
 	CostExplorer   *costexplorer.Client
 	DynamoDB       *dynamodb.Client
+	Glue           *glue.Client
 	IAM            *iam.Client
 	Lambda         *lambda.Client
 	Logs           *cloudwatchlogs.Client
@@ -237,12 +245,14 @@ func New(ctx context.Context, c Config) (*Client, error) {
 		Endpoints:   c.Endpoints,
 		Version:     c.Version,
 
+		Athena:         athena.NewFromConfig(cfg, endpointOption[athena.Options](c.Endpoints[ServiceAthena])),
 		Bedrock:        bedrock.NewFromConfig(cfg, endpointOption[bedrock.Options](c.Endpoints[ServiceBedrock])),
 		BedrockRuntime: bedrockruntime.NewFromConfig(cfg, endpointOption[bedrockruntime.Options](c.Endpoints[ServiceBedrockRuntime])),
 		Budgets:        budgets.NewFromConfig(cfg, endpointOption[budgets.Options](c.Endpoints[ServiceBudgets])),
 		CloudWatch:     cloudwatch.NewFromConfig(cfg, endpointOption[cloudwatch.Options](c.Endpoints[ServiceCloudWatch])),
 		CostExplorer:   costexplorer.NewFromConfig(cfg, endpointOption[costexplorer.Options](c.Endpoints[ServiceCostExplorer])),
 		DynamoDB:       dynamodb.NewFromConfig(cfg, endpointOption[dynamodb.Options](c.Endpoints[ServiceDynamoDB])),
+		Glue:           glue.NewFromConfig(cfg, endpointOption[glue.Options](c.Endpoints[ServiceGlue])),
 		IAM:            iam.NewFromConfig(cfg, endpointOption[iam.Options](c.Endpoints[ServiceIAM])),
 		Lambda:         lambda.NewFromConfig(cfg, endpointOption[lambda.Options](c.Endpoints[ServiceLambda])),
 		Logs:           cloudwatchlogs.NewFromConfig(cfg, endpointOption[cloudwatchlogs.Options](c.Endpoints[ServiceLogs])),
@@ -281,15 +291,19 @@ func New(ctx context.Context, c Config) (*Client, error) {
 
 // endpointOption sets a client's BaseEndpoint when the provider's endpoints block names
 // one: the highest precedence, above every SDK source.
-func endpointOption[O bedrock.Options | bedrockruntime.Options | budgets.Options | cloudwatch.Options |
-	costexplorer.Options | dynamodb.Options | iam.Options | lambda.Options | cloudwatchlogs.Options |
+func endpointOption[O athena.Options | bedrock.Options | bedrockruntime.Options | budgets.Options | cloudwatch.Options |
+	costexplorer.Options | dynamodb.Options | glue.Options | iam.Options | lambda.Options | cloudwatchlogs.Options |
 	s3.Options | sns.Options | sts.Options](endpoint string) func(*O) {
 	return func(o *O) {
 		if endpoint == "" {
 			return
 		}
 		switch v := any(o).(type) {
+		case *athena.Options:
+			v.BaseEndpoint = aws.String(endpoint)
 		case *bedrock.Options:
+			v.BaseEndpoint = aws.String(endpoint)
+		case *glue.Options:
 			v.BaseEndpoint = aws.String(endpoint)
 		case *s3.Options:
 			v.BaseEndpoint = aws.String(endpoint)

@@ -60,12 +60,14 @@ type defaultTagsModel struct {
 }
 
 type endpointsModel struct {
+	Athena         types.String `tfsdk:"athena"`
 	Bedrock        types.String `tfsdk:"bedrock"`
 	BedrockRuntime types.String `tfsdk:"bedrockruntime"`
 	Budgets        types.String `tfsdk:"budgets"`
 	CE             types.String `tfsdk:"ce"`
 	CloudWatch     types.String `tfsdk:"cloudwatch"`
 	DynamoDB       types.String `tfsdk:"dynamodb"`
+	Glue           types.String `tfsdk:"glue"`
 	IAM            types.String `tfsdk:"iam"`
 	Lambda         types.String `tfsdk:"lambda"`
 	Logs           types.String `tfsdk:"logs"`
@@ -76,12 +78,14 @@ type endpointsModel struct {
 
 func (m *endpointsModel) byService() map[string]types.String {
 	return map[string]types.String{
+		awsclient.ServiceAthena:         m.Athena,
 		awsclient.ServiceBedrock:        m.Bedrock,
 		awsclient.ServiceBedrockRuntime: m.BedrockRuntime,
 		awsclient.ServiceBudgets:        m.Budgets,
 		awsclient.ServiceCostExplorer:   m.CE,
 		awsclient.ServiceCloudWatch:     m.CloudWatch,
 		awsclient.ServiceDynamoDB:       m.DynamoDB,
+		awsclient.ServiceGlue:           m.Glue,
 		awsclient.ServiceIAM:            m.IAM,
 		awsclient.ServiceLambda:         m.Lambda,
 		awsclient.ServiceLogs:           m.Logs,
