@@ -16,6 +16,7 @@ func init() {
 		Operation{Name: "GetNamedQuery", Handler: Handle(athenaGetNamedQuery)},
 		Operation{Name: "UpdateNamedQuery", Handler: Handle(athenaUpdateNamedQuery)},
 		Operation{Name: "DeleteNamedQuery", Handler: Handle(athenaDeleteNamedQuery)},
+		Operation{Name: "ListNamedQueries", Handler: Handle(athenaListNamedQueries)},
 	)
 }
 
@@ -156,4 +157,49 @@ func athenaDeleteNamedQuery(c *Call, in *athenaIDInput) (*struct{}, error) {
 	}
 	c.Store().Delete(KindAthenaNamedQuery, in.NamedQueryID)
 	return &struct{}{}, nil
+}
+
+type athenaListInput struct {
+	WorkGroup  string `json:"WorkGroup"`
+	NextToken  string `json:"NextToken"`
+	MaxResults *int   `json:"MaxResults"`
+}
+
+type athenaListOutput struct {
+	NamedQueryIDs []string `json:"NamedQueryIds"`
+	NextToken     string   `json:"NextToken,omitempty"`
+}
+
+// athenaListNamedQueries pages through a workgroup's named query ids (MaxResults 0 to
+// 50, default 50).
+func athenaListNamedQueries(c *Call, in *athenaListInput) (*athenaListOutput, error) {
+	limit := 50
+	if in.MaxResults != nil {
+		if *in.MaxResults < 0 || *in.MaxResults > 50 {
+			return nil, athenaInvalid("1 validation error detected: Value '%d' at 'maxResults' failed to satisfy constraint: Member must have value less than or equal to 50", *in.MaxResults)
+		}
+		if *in.MaxResults > 0 {
+			limit = *in.MaxResults
+		}
+	}
+	wg := in.WorkGroup
+	if wg == "" {
+		wg = "primary"
+	}
+	if wg != "primary" {
+		return nil, athenaInvalid("WorkGroup %s is not found.", wg)
+	}
+	out := &athenaListOutput{}
+	for _, o := range c.Store().ListVisible(KindAthenaNamedQuery) {
+		q := o.Value.(AthenaNamedQuery)
+		if q.Region != c.Region || q.WorkGroup != wg || (in.NextToken != "" && q.NamedQueryID <= in.NextToken) {
+			continue
+		}
+		if len(out.NamedQueryIDs) == limit {
+			out.NextToken = out.NamedQueryIDs[limit-1]
+			break
+		}
+		out.NamedQueryIDs = append(out.NamedQueryIDs, q.NamedQueryID)
+	}
+	return out, nil
 }

@@ -20,6 +20,9 @@ func init() {
 		Operation{Name: "GetTable", Handler: Handle(glueGetTable)},
 		Operation{Name: "UpdateTable", Handler: Handle(glueUpdateTable)},
 		Operation{Name: "DeleteTable", Handler: Handle(glueDeleteTable)},
+		Operation{Name: "TagResource", Handler: Handle(glueTagResource)},
+		Operation{Name: "UntagResource", Handler: Handle(glueUntagResource)},
+		Operation{Name: "GetTags", Handler: Handle(glueGetTags)},
 	)
 }
 
@@ -95,6 +98,7 @@ type glueCreateDatabaseInput struct {
 		Name        string `json:"Name"`
 		Description string `json:"Description"`
 	} `json:"DatabaseInput"`
+	Tags map[string]string `json:"Tags"`
 }
 
 func glueCreateDatabase(c *Call, in *glueCreateDatabaseInput) (*struct{}, error) {
@@ -106,8 +110,14 @@ func glueCreateDatabase(c *Call, in *glueCreateDatabaseInput) (*struct{}, error)
 		return nil, err
 	}
 	db := GlueDatabase{Name: name, Description: in.DatabaseInput.Description, CatalogID: c.Account(), CreateTime: EpochSeconds(time.Now().UTC())}
+	if err := validGlueTags(in.Tags); err != nil {
+		return nil, err
+	}
 	if !c.Store().Create(KindGlueDatabase, c.Region+"/"+name, db) {
 		return nil, Errorf("AlreadyExistsException", "Database already exists.")
+	}
+	if len(in.Tags) > 0 {
+		c.Store().Put(kindGlueTags, glueDatabaseARN(c, name), in.Tags)
 	}
 	return &struct{}{}, nil
 }
@@ -133,6 +143,7 @@ func glueDeleteDatabase(c *Call, in *glueNameInput) (*struct{}, error) {
 	if !c.Store().Delete(KindGlueDatabase, c.Region+"/"+name) {
 		return nil, glueNotFound("Database %s not found.", in.Name)
 	}
+	c.Store().Delete(kindGlueTags, glueDatabaseARN(c, name))
 	for _, id := range c.Store().IDs(KindGlueTable) {
 		if strings.HasPrefix(id, c.Region+"/"+name+"/") {
 			c.Store().Delete(KindGlueTable, id)

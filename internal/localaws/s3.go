@@ -15,7 +15,7 @@ import (
 // invocation-log bucket. Buckets live in the Store under KindS3Bucket keyed by name (one
 // namespace, as in S3); each carries its public access block, default encryption
 // (SSE-S3 unless configured, as for every new bucket since 2023), lifecycle rules and
-// policy. Objects are not emulated.
+// policy. Objects and bucket tags are in s3_objects.go.
 
 func init() {
 	RegisterBuiltin("s3",
@@ -195,9 +195,15 @@ func s3DeleteBucket(c *Call, in *s3BucketInput) (*struct{}, error) {
 	if _, err := bucket(c, in.Bucket); err != nil {
 		return nil, err
 	}
+	if len(bucketObjects(c, in.Bucket)) > 0 {
+		e := ErrorStatus(http.StatusConflict, "BucketNotEmpty", "The bucket you tried to delete is not empty")
+		e.Fields = map[string]any{"BucketName": in.Bucket}
+		return nil, e
+	}
 	if !c.Store().Delete(KindS3Bucket, in.Bucket) {
 		return nil, noSuchBucket(in.Bucket)
 	}
+	c.Store().Delete(kindS3BucketTags, in.Bucket)
 	return &struct{}{}, nil
 }
 
