@@ -35,6 +35,18 @@ var iamActionOverrides = map[string]string{
 	"budgets:DescribeBudgets":                    "budgets:ViewBudget",
 	"budgets:DescribeNotificationsForBudget":     "budgets:ViewBudget",
 	"budgets:DescribeSubscribersForNotification": "budgets:ViewBudget",
+
+	// S3 operations whose IAM action has another name (Service Authorization Reference).
+	"s3:HeadBucket":                      "s3:ListBucket",
+	"s3:ListObjectsV2":                   "s3:ListBucket",
+	"s3:DeleteObjects":                   "s3:DeleteObject",
+	"s3:PutPublicAccessBlock":            "s3:PutBucketPublicAccessBlock",
+	"s3:GetPublicAccessBlock":            "s3:GetBucketPublicAccessBlock",
+	"s3:PutBucketEncryption":             "s3:PutEncryptionConfiguration",
+	"s3:GetBucketEncryption":             "s3:GetEncryptionConfiguration",
+	"s3:PutBucketLifecycleConfiguration": "s3:PutLifecycleConfiguration",
+	"s3:GetBucketLifecycleConfiguration": "s3:GetLifecycleConfiguration",
+	"s3:DeleteBucketTagging":             "s3:PutBucketTagging",
 }
 
 // servicePrefix is the IAM service prefix of each emulated service.
@@ -48,6 +60,8 @@ var servicePrefix = map[string]string{
 var impliedActions = map[string][]string{
 	"lambda:CreateFunction":              {"iam:PassRole"},
 	"lambda:UpdateFunctionConfiguration": {"iam:PassRole"},
+	// The CloudWatch Logs delivery role is passed to Bedrock.
+	"bedrock:PutModelInvocationLoggingConfiguration": {"iam:PassRole"},
 }
 
 // ProviderActions are the IAM actions of the calls the provider (User-Agent

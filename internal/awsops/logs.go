@@ -57,11 +57,11 @@ func DeleteLogGroup(ctx context.Context, c *cloudwatchlogs.Client, name string) 
 // SyncLogGroupTags makes a log group's tags equal to want.
 func SyncLogGroupTags(ctx context.Context, c *cloudwatchlogs.Client, logGroupARN string, want map[string]string) error {
 	arn := strings.TrimSuffix(logGroupARN, ":*")
-	out, err := c.ListTagsForResource(ctx, &cloudwatchlogs.ListTagsForResourceInput{ResourceArn: aws.String(arn)})
+	have, err := LogGroupTags(ctx, c, arn)
 	if err != nil {
 		return err
 	}
-	return applyTagDiff(out.Tags, want,
+	return applyTagDiff(have, want,
 		func(keys []string) error {
 			_, err := c.UntagResource(ctx, &cloudwatchlogs.UntagResourceInput{ResourceArn: aws.String(arn), TagKeys: keys})
 			return err
@@ -70,4 +70,16 @@ func SyncLogGroupTags(ctx context.Context, c *cloudwatchlogs.Client, logGroupARN
 			_, err := c.TagResource(ctx, &cloudwatchlogs.TagResourceInput{ResourceArn: aws.String(arn), Tags: set})
 			return err
 		})
+}
+
+// LogGroupTags lists a log group's tags (by its ARN, with or without the ":*" suffix).
+func LogGroupTags(ctx context.Context, c *cloudwatchlogs.Client, logGroupARN string) (map[string]string, error) {
+	out, err := c.ListTagsForResource(ctx, &cloudwatchlogs.ListTagsForResourceInput{ResourceArn: aws.String(strings.TrimSuffix(logGroupARN, ":*"))})
+	if err != nil {
+		if hasCode(err, "ResourceNotFoundException") {
+			return nil, wrapNotFound(err)
+		}
+		return nil, err
+	}
+	return out.Tags, nil
 }

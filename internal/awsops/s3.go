@@ -3,10 +3,12 @@ package awsops
 import (
 	"context"
 	"errors"
+	"fmt"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/aws/aws-sdk-go-v2/service/s3/types"
+	"github.com/hashicorp/terraform-plugin-log/tflog"
 )
 
 // S3 steps for the invocation-log bucket. S3 reports a missing bucket as NoSuchBucket
@@ -160,4 +162,84 @@ func DeleteBucket(ctx context.Context, c *s3.Client, name string) error {
 		return nil
 	}
 	return err
+}
+
+// BucketTags returns a bucket's tags (empty when it has none).
+func BucketTags(ctx context.Context, c *s3.Client, name string) (map[string]string, error) {
+	out, err := c.GetBucketTagging(ctx, &s3.GetBucketTaggingInput{Bucket: aws.String(name)})
+	switch {
+	case hasCode(err, "NoSuchTagSet"):
+		return map[string]string{}, nil
+	case err != nil && isNoSuchBucket(err):
+		return nil, wrapNotFound(err)
+	case err != nil:
+		return nil, err
+	}
+	tags := make(map[string]string, len(out.TagSet))
+	for _, t := range out.TagSet {
+		tags[aws.ToString(t.Key)] = aws.ToString(t.Value)
+	}
+	return tags, nil
+}
+
+// SetBucketTags replaces a bucket's tags (S3 has no per-key tagging of buckets).
+func SetBucketTags(ctx context.Context, c *s3.Client, name string, tags map[string]string) error {
+	if len(tags) == 0 {
+		_, err := c.DeleteBucketTagging(ctx, &s3.DeleteBucketTaggingInput{Bucket: aws.String(name)})
+		return err
+	}
+	set := make([]types.Tag, 0, len(tags))
+	for _, k := range sortedKeys(tags) {
+		set = append(set, types.Tag{Key: aws.String(k), Value: aws.String(tags[k])})
+	}
+	_, err := c.PutBucketTagging(ctx, &s3.PutBucketTaggingInput{Bucket: aws.String(name), Tagging: &types.Tagging{TagSet: set}})
+	return err
+}
+
+// BucketHasObjects reports whether a bucket holds at least one object; a bucket that is
+// gone holds none.
+func BucketHasObjects(ctx context.Context, c *s3.Client, name string) (bool, error) {
+	out, err := c.ListObjectsV2(ctx, &s3.ListObjectsV2Input{Bucket: aws.String(name), MaxKeys: aws.Int32(1)})
+	if err != nil {
+		if isNoSuchBucket(err) {
+			return false, nil
+		}
+		return false, err
+	}
+	return len(out.Contents) > 0, nil
+}
+
+// EmptyBucket deletes every object of a bucket, a page (up to 1000 keys) per batch
+// delete, and returns how many it deleted. The bucket is never versioned by bedgov, so
+// there are no older versions to remove.
+func EmptyBucket(ctx context.Context, c *s3.Client, name string) (int, error) {
+	deleted := 0
+	p := s3.NewListObjectsV2Paginator(c, &s3.ListObjectsV2Input{Bucket: aws.String(name)})
+	for p.HasMorePages() {
+		page, err := p.NextPage(ctx)
+		if err != nil {
+			if isNoSuchBucket(err) {
+				return deleted, nil
+			}
+			return deleted, err
+		}
+		if len(page.Contents) == 0 {
+			continue
+		}
+		keys := make([]types.ObjectIdentifier, len(page.Contents))
+		for i, o := range page.Contents {
+			keys[i] = types.ObjectIdentifier{Key: o.Key}
+		}
+		tflog.Debug(ctx, "deleting objects of the log bucket", map[string]any{"bucket": name, "count": len(keys)})
+		out, err := c.DeleteObjects(ctx, &s3.DeleteObjectsInput{Bucket: aws.String(name), Delete: &types.Delete{Objects: keys, Quiet: aws.Bool(true)}})
+		if err != nil {
+			return deleted, err
+		}
+		if len(out.Errors) > 0 {
+			e := out.Errors[0]
+			return deleted, fmt.Errorf("deleting %s from bucket %s: %s: %s (and %d more errors)", aws.ToString(e.Key), name, aws.ToString(e.Code), aws.ToString(e.Message), len(out.Errors)-1)
+		}
+		deleted += len(keys)
+	}
+	return deleted, nil
 }

@@ -237,6 +237,7 @@ func (p *bedgovProvider) Resources(_ context.Context) []func() resource.Resource
 	return []func() resource.Resource{
 		NewEnforcerResource,
 		NewTeamResource,
+		NewInvocationLoggingResource,
 	}
 }
 
