@@ -226,5 +226,8 @@ func RandomName() string {
 // others: a fault matches any caller.
 func FailNextCall(t *testing.T, service, operation string, nth int, code, message string) {
 	t.Helper()
-	Emulator(t).FailNth(service, operation, nth, localaws.Errorf(code, "%s", message))
+	e := Emulator(t)
+	id := e.FailNth(service, operation, nth, localaws.Errorf(code, "%s", message))
+	// A fault the test never reached (it failed earlier) must not hit the next test.
+	t.Cleanup(func() { e.RemoveFault(id) })
 }

@@ -128,7 +128,7 @@ func checkProviderPolicy() error {
 	}
 	var missing, unused []string
 	used := map[string]bool{}
-	for _, a := range ProviderActions(emulator.Calls()) {
+	for _, a := range ProviderActions(emulator.History()) {
 		used[a] = true
 		if !documented[a] {
 			missing = append(missing, a)

@@ -41,6 +41,7 @@ type Server struct {
 
 	mu         sync.Mutex
 	calls      []CallRecord
+	history    []CallRecord        // every call since start or Reset; ResetCalls keeps it
 	identities map[string]Identity // access key id -> identity (AssumeRole sessions)
 
 	dynamoProxy http.Handler
@@ -140,7 +141,7 @@ func (s *Server) Reset() {
 	s.store.Reset()
 	s.ClearFaults()
 	s.mu.Lock()
-	s.calls = nil
+	s.calls, s.history = nil, nil
 	s.identities = map[string]Identity{}
 	s.mu.Unlock()
 }
@@ -184,7 +185,16 @@ func (s *Server) CallCount(service, operation string) int {
 	return n
 }
 
-// ResetCalls empties the call log.
+// History returns every call since the server started (or was Reset), oldest first,
+// including those ResetCalls removed from the call log: for checks over a whole run,
+// such as which operations the provider used.
+func (s *Server) History() []CallRecord {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return append([]CallRecord(nil), s.history...)
+}
+
+// ResetCalls empties the call log (History keeps its calls).
 func (s *Server) ResetCalls() {
 	s.mu.Lock()
 	s.calls = nil
@@ -194,6 +204,7 @@ func (s *Server) ResetCalls() {
 func (s *Server) record(c CallRecord) {
 	s.mu.Lock()
 	s.calls = append(s.calls, c)
+	s.history = append(s.history, c)
 	s.mu.Unlock()
 }
 
