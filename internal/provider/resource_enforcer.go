@@ -668,21 +668,12 @@ func (r *enforcerResource) Delete(ctx context.Context, req resource.DeleteReques
 
 	c := r.client
 	n := namesFor(state.Name.ValueString())
-	steps := []struct {
-		what string
-		fn   func() error
-	}{
+	runDeleteSteps(&resp.Diagnostics, "Cannot delete the enforcer's ", "enforcer "+state.Name.ValueString(), []deleteStep{
 		{"function", func() error { return awsops.DeleteFunction(ctx, c.Lambda, n.function) }},
 		{"role", func() error { return awsops.DeleteRole(ctx, c.IAM, n.role) }},
 		{"log group", func() error { return awsops.DeleteLogGroup(ctx, c.Logs, n.logGroup) }},
 		{"cap table", func() error { return awsops.DeleteTable(ctx, c.DynamoDB, n.table) }},
-	}
-	for _, s := range steps {
-		if err := s.fn(); err != nil {
-			resp.Diagnostics.AddError("Cannot delete the enforcer's "+s.what, fmt.Sprintf("enforcer %s: %s", state.Name.ValueString(), awsErrorText(err)))
-			return
-		}
-	}
+	})
 }
 
 // ImportState finds an enforcer's objects by their names.
@@ -701,7 +692,7 @@ func (r *enforcerResource) ImportState(ctx context.Context, req resource.ImportS
 		FunctionName: types.StringValue(n.function), RoleName: types.StringValue(n.role), TableName: types.StringValue(n.table),
 		LogGroupName: types.StringValue(n.logGroup), EnforcerVersion: types.StringNull(), ArtifactSHA256: types.StringNull(),
 		FunctionARN: types.StringNull(), FunctionURL: types.StringNull(), RoleARN: types.StringNull(), TableARN: types.StringNull(),
-		Timeouts: timeouts.Value{Object: types.ObjectNull(map[string]attr.Type{"create": types.StringType, "update": types.StringType, "delete": types.StringType})},
+		Timeouts: nullTimeouts(),
 	}
 	gone, err := r.refresh(ctx, &m)
 	if err != nil {
@@ -713,17 +704,7 @@ func (r *enforcerResource) ImportState(ctx context.Context, req resource.ImportS
 			name, r.client.Region, n.function, n.role, n.table, n.logGroup))
 		return
 	}
-	// tags: what is neither a default tag nor set by bedgov.
-	own := map[string]string{}
-	for k, v := range mapFromTF(ctx, m.TagsAll, &resp.Diagnostics) {
-		if dv, ok := r.client.DefaultTags[k]; (ok && dv == v) || k == tagManagedBy {
-			continue
-		}
-		own[k] = v
-	}
-	if len(own) > 0 {
-		m.Tags, _ = types.MapValueFrom(ctx, types.StringType, own)
-	}
+	m.Tags = importedTags(ctx, r.client, m.TagsAll, &resp.Diagnostics)
 	resp.Diagnostics.Append(resp.State.Set(ctx, &m)...)
 }
 

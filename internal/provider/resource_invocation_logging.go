@@ -2,7 +2,6 @@ package provider
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"net"
 	"regexp"
@@ -15,7 +14,6 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework-validators/int64validator"
 	"github.com/hashicorp/terraform-plugin-framework-validators/mapvalidator"
 	"github.com/hashicorp/terraform-plugin-framework-validators/stringvalidator"
-	"github.com/hashicorp/terraform-plugin-framework/attr"
 	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/resource"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema"
@@ -592,7 +590,7 @@ func (r *invocationLoggingResource) converge(ctx context.Context, plan invocatio
 	// 4. The Glue database and table over the logs.
 	if state.GlueDatabaseName.IsNull() {
 		err := awsops.CreateGlueDatabase(ctx, c.Glue, auditDatabase, "Bedrock model invocation logs (bedgov)", tags)
-		if err != nil && !isAlreadyExists(err) {
+		if err != nil && !hasErrorCode(err, "AlreadyExistsException") {
 			return err
 		}
 		state.GlueDatabaseName = types.StringValue(auditDatabase)
@@ -607,7 +605,7 @@ func (r *invocationLoggingResource) converge(ctx context.Context, plan invocatio
 	}
 	if state.GlueTableName.IsNull() {
 		err := awsops.CreateLogTable(ctx, c.Glue, auditlog.LogTable(dest, auditDatabase, auditTable))
-		if err != nil && !isAlreadyExists(err) {
+		if err != nil && !hasErrorCode(err, "AlreadyExistsException") {
 			return err
 		}
 		state.GlueTableName = types.StringValue(auditTable)
@@ -627,11 +625,6 @@ func (r *invocationLoggingResource) converge(ctx context.Context, plan invocatio
 	}
 	state.QueryText = types.StringValue(query)
 	return r.convergeNamedQuery(ctx, plan, state, prior, query)
-}
-
-func isAlreadyExists(err error) bool {
-	var coded interface{ ErrorCode() string }
-	return errors.As(err, &coded) && coded.ErrorCode() == "AlreadyExistsException"
 }
 
 func (r *invocationLoggingResource) convergeLogGroup(ctx context.Context, plan invocationLoggingModel, state, prior *invocationLoggingModel, tags map[string]string) error {
@@ -673,7 +666,7 @@ func (r *invocationLoggingResource) convergeLogGroup(ctx context.Context, plan i
 	dest := r.destination(plan.S3BucketName.ValueString())
 	if state.RoleARN.IsNull() {
 		roleARN, err := awsops.CreateRole(ctx, c.IAM, role, auditRolePath, "Bedrock model invocation logging to CloudWatch Logs (bedgov)", auditlog.DeliveryRoleTrust(dest), tags)
-		if err != nil && !isEntityExists(err) {
+		if err != nil && !hasErrorCode(err, "EntityAlreadyExists") {
 			return err
 		}
 		if roleARN == "" {
@@ -696,11 +689,6 @@ func (r *invocationLoggingResource) convergeLogGroup(ctx context.Context, plan i
 		}
 	}
 	return nil
-}
-
-func isEntityExists(err error) bool {
-	var coded interface{ ErrorCode() string }
-	return errors.As(err, &coded) && coded.ErrorCode() == "EntityAlreadyExists"
 }
 
 func (r *invocationLoggingResource) convergeNamedQuery(ctx context.Context, plan invocationLoggingModel, state, prior *invocationLoggingModel, query string) error {
@@ -909,10 +897,7 @@ func (r *invocationLoggingResource) Delete(ctx context.Context, req resource.Del
 		}
 	}
 
-	steps := []struct {
-		what string
-		fn   func() error
-	}{
+	runDeleteSteps(&resp.Diagnostics, "Cannot delete the invocation logging ", "bucket "+bucket, []deleteStep{
 		{"logging configuration", func() error {
 			cfg, err := awsops.FindInvocationLogging(ctx, c.Bedrock)
 			if awsops.IsNotFound(err) || (err == nil && !deliversTo(cfg, bucket)) {
@@ -952,19 +937,12 @@ func (r *invocationLoggingResource) Delete(ctx context.Context, req resource.Del
 				}
 			}
 			err := awsops.DeleteBucket(ctx, c.S3, bucket)
-			var coded interface{ ErrorCode() string }
-			if errors.As(err, &coded) && coded.ErrorCode() == "BucketNotEmpty" {
-				return fmt.Errorf("%w (logs arrived after logging was turned off; run destroy again)", err)
+			if hasErrorCode(err, "BucketNotEmpty") {
+				return fmt.Errorf("%s (logs arrived after logging was turned off; run destroy again)", awsErrorText(err))
 			}
 			return err
 		}},
-	}
-	for _, s := range steps {
-		if err := s.fn(); err != nil {
-			resp.Diagnostics.AddError("Cannot delete the invocation logging "+s.what, fmt.Sprintf("bucket %s: %s", bucket, awsErrorText(err)))
-			return
-		}
-	}
+	})
 }
 
 // ImportState takes over the Region's logging configuration. The id is the Region (it
@@ -1008,7 +986,7 @@ func (r *invocationLoggingResource) ImportState(ctx context.Context, req resourc
 		LoggingEnabled: types.BoolValue(false), BucketARN: types.StringNull(), BucketPolicy: types.StringNull(), PublicAccessBlocked: types.BoolValue(false),
 		RoleARN: types.StringNull(), LogGroupARN: types.StringNull(), LogGroupCreated: types.BoolNull(),
 		GlueDatabaseName: types.StringNull(), GlueTableName: types.StringNull(), NamedQueryID: types.StringNull(), QueryText: types.StringNull(),
-		Timeouts: timeouts.Value{Object: types.ObjectNull(map[string]attr.Type{"create": types.StringType, "update": types.StringType, "delete": types.StringType})},
+		Timeouts: nullTimeouts(),
 	}
 	if cw := cfg.CloudWatchConfig; cw != nil {
 		m.LogGroupName = types.StringValue(aws.ToString(cw.LogGroupName))
@@ -1044,16 +1022,7 @@ func (r *invocationLoggingResource) ImportState(ctx context.Context, req resourc
 		}
 		m.QueryText = types.StringValue(query)
 	}
-	own := map[string]string{}
-	for k, v := range mapFromTF(ctx, m.TagsAll, &resp.Diagnostics) {
-		if dv, ok := c.DefaultTags[k]; (ok && dv == v) || k == tagManagedBy {
-			continue
-		}
-		own[k] = v
-	}
-	if len(own) > 0 {
-		m.Tags, _ = types.MapValueFrom(ctx, types.StringType, own)
-	}
+	m.Tags = importedTags(ctx, c, m.TagsAll, &resp.Diagnostics)
 	resp.Diagnostics.Append(resp.State.Set(ctx, &m)...)
 }
 

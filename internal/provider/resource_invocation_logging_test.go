@@ -64,6 +64,14 @@ func expectLogging(attribute string, check knownvalue.Check) statecheck.StateChe
 
 func logBucketName() string { return acctest.RandomName() + "-logs" }
 
+// fullLoggingConfig is a resource with every sub-object: a new bucket, a log group and
+// a named query.
+func fullLoggingConfig() (bucket, logGroup, config string) {
+	bucket = logBucketName()
+	logGroup = "/bedgov/" + bucket
+	return bucket, logGroup, loggingConfig(bucket, fmt.Sprintf("log_group_name = %q", logGroup), `athena_workgroup = "primary"`)
+}
+
 const roleName = "bedgov-invocation-logging-" + acctest.Region
 
 // loggingObjects reports which of the resource's objects the API still has.
@@ -102,6 +110,15 @@ func loggingObjects(t *testing.T, bucket, logGroup, queryID string) map[string]b
 		check("named query", err)
 	}
 	return found
+}
+
+// checkAllLoggingObjects asserts that all seven objects of a resource with a log group
+// and a named query exist.
+func checkAllLoggingObjects(t *testing.T, s *terraform.State, bucket, logGroup string) error {
+	if got := loggingObjects(t, bucket, logGroup, stateAttr(s, loggingAddr, "named_query_id")); len(got) != 7 {
+		return fmt.Errorf("objects present: %v, want all 7", got)
+	}
+	return nil
 }
 
 func checkLoggingDestroyed(t *testing.T, bucket, logGroup string) resource.TestCheckFunc {
@@ -378,9 +395,7 @@ func TestAccInvocationLogging_disappears(t *testing.T) {
 	}
 	for sub, destroy := range cases {
 		t.Run(sub, func(t *testing.T) {
-			bucket := logBucketName()
-			logGroup := "/bedgov/" + bucket
-			config := loggingConfig(bucket, fmt.Sprintf("log_group_name = %q", logGroup), `athena_workgroup = "primary"`)
+			bucket, logGroup, config := fullLoggingConfig()
 			resource.Test(t, resource.TestCase{
 				ProtoV6ProviderFactories: acctest.ProtoV6ProviderFactories,
 				CheckDestroy:             checkLoggingDestroyed(t, bucket, logGroup),
@@ -396,8 +411,8 @@ func TestAccInvocationLogging_disappears(t *testing.T) {
 							plancheck.ExpectResourceAction(loggingAddr, plancheck.ResourceActionUpdate),
 						}},
 						Check: func(s *terraform.State) error {
-							if got := loggingObjects(t, bucket, logGroup, stateAttr(s, loggingAddr, "named_query_id")); len(got) != 7 {
-								return fmt.Errorf("after re-apply: %v", got)
+							if err := checkAllLoggingObjects(t, s, bucket, logGroup); err != nil {
+								return err
 							}
 							c := acctest.Client(t)
 							st, err := awsops.FindBucketState(ctx, c.S3, bucket)
@@ -439,9 +454,7 @@ func TestAccInvocationLogging_partialCreate(t *testing.T) {
 	}
 	for _, step := range steps {
 		t.Run(step.service+"_"+step.operation, func(t *testing.T) {
-			bucket := logBucketName()
-			logGroup := "/bedgov/" + bucket
-			config := loggingConfig(bucket, fmt.Sprintf("log_group_name = %q", logGroup), `athena_workgroup = "primary"`)
+			bucket, logGroup, config := fullLoggingConfig()
 			resource.Test(t, resource.TestCase{
 				ProtoV6ProviderFactories: acctest.ProtoV6ProviderFactories,
 				CheckDestroy:             checkLoggingDestroyed(t, bucket, logGroup),
@@ -455,12 +468,7 @@ func TestAccInvocationLogging_partialCreate(t *testing.T) {
 					},
 					{
 						Config: config,
-						Check: func(s *terraform.State) error {
-							if got := loggingObjects(t, bucket, logGroup, stateAttr(s, loggingAddr, "named_query_id")); len(got) != 7 {
-								return fmt.Errorf("after converging: %v", got)
-							}
-							return nil
-						},
+						Check:  func(s *terraform.State) error { return checkAllLoggingObjects(t, s, bucket, logGroup) },
 					},
 				},
 			})

@@ -12,7 +12,6 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework-validators/mapvalidator"
 	"github.com/hashicorp/terraform-plugin-framework-validators/setvalidator"
 	"github.com/hashicorp/terraform-plugin-framework-validators/stringvalidator"
-	"github.com/hashicorp/terraform-plugin-framework/attr"
 	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/path"
 	"github.com/hashicorp/terraform-plugin-framework/resource"
@@ -945,9 +944,7 @@ func (r *teamResource) ImportState(ctx context.Context, req resource.ImportState
 		Model: types.StringNull(), DegradeToModel: types.StringNull(), CostCenter: types.StringNull(),
 		Principals: types.SetNull(types.StringType), Tags: types.MapNull(types.StringType), TagsAll: types.MapNull(types.StringType),
 		ModelARNs: types.ListNull(types.StringType), PolicyJSON: types.StringNull(),
-		Timeouts: timeouts.Value{Object: types.ObjectNull(map[string]attr.Type{
-			"create": types.StringType, "update": types.StringType, "delete": types.StringType,
-		})},
+		Timeouts: nullTimeouts(),
 	}
 	m.nullAlerting()
 	m.clearUnknown()

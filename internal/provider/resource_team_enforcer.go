@@ -359,8 +359,7 @@ func (r *teamResource) unwire(ctx context.Context, prior teamModel, state *teamM
 }
 
 func isMissingTable(err error) bool {
-	var code interface{ ErrorCode() string }
-	return errors.As(err, &code) && code.ErrorCode() == "ResourceNotFoundException"
+	return hasErrorCode(err, "ResourceNotFoundException")
 }
 
 func (r *teamResource) deleteCallerPolicy(ctx context.Context, state *teamModel) error {
