@@ -2,6 +2,7 @@ package provider
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"net"
 	"regexp"
@@ -88,6 +89,9 @@ const (
 	auditQueryWorkgroup  = "primary" // where import looks for the named query by default
 	auditQueryDescriptor = "Bedrock usage and cost per team and model for one month; run with the month as 'YYYY/MM'."
 )
+
+// privateReplacesBucket is the private-state key of the bucket a replacement replaces.
+const privateReplacesBucket = "replaces_bucket"
 
 func auditRoleName(region string) string { return "bedgov-invocation-logging-" + region }
 
@@ -296,10 +300,24 @@ func (r *invocationLoggingResource) ModifyPlan(ctx context.Context, req resource
 			"(aws:SourceAccount); remove skip_requesting_account_id from the provider block.")
 		return
 	}
+	// A new bucket name replaces the resource: nothing of the old object carries over.
+	// Terraform then plans the create half again without the prior state but with this
+	// plan's private data, which names the bucket being replaced.
+	kept := hasState && plan.S3BucketName.Equal(state.S3BucketName)
+	if hasState && !kept {
+		raw, _ := json.Marshal(state.S3BucketName.ValueString())
+		resp.Diagnostics.Append(resp.Private.SetKey(ctx, privateReplacesBucket, raw)...)
+	}
 	// A configuration that already delivers to this bucket is this resource's (a create
-	// that failed halfway, then tainted); any other is refused.
+	// that failed halfway, then tainted), and so is one that delivers to the bucket this
+	// resource replaces; any other is refused.
 	if !hasState {
-		if existing, err := awsops.FindInvocationLogging(ctx, c.Bedrock); err == nil && !deliversTo(existing, plan.S3BucketName.ValueString()) {
+		var replaced string
+		if raw, d := req.Private.GetKey(ctx, privateReplacesBucket); !d.HasError() && raw != nil {
+			_ = json.Unmarshal(raw, &replaced)
+		}
+		if existing, err := awsops.FindInvocationLogging(ctx, c.Bedrock); err == nil && !deliversTo(existing, plan.S3BucketName.ValueString()) &&
+			(replaced == "" || !deliversTo(existing, replaced)) {
 			resp.Diagnostics.AddError("Bedrock invocation logging is already configured in "+c.Region,
 				fmt.Sprintf("The Region's model invocation logging configuration already delivers to %s. There is one configuration per "+
 					"account and Region, and this resource would replace it. To manage the existing configuration with bedgov, import it: "+
@@ -333,14 +351,14 @@ func (r *invocationLoggingResource) ModifyPlan(ctx context.Context, req resource
 		plan.RoleARN = types.StringValue(r.roleARN())
 		plan.LogGroupARN = types.StringValue(r.logGroupARN(plan.LogGroupName.ValueString()))
 		plan.LogGroupCreated = types.BoolUnknown()
-		if hasState && !state.LogGroupARN.IsNull() && state.LogGroupName.Equal(plan.LogGroupName) {
+		if kept && !state.LogGroupARN.IsNull() && state.LogGroupName.Equal(plan.LogGroupName) {
 			plan.LogGroupCreated = state.LogGroupCreated
 		}
 	}
 	switch {
 	case plan.AthenaWorkgroup.IsNull():
 		plan.NamedQueryID = types.StringNull()
-	case hasState && !state.NamedQueryID.IsNull() && state.AthenaWorkgroup.Equal(plan.AthenaWorkgroup):
+	case kept && !state.NamedQueryID.IsNull() && state.AthenaWorkgroup.Equal(plan.AthenaWorkgroup):
 		plan.NamedQueryID = state.NamedQueryID
 	default:
 		plan.NamedQueryID = types.StringUnknown()
@@ -353,7 +371,7 @@ func (r *invocationLoggingResource) ModifyPlan(ctx context.Context, req resource
 	// before applying it, and a team created or deleted meanwhile must not make that
 	// second plan contradict the first.
 	plan.QueryText = types.StringUnknown()
-	if hasState {
+	if kept {
 		query, warnings, err := r.monthlyQuery(ctx)
 		if err != nil {
 			resp.Diagnostics.AddError("Cannot list the teams' inference profiles", awsErrorText(err))
@@ -367,7 +385,7 @@ func (r *invocationLoggingResource) ModifyPlan(ctx context.Context, req resource
 		}
 	}
 	resp.Diagnostics.Append(resp.Plan.Set(ctx, &plan)...)
-	if hasState && !plan.QueryText.IsUnknown() && !resp.Plan.Raw.Equal(req.State.Raw) {
+	if kept && !plan.QueryText.IsUnknown() && !resp.Plan.Raw.Equal(req.State.Raw) {
 		plan.QueryText = types.StringUnknown()
 		resp.Diagnostics.Append(resp.Plan.Set(ctx, &plan)...)
 	}

@@ -251,7 +251,7 @@ func TestAccInvocationLogging_basic(t *testing.T) {
 }
 
 func TestAccInvocationLogging_update(t *testing.T) {
-	bucket, team := logBucketName(), acctest.RandomName()
+	bucket, renamed, team := logBucketName(), logBucketName(), acctest.RandomName()
 	logGroup := "/bedgov/" + team
 	kms := "arn:aws:kms:us-east-1:" + acctest.AccountID + ":key/1234abcd-12ab-34cd-56ef-1234567890ab"
 	full := []string{
@@ -261,7 +261,7 @@ func TestAccInvocationLogging_update(t *testing.T) {
 	var queryID string
 	resource.Test(t, resource.TestCase{
 		ProtoV6ProviderFactories: acctest.ProtoV6ProviderFactories,
-		CheckDestroy:             checkLoggingDestroyed(t, bucket, logGroup),
+		CheckDestroy:             resource.ComposeTestCheckFunc(checkLoggingDestroyed(t, bucket, logGroup), checkLoggingDestroyed(t, renamed, logGroup)),
 		Steps: []resource.TestStep{
 			{
 				Config: loggingConfig(bucket),
@@ -346,6 +346,22 @@ func TestAccInvocationLogging_update(t *testing.T) {
 					st, err := awsops.FindBucketState(context.Background(), acctest.Client(t).S3, bucket)
 					if err != nil || st.SSEAlgorithm != "AES256" {
 						return fmt.Errorf("bucket = %+v, %v", st, err)
+					}
+					return nil
+				},
+			},
+			{
+				// Another bucket replaces the whole resource, named query included.
+				Config: loggingConfig(renamed, `athena_workgroup = "primary"`) + teamBlock("a", team),
+				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
+					plancheck.ExpectResourceAction(loggingAddr, plancheck.ResourceActionDestroyBeforeCreate),
+				}},
+				Check: func(s *terraform.State) error {
+					if _, err := awsops.FindBucket(context.Background(), acctest.Client(t).S3, bucket); !awsops.IsNotFound(err) {
+						return fmt.Errorf("the old bucket is left: %v", err)
+					}
+					if got := loggingObjects(t, renamed, "", stateAttr(s, loggingAddr, "named_query_id")); len(got) != 5 {
+						return fmt.Errorf("after replacing: %v", got)
 					}
 					return nil
 				},
