@@ -83,10 +83,8 @@ func glueColumns(cs []auditlog.Column) []types.Column {
 	return out
 }
 
-// CreateLogTable creates the external table t describes in its database.
-func CreateLogTable(ctx context.Context, c *glue.Client, t auditlog.Table) error {
-	tflog.Debug(ctx, "creating Glue table", map[string]any{"database": t.Database, "table": t.Name, "location": t.Location})
-	_, err := c.CreateTable(ctx, &glue.CreateTableInput{DatabaseName: aws.String(t.Database), TableInput: &types.TableInput{
+func tableInput(t auditlog.Table) *types.TableInput {
+	return &types.TableInput{
 		Name: aws.String(t.Name), TableType: aws.String("EXTERNAL_TABLE"), Parameters: t.Parameters,
 		PartitionKeys: glueColumns(t.PartitionKeys),
 		StorageDescriptor: &types.StorageDescriptor{
@@ -94,8 +92,51 @@ func CreateLogTable(ctx context.Context, c *glue.Client, t auditlog.Table) error
 			InputFormat: aws.String(t.InputFormat), OutputFormat: aws.String(t.OutputFormat),
 			SerdeInfo: &types.SerDeInfo{SerializationLibrary: aws.String(t.SerDe)},
 		},
-	}})
+	}
+}
+
+// CreateLogTable creates the external table t describes in its database.
+func CreateLogTable(ctx context.Context, c *glue.Client, t auditlog.Table) error {
+	tflog.Debug(ctx, "creating Glue table", map[string]any{"database": t.Database, "table": t.Name, "location": t.Location})
+	_, err := c.CreateTable(ctx, &glue.CreateTableInput{DatabaseName: aws.String(t.Database), TableInput: tableInput(t)})
 	return err
+}
+
+// UpdateLogTable rewrites an existing table as t describes it.
+func UpdateLogTable(ctx context.Context, c *glue.Client, t auditlog.Table) error {
+	tflog.Debug(ctx, "updating Glue table", map[string]any{"database": t.Database, "table": t.Name, "location": t.Location})
+	_, err := c.UpdateTable(ctx, &glue.UpdateTableInput{DatabaseName: aws.String(t.Database), TableInput: tableInput(t)})
+	return err
+}
+
+// LogTableMatches reports whether a table read from Glue is the one t describes: its
+// location, formats, columns, partition keys and parameters.
+func LogTableMatches(tbl *types.Table, t auditlog.Table) bool {
+	sd := tbl.StorageDescriptor
+	if sd == nil || aws.ToString(sd.Location) != t.Location || aws.ToString(sd.InputFormat) != t.InputFormat ||
+		aws.ToString(sd.OutputFormat) != t.OutputFormat || sd.SerdeInfo == nil || aws.ToString(sd.SerdeInfo.SerializationLibrary) != t.SerDe {
+		return false
+	}
+	same := func(have []types.Column, want []auditlog.Column) bool {
+		if len(have) != len(want) {
+			return false
+		}
+		for i := range want {
+			if aws.ToString(have[i].Name) != want[i].Name || aws.ToString(have[i].Type) != want[i].Type {
+				return false
+			}
+		}
+		return true
+	}
+	if !same(sd.Columns, t.Columns) || !same(tbl.PartitionKeys, t.PartitionKeys) {
+		return false
+	}
+	for k, v := range t.Parameters {
+		if tbl.Parameters[k] != v {
+			return false
+		}
+	}
+	return true
 }
 
 // FindGlueTable returns a table, or ErrNotFound (also when its database is gone).

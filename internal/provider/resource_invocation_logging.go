@@ -243,7 +243,7 @@ func invocationLoggingSchema(ctx context.Context) schema.Schema {
 			"log_group_arn":         computed("ARN of the log group (with `log_group_name`)."),
 			"log_group_created":     schema.BoolAttribute{Computed: true, MarkdownDescription: "Whether bedgov created the log group (and deletes it on destroy)."},
 			"glue_database_name":    computed("Glue database of the log table (`" + auditDatabase + "`)."),
-			"glue_table_name":       computed("Glue table over the logs (`" + auditTable + "`), partitioned by day `dt` (`YYYY/MM/DD`) with partition projection."),
+			"glue_table_name":       computed("Glue table over the logs (`" + auditTable + "`), partitioned by day `dt` (`YYYY/MM/DD`) with partition projection. A table changed out of band reads as absent, and the next apply rewrites it."),
 			"named_query_id":        computed("Id of the Athena named query `" + auditQueryName + "` (with `athena_workgroup`)."),
 			"query_text":            computed("The monthly query per team and model: invocations, input, output and cache tokens, and cost in USD at the embedded list prices. Run it with one execution parameter, the month as `'YYYY/MM'`."),
 		},
@@ -622,8 +622,13 @@ func (r *invocationLoggingResource) converge(ctx context.Context, plan invocatio
 		}
 	}
 	if state.GlueTableName.IsNull() {
-		err := awsops.CreateLogTable(ctx, c.Glue, auditlog.LogTable(dest, auditDatabase, auditTable))
-		if err != nil && !hasErrorCode(err, "AlreadyExistsException") {
+		// Absent, or changed out of band (Read reports a table that differs as absent).
+		table := auditlog.LogTable(dest, auditDatabase, auditTable)
+		err := awsops.CreateLogTable(ctx, c.Glue, table)
+		if hasErrorCode(err, "AlreadyExistsException") {
+			err = awsops.UpdateLogTable(ctx, c.Glue, table)
+		}
+		if err != nil {
 			return err
 		}
 		state.GlueTableName = types.StringValue(auditTable)
@@ -831,11 +836,16 @@ func (r *invocationLoggingResource) refresh(ctx context.Context, m *invocationLo
 		return false, err
 	} else {
 		m.GlueDatabaseName = types.StringValue(auditDatabase)
-		if _, err := awsops.FindGlueTable(ctx, c.Glue, auditDatabase, auditTable); awsops.IsNotFound(err) {
+		tbl, err := awsops.FindGlueTable(ctx, c.Glue, auditDatabase, auditTable)
+		switch {
+		case awsops.IsNotFound(err):
 			m.GlueTableName = types.StringNull()
-		} else if err != nil {
+		case err != nil:
 			return false, err
-		} else {
+		case !awsops.LogTableMatches(tbl, auditlog.LogTable(r.destination(bucket), auditDatabase, auditTable)):
+			// Changed out of band, or defined by an older bedgov: the plan rewrites it.
+			m.GlueTableName = types.StringNull()
+		default:
 			m.GlueTableName = types.StringValue(auditTable)
 		}
 	}

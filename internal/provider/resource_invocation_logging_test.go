@@ -14,6 +14,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/bedrock"
 	bedrocktypes "github.com/aws/aws-sdk-go-v2/service/bedrock/types"
+	"github.com/aws/aws-sdk-go-v2/service/glue"
+	gluetypes "github.com/aws/aws-sdk-go-v2/service/glue/types"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
 	"github.com/hashicorp/terraform-plugin-testing/knownvalue"
@@ -97,7 +99,10 @@ func loggingObjects(t *testing.T, bucket, logGroup, queryID string) map[string]b
 	check("logging", err)
 	_, err = awsops.FindGlueDatabase(ctx, c.Glue, "bedgov_invocation_logs")
 	check("database", err)
-	_, err = awsops.FindGlueTable(ctx, c.Glue, "bedgov_invocation_logs", "invocations")
+	tbl, err := awsops.FindGlueTable(ctx, c.Glue, "bedgov_invocation_logs", "invocations")
+	if err == nil && !awsops.LogTableMatches(tbl, auditlog.LogTable(auditlog.Destination{Partition: "aws", Account: acctest.AccountID, Region: acctest.Region, Bucket: bucket}, "bedgov_invocation_logs", "invocations")) {
+		err = fmt.Errorf("the table is not bedgov's log table over %s: %+v", bucket, tbl.StorageDescriptor)
+	}
 	check("table", err)
 	if logGroup != "" {
 		_, err = awsops.FindLogGroup(ctx, c.Logs, logGroup)
@@ -404,6 +409,13 @@ func TestAccInvocationLogging_disappears(t *testing.T) {
 		},
 		"glue_table": func(t *testing.T, _ *terraform.State, _, _ string) error {
 			return awsops.DeleteGlueTable(ctx, acctest.Client(t).Glue, "bedgov_invocation_logs", "invocations")
+		},
+		"glue_table_changed": func(t *testing.T, _ *terraform.State, _, _ string) error {
+			c := acctest.Client(t).Glue
+			other := auditlog.LogTable(auditlog.Destination{Partition: "aws", Account: acctest.AccountID, Region: acctest.Region, Bucket: "elsewhere"}, "bedgov_invocation_logs", "invocations")
+			_, err := c.UpdateTable(ctx, &glue.UpdateTableInput{DatabaseName: aws.String(other.Database), TableInput: &gluetypes.TableInput{
+				Name: aws.String(other.Name), StorageDescriptor: &gluetypes.StorageDescriptor{Location: aws.String(other.Location)}}})
+			return err
 		},
 		"named_query": func(t *testing.T, s *terraform.State, _, _ string) error {
 			return awsops.DeleteNamedQuery(ctx, acctest.Client(t).Athena, stateAttr(s, loggingAddr, "named_query_id"))
