@@ -620,7 +620,12 @@ func (h *Handler) release(ctx context.Context, team string, dead []governance.Re
 	return n
 }
 
-var copyBufs = sync.Pool{New: func() any { b := make([]byte, 32<<10); return &b }}
+// Copy buffers: 32 KiB for whole responses; 8 KiB for streams, whose events are small
+// and each read is flushed at once, and which a stream holds for as long as it lasts.
+var (
+	copyBufs   = sync.Pool{New: func() any { b := make([]byte, 32<<10); return &b }}
+	streamBufs = sync.Pool{New: func() any { b := make([]byte, 8<<10); return &b }}
+)
 
 // forwardAndSettle forwards, streams the response through and settles.
 func (h *Handler) forwardAndSettle(w http.ResponseWriter, r *http.Request, c *call, body []byte) {
@@ -648,7 +653,11 @@ func (h *Handler) forwardAndSettle(w http.ResponseWriter, r *http.Request, c *ca
 		w.WriteHeader(resp.StatusCode)
 		flusher, _ := w.(http.Flusher)
 		stream := c.op.streaming() && resp.StatusCode == http.StatusOK
-		bp := copyBufs.Get().(*[]byte)
+		pool := &copyBufs
+		if c.op.streaming() {
+			pool = &streamBufs
+		}
+		bp := pool.Get().(*[]byte)
 		buf := *bp
 		for {
 			n, rerr := resp.Body.Read(buf)
@@ -680,7 +689,7 @@ func (h *Handler) forwardAndSettle(w http.ResponseWriter, r *http.Request, c *ca
 				break
 			}
 		}
-		copyBufs.Put(bp)
+		pool.Put(bp)
 		_ = resp.Body.Close()
 		if flusher != nil {
 			flusher.Flush()
