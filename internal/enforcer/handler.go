@@ -292,12 +292,12 @@ func (h *Handler) serve(w http.ResponseWriter, r *http.Request, c *call) *apiErr
 		c.log.Decision = decFailOpen
 	}
 
+	// The five headers' values share one backing array (the names are canonical).
+	vals := []string{view.rec.Team, string(state), strconv.FormatInt(c.log.SpendPercent, 10), c.model, c.target}
 	hdr := w.Header()
-	hdr.Set(HeaderTeam, view.rec.Team)
-	hdr.Set(HeaderState, string(state))
-	hdr.Set(HeaderSpendPercent, strconv.FormatInt(c.log.SpendPercent, 10))
-	hdr.Set(HeaderModel, c.model)
-	hdr.Set(HeaderProfile, c.target)
+	for i, k := range [...]string{HeaderTeam, HeaderState, HeaderSpendPercent, HeaderModel, HeaderProfile} {
+		hdr[k] = vals[i : i+1 : i+1]
+	}
 
 	h.forwardAndSettle(w, r, c, body)
 	return nil
@@ -467,9 +467,13 @@ func provider(modelID string) string {
 }
 
 func randomID() string {
+	const prefix = "bedgov-"
 	var b [16]byte
 	_, _ = rand.Read(b[:])
-	return "bedgov-" + hex.EncodeToString(b[:])
+	var id [len(prefix) + 2*len(b)]byte
+	copy(id[:], prefix)
+	hex.Encode(id[len(prefix):], b[:])
+	return string(id[:])
 }
 
 // reserve performs the conditional write, diagnosing a failed condition off the fast
