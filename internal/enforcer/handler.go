@@ -3,7 +3,9 @@ package enforcer
 import (
 	"context"
 	"crypto/rand"
+	"crypto/sha256"
 	"crypto/subtle"
+	"encoding/base64"
 	"encoding/hex"
 	"errors"
 	"fmt"
@@ -127,6 +129,7 @@ type call struct {
 	team     *teamView
 	id       string
 	idOK     bool
+	slot     string // the reservation's key in the cap record (reservationSlot(id))
 	reserved governance.Micros
 	nonce    string
 	expires  time.Time
@@ -250,7 +253,8 @@ func (h *Handler) serve(w http.ResponseWriter, r *http.Request, c *call) *apiErr
 	}
 
 	// The one conditional write.
-	c.nonce = randomID()
+	c.slot = reservationSlot(c.id)
+	c.nonce = randomNonce()
 	now := h.now()
 	c.expires = now.Add(h.cfg.ReservationTTL)
 	rec, ae := h.reserve(r.Context(), c, now)
@@ -476,6 +480,23 @@ func randomID() string {
 	return string(id[:])
 }
 
+// reservationSlot is the key of an invocation's reservation in the cap record's
+// in-flight map: 16 characters of its id's SHA-256 (96 bits) instead of the id itself
+// (36 or more). Every request in flight adds an entry to the one item that all of a
+// team's requests write, and DynamoDB bills each write by that item's size.
+func reservationSlot(id string) string {
+	sum := sha256.Sum256([]byte(id))
+	return base64.RawURLEncoding.EncodeToString(sum[:12])
+}
+
+// randomNonce tells one reserving attempt from another of the same invocation (72
+// random bits, 12 characters in the record).
+func randomNonce() string {
+	var b [9]byte
+	_, _ = rand.Read(b[:])
+	return base64.RawURLEncoding.EncodeToString(b[:])
+}
+
 // reserve performs the conditional write, diagnosing a failed condition off the fast
 // path: new period (rollover, then retry), an expired reservation in the way (release,
 // retry), the same invocation in flight, or a budget that does not fit the request.
@@ -484,13 +505,13 @@ func (h *Handler) reserve(ctx context.Context, c *call, now time.Time) (*governa
 	period := governance.PeriodOf(now).Key()
 	released := false
 	for attempt := 0; attempt < 4; attempt++ {
-		out, err := h.db.UpdateItem(ctx, governance.ReserveInput(h.cfg.Table, team, governance.Reservation{ID: c.id, Amount: c.reserved, Expires: c.expires.Unix(), Nonce: c.nonce}, period, now))
+		out, err := h.db.UpdateItem(ctx, governance.ReserveInput(h.cfg.Table, team, governance.Reservation{ID: c.slot, Amount: c.reserved, Expires: c.expires.Unix(), Nonce: c.nonce}, period, now))
 		if err == nil {
 			rec, err := governance.DecodeLedger(out.Attributes)
 			if err != nil {
 				return nil, errInternal("unreadable cap record")
 			}
-			h.releaseExpired(rec, c.id, now)
+			h.releaseExpired(rec, c.slot, now)
 			return rec, nil
 		}
 		if !governance.IsConditionFailed(err) {
@@ -519,12 +540,12 @@ func (h *Handler) reserve(ctx context.Context, c *call, now time.Time) (*governa
 			continue
 		}
 		for _, e := range cur.Inflight {
-			if e.ID == c.id && e.Nonce == c.nonce {
+			if e.ID == c.slot && e.Nonce == c.nonce {
 				// Our own write was applied and its response lost (the client retried
 				// it into a failed condition): the reservation is ours.
 				return cur, nil
 			}
-			if e.ID == c.id {
+			if e.ID == c.slot {
 				c.log.Decision = decInFlight
 				return nil, errThrottled("invocation " + c.id + " is already in flight; retry later")
 			}
@@ -618,7 +639,7 @@ func (h *Handler) release(ctx context.Context, team string, dead []governance.Re
 	for _, e := range dead {
 		if _, err := h.db.UpdateItem(ctx, governance.ReleaseExpiredInput(h.cfg.Table, team, e)); err == nil {
 			n++
-			h.log.event(now, "WARN", "released expired reservation", "team", team, "invocation_id", e.ID, "amount_micros", int64(e.Amount))
+			h.log.event(now, "WARN", "released expired reservation", "team", team, "reservation", e.ID, "amount_micros", int64(e.Amount))
 		}
 	}
 	return n
@@ -750,12 +771,12 @@ func (h *Handler) settle(ctx context.Context, c *call, meter *usageMeter, status
 	var rec *governance.CapRecord
 	if c.failOpen {
 		if cost > 0 {
-			if out, err := h.db.UpdateItem(ctx, governance.LateChargeInput(h.cfg.Table, team, c.id, cost, c.model, usage)); err == nil {
+			if out, err := h.db.UpdateItem(ctx, governance.LateChargeInput(h.cfg.Table, team, c.slot, cost, c.model, usage)); err == nil {
 				rec, _ = governance.DecodeLedger(out.Attributes)
 			}
 		}
 	} else {
-		in := governance.SettleInput(h.cfg.Table, team, c.id, c.reserved, cost, c.model, usage)
+		in := governance.SettleInput(h.cfg.Table, team, c.slot, c.reserved, cost, c.model, usage)
 		var err error
 		for attempt := 0; attempt < 3; attempt++ {
 			var out *dynamodb.UpdateItemOutput
@@ -768,7 +789,7 @@ func (h *Handler) settle(ctx context.Context, c *call, meter *usageMeter, status
 				// Settled already (a retried write that had succeeded), or released as
 				// expired: then charge without a reservation.
 				if h.now().After(c.expires) {
-					if out, err2 := h.db.UpdateItem(ctx, governance.LateChargeInput(h.cfg.Table, team, c.id, cost, c.model, usage)); err2 == nil {
+					if out, err2 := h.db.UpdateItem(ctx, governance.LateChargeInput(h.cfg.Table, team, c.slot, cost, c.model, usage)); err2 == nil {
 						rec, _ = governance.DecodeLedger(out.Attributes)
 					}
 				}
