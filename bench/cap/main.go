@@ -296,7 +296,7 @@ func (c *client) send(ctx context.Context, n int64) (outcome, time.Duration) {
 		case typ == "ServiceQuotaExceededException":
 			return blocked, time.Since(start)
 		case typ == "ThrottlingException" && attempt <= *retries:
-			time.Sleep(time.Duration(rand.Int64N(int64(*backoff) << attempt)))
+			time.Sleep(time.Duration(rand.Int64N(int64(*backoff) << attempt))) //nolint:gosec // retry jitter, not a secret
 		case typ == "ThrottlingException":
 			return deferred, time.Since(start)
 		default:

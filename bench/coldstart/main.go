@@ -79,7 +79,7 @@ func run() error {
 		w.WriteHeader(http.StatusAccepted) // init/error and the like
 	}), ReadHeaderTimeout: 5 * time.Second}
 	go func() { _ = stub.Serve(ln) }()
-	defer stub.Close()
+	defer func() { _ = stub.Close() }()
 
 	env := append(os.Environ(),
 		"AWS_LAMBDA_RUNTIME_API="+ln.Addr().String(),
