@@ -16,6 +16,7 @@
 // the item's size, and one item sustains at most 1,000 write units per second).
 //
 // Run from the repository (it finds tools/node for dynalite): go run ./bench/cap
+// (-h lists the knobs; CAP_DEBUG=1 prints every answer counted as "other").
 package main
 
 import (
