@@ -517,13 +517,16 @@ func (h *Handler) reserve(ctx context.Context, c *call, now time.Time) (*governa
 		if !governance.IsConditionFailed(err) {
 			return h.ledgerDown(c, err)
 		}
-		cur, err := governance.ReadCapRecord(ctx, h.db, h.cfg.Table, team)
-		if errors.Is(err, governance.ErrNoCapRecord) {
-			c.log.Decision = decDenied
-			return nil, errDenied("team " + team + " has no cap record")
-		}
-		if err != nil {
-			return h.ledgerDown(c, err)
+		cur := governance.RecordOfFailedCondition(err)
+		if cur == nil {
+			cur, err = governance.ReadCapRecord(ctx, h.db, h.cfg.Table, team)
+			if errors.Is(err, governance.ErrNoCapRecord) {
+				c.log.Decision = decDenied
+				return nil, errDenied("team " + team + " has no cap record")
+			}
+			if err != nil {
+				return h.ledgerDown(c, err)
+			}
 		}
 		switch {
 		case cur.Period < period:

@@ -1,6 +1,7 @@
 package governance
 
 import (
+	"errors"
 	"strconv"
 	"strings"
 	"time"
@@ -55,7 +56,26 @@ func ReserveInput(table, team string, r Reservation, period string, now time.Tim
 				"a": nAV(int64(r.Amount)), "x": nAV(r.Expires), "n": sAV(r.Nonce),
 			}}},
 		ReturnValues: types.ReturnValueAllNew,
+		// A refusal needs the record to say why: DynamoDB returns it with the failed
+		// condition, at no capacity cost, instead of a second round trip to read it.
+		ReturnValuesOnConditionCheckFailure: types.ReturnValuesOnConditionCheckFailureAllOld,
 	}
+}
+
+// RecordOfFailedCondition is the cap record a failed conditional write saw, when
+// DynamoDB returned it with the error (ReturnValuesOnConditionCheckFailure); nil when
+// the error carries none (another error, a missing record, or an implementation such
+// as dynalite that ignores the option): read the record then.
+func RecordOfFailedCondition(err error) *CapRecord {
+	var ccf *types.ConditionalCheckFailedException
+	if !errors.As(err, &ccf) || len(ccf.Item) == 0 {
+		return nil
+	}
+	r, err := DecodeCapRecord(ccf.Item)
+	if err != nil {
+		return nil
+	}
+	return r
 }
 
 // tokenSets adds the per-model token counters of a settlement to an update.
