@@ -21,6 +21,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 	"github.com/aws/aws-sdk-go-v2/service/sns"
+	"github.com/aws/smithy-go"
 	smithyhttp "github.com/aws/smithy-go/transport/http"
 
 	"github.com/bedgov/terraform-provider-bedgov/internal/enforcer"
@@ -868,5 +869,35 @@ func TestRefusalUsesTheRecordOfTheFailedCondition(t *testing.T) {
 		if got := db.n.Load() - n; got != want {
 			t.Fatalf("record returned with the failure %t: %d DynamoDB calls for a refusal, want %d", returned, got, want)
 		}
+	}
+}
+
+// throttledSettleDB throttles the first `left` settlement writes, as DynamoDB does to a
+// hot item over its write rate.
+type throttledSettleDB struct {
+	governance.DynamoDB
+	left atomic.Int64
+}
+
+func (d *throttledSettleDB) UpdateItem(ctx context.Context, in *dynamodb.UpdateItemInput, o ...func(*dynamodb.Options)) (*dynamodb.UpdateItemOutput, error) {
+	if strings.HasPrefix(aws.ToString(in.UpdateExpression), "REMOVE #inf.#id SET #sp") && d.left.Add(-1) >= 0 {
+		return nil, &smithy.GenericAPIError{Code: "ThrottlingException", Message: "Throughput exceeds the current capacity for one or more global secondary indexes"}
+	}
+	return d.DynamoDB.UpdateItem(ctx, in, o...)
+}
+
+// A settlement throttled several times in a row still reaches the ledger: the cost is
+// in spend and nothing stays reserved.
+func TestThrottledSettlementIsRetried(t *testing.T) {
+	t.Parallel()
+	db := &throttledSettleDB{DynamoDB: ddb}
+	db.left.Store(5)
+	e := newEnv(t, envOpt{db: db}, teamConfig("settle", 100*usd))
+	if resp, _ := e.post(context.Background(), "settle", sonnet, "converse", converseBody("x [[tokens:7]]", 50), nil); resp.StatusCode != http.StatusOK {
+		t.Fatalf("status %d", resp.StatusCode)
+	}
+	rec := e.record("settle")
+	if db.left.Load() >= 0 || rec.Spent != e.billed() || rec.Spent == 0 || rec.Reserved != 0 || rec.Requests != 1 {
+		t.Fatalf("throttles left %d, spent %d (billed %d), reserved %d, requests %d", db.left.Load(), rec.Spent, e.billed(), rec.Reserved, rec.Requests)
 	}
 }

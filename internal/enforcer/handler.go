@@ -744,6 +744,10 @@ func (h *Handler) forwardAndSettle(w http.ResponseWriter, r *http.Request, c *ca
 	settle()
 }
 
+// settleRetryPause is the first pause before a settlement is retried; it doubles, up
+// to a second.
+const settleRetryPause = 25 * time.Millisecond
+
 // settle charges what the call cost, releases the rest, records idempotency and
 // sends due notifications.
 func (h *Handler) settle(ctx context.Context, c *call, meter *usageMeter, status int) {
@@ -780,8 +784,12 @@ func (h *Handler) settle(ctx context.Context, c *call, meter *usageMeter, status
 		}
 	} else {
 		in := governance.SettleInput(h.cfg.Table, team, c.slot, c.reserved, cost, c.model, usage)
+		// A settlement given up is a cost that never reaches spent (its reservation is
+		// released when it expires), so a throttled or failing one is retried with
+		// growing pauses for as long as the settlement's context lasts (10 s).
 		var err error
-		for attempt := 0; attempt < 3; attempt++ {
+	retry:
+		for attempt := 0; ; attempt++ {
 			var out *dynamodb.UpdateItemOutput
 			out, err = h.db.UpdateItem(ctx, in)
 			if err == nil {
@@ -799,7 +807,13 @@ func (h *Handler) settle(ctx context.Context, c *call, meter *usageMeter, status
 				err = nil
 				break
 			}
-			time.Sleep(time.Duration(attempt+1) * 20 * time.Millisecond)
+			pause := time.NewTimer(min(settleRetryPause<<min(attempt, 6), time.Second))
+			select {
+			case <-ctx.Done():
+				pause.Stop()
+				break retry
+			case <-pause.C:
+			}
 		}
 		if err != nil {
 			h.log.event(h.now(), "ERROR", "settlement failed; the reservation will expire and be released", "team", team, "invocation_id", c.id, "cost_micros", int64(cost), "error", err.Error())
