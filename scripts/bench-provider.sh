@@ -2,7 +2,9 @@
 # Provider benchmark: apply N teams with alerting and an enforcer against the local
 # emulator with a fixed latency injected on every AWS call, then time a refresh plan at
 # Terraform's default parallelism, count AWS calls per team per refresh, and sample the
-# provider's peak RSS. Usage: scripts/bench-provider.sh [teams=100] [latency_ms=30]
+# provider's peak RSS; then the time of `terraform providers schema -json` (a provider
+# process started and its schema read) and the size of a release-style provider binary.
+# Usage: scripts/bench-provider.sh [teams=100] [latency_ms=30]
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 teams=${1:-100}
@@ -14,6 +16,7 @@ cleanup() { [ -n "$emu_pid" ] && kill "$emu_pid" 2>/dev/null; wait 2>/dev/null |
 trap cleanup EXIT
 
 go build -o "$work/terraform-provider-bedgov" "$root"
+(cd "$root" && go build -trimpath -ldflags "-s -w" -o "$work/release-build" .)
 go build -o "$work/localaws" "$root/cmd/localaws"
 "$work/localaws" -listen 127.0.0.1:0 >"$work/emu.out" 2>"$work/emu.err" &
 emu_pid=$!
@@ -56,3 +59,13 @@ calls=$(curl -s "$endpoint/_localaws/calls" | grep -o '"Service"' | wc -l)
 printf 'bench: %d teams + 1 enforcer, %d ms injected on every AWS call, default parallelism\n' "$teams" "$latency"
 printf 'bench: apply %.1f s (provider peak RSS %d MB)\n' "$apply_s" $(( rss_apply / 1024 ))
 printf 'bench: refresh plan %.1f s, %d AWS calls (%.1f per team), provider peak RSS %d MB\n' "$plan_s" "$calls" "$(echo "$calls / ($teams + 1)" | bc -l)" $(( rss_plan / 1024 ))
+
+schema_s=()
+for _ in 1 2 3 4 5; do
+  start=$(date +%s.%N)
+  "$tf" providers schema -json >"$work/schema.json" 2>"$work/schema.err" || { cat "$work/schema.err"; exit 1; }
+  schema_s+=("$(echo "$(date +%s.%N) - $start" | bc)")
+done
+printf 'bench: terraform providers schema -json: %s s (5 runs)\n' "$(printf '%.2f ' "${schema_s[@]}")"
+printf 'bench: provider binary %.1f MB as built here, %.1f MB release-style (-trimpath -s -w)\n' \
+  "$(echo "$(stat -c %s "$work/terraform-provider-bedgov") / 1000000" | bc -l)" "$(echo "$(stat -c %s "$work/release-build") / 1000000" | bc -l)"

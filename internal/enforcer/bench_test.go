@@ -3,13 +3,19 @@ package enforcer_test
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"os"
+	"runtime"
+	"runtime/pprof"
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -188,4 +194,120 @@ func FuzzHandler(f *testing.F) {
 			t.Fatal("no answer")
 		}
 	})
+}
+
+// gate holds every response of the upstream once `after` bytes of it are written, until
+// release is closed; held counts the responses waiting there.
+type gate struct {
+	after   int
+	release chan struct{}
+	held    atomic.Int64
+}
+
+type gatedWriter struct {
+	http.ResponseWriter
+	g       *gate
+	written int
+	waited  bool
+}
+
+func (w *gatedWriter) Write(p []byte) (int, error) {
+	if !w.waited && w.written+len(p) > w.g.after {
+		w.waited = true
+		w.g.held.Add(1)
+		<-w.g.release
+	}
+	w.written += len(p)
+	return w.ResponseWriter.Write(p)
+}
+
+func (w *gatedWriter) Flush() {
+	if f, ok := w.ResponseWriter.(http.Flusher); ok {
+		f.Flush()
+	}
+}
+
+// BenchmarkStreamMemory holds n ConverseStream responses open mid-stream, after a set
+// number of bytes has passed through, and reports the live heap and goroutine stacks
+// per stream: straight to the emulator's Bedrock and through the enforcer, in the same
+// run. The enforcer's share is the difference. That it stays the same whether 64 KiB or
+// 4 MiB of each response has passed shows that nothing buffers a whole response. One
+// measurement per configuration whatever b.N is: run it with -benchtime 1x.
+func BenchmarkStreamMemory(b *testing.B) {
+	const n = 100
+	for _, after := range []int{64 << 10, 4 << 20} {
+		for _, via := range []string{"direct", "enforcer"} {
+			b.Run(fmt.Sprintf("%s/%dKiB-through", via, after>>10), func(b *testing.B) {
+				heap, stack := streamMemory(b, n, after, via == "enforcer")
+				b.ReportMetric(float64(heap)/n/1024, "heap-KiB/stream")
+				b.ReportMetric(float64(stack)/n/1024, "stack-KiB/stream")
+			})
+		}
+	}
+}
+
+func streamMemory(b *testing.B, n, after int, viaEnforcer bool) (heap, stack int64) {
+	g := &gate{after: after, release: make(chan struct{})}
+	e := newEnv(b, envOpt{upstream: func(next http.Handler) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			next.ServeHTTP(&gatedWriter{ResponseWriter: w, g: g}, r)
+		})
+	}}, teamConfig("mem", 1_000_000_000*usd))
+	// About 43 bytes of event stream per output token: 120,000 tokens is ~5 MB, more
+	// than either hold point. The clients hang up once measured.
+	body := converseBody("stream [[tokens:120000]]", 120000)
+	url := e.emuSrv.URL + "/model/" + strings.ReplaceAll(profileARN("mem"), "/", "%2F") + "/converse-stream"
+	if viaEnforcer {
+		url = e.srv.URL + "/model/" + sonnet + "/converse-stream"
+	}
+	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: n}}
+	measure := func() (int64, int64) {
+		runtime.GC()
+		var ms runtime.MemStats
+		runtime.ReadMemStats(&ms)
+		return int64(ms.HeapAlloc), int64(ms.StackInuse)
+	}
+	heap0, stack0 := measure()
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	var wg sync.WaitGroup
+	for i := 0; i < n; i++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			req, _ := http.NewRequestWithContext(ctx, http.MethodPost, url, strings.NewReader(body))
+			req.Header.Set("Content-Type", "application/json")
+			req.Header.Set("Authorization", "AWS4-HMAC-SHA256 Credential=AKID-mem/20261115/us-east-1/bedrock/aws4_request, SignedHeaders=host, Signature=x")
+			resp, err := client.Do(req)
+			if err != nil {
+				b.Error(err)
+				return
+			}
+			if resp.StatusCode != http.StatusOK {
+				b.Errorf("status %d", resp.StatusCode)
+			}
+			_, _ = io.Copy(io.Discard, resp.Body)
+			_ = resp.Body.Close()
+		}()
+	}
+	for deadline := time.Now().Add(60 * time.Second); g.held.Load() < int64(n); {
+		if time.Now().After(deadline) {
+			b.Fatalf("only %d of %d streams reached the hold point", g.held.Load(), n)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	time.Sleep(100 * time.Millisecond) // what Bedrock wrote reaches the clients
+	heap1, stack1 := measure()
+	if p := os.Getenv("BEDGOV_STREAM_HEAP_PROFILE"); p != "" && viaEnforcer {
+		if f, err := os.Create(p); err == nil {
+			_ = pprof.WriteHeapProfile(f)
+			_ = f.Close()
+		}
+	}
+	cancel()
+	close(g.release)
+	wg.Wait()
+	e.quiesce()
+	client.CloseIdleConnections()
+	return heap1 - heap0, stack1 - stack0
 }

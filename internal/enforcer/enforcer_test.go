@@ -19,7 +19,9 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/bedrockruntime"
 	brtypes "github.com/aws/aws-sdk-go-v2/service/bedrockruntime/types"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 	"github.com/aws/aws-sdk-go-v2/service/sns"
+	"github.com/aws/smithy-go"
 	smithyhttp "github.com/aws/smithy-go/transport/http"
 
 	"github.com/bedgov/terraform-provider-bedgov/internal/enforcer"
@@ -818,5 +820,84 @@ func TestOneLedgerRoundTripOnTheCriticalPath(t *testing.T) {
 	// Cold: identity, team record, reservation. Warm: the reservation only.
 	if got := []int64{before[0] - at[0], before[1] - at[1], before[2] - at[2]}; got[0] != 3 || got[1] != 1 || got[2] != 1 {
 		t.Fatalf("DynamoDB calls before Bedrock per request: %v, want [3 1 1]", got)
+	}
+}
+
+// allOldDB answers like DynamoDB where dynalite does not: a conditional write that asks
+// for ReturnValuesOnConditionCheckFailure gets the item with its failure.
+type allOldDB struct{ countingDB }
+
+func (d *allOldDB) UpdateItem(ctx context.Context, in *dynamodb.UpdateItemInput, o ...func(*dynamodb.Options)) (*dynamodb.UpdateItemOutput, error) {
+	out, err := d.countingDB.UpdateItem(ctx, in, o...)
+	if governance.IsConditionFailed(err) && in.ReturnValuesOnConditionCheckFailure == types.ReturnValuesOnConditionCheckFailureAllOld {
+		cur, gerr := ddb.GetItem(ctx, &dynamodb.GetItemInput{TableName: in.TableName, Key: in.Key, ConsistentRead: aws.Bool(true)})
+		if gerr == nil {
+			err = &types.ConditionalCheckFailedException{Message: aws.String("The conditional request failed"), Item: cur.Item}
+		}
+	}
+	return out, err
+}
+
+// A refused request costs one DynamoDB round trip when DynamoDB returns the record with
+// the failed condition, and is refused for the same reason as when it must be read.
+func TestRefusalUsesTheRecordOfTheFailedCondition(t *testing.T) {
+	t.Parallel()
+	body := converseBody("x [[tokens:3]]", 1000)
+	for _, returned := range []bool{true, false} {
+		db := &allOldDB{countingDB{DynamoDB: ddb}}
+		var gdb governance.DynamoDB = db
+		if !returned {
+			gdb = &db.countingDB // as dynalite answers: no item with the failure
+		}
+		team := fmt.Sprintf("refuse-%t", returned)
+		e := newEnv(t, envOpt{db: gdb}, teamConfig(team, 1)) // a budget no request fits
+		ctx := context.Background()
+		if resp, _ := e.post(ctx, team, sonnet, "converse", body, nil); resp.StatusCode != http.StatusTooManyRequests {
+			t.Fatalf("status %d", resp.StatusCode) // warms the identity and team caches
+		}
+		e.quiesce()
+		n := db.n.Load()
+		resp, msg := e.post(ctx, team, sonnet, "converse", body, nil)
+		e.quiesce()
+		if resp.StatusCode != http.StatusTooManyRequests || resp.Header.Get("X-Amzn-Errortype") != "ServiceQuotaExceededException" || !strings.Contains(string(msg), "less than this request's worst-case cost") {
+			t.Fatalf("%t: %d %s %s", returned, resp.StatusCode, resp.Header.Get("X-Amzn-Errortype"), msg)
+		}
+		want := int64(2) // the failed reservation and a read of the record
+		if returned {
+			want = 1
+		}
+		if got := db.n.Load() - n; got != want {
+			t.Fatalf("record returned with the failure %t: %d DynamoDB calls for a refusal, want %d", returned, got, want)
+		}
+	}
+}
+
+// throttledSettleDB throttles the first `left` settlement writes, as DynamoDB does to a
+// hot item over its write rate.
+type throttledSettleDB struct {
+	governance.DynamoDB
+	left atomic.Int64
+}
+
+func (d *throttledSettleDB) UpdateItem(ctx context.Context, in *dynamodb.UpdateItemInput, o ...func(*dynamodb.Options)) (*dynamodb.UpdateItemOutput, error) {
+	if strings.HasPrefix(aws.ToString(in.UpdateExpression), "REMOVE #inf.#id SET #sp") && d.left.Add(-1) >= 0 {
+		return nil, &smithy.GenericAPIError{Code: "ThrottlingException", Message: "Throughput exceeds the current capacity for one or more global secondary indexes"}
+	}
+	return d.DynamoDB.UpdateItem(ctx, in, o...)
+}
+
+// A settlement throttled several times in a row still reaches the ledger: the cost is
+// in spend and nothing stays reserved.
+func TestThrottledSettlementIsRetried(t *testing.T) {
+	t.Parallel()
+	db := &throttledSettleDB{DynamoDB: ddb}
+	db.left.Store(5)
+	e := newEnv(t, envOpt{db: db}, teamConfig("settle", 100*usd))
+	if resp, _ := e.post(context.Background(), "settle", sonnet, "converse", converseBody("x [[tokens:7]]", 50), nil); resp.StatusCode != http.StatusOK {
+		t.Fatalf("status %d", resp.StatusCode)
+	}
+	rec := e.record("settle")
+	if db.left.Load() >= 0 || rec.Spent != e.billed() || rec.Spent == 0 || rec.Reserved != 0 || rec.Requests != 1 {
+		t.Fatalf("throttles left %d, spent %d (billed %d), reserved %d, requests %d", db.left.Load(), rec.Spent, e.billed(), rec.Reserved, rec.Requests)
 	}
 }

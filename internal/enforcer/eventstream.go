@@ -35,11 +35,17 @@ type esMessage struct {
 // esDecoder is an incremental decoder: Write feeds it bytes as they pass to the client
 // and it calls onMessage for every complete, CRC-valid message. After the first framing
 // error it stops decoding (and keeps accepting bytes), so a bad stream costs nothing.
+// Messages are decoded in place from the bytes written; only a message cut by the end of
+// a write is copied, so a stream held open keeps at most one partial message here.
+// onMessage must not keep the message's slices.
 type esDecoder struct {
-	buf       []byte
+	buf       []byte // the start of a message the next write completes
 	onMessage func(*esMessage)
 	err       error
 }
+
+// esKeepBuf is the largest partial-message buffer kept between messages.
+const esKeepBuf = 4 << 10
 
 // Write never fails: a framing error only stops the decoding (d.err), never the copy of
 // the stream to the client.
@@ -47,19 +53,23 @@ func (d *esDecoder) Write(p []byte) (int, error) {
 	if d.err != nil {
 		return len(p), nil //nolint:nilerr // see above
 	}
-	d.buf = append(d.buf, p...)
+	data := p
+	if len(d.buf) > 0 {
+		d.buf = append(d.buf, p...)
+		data = d.buf
+	}
 	off := 0
-	for len(d.buf)-off >= esPreludeLen {
-		total := int(binary.BigEndian.Uint32(d.buf[off:]))
+	for len(data)-off >= esPreludeLen {
+		total := int(binary.BigEndian.Uint32(data[off:]))
 		if total < esMinLen || total > esMaxMessage {
 			d.err = errEventStream
 			break
 		}
-		if len(d.buf)-off < total {
+		if len(data)-off < total {
 			break
 		}
 		var m esMessage
-		if err := decodeMessage(d.buf[off:off+total], &m); err != nil {
+		if err := decodeMessage(data[off:off+total], &m); err != nil {
 			d.err = err
 			break
 		}
@@ -72,9 +82,14 @@ func (d *esDecoder) Write(p []byte) (int, error) {
 		d.buf = nil
 		return len(p), nil //nolint:nilerr // see above
 	}
-	if off > 0 {
-		n := copy(d.buf, d.buf[off:])
-		d.buf = d.buf[:n]
+	rest := data[off:]
+	switch {
+	case len(rest) == 0 && cap(d.buf) > esKeepBuf:
+		d.buf = nil
+	case len(d.buf) > 0: // rest is the tail of d.buf: move it to the front
+		d.buf = d.buf[:copy(d.buf, rest)]
+	default:
+		d.buf = append(d.buf[:0], rest...)
 	}
 	return len(p), nil
 }

@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -26,6 +27,18 @@ type forwarder struct {
 	signer *v4.Signer
 	creds  aws.CredentialsProvider
 	now    func() time.Time
+	// urls caches each target's escaped model URL (base + "/model/" + target): the
+	// targets are the teams' profile ARNs, few and reused by every request.
+	urls sync.Map
+}
+
+func (f *forwarder) modelURL(target string) string {
+	if u, ok := f.urls.Load(target); ok {
+		return u.(string)
+	}
+	u := f.base + "/model/" + httpbinding.EscapePath(target, true)
+	f.urls.Store(target, u)
+	return u
 }
 
 func newForwarder(endpoint, region string, creds aws.CredentialsProvider, transport http.RoundTripper, now func() time.Time) (*forwarder, error) {
@@ -68,8 +81,7 @@ func passRequestHeader(k string) bool {
 }
 
 func (f *forwarder) do(ctx context.Context, target string, op operation, body []byte, in http.Header) (*http.Response, error) {
-	raw := "/model/" + httpbinding.EscapePath(target, true) + "/" + op.suffix()
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, f.base+raw, bytes.NewReader(body))
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, f.modelURL(target)+"/"+op.suffix(), bytes.NewReader(body))
 	if err != nil {
 		return nil, err
 	}

@@ -3,7 +3,9 @@ package enforcer
 import (
 	"context"
 	"crypto/rand"
+	"crypto/sha256"
 	"crypto/subtle"
+	"encoding/base64"
 	"encoding/hex"
 	"errors"
 	"fmt"
@@ -127,6 +129,7 @@ type call struct {
 	team     *teamView
 	id       string
 	idOK     bool
+	slot     string // the reservation's key in the cap record (reservationSlot(id))
 	reserved governance.Micros
 	nonce    string
 	expires  time.Time
@@ -250,7 +253,8 @@ func (h *Handler) serve(w http.ResponseWriter, r *http.Request, c *call) *apiErr
 	}
 
 	// The one conditional write.
-	c.nonce = randomID()
+	c.slot = reservationSlot(c.id)
+	c.nonce = randomNonce()
 	now := h.now()
 	c.expires = now.Add(h.cfg.ReservationTTL)
 	rec, ae := h.reserve(r.Context(), c, now)
@@ -292,12 +296,12 @@ func (h *Handler) serve(w http.ResponseWriter, r *http.Request, c *call) *apiErr
 		c.log.Decision = decFailOpen
 	}
 
+	// The five headers' values share one backing array (the names are canonical).
+	vals := []string{view.rec.Team, string(state), strconv.FormatInt(c.log.SpendPercent, 10), c.model, c.target}
 	hdr := w.Header()
-	hdr.Set(HeaderTeam, view.rec.Team)
-	hdr.Set(HeaderState, string(state))
-	hdr.Set(HeaderSpendPercent, strconv.FormatInt(c.log.SpendPercent, 10))
-	hdr.Set(HeaderModel, c.model)
-	hdr.Set(HeaderProfile, c.target)
+	for i, k := range [...]string{HeaderTeam, HeaderState, HeaderSpendPercent, HeaderModel, HeaderProfile} {
+		hdr[k] = vals[i : i+1 : i+1]
+	}
 
 	h.forwardAndSettle(w, r, c, body)
 	return nil
@@ -467,9 +471,30 @@ func provider(modelID string) string {
 }
 
 func randomID() string {
+	const prefix = "bedgov-"
 	var b [16]byte
 	_, _ = rand.Read(b[:])
-	return "bedgov-" + hex.EncodeToString(b[:])
+	var id [len(prefix) + 2*len(b)]byte
+	copy(id[:], prefix)
+	hex.Encode(id[len(prefix):], b[:])
+	return string(id[:])
+}
+
+// reservationSlot is the key of an invocation's reservation in the cap record's
+// in-flight map: 16 characters of its id's SHA-256 (96 bits) instead of the id itself
+// (36 or more). Every request in flight adds an entry to the one item that all of a
+// team's requests write, and DynamoDB bills each write by that item's size.
+func reservationSlot(id string) string {
+	sum := sha256.Sum256([]byte(id))
+	return base64.RawURLEncoding.EncodeToString(sum[:12])
+}
+
+// randomNonce tells one reserving attempt from another of the same invocation (72
+// random bits, 12 characters in the record).
+func randomNonce() string {
+	var b [9]byte
+	_, _ = rand.Read(b[:])
+	return base64.RawURLEncoding.EncodeToString(b[:])
 }
 
 // reserve performs the conditional write, diagnosing a failed condition off the fast
@@ -480,25 +505,28 @@ func (h *Handler) reserve(ctx context.Context, c *call, now time.Time) (*governa
 	period := governance.PeriodOf(now).Key()
 	released := false
 	for attempt := 0; attempt < 4; attempt++ {
-		out, err := h.db.UpdateItem(ctx, governance.ReserveInput(h.cfg.Table, team, governance.Reservation{ID: c.id, Amount: c.reserved, Expires: c.expires.Unix(), Nonce: c.nonce}, period, now))
+		out, err := h.db.UpdateItem(ctx, governance.ReserveInput(h.cfg.Table, team, governance.Reservation{ID: c.slot, Amount: c.reserved, Expires: c.expires.Unix(), Nonce: c.nonce}, period, now))
 		if err == nil {
 			rec, err := governance.DecodeLedger(out.Attributes)
 			if err != nil {
 				return nil, errInternal("unreadable cap record")
 			}
-			h.releaseExpired(rec, c.id, now)
+			h.releaseExpired(rec, c.slot, now)
 			return rec, nil
 		}
 		if !governance.IsConditionFailed(err) {
 			return h.ledgerDown(c, err)
 		}
-		cur, err := governance.ReadCapRecord(ctx, h.db, h.cfg.Table, team)
-		if errors.Is(err, governance.ErrNoCapRecord) {
-			c.log.Decision = decDenied
-			return nil, errDenied("team " + team + " has no cap record")
-		}
-		if err != nil {
-			return h.ledgerDown(c, err)
+		cur := governance.RecordOfFailedCondition(err)
+		if cur == nil {
+			cur, err = governance.ReadCapRecord(ctx, h.db, h.cfg.Table, team)
+			if errors.Is(err, governance.ErrNoCapRecord) {
+				c.log.Decision = decDenied
+				return nil, errDenied("team " + team + " has no cap record")
+			}
+			if err != nil {
+				return h.ledgerDown(c, err)
+			}
 		}
 		switch {
 		case cur.Period < period:
@@ -515,12 +543,12 @@ func (h *Handler) reserve(ctx context.Context, c *call, now time.Time) (*governa
 			continue
 		}
 		for _, e := range cur.Inflight {
-			if e.ID == c.id && e.Nonce == c.nonce {
+			if e.ID == c.slot && e.Nonce == c.nonce {
 				// Our own write was applied and its response lost (the client retried
 				// it into a failed condition): the reservation is ours.
 				return cur, nil
 			}
-			if e.ID == c.id {
+			if e.ID == c.slot {
 				c.log.Decision = decInFlight
 				return nil, errThrottled("invocation " + c.id + " is already in flight; retry later")
 			}
@@ -614,13 +642,18 @@ func (h *Handler) release(ctx context.Context, team string, dead []governance.Re
 	for _, e := range dead {
 		if _, err := h.db.UpdateItem(ctx, governance.ReleaseExpiredInput(h.cfg.Table, team, e)); err == nil {
 			n++
-			h.log.event(now, "WARN", "released expired reservation", "team", team, "invocation_id", e.ID, "amount_micros", int64(e.Amount))
+			h.log.event(now, "WARN", "released expired reservation", "team", team, "reservation", e.ID, "amount_micros", int64(e.Amount))
 		}
 	}
 	return n
 }
 
-var copyBufs = sync.Pool{New: func() any { b := make([]byte, 32<<10); return &b }}
+// Copy buffers: 32 KiB for whole responses; 8 KiB for streams, whose events are small
+// and each read is flushed at once, and which a stream holds for as long as it lasts.
+var (
+	copyBufs   = sync.Pool{New: func() any { b := make([]byte, 32<<10); return &b }}
+	streamBufs = sync.Pool{New: func() any { b := make([]byte, 8<<10); return &b }}
+)
 
 // forwardAndSettle forwards, streams the response through and settles.
 func (h *Handler) forwardAndSettle(w http.ResponseWriter, r *http.Request, c *call, body []byte) {
@@ -648,7 +681,11 @@ func (h *Handler) forwardAndSettle(w http.ResponseWriter, r *http.Request, c *ca
 		w.WriteHeader(resp.StatusCode)
 		flusher, _ := w.(http.Flusher)
 		stream := c.op.streaming() && resp.StatusCode == http.StatusOK
-		bp := copyBufs.Get().(*[]byte)
+		pool := &copyBufs
+		if c.op.streaming() {
+			pool = &streamBufs
+		}
+		bp := pool.Get().(*[]byte)
 		buf := *bp
 		for {
 			n, rerr := resp.Body.Read(buf)
@@ -680,7 +717,7 @@ func (h *Handler) forwardAndSettle(w http.ResponseWriter, r *http.Request, c *ca
 				break
 			}
 		}
-		copyBufs.Put(bp)
+		pool.Put(bp)
 		_ = resp.Body.Close()
 		if flusher != nil {
 			flusher.Flush()
@@ -706,6 +743,10 @@ func (h *Handler) forwardAndSettle(w http.ResponseWriter, r *http.Request, c *ca
 	}
 	settle()
 }
+
+// settleRetryPause is the first pause before a settlement is retried; it doubles, up
+// to a second.
+const settleRetryPause = 25 * time.Millisecond
 
 // settle charges what the call cost, releases the rest, records idempotency and
 // sends due notifications.
@@ -737,14 +778,18 @@ func (h *Handler) settle(ctx context.Context, c *call, meter *usageMeter, status
 	var rec *governance.CapRecord
 	if c.failOpen {
 		if cost > 0 {
-			if out, err := h.db.UpdateItem(ctx, governance.LateChargeInput(h.cfg.Table, team, c.id, cost, c.model, usage)); err == nil {
+			if out, err := h.db.UpdateItem(ctx, governance.LateChargeInput(h.cfg.Table, team, c.slot, cost, c.model, usage)); err == nil {
 				rec, _ = governance.DecodeLedger(out.Attributes)
 			}
 		}
 	} else {
-		in := governance.SettleInput(h.cfg.Table, team, c.id, c.reserved, cost, c.model, usage)
+		in := governance.SettleInput(h.cfg.Table, team, c.slot, c.reserved, cost, c.model, usage)
+		// A settlement given up is a cost that never reaches spent (its reservation is
+		// released when it expires), so a throttled or failing one is retried with
+		// growing pauses for as long as the settlement's context lasts (10 s).
 		var err error
-		for attempt := 0; attempt < 3; attempt++ {
+	retry:
+		for attempt := 0; ; attempt++ {
 			var out *dynamodb.UpdateItemOutput
 			out, err = h.db.UpdateItem(ctx, in)
 			if err == nil {
@@ -755,14 +800,20 @@ func (h *Handler) settle(ctx context.Context, c *call, meter *usageMeter, status
 				// Settled already (a retried write that had succeeded), or released as
 				// expired: then charge without a reservation.
 				if h.now().After(c.expires) {
-					if out, err2 := h.db.UpdateItem(ctx, governance.LateChargeInput(h.cfg.Table, team, c.id, cost, c.model, usage)); err2 == nil {
+					if out, err2 := h.db.UpdateItem(ctx, governance.LateChargeInput(h.cfg.Table, team, c.slot, cost, c.model, usage)); err2 == nil {
 						rec, _ = governance.DecodeLedger(out.Attributes)
 					}
 				}
 				err = nil
 				break
 			}
-			time.Sleep(time.Duration(attempt+1) * 20 * time.Millisecond)
+			pause := time.NewTimer(min(settleRetryPause<<min(attempt, 6), time.Second))
+			select {
+			case <-ctx.Done():
+				pause.Stop()
+				break retry
+			case <-pause.C:
+			}
 		}
 		if err != nil {
 			h.log.event(h.now(), "ERROR", "settlement failed; the reservation will expire and be released", "team", team, "invocation_id", c.id, "cost_micros", int64(cost), "error", err.Error())

@@ -57,7 +57,7 @@ const (
 	AttrReserved         = "reserved_micros"
 	AttrHeadroom         = "headroom_micros"          // cap - spent - reserved
 	AttrOverrideHeadroom = "override_headroom_micros" // override cap - spent - reserved
-	AttrInflight         = "inflight"                 // map id -> {a: amount, x: expiry unix}
+	AttrInflight         = "inflight"                 // map reservation key -> {a: amount, x: expiry unix, n: nonce}
 	AttrNotified         = "notified"                 // map "<pct>" -> period key
 	AttrPrevPeriod       = "prev_period"
 	AttrPrevSpent        = "prev_spent_micros"

@@ -59,7 +59,8 @@
 //	reserved_micros           sum of in-flight reservations
 //	headroom_micros           cap - spent - reserved
 //	override_headroom_micros  override cap - spent - reserved
-//	inflight                  map invocation id -> {a: amount, x: expiry unix s, n: nonce}
+//	inflight                  map reservation key -> {a: amount, x: expiry unix s, n: nonce}; the enforcer keys
+//	                          a reservation by 16 characters of its invocation id's SHA-256
 //	notified                  map "<pct>" -> "<period>#<nonce>" of its last notification
 //	prev_period, prev_spent_micros, requests,
 //	input_tokens, output_tokens, cache_read_tokens, cache_write_tokens  (map model -> N)

@@ -1,6 +1,7 @@
 package governance
 
 import (
+	"errors"
 	"strconv"
 	"strings"
 	"time"
@@ -14,6 +15,20 @@ import (
 // arithmetic in a condition (DynamoDB refuses it), only comparisons against the headroom
 // counters that the SET clauses maintain.
 
+// The request path's constant parts, shared by every input built below (the SDK only
+// reads an input): one allocation fewer per string or value per request.
+var (
+	reserveCondition = aws.String("#per = :per AND attribute_not_exists(#inf.#id) AND " +
+		"(#hr >= :r OR (#oexp > :now AND #ohr >= :r))")
+	reserveUpdate  = aws.String("SET #hr = #hr - :r, #ohr = #ohr - :r, #rsv = #rsv + :r, #inf.#id = :e")
+	inflightExists = aws.String("attribute_exists(#inf.#id)")
+	inflightAbsent = aws.String("attribute_not_exists(#inf.#id)")
+	zeroAV         = nAV(0)
+	oneAV          = nAV(1)
+	tokenNames     = [...]string{"#t0", "#t1", "#t2", "#t3"}
+	tokenValues    = [...]string{":t0", ":t1", ":t2", ":t3"}
+)
+
 // ReserveInput is the one conditional write on the request path. It succeeds only if
 // the record is in period `period`, no reservation with this id is in flight, and the
 // amount fits under the cap: headroom >= amount, or an override is in force at now and
@@ -25,11 +40,10 @@ import (
 // the condition) recognise its own reservation.
 func ReserveInput(table, team string, r Reservation, period string, now time.Time) *dynamodb.UpdateItemInput {
 	return &dynamodb.UpdateItemInput{
-		TableName: aws.String(table),
-		Key:       keyOf(TeamKey(team)),
-		ConditionExpression: aws.String("#per = :per AND attribute_not_exists(#inf.#id) AND " +
-			"(#hr >= :r OR (#oexp > :now AND #ohr >= :r))"),
-		UpdateExpression: aws.String("SET #hr = #hr - :r, #ohr = #ohr - :r, #rsv = #rsv + :r, #inf.#id = :e"),
+		TableName:           aws.String(table),
+		Key:                 keyOf(TeamKey(team)),
+		ConditionExpression: reserveCondition,
+		UpdateExpression:    reserveUpdate,
 		ExpressionAttributeNames: map[string]string{
 			"#per": AttrPeriod, "#inf": AttrInflight, "#id": r.ID, "#hr": AttrHeadroom,
 			"#ohr": AttrOverrideHeadroom, "#oexp": AttrOverrideExpires, "#rsv": AttrReserved,
@@ -42,26 +56,45 @@ func ReserveInput(table, team string, r Reservation, period string, now time.Tim
 				"a": nAV(int64(r.Amount)), "x": nAV(r.Expires), "n": sAV(r.Nonce),
 			}}},
 		ReturnValues: types.ReturnValueAllNew,
+		// A refusal needs the record to say why: DynamoDB returns it with the failed
+		// condition, at no capacity cost, instead of a second round trip to read it.
+		ReturnValuesOnConditionCheckFailure: types.ReturnValuesOnConditionCheckFailureAllOld,
 	}
+}
+
+// RecordOfFailedCondition is the cap record a failed conditional write saw, when
+// DynamoDB returned it with the error (ReturnValuesOnConditionCheckFailure); nil when
+// the error carries none (another error, a missing record, or an implementation such
+// as dynalite that ignores the option): read the record then.
+func RecordOfFailedCondition(err error) *CapRecord {
+	var ccf *types.ConditionalCheckFailedException
+	if !errors.As(err, &ccf) || len(ccf.Item) == 0 {
+		return nil
+	}
+	r, err := DecodeCapRecord(ccf.Item)
+	if err != nil {
+		return nil
+	}
+	return r
 }
 
 // tokenSets adds the per-model token counters of a settlement to an update.
 func tokenSets(model string, u Usage, names map[string]string, values map[string]types.AttributeValue) string {
-	expr := ""
-	for i, c := range []struct {
-		attr string
-		n    int64
-	}{{AttrInputTokens, u.InputTokens}, {AttrOutputTokens, u.OutputTokens}, {AttrCacheReadTokens, u.CacheReadTokens}, {AttrCacheWriteTokens, u.CacheWriteTokens}} {
-		if c.n <= 0 {
+	var expr strings.Builder
+	for i, n := range [...]int64{u.InputTokens, u.OutputTokens, u.CacheReadTokens, u.CacheWriteTokens} {
+		if n <= 0 {
 			continue
 		}
-		n, v := "#t"+strconv.Itoa(i), ":t"+strconv.Itoa(i)
-		names[n], values[v] = c.attr, nAV(c.n)
-		names["#mdl"], values[":z"] = model, nAV(0)
-		expr += ", " + n + ".#mdl = if_not_exists(" + n + ".#mdl, :z) + " + v
+		nm, v := tokenNames[i], tokenValues[i]
+		names[nm], values[v] = tokenAttrs[i], nAV(n)
+		names["#mdl"], values[":z"] = model, zeroAV
+		expr.WriteString(", " + nm + ".#mdl = if_not_exists(" + nm + ".#mdl, :z) + " + v)
 	}
-	return expr
+	return expr.String()
 }
+
+// tokenAttrs are the token counters in tokenSets' order.
+var tokenAttrs = [...]string{AttrInputTokens, AttrOutputTokens, AttrCacheReadTokens, AttrCacheWriteTokens}
 
 // SettleInput closes reservation id: it removes it, adds the actual cost to spent, takes
 // the reserved amount off reserved, and gives back (reserved - actual) to both headroom
@@ -72,13 +105,13 @@ func SettleInput(table, team, id string, reserved, actual Micros, model string, 
 	names := map[string]string{"#inf": AttrInflight, "#id": id, "#sp": AttrSpent, "#rsv": AttrReserved,
 		"#hr": AttrHeadroom, "#ohr": AttrOverrideHeadroom, "#req": AttrRequests}
 	values := map[string]types.AttributeValue{":a": nAV(int64(actual)), ":r": nAV(int64(reserved)),
-		":rel": nAV(int64(reserved - actual)), ":one": nAV(1)}
+		":rel": nAV(int64(reserved - actual)), ":one": oneAV}
 	expr := "REMOVE #inf.#id SET #sp = #sp + :a, #rsv = #rsv - :r, #hr = #hr + :rel, #ohr = #ohr + :rel, #req = #req + :one" +
 		tokenSets(model, u, names, values)
 	return &dynamodb.UpdateItemInput{
 		TableName:                 aws.String(table),
 		Key:                       keyOf(TeamKey(team)),
-		ConditionExpression:       aws.String("attribute_exists(#inf.#id)"),
+		ConditionExpression:       inflightExists,
 		UpdateExpression:          aws.String(expr),
 		ExpressionAttributeNames:  names,
 		ExpressionAttributeValues: values,
@@ -93,12 +126,12 @@ func SettleInput(table, team, id string, reserved, actual Micros, model string, 
 func LateChargeInput(table, team, id string, actual Micros, model string, u Usage) *dynamodb.UpdateItemInput {
 	names := map[string]string{"#inf": AttrInflight, "#id": id, "#sp": AttrSpent, "#hr": AttrHeadroom,
 		"#ohr": AttrOverrideHeadroom, "#req": AttrRequests}
-	values := map[string]types.AttributeValue{":a": nAV(int64(actual)), ":one": nAV(1)}
+	values := map[string]types.AttributeValue{":a": nAV(int64(actual)), ":one": oneAV}
 	expr := "SET #sp = #sp + :a, #hr = #hr - :a, #ohr = #ohr - :a, #req = #req + :one" + tokenSets(model, u, names, values)
 	return &dynamodb.UpdateItemInput{
 		TableName:                 aws.String(table),
 		Key:                       keyOf(TeamKey(team)),
-		ConditionExpression:       aws.String("attribute_not_exists(#inf.#id)"),
+		ConditionExpression:       inflightAbsent,
 		UpdateExpression:          aws.String(expr),
 		ExpressionAttributeNames:  names,
 		ExpressionAttributeValues: values,

@@ -440,7 +440,7 @@ func (r *enforcerResource) converge(ctx context.Context, plan enforcerModel, sta
 	}
 	var envDiags diag.Diagnostics
 	spec := awsops.FunctionSpec{
-		Name: n.function, RoleARN: state.RoleARN.ValueString(), Zip: a.Zip, Architecture: a.Arch,
+		Name: n.function, RoleARN: state.RoleARN.ValueString(), Architecture: a.Arch,
 		MemoryMB: int32(plan.MemorySize.ValueInt64()), TimeoutSec: int32(plan.Timeout.ValueInt64()),
 		Env: plan.environment(ctx, &envDiags), LogGroup: n.logGroup,
 		Description: "bedgov enforcer " + r.version, Tags: tags,
@@ -449,6 +449,9 @@ func (r *enforcerResource) converge(ctx context.Context, plan enforcerModel, sta
 		return fmt.Errorf("pricing_overrides: %v", envDiags)
 	}
 	if state.FunctionARN.IsNull() {
+		if spec.Zip, err = a.Zip(); err != nil {
+			return err
+		}
 		functionARN, err := awsops.CreateFunction(ctx, c.Lambda, spec)
 		if functionARN != "" {
 			state.FunctionARN = types.StringValue(functionARN)
@@ -459,7 +462,11 @@ func (r *enforcerResource) converge(ctx context.Context, plan enforcerModel, sta
 		}
 	} else if prior != nil {
 		if !prior.ArtifactSHA256.Equal(types.StringValue(a.SHA256)) || !plan.Architecture.Equal(prior.Architecture) {
-			if err := awsops.UpdateFunctionCode(ctx, c.Lambda, n.function, a.Zip, a.Arch); err != nil {
+			zip, err := a.Zip()
+			if err != nil {
+				return err
+			}
+			if err := awsops.UpdateFunctionCode(ctx, c.Lambda, n.function, zip, a.Arch); err != nil {
 				return err
 			}
 		}

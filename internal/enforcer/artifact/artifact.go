@@ -13,6 +13,8 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"io"
+	"strings"
 	"sync"
 )
 
@@ -33,17 +35,26 @@ var Architectures = []string{ArchARM64, ArchX8664}
 // ErrMissing is returned when the provider was built without the artifact.
 var ErrMissing = errors.New("the enforcer artifact is not built into this provider")
 
-// Artifact is one deployment package.
+// Artifact is one deployment package. Get gives its digests without reading the zip
+// (plans only need them); Zip reads it when a function is deployed.
 type Artifact struct {
 	Arch string
-	Zip  []byte
-	// SHA256 is the hex digest of Zip; CodeSHA256 the base64 one Lambda reports.
+	// SHA256 is the hex digest of the zip; CodeSHA256 the base64 one Lambda reports.
 	SHA256     string
 	CodeSHA256 string
 }
 
+// Zip returns the package's bytes (a copy: about 4 MB, read only to deploy).
+func (a Artifact) Zip() ([]byte, error) {
+	return dist.ReadFile("dist/" + FileName(a.Arch))
+}
+
 // FileName is the zip's name in dist/ for an architecture.
 func FileName(arch string) string { return "enforcer-" + arch + ".zip" }
+
+// DigestFileName is the name in dist/ of the zip's hex SHA-256, written with it by the
+// build so that the digest is known without reading the zip.
+func DigestFileName(arch string) string { return FileName(arch) + ".sha256" }
 
 var (
 	once  sync.Once
@@ -67,13 +78,36 @@ func Get(arch string) (Artifact, error) {
 func load() {
 	cache = map[string]Artifact{}
 	for _, arch := range Architectures {
-		b, err := dist.ReadFile("dist/" + FileName(arch))
-		if err != nil || len(b) == 0 {
+		digest, err := zipDigest(arch)
+		if err != nil {
 			continue
 		}
-		sum := sha256.Sum256(b)
-		cache[arch] = Artifact{Arch: arch, Zip: b, SHA256: hex.EncodeToString(sum[:]), CodeSHA256: base64.StdEncoding.EncodeToString(sum[:])}
+		raw, _ := hex.DecodeString(digest)
+		cache[arch] = Artifact{Arch: arch, SHA256: digest, CodeSHA256: base64.StdEncoding.EncodeToString(raw)}
 	}
+}
+
+// zipDigest is the zip's hex SHA-256: the build's digest file, else the zip hashed as
+// it is read (a dist/ from a build that wrote no digest file).
+func zipDigest(arch string) (string, error) {
+	if b, err := dist.ReadFile("dist/" + DigestFileName(arch)); err == nil {
+		if d := strings.TrimSpace(string(b)); len(d) == 64 {
+			if _, err := hex.DecodeString(d); err == nil {
+				return d, nil
+			}
+		}
+	}
+	f, err := dist.Open("dist/" + FileName(arch))
+	if err != nil {
+		return "", err
+	}
+	defer func() { _ = f.Close() }()
+	h := sha256.New()
+	n, err := io.Copy(h, f)
+	if err != nil || n == 0 {
+		return "", errors.New("empty or unreadable package")
+	}
+	return hex.EncodeToString(h.Sum(nil)), nil
 }
 
 // WithoutArtifacts makes Get behave as in a provider built without the packages until

@@ -3,7 +3,9 @@ package artifact_test
 import (
 	"archive/zip"
 	"bytes"
+	"crypto/sha256"
 	"debug/elf"
+	"encoding/hex"
 	"errors"
 	"io"
 	"testing"
@@ -21,10 +23,17 @@ func TestArtifacts(t *testing.T) {
 		if err != nil {
 			t.Fatalf("%s: %v", arch, err)
 		}
-		if len(a.Zip) > 8<<20 {
-			t.Errorf("%s: zip is %d bytes, over the 8 MB goal", arch, len(a.Zip))
+		z, err := a.Zip()
+		if err != nil {
+			t.Fatalf("%s: %v", arch, err)
 		}
-		zr, err := zip.NewReader(bytes.NewReader(a.Zip), int64(len(a.Zip)))
+		if len(z) > 8<<20 {
+			t.Errorf("%s: zip is %d bytes, over the 8 MB goal", arch, len(z))
+		}
+		if sum := sha256.Sum256(z); hex.EncodeToString(sum[:]) != a.SHA256 {
+			t.Errorf("%s: the digest %s is not the zip's (%x)", arch, a.SHA256, sum)
+		}
+		zr, err := zip.NewReader(bytes.NewReader(z), int64(len(z)))
 		if err != nil {
 			t.Fatalf("%s: %v", arch, err)
 		}

@@ -69,6 +69,11 @@ func run() error {
 			}
 		}
 		sum := sha256.Sum256(zipped)
+		// The digest beside the zip: plans read it instead of hashing the package.
+		digest := filepath.Join(dist, "enforcer-"+a.lambda+".zip.sha256")
+		if err := os.WriteFile(digest, []byte(hex.EncodeToString(sum[:])+"\n"), 0o600); err != nil {
+			return err
+		}
 		fmt.Printf("artifact: %s %d bytes sha256 %s\n", filepath.Base(out), len(zipped), hex.EncodeToString(sum[:]))
 	}
 	return nil
