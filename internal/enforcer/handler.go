@@ -498,12 +498,12 @@ func randomNonce() string {
 }
 
 // reserve performs the conditional write, diagnosing a failed condition off the fast
-// path: new period (rollover, then retry), an expired reservation in the way (release,
-// retry), the same invocation in flight, or a budget that does not fit the request.
+// path: new period (rollover, then retry), an expired reservation in the way (charge
+// it, retry), the same invocation in flight, or a budget that does not fit the request.
 func (h *Handler) reserve(ctx context.Context, c *call, now time.Time) (*governance.CapRecord, *apiError) {
 	team := c.team.rec.Team
 	period := governance.PeriodOf(now).Key()
-	released := false
+	charged := false
 	for attempt := 0; attempt < 4; attempt++ {
 		out, err := h.db.UpdateItem(ctx, governance.ReserveInput(h.cfg.Table, team, governance.Reservation{ID: c.slot, Amount: c.reserved, Expires: c.expires.Unix(), Nonce: c.nonce}, period, now))
 		if err == nil {
@@ -511,7 +511,7 @@ func (h *Handler) reserve(ctx context.Context, c *call, now time.Time) (*governa
 			if err != nil {
 				return nil, errInternal("unreadable cap record")
 			}
-			h.releaseExpired(rec, c.slot, now)
+			h.chargeExpired(rec, c.slot, now)
 			return rec, nil
 		}
 		if !governance.IsConditionFailed(err) {
@@ -553,8 +553,8 @@ func (h *Handler) reserve(ctx context.Context, c *call, now time.Time) (*governa
 				return nil, errThrottled("invocation " + c.id + " is already in flight; retry later")
 			}
 		}
-		if !released && h.releaseExpiredNow(ctx, cur, now) > 0 {
-			released = true
+		if !charged && h.chargeExpiredNow(ctx, cur, now) > 0 {
+			charged = true
 			continue
 		}
 		h.refreshView(cur)
@@ -607,8 +607,9 @@ func (h *Handler) ledgerDown(c *call, err error) (*governance.CapRecord, *apiErr
 	return nil, errUnavailable("the budget ledger is unavailable; request refused (fail closed)")
 }
 
-// releaseExpired schedules the release of reservations of dead processes seen in rec.
-func (h *Handler) releaseExpired(rec *governance.CapRecord, own string, now time.Time) {
+// chargeExpired schedules the charge of reservations of dead processes seen in rec
+// (governance.ChargeExpiredInput says why they are charged in full).
+func (h *Handler) chargeExpired(rec *governance.CapRecord, own string, now time.Time) {
 	var dead []governance.Reservation
 	for _, e := range rec.Inflight {
 		if e.ID != own && e.Expires < now.Unix()-60 {
@@ -623,26 +624,26 @@ func (h *Handler) releaseExpired(rec *governance.CapRecord, own string, now time
 		defer h.bg.Done()
 		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 		defer cancel()
-		h.release(ctx, rec.Team, dead, now)
+		h.chargeDead(ctx, rec.Team, dead, now)
 	}()
 }
 
-func (h *Handler) releaseExpiredNow(ctx context.Context, rec *governance.CapRecord, now time.Time) int {
+func (h *Handler) chargeExpiredNow(ctx context.Context, rec *governance.CapRecord, now time.Time) int {
 	var dead []governance.Reservation
 	for _, e := range rec.Inflight {
 		if e.Expires < now.Unix()-60 {
 			dead = append(dead, e)
 		}
 	}
-	return h.release(ctx, rec.Team, dead, now)
+	return h.chargeDead(ctx, rec.Team, dead, now)
 }
 
-func (h *Handler) release(ctx context.Context, team string, dead []governance.Reservation, now time.Time) int {
+func (h *Handler) chargeDead(ctx context.Context, team string, dead []governance.Reservation, now time.Time) int {
 	n := 0
 	for _, e := range dead {
-		if _, err := h.db.UpdateItem(ctx, governance.ReleaseExpiredInput(h.cfg.Table, team, e)); err == nil {
+		if _, err := h.db.UpdateItem(ctx, governance.ChargeExpiredInput(h.cfg.Table, team, e)); err == nil {
 			n++
-			h.log.event(now, "WARN", "released expired reservation", "team", team, "reservation", e.ID, "amount_micros", int64(e.Amount))
+			h.log.event(now, "WARN", "charged expired reservation in full", "team", team, "reservation", e.ID, "amount_micros", int64(e.Amount))
 		}
 	}
 	return n
@@ -784,9 +785,10 @@ func (h *Handler) settle(ctx context.Context, c *call, meter *usageMeter, status
 		}
 	} else {
 		in := governance.SettleInput(h.cfg.Table, team, c.slot, c.reserved, cost, c.model, usage)
-		// A settlement given up is a cost that never reaches spent (its reservation is
-		// released when it expires), so a throttled or failing one is retried with
-		// growing pauses for as long as the settlement's context lasts (10 s).
+		// A settlement given up leaves the worst case reserved until it expires and is
+		// charged in full (the cap holds, the team pays more than the call cost), so a
+		// throttled or failing one is retried with growing pauses for as long as the
+		// settlement's context lasts (10 s).
 		var err error
 	retry:
 		for attempt := 0; ; attempt++ {
@@ -797,10 +799,10 @@ func (h *Handler) settle(ctx context.Context, c *call, meter *usageMeter, status
 				break
 			}
 			if governance.IsConditionFailed(err) {
-				// Settled already (a retried write that had succeeded), or released as
-				// expired: then charge without a reservation.
+				// Settled already (a retried write that had succeeded), or charged in full
+				// as expired: then add only what the call cost beyond its reservation.
 				if h.now().After(c.expires) {
-					if out, err2 := h.db.UpdateItem(ctx, governance.LateChargeInput(h.cfg.Table, team, c.slot, cost, c.model, usage)); err2 == nil {
+					if out, err2 := h.db.UpdateItem(ctx, governance.LateChargeInput(h.cfg.Table, team, c.slot, max(cost-c.reserved, 0), c.model, usage)); err2 == nil {
 						rec, _ = governance.DecodeLedger(out.Attributes)
 					}
 				}

@@ -70,31 +70,34 @@ func TestLambdaFunctionURLIdentity(t *testing.T) {
 	}
 }
 
-// A reservation left by a crashed process expires and is released by the next request
-// that meets it; the cap is then available again.
-func TestCrashedReservationIsReleased(t *testing.T) {
+// A reservation left by a crashed process expires and is charged in full by the next
+// request that meets it: the dead process may have been billed up to its worst case,
+// so its hold turns into spend and the budget it held does not come back.
+func TestCrashedReservationIsChargedInFull(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t, envOpt{}, teamConfig("crash", usd/10))
 	ctx := context.Background()
 	// A process reserved almost the whole budget and died.
-	_, err := ddb.UpdateItem(ctx, governance.ReserveInput(e.table, "crash", governance.Reservation{ID: "dead-process", Amount: usd/10 - 1, Expires: nov15.Add(15 * time.Minute).Unix(), Nonce: "x"}, "2026-11", nov15))
+	held := usd/10 - 10 // micro-USD: less than any request's worst case
+	_, err := ddb.UpdateItem(ctx, governance.ReserveInput(e.table, "crash", governance.Reservation{ID: "dead-process", Amount: held, Expires: nov15.Add(15 * time.Minute).Unix(), Nonce: "x"}, "2026-11", nov15))
 	if err != nil {
 		t.Fatal(err)
 	}
 	body := converseBody("x [[tokens:5]]", 10)
-	if resp, _ := e.post(ctx, "crash", sonnet, "converse", body, nil); resp.StatusCode != http.StatusTooManyRequests {
-		t.Fatalf("budget held by the live reservation: %d", resp.StatusCode)
+	if resp, b := e.post(ctx, "crash", sonnet, "converse", body, nil); resp.StatusCode != http.StatusTooManyRequests || !strings.Contains(string(b), "held by requests in flight") {
+		t.Fatalf("budget held by the live reservation: %d %s", resp.StatusCode, b)
 	}
 	e.clock.set(nov15.Add(20 * 60e9)) // past its expiry
-	if resp, b := e.post(ctx, "crash", sonnet, "converse", body, nil); resp.StatusCode != http.StatusOK {
-		t.Fatalf("expired reservation still blocks: %d %s", resp.StatusCode, b)
+	resp, b := e.post(ctx, "crash", sonnet, "converse", body, nil)
+	if resp.StatusCode != http.StatusTooManyRequests || strings.Contains(string(b), "in flight") || !strings.Contains(string(b), "worst-case cost") {
+		t.Fatalf("after the expired charge the team should be refused for good: %d %s", resp.StatusCode, b)
 	}
 	rec := e.record("crash")
-	if len(rec.Inflight) != 0 || rec.Reserved != 0 || rec.Spent != e.billed() {
-		t.Fatalf("after release: %+v", rec)
+	if len(rec.Inflight) != 0 || rec.Reserved != 0 || rec.Spent != held || e.billed() != 0 {
+		t.Fatalf("after the expired charge: %+v (billed %d)", rec, e.billed())
 	}
-	if !strings.Contains(e.logs.String(), "released expired reservation") {
-		t.Fatal("release not logged")
+	if !strings.Contains(e.logs.String(), "charged expired reservation in full") {
+		t.Fatal("charge not logged")
 	}
 }
 

@@ -290,7 +290,7 @@ func TestArithmeticInConditionIsRefused(t *testing.T) {
 	}
 }
 
-func TestSettleIsIdempotentAndReleaseExpired(t *testing.T) {
+func TestSettleIsIdempotentAndExpiredIsChargedInFull(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
 	table := newTable(t)
@@ -313,26 +313,32 @@ func TestSettleIsIdempotentAndReleaseExpired(t *testing.T) {
 		t.Fatalf("after settle %+v", r)
 	}
 	checkInvariant(t, r)
-	// A crashed process leaves a reservation; it expires and is released once.
+	// A crashed process leaves a reservation; it expires and is charged in full, once:
+	// its call may have been billed up to the worst case, and nobody can say otherwise.
 	rec, err := reserve(ctx, table, "s", "crashed", 4*MicrosPerUSD, nov)
 	if err != nil {
 		t.Fatal(err)
 	}
 	exp := rec.Inflight[0]
-	if _, err := testDB.UpdateItem(ctx, ReleaseExpiredInput(table, "s", exp)); err != nil {
+	if _, err := testDB.UpdateItem(ctx, ChargeExpiredInput(table, "s", exp)); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := testDB.UpdateItem(ctx, ReleaseExpiredInput(table, "s", exp)); !IsConditionFailed(err) {
-		t.Fatalf("double release: %v", err)
+	if _, err := testDB.UpdateItem(ctx, ChargeExpiredInput(table, "s", exp)); !IsConditionFailed(err) {
+		t.Fatalf("double charge: %v", err)
 	}
-	// The crashed call's late settle still charges what it cost, once.
-	late := LateChargeInput(table, "s", "crashed", 2*MicrosPerUSD, cfg.ModelID, Usage{})
+	r = read(t, table, "s")
+	if r.Spent != 5*MicrosPerUSD || r.Reserved != 0 || len(r.Inflight) != 0 || r.Headroom != 5*MicrosPerUSD {
+		t.Fatalf("after the expired charge %+v", r)
+	}
+	checkInvariant(t, r)
+	// The crashed call's late settle adds what it cost beyond its reservation, once.
+	late := LateChargeInput(table, "s", "crashed", MicrosPerUSD/2, cfg.ModelID, Usage{})
 	if _, err := testDB.UpdateItem(ctx, late); err != nil {
 		t.Fatal(err)
 	}
 	r = read(t, table, "s")
-	if r.Spent != 3*MicrosPerUSD || r.Reserved != 0 || len(r.Inflight) != 0 {
-		t.Fatalf("after release %+v", r)
+	if r.Spent != 5*MicrosPerUSD+MicrosPerUSD/2 || r.Reserved != 0 || len(r.Inflight) != 0 {
+		t.Fatalf("after the late charge %+v", r)
 	}
 	checkInvariant(t, r)
 }

@@ -99,9 +99,11 @@
 //     still being in flight (so a settle can never count twice), it removes it, adds the
 //     actual cost to spent and returns r - actual to both headrooms.
 //  4. Reservations carry an expiry (the maximum request duration). A reservation past
-//     its expiry belongs to a dead process: any enforcer that sees it in a returned record
-//     releases it with ReleaseExpiredInput (conditional on the expiry it saw: released
-//     once). A call that outlives its reservation is charged by LateChargeInput.
+//     its expiry belongs to a dead process whose call may have been billed: any enforcer
+//     that sees it in a returned record charges it in full with ChargeExpiredInput
+//     (conditional on the expiry it saw: charged once), so spend never misses a call.
+//     A call that outlives its reservation adds only its cost beyond the reserved worst
+//     case, with LateChargeInput.
 //  5. Notifications: for each threshold crossed, NotifyOnceInput sets notified[pct] =
 //     "<period>#<nonce>" conditional on it not being set for this period yet; only the
 //     winner publishes, so each threshold notifies exactly once per period however many

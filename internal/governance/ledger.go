@@ -119,10 +119,11 @@ func SettleInput(table, team, id string, reserved, actual Micros, model string, 
 	}
 }
 
-// LateChargeInput charges a call whose reservation was already released as expired
-// (the call outlived its reservation): the cost is added to spent and taken from both
-// headrooms, with no reservation to close. It is conditional on the reservation being
-// absent.
+// LateChargeInput charges a call that settles without a reservation to close: a
+// fail-open call, forwarded uncounted, is charged its whole cost; a call that outlived
+// its reservation (charged in full when it expired, see ChargeExpiredInput) is charged
+// only what it cost beyond it. actual is the amount to add; u and the request count
+// record the call's usage. It is conditional on the reservation being absent.
 func LateChargeInput(table, team, id string, actual Micros, model string, u Usage) *dynamodb.UpdateItemInput {
 	names := map[string]string{"#inf": AttrInflight, "#id": id, "#sp": AttrSpent, "#hr": AttrHeadroom,
 		"#ohr": AttrOverrideHeadroom, "#req": AttrRequests}
@@ -139,17 +140,20 @@ func LateChargeInput(table, team, id string, actual Micros, model string, u Usag
 	}
 }
 
-// ReleaseExpiredInput releases a reservation whose process died: it is removed and its
-// whole amount returned to the headrooms. Conditional on the entry still carrying the
-// expiry the caller saw, so two enforcers cleaning up at once release it once.
-func ReleaseExpiredInput(table, team string, r Reservation) *dynamodb.UpdateItemInput {
+// ChargeExpiredInput closes a reservation whose process died before it settled: the
+// call may have been forwarded and billed, up to the worst case reserved for it, and
+// nobody is left to say what it cost. Charging the whole amount keeps the cap hard
+// (releasing it would let a dead process's calls go uncounted); the headrooms already
+// exclude it, so only the reservation moves into spent. Conditional on the entry still
+// carrying the expiry the caller saw, so two enforcers cleaning up at once charge once.
+func ChargeExpiredInput(table, team string, r Reservation) *dynamodb.UpdateItemInput {
 	return &dynamodb.UpdateItemInput{
 		TableName:           aws.String(table),
 		Key:                 keyOf(TeamKey(team)),
 		ConditionExpression: aws.String("#inf.#id.#x = :x"),
-		UpdateExpression:    aws.String("REMOVE #inf.#id SET #rsv = #rsv - :r, #hr = #hr + :r, #ohr = #ohr + :r"),
+		UpdateExpression:    aws.String("REMOVE #inf.#id SET #rsv = #rsv - :r, #sp = #sp + :r"),
 		ExpressionAttributeNames: map[string]string{"#inf": AttrInflight, "#id": r.ID, "#x": "x",
-			"#rsv": AttrReserved, "#hr": AttrHeadroom, "#ohr": AttrOverrideHeadroom},
+			"#rsv": AttrReserved, "#sp": AttrSpent},
 		ExpressionAttributeValues: map[string]types.AttributeValue{":x": nAV(r.Expires), ":r": nAV(int64(r.Amount))},
 	}
 }
