@@ -49,6 +49,8 @@ type jsonPrice struct {
 	CacheWrite string `json:"cache_write,omitempty"`
 }
 
+// jsonModel is one model in pricing.json. An entry may also carry "checked", a note of
+// what its figures were verified against and what is unverified; the parser ignores it.
 type jsonModel struct {
 	MaxOutputTokens int64                `json:"max_output_tokens"`
 	Prices          map[string]jsonPrice `json:"prices"`
