@@ -657,7 +657,8 @@ func (r *teamResource) refresh(ctx context.Context, m *teamModel) (gone bool, er
 	team := m.Name.ValueString()
 	tflog.Debug(ctx, "refreshing team", map[string]any{"team": team})
 	var liveTags map[string]string
-	routed := map[string]bool{} // foundation models the profiles route to, from the reads below
+	var invokeAttached map[string]bool // who the invoke policy is attached to, once read
+	routed := map[string]bool{}        // foundation models the profiles route to, from the reads below
 
 	readProfile := func(arnAttr, idAttr, srcAttr, modelAttr *types.String) error {
 		if arnAttr.IsNull() {
@@ -722,12 +723,12 @@ func (r *teamResource) refresh(ctx context.Context, m *teamModel) (gone bool, er
 			if liveTags == nil {
 				liveTags = awsops.PolicyTags(policy.Tags)
 			}
-			attached, err := awsops.AttachedEntities(ctx, r.client.IAM, m.PolicyARN.ValueString())
+			invokeAttached, err = awsops.AttachedEntities(ctx, r.client.IAM, m.PolicyARN.ValueString())
 			if err != nil {
 				return false, err
 			}
 			if m.Enforcer.IsNull() {
-				m.Principals = r.attachedPrincipals(ctx, m.Principals, attached)
+				m.Principals = r.attachedPrincipals(ctx, m.Principals, invokeAttached)
 			}
 		}
 	}
@@ -741,7 +742,7 @@ func (r *teamResource) refresh(ctx context.Context, m *teamModel) (gone bool, er
 	if err := r.refreshAlerting(ctx, m); err != nil {
 		return false, err
 	}
-	if err := r.refreshEnforcer(ctx, m); err != nil {
+	if err := r.refreshEnforcer(ctx, m, invokeAttached); err != nil {
 		return false, err
 	}
 	m.ID = m.Name

@@ -376,8 +376,9 @@ func (r *teamResource) deleteCallerPolicy(ctx context.Context, state *teamModel)
 
 // refreshEnforcer reads the wiring: a missing cap record or caller policy, or an invoke
 // policy no longer attached to the enforcer role, nulls current_spend_usd, which
-// ModifyPlan turns into a planned re-wiring.
-func (r *teamResource) refreshEnforcer(ctx context.Context, m *teamModel) error {
+// ModifyPlan turns into a planned re-wiring. invokeAttached is the invoke policy's
+// attachments when the caller has read them already (nil: they are read here).
+func (r *teamResource) refreshEnforcer(ctx context.Context, m *teamModel, invokeAttached map[string]bool) error {
 	if m.Enforcer.IsNull() {
 		return nil
 	}
@@ -393,9 +394,12 @@ func (r *teamResource) refreshEnforcer(ctx context.Context, m *teamModel) error 
 		}
 	}
 	if !m.PolicyARN.IsNull() {
-		attached, err := awsops.AttachedEntities(ctx, r.client.IAM, m.PolicyARN.ValueString())
-		if err != nil && !awsops.IsNotFound(err) {
-			return err
+		attached := invokeAttached
+		if attached == nil {
+			var err error
+			if attached, err = awsops.AttachedEntities(ctx, r.client.IAM, m.PolicyARN.ValueString()); err != nil && !awsops.IsNotFound(err) {
+				return err
+			}
 		}
 		if !attached["role:"+n.role] {
 			m.CurrentSpendUSD = types.Float64Null()
@@ -478,7 +482,7 @@ func (r *teamResource) importEnforcer(ctx context.Context, m *teamModel) error {
 			})
 		}
 		m.CurrentSpendUSD = types.Float64Value(0) // a real value, refreshed below
-		return r.refreshEnforcer(ctx, m)
+		return r.refreshEnforcer(ctx, m, nil)
 	}
 	return nil
 }

@@ -320,6 +320,40 @@ resource "bedgov_team" "test" {
 
 // Removing the enforcer returns the team to direct access: the cap record and caller
 // policy go, the invoke policy is attached to the principals again.
+// A refresh of wired teams reads each IAM policy's attachments once: the invoke
+// policy's (who may call Bedrock directly) serve both the principals and the enforcer
+// wiring.
+//
+// Not parallel: it counts every call the emulator sees.
+func TestAccTeamEnforcer_refreshCost(t *testing.T) {
+	enf, teamA, teamB := acctest.RandomName(), acctest.RandomName(), acctest.RandomName()
+	roleA, roleB := createRole(t, teamA+"-app"), createRole(t, teamB+"-app")
+	config := wiredConfig(enf, teamA, teamB, roleA, roleB, "2000", "")
+	resource.Test(t, resource.TestCase{
+		ProtoV6ProviderFactories: acctest.ProtoV6ProviderFactories,
+		CheckDestroy:             resource.ComposeTestCheckFunc(checkTeamDestroyed(t, teamA), checkTeamDestroyed(t, teamB), checkEnforcerDestroyed(t, enf)),
+		Steps: []resource.TestStep{
+			{Config: config},
+			{
+				PreConfig: func() { acctest.Emulator(t).ResetCalls() },
+				Config:    config,
+				PlanOnly:  true,
+			},
+			{
+				PreConfig: func() {
+					e := acctest.Emulator(t)
+					reads, lists := e.CallCount("iam", "GetPolicy"), e.CallCount("iam", "ListEntitiesForPolicy")
+					if reads == 0 || lists != reads {
+						t.Errorf("a refresh read %d IAM policies and listed attachments %d times; want once per policy", reads, lists)
+					}
+				},
+				Config:   config,
+				PlanOnly: true,
+			},
+		},
+	})
+}
+
 func TestAccTeamEnforcer_unwire(t *testing.T) {
 	t.Parallel()
 	enf, team := acctest.RandomName(), acctest.RandomName()
