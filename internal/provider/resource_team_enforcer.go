@@ -15,6 +15,7 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/hashicorp/terraform-plugin-framework-validators/int64validator"
 	"github.com/hashicorp/terraform-plugin-framework-validators/stringvalidator"
 	"github.com/hashicorp/terraform-plugin-framework/attr"
@@ -374,6 +375,25 @@ func (r *teamResource) deleteCallerPolicy(ctx context.Context, state *teamModel)
 	return nil
 }
 
+// callerPolicyChanged reports whether the caller policy's default version is not the
+// document bedgov writes for the team and enforcer. Without the account id
+// (skip_requesting_account_id) the enforcer's ARN is not known, and it is not checked.
+func (r *teamResource) callerPolicyChanged(ctx context.Context, team string, n enforcerNames, arn, version string) (bool, error) {
+	c := r.client
+	if c.AccountID == "" {
+		return false, nil
+	}
+	want, err := governance.EnforcerCallerPolicy(team, fmt.Sprintf("arn:%s:lambda:%s:%s:function:%s", c.Partition, c.Region, c.AccountID, n.function))
+	if err != nil {
+		return false, err
+	}
+	have, err := awsops.PolicyDocument(ctx, c.IAM, arn, version)
+	if err != nil {
+		return false, err
+	}
+	return normalizeJSON(have) != normalizeJSON(want), nil
+}
+
 // refreshEnforcer reads the wiring: a missing cap record or caller policy, or an invoke
 // policy no longer attached to the enforcer role, nulls current_spend_usd, which
 // ModifyPlan turns into a planned re-wiring. invokeAttached is the invoke policy's
@@ -384,13 +404,26 @@ func (r *teamResource) refreshEnforcer(ctx context.Context, m *teamModel, invoke
 	}
 	n := namesFor(m.Enforcer.ValueString())
 	if !m.CallerPolicyARN.IsNull() {
-		if _, err := awsops.FindPolicy(ctx, r.client.IAM, m.CallerPolicyARN.ValueString()); awsops.IsNotFound(err) {
+		arn := m.CallerPolicyARN.ValueString()
+		policy, err := awsops.FindPolicy(ctx, r.client.IAM, arn)
+		switch {
+		case awsops.IsNotFound(err):
 			m.CallerPolicyARN = types.StringNull()
 			m.CurrentSpendUSD = types.Float64Null()
-		} else if err != nil {
+		case err != nil:
 			return err
-		} else if attached, err := awsops.AttachedEntities(ctx, r.client.IAM, m.CallerPolicyARN.ValueString()); err == nil {
-			m.Principals = r.attachedPrincipals(ctx, m.Principals, attached)
+		default:
+			if attached, err := awsops.AttachedEntities(ctx, r.client.IAM, arn); err == nil {
+				m.Principals = r.attachedPrincipals(ctx, m.Principals, attached)
+			}
+			// A document changed out of band (the team's callers may have lost the
+			// enforcer, or gained more) is re-wired: a null spend plans it.
+			if changed, err := r.callerPolicyChanged(ctx, m.Name.ValueString(), n, arn, aws.ToString(policy.DefaultVersionId)); err != nil {
+				return err
+			} else if changed {
+				tflog.Info(ctx, "caller policy changed out of band", map[string]any{"team": m.Name.ValueString()})
+				m.CurrentSpendUSD = types.Float64Null()
+			}
 		}
 	}
 	if !m.PolicyARN.IsNull() {

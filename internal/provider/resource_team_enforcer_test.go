@@ -2,11 +2,13 @@ package provider_test
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"net/http"
 	neturl "net/url"
+	"reflect"
 	"regexp"
 	"strings"
 	"testing"
@@ -320,6 +322,70 @@ resource "bedgov_team" "test" {
 
 // Removing the enforcer returns the team to direct access: the cap record and caller
 // policy go, the invoke policy is attached to the principals again.
+// A caller policy changed out of band shows in plan and the next apply writes bedgov's
+// document again.
+func TestAccTeamEnforcer_callerPolicyDrift(t *testing.T) {
+	t.Parallel()
+	enf, teamA, teamB := acctest.RandomName(), acctest.RandomName(), acctest.RandomName()
+	roleA, roleB := createRole(t, teamA+"-app"), createRole(t, teamB+"-app")
+	config := wiredConfig(enf, teamA, teamB, roleA, roleB, "2000", "")
+	ctx := context.Background()
+	var callerARN string
+	resource.Test(t, resource.TestCase{
+		ProtoV6ProviderFactories: acctest.ProtoV6ProviderFactories,
+		CheckDestroy:             resource.ComposeTestCheckFunc(checkTeamDestroyed(t, teamA), checkTeamDestroyed(t, teamB), checkEnforcerDestroyed(t, enf)),
+		Steps: []resource.TestStep{
+			{
+				Config: config,
+				Check: func(s *terraform.State) error {
+					callerARN = attrOf(s, "bedgov_team.a", "caller_policy_arn")
+					return nil
+				},
+			},
+			{
+				PreConfig: func() {
+					wider := `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"lambda:InvokeFunctionUrl","Resource":"*"}]}`
+					if err := awsops.UpdatePolicyDocument(ctx, acctest.Client(t).IAM, callerARN, wider); err != nil {
+						t.Fatal(err)
+					}
+				},
+				Config:             config,
+				PlanOnly:           true,
+				ExpectNonEmptyPlan: true,
+			},
+			{
+				Config: config,
+				Check: func(s *terraform.State) error {
+					c := acctest.Client(t)
+					p, err := awsops.FindPolicy(ctx, c.IAM, callerARN)
+					if err != nil {
+						return err
+					}
+					have, err := awsops.PolicyDocument(ctx, c.IAM, callerARN, aws.ToString(p.DefaultVersionId))
+					if err != nil {
+						return err
+					}
+					want, err := governance.EnforcerCallerPolicy(teamA, attrOf(s, "bedgov_enforcer.test", "function_arn"))
+					if err != nil {
+						return err
+					}
+					var h, w any
+					if err := json.Unmarshal([]byte(have), &h); err != nil {
+						return err
+					}
+					if err := json.Unmarshal([]byte(want), &w); err != nil {
+						return err
+					}
+					if !reflect.DeepEqual(h, w) {
+						return fmt.Errorf("caller policy not restored: %s", have)
+					}
+					return nil
+				},
+			},
+		},
+	})
+}
+
 // A refresh of wired teams reads each IAM policy's attachments once: the invoke
 // policy's (who may call Bedrock directly) serve both the principals and the enforcer
 // wiring.
