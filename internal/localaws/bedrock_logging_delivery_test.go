@@ -253,6 +253,33 @@ func TestBedrockInvocationLogDelivery(t *testing.T) {
 		t.Fatalf("%d records with text, want 2", texts)
 	}
 
+	// A stream that fails midway is logged with its error code and no usage.
+	localaws.BedrockRuntimeOf(s).SetFaults(localaws.BedrockFaults{FailStreamAfter: 1, StreamFailure: localaws.BedrockStreamException})
+	st, err = rt.ConverseStream(ctx, &bedrockruntime.ConverseStreamInput{ModelId: aws.String(haiku), Messages: msgs})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for range st.GetStream().Events() {
+	}
+	if st.GetStream().Err() == nil {
+		t.Fatal("the stream did not fail")
+	}
+	localaws.BedrockRuntimeOf(s).SetFaults(localaws.BedrockFaults{})
+	var failed int
+	for _, rs := range readInvocationLogs(t, sc, "acme-bedrock-logs", prefix) {
+		for _, r := range rs {
+			if r["errorCode"] == "ModelStreamErrorException" {
+				failed++
+				if r["operation"] != "ConverseStream" || r["output"] != nil || field(r, "input.inputTokenCount") != nil {
+					t.Errorf("failed stream %v", r)
+				}
+			}
+		}
+	}
+	if failed != 1 {
+		t.Fatalf("%d failed-stream records, want 1", failed)
+	}
+
 	// No configuration, no logs.
 	if _, err := bc.DeleteModelInvocationLoggingConfiguration(ctx, &bedrock.DeleteModelInvocationLoggingConfigurationInput{}); err != nil {
 		t.Fatal(err)
@@ -260,7 +287,7 @@ func TestBedrockInvocationLogDelivery(t *testing.T) {
 	if _, err := rt.Converse(ctx, &bedrockruntime.ConverseInput{ModelId: aws.String(haiku), Messages: msgs}); err != nil {
 		t.Fatal(err)
 	}
-	if n := len(readInvocationLogs(t, sc, "acme-bedrock-logs", prefix)); n != 7 {
-		t.Fatalf("%d log objects after the configuration was deleted, want 7", n)
+	if n := len(readInvocationLogs(t, sc, "acme-bedrock-logs", prefix)); n != 8 {
+		t.Fatalf("%d log objects after the configuration was deleted, want 8", n)
 	}
 }
