@@ -14,6 +14,9 @@ import (
 // CloudWatch Logs destination is usable: the log group exists and the role exists and
 // trusts bedrock.amazonaws.com; and the S3 destination: the bucket exists (s3.go) and
 // its policy lets bedrock.amazonaws.com put objects.
+//
+// While a Region has a configuration, the Region's Bedrock Runtime calls are logged to
+// its destinations: bedrock_logging_delivery.go.
 
 func init() {
 	RegisterBuiltin("bedrock",
@@ -115,6 +118,7 @@ func putInvocationLogging(c *Call, in *putInvocationLoggingInput) (*struct{}, er
 		}
 	}
 	c.Store().Put(KindBedrockLogging, c.Region, *lc)
+	c.Server().invocationLogging.Store(true)
 	return &struct{}{}, nil
 }
 
@@ -129,5 +133,6 @@ func getInvocationLogging(c *Call, _ *struct{}) (*getInvocationLoggingOutput, er
 
 func deleteInvocationLogging(c *Call, _ *struct{}) (*struct{}, error) {
 	c.Store().Delete(KindBedrockLogging, c.Region)
+	c.Server().invocationLogging.Store(len(c.Store().IDs(KindBedrockLogging)) > 0)
 	return &struct{}{}, nil
 }

@@ -21,7 +21,6 @@ import (
 	"bytes"
 	"encoding/base64"
 	"encoding/json"
-	"fmt"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -157,12 +156,32 @@ func brError(w http.ResponseWriter, status int, typ, msg string) {
 	_, _ = w.Write(b)
 }
 
-func (b *BedrockRuntime) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	b.serve(w, r, b.Models)
+// BedrockInvocation is what the runtime knows of one call it answered, handed to an
+// invocation logger (bedrock_logging_delivery.go): the model reference as the caller
+// gave it, the request body, the usage reported and the error code of a failed call.
+// Output is the response body (converse, invoke) or the decoded stream events, in
+// order (converse-stream, invoke-with-response-stream).
+type BedrockInvocation struct {
+	Time      time.Time
+	RequestID string
+	Operation string // the path suffix: converse, converse-stream, invoke, invoke-with-response-stream
+	ModelRef  string
+	Body      []byte
+	Usage     BedrockUsage
+	ErrorCode string
+	Output    any
 }
 
-// serve answers one call, resolving the path's model with resolve.
-func (b *BedrockRuntime) serve(w http.ResponseWriter, r *http.Request, resolve func(string) string) {
+func (b *BedrockRuntime) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	b.serve(w, r, b.Models, nil)
+}
+
+// serve answers one call, resolving the path's model with resolve. When logf is not
+// nil it receives the call's invocation before the response's last byte is written
+// (so a client that has its answer finds the log delivered), for every call that
+// authenticated and named a known model: successes, throttled and invalid requests,
+// and streams that fail midway. A stream the caller abandons is not logged.
+func (b *BedrockRuntime) serve(w http.ResponseWriter, r *http.Request, resolve func(string) string, logf func(*BedrockInvocation)) {
 	rest, ok := strings.CutPrefix(r.URL.EscapedPath(), "/model/")
 	i := strings.LastIndexByte(rest, '/')
 	if !ok || r.Method != http.MethodPost || i <= 0 {
@@ -206,6 +225,18 @@ func (b *BedrockRuntime) serve(w http.ResponseWriter, r *http.Request, resolve f
 	if f.Latency > 0 {
 		time.Sleep(f.Latency)
 	}
+	reqID := newUUID()
+	w.Header().Set("X-Amzn-Requestid", reqID)
+	var inv *BedrockInvocation
+	if logf != nil {
+		inv = &BedrockInvocation{Time: time.Now().UTC(), RequestID: reqID, Operation: op, ModelRef: ref, Body: body.Bytes(), Usage: call.Usage}
+	}
+	logError := func(code string) {
+		if inv != nil && model != "" && signed {
+			inv.ErrorCode, inv.Usage = code, BedrockUsage{}
+			logf(inv)
+		}
+	}
 	switch {
 	case !signed:
 		brError(w, http.StatusForbidden, "AccessDeniedException", "missing authentication")
@@ -214,16 +245,17 @@ func (b *BedrockRuntime) serve(w http.ResponseWriter, r *http.Request, resolve f
 		brError(w, http.StatusNotFound, "ResourceNotFoundException", "model "+ref+" not found")
 		return
 	case !json.Valid(body.Bytes()):
+		logError("ValidationException")
 		brError(w, http.StatusBadRequest, "ValidationException", "malformed request body")
 		return
 	case throttled:
+		logError("ThrottlingException")
 		brError(w, http.StatusTooManyRequests, "ThrottlingException", "Too many requests, please wait before trying again.")
 		return
 	}
 	u := call.Usage
 	text := strings.Repeat("ab ", int(u.OutputTokens))
 	stop := "end_turn"
-	w.Header().Set("X-Amzn-Requestid", fmt.Sprintf("local-%d", time.Now().UnixNano()))
 	switch op {
 	case "converse":
 		resp := map[string]any{
@@ -231,6 +263,10 @@ func (b *BedrockRuntime) serve(w http.ResponseWriter, r *http.Request, resolve f
 			"stopReason": stop,
 			"usage":      converseUsage(u),
 			"metrics":    map[string]any{"latencyMs": f.Latency.Milliseconds()},
+		}
+		if inv != nil {
+			inv.Output = resp
+			logf(inv)
 		}
 		writeJSON(w, resp)
 	case "invoke":
@@ -243,13 +279,28 @@ func (b *BedrockRuntime) serve(w http.ResponseWriter, r *http.Request, resolve f
 			w.Header().Set("X-Amzn-Bedrock-Cache-Write-Input-Token-Count", strconv.FormatInt(u.CacheWriteTokens, 10))
 		}
 		w.Header().Set("X-Amzn-Bedrock-Invocation-Latency", strconv.FormatInt(f.Latency.Milliseconds(), 10))
-		writeJSON(w, map[string]any{
+		resp := map[string]any{
 			"id": "msg_local", "type": "message", "role": "assistant", "model": model,
 			"content":     []any{map[string]any{"type": "text", "text": text}},
 			"stop_reason": stop, "usage": map[string]any{"input_tokens": u.InputTokens, "output_tokens": u.OutputTokens},
-		})
+		}
+		if inv != nil {
+			inv.Output = resp
+			logf(inv)
+		}
+		writeJSON(w, resp)
 	default:
-		b.stream(w, r, op, model, u, f)
+		var done func(events []any, errorCode string)
+		if inv != nil {
+			done = func(events []any, errorCode string) {
+				inv.Output, inv.ErrorCode = events, errorCode
+				if errorCode != "" {
+					inv.Usage = BedrockUsage{}
+				}
+				logf(inv)
+			}
+		}
+		b.stream(w, r, op, model, u, f, done)
 	}
 }
 
@@ -272,8 +323,9 @@ func writeJSON(w http.ResponseWriter, v any) {
 }
 
 // stream writes the event stream; like Bedrock, it stops generating when the caller
-// goes away.
-func (b *BedrockRuntime) stream(w http.ResponseWriter, r *http.Request, op, model string, u BedrockUsage, f BedrockFaults) {
+// goes away. done, when not nil, gets the events sent (their payloads as each event
+// type's member) before the last one goes out, or the error code of a failed stream.
+func (b *BedrockRuntime) stream(w http.ResponseWriter, r *http.Request, op, model string, u BedrockUsage, f BedrockFaults, done func(events []any, errorCode string)) {
 	w.Header().Set("Content-Type", "application/vnd.amazon.eventstream")
 	if op == "invoke-with-response-stream" {
 		w.Header().Set("X-Amzn-Bedrock-Content-Type", "application/json")
@@ -281,7 +333,15 @@ func (b *BedrockRuntime) stream(w http.ResponseWriter, r *http.Request, op, mode
 	w.WriteHeader(http.StatusOK)
 	flusher, _ := w.(http.Flusher)
 	enc := eventstream.NewEncoder()
+	var events []any
 	send := func(eventType string, payload any) {
+		if done != nil {
+			if op == "converse-stream" {
+				events = append(events, map[string]any{eventType: payload})
+			} else {
+				events = append(events, payload)
+			}
+		}
 		p, _ := json.Marshal(payload)
 		if op == "invoke-with-response-stream" {
 			p, _ = json.Marshal(map[string]string{"bytes": base64.StdEncoding.EncodeToString(p)})
@@ -310,6 +370,9 @@ func (b *BedrockRuntime) stream(w http.ResponseWriter, r *http.Request, op, mode
 			return
 		}
 		if f.FailStreamAfter > 0 && deltas >= f.FailStreamAfter {
+			if done != nil {
+				done(events, "ModelStreamErrorException")
+			}
 			if f.StreamFailure == BedrockStreamDrop {
 				panic(http.ErrAbortHandler)
 			}
@@ -332,7 +395,11 @@ func (b *BedrockRuntime) stream(w http.ResponseWriter, r *http.Request, op, mode
 	if op == "converse-stream" {
 		send("contentBlockStop", map[string]any{"contentBlockIndex": 0})
 		send("messageStop", map[string]any{"stopReason": "end_turn"})
-		send("metadata", map[string]any{"usage": converseUsage(u), "metrics": map[string]any{"latencyMs": f.Latency.Milliseconds()}})
+		last := map[string]any{"usage": converseUsage(u), "metrics": map[string]any{"latencyMs": f.Latency.Milliseconds()}}
+		if done != nil {
+			done(append(events, map[string]any{"metadata": last}), "")
+		}
+		send("metadata", last)
 		return
 	}
 	metrics := map[string]any{"inputTokenCount": u.InputTokens, "outputTokenCount": u.OutputTokens, "invocationLatency": f.Latency.Milliseconds(), "firstByteLatency": 0}
@@ -342,5 +409,9 @@ func (b *BedrockRuntime) stream(w http.ResponseWriter, r *http.Request, op, mode
 	if u.CacheWriteTokens > 0 {
 		metrics["cacheWriteInputTokenCount"] = u.CacheWriteTokens
 	}
-	send("chunk", map[string]any{"type": "message_stop", "amazon-bedrock-invocationMetrics": metrics})
+	last := map[string]any{"type": "message_stop", "amazon-bedrock-invocationMetrics": metrics}
+	if done != nil {
+		done(append(events, last), "")
+	}
+	send("chunk", last)
 }

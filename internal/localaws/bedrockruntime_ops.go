@@ -7,7 +7,8 @@ import (
 
 // The deterministic Bedrock Runtime (bedrockruntime.go) registered as the emulator's
 // "bedrock-runtime" operations. Each Server gets its own runtime (faults, call record):
-// tests reach it with BedrockRuntimeOf(server).
+// tests reach it with BedrockRuntimeOf(server). While the call's Region has a model
+// invocation logging configuration, each call is logged (bedrock_logging_delivery.go).
 
 func init() {
 	for _, op := range []struct{ name, suffix string }{
@@ -20,7 +21,7 @@ func init() {
 			Name: op.name, Method: http.MethodPost, Path: "/model/{modelId}/" + op.suffix,
 			Raw: func(c *Call, w http.ResponseWriter) {
 				s, region := c.Server(), c.Region
-				BedrockRuntimeOf(s).serve(w, c.Request, func(ref string) string { return s.ResolveModel(region, ref) })
+				BedrockRuntimeOf(s).serve(w, c.Request, func(ref string) string { return s.ResolveModel(region, ref) }, invocationLogger(c))
 			},
 		})
 	}

@@ -27,6 +27,9 @@
 // runtime both sign as "bedrock"; runtime paths (/model/{id}/converse, converse-stream,
 // invoke, invoke-with-response-stream) go to the "bedrock-runtime" service, which also
 // accepts "Authorization: Bearer <key>" (Bedrock API keys). Signatures are not checked.
+// While a Region has a model invocation logging configuration, its runtime calls are
+// logged as Bedrock logs them, one gzipped object per call in the S3 destination and one
+// event in the log group (bedrock_logging_delivery.go).
 //
 // Services, by logical name (used in call logs, faults and Register), and protocol:
 //
@@ -35,7 +38,7 @@
 //	budgets, ce, logs, glue, athena    awsJson1_1
 //	dynamodb                           awsJson1_0, passed through to dynalite (see dynamodb.go)
 //	cloudwatch                         Smithy RPC v2 CBOR (signing name "monitoring")
-//	s3                                 restXml, path-style addressing (bucket operations)
+//	s3                                 restXml, path-style addressing (bucket operations, objects)
 //
 // # Adding an operation
 //

@@ -9,7 +9,8 @@ import (
 	"time"
 )
 
-// CloudWatch Logs (awsJson1_1): log groups with retention and tags.
+// CloudWatch Logs (awsJson1_1): log groups with retention and tags; their events are in
+// logs_events.go.
 
 func init() {
 	RegisterBuiltin("logs",
@@ -206,8 +207,14 @@ func deleteLogGroup(c *Call, in *logGroupNameInput) (*empty, error) {
 	if e := validateLogGroupName(in.LogGroupName); e != nil {
 		return nil, e
 	}
-	if !c.Store().Delete(KindLogGroup, LogGroupARN(c.Region, c.Account(), *in.LogGroupName)) {
+	arn := LogGroupARN(c.Region, c.Account(), *in.LogGroupName)
+	if !c.Store().Delete(KindLogGroup, arn) {
 		return nil, logsNotFound()
+	}
+	for _, id := range c.Store().IDs(KindLogEvents) {
+		if strings.HasPrefix(id, arn+"|") {
+			c.Store().Delete(KindLogEvents, id)
+		}
 	}
 	return &empty{}, nil
 }

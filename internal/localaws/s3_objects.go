@@ -11,14 +11,17 @@ import (
 )
 
 // S3 objects and bucket tags: enough for the invocation-log bucket's life cycle. Tests
-// put objects (log files) with PutObject; the provider lists them and deletes them in
-// batches when a bucket it owns is destroyed with force_destroy, and tags its bucket.
+// put objects with PutObject and read them back with GetObject (the invocation logs
+// Bedrock Runtime calls deliver, bedrock_logging_delivery.go); the provider lists them
+// and deletes them in batches when a bucket it owns is destroyed with force_destroy,
+// and tags its bucket.
 // Objects live under KindS3Object keyed "<bucket>/<key>" (bucket names hold no slash);
 // DeleteBucket refuses a bucket that still holds one, as S3 does.
 
 func init() {
 	RegisterBuiltin("s3",
 		Operation{Name: "PutObject", Method: "PUT", Path: "/{Bucket}/{Key...}", Handler: Handle(s3PutObject)},
+		Operation{Name: "GetObject", Method: "GET", Path: "/{Bucket}/{Key...}", Handler: Handle(s3GetObject)},
 		Operation{Name: "ListObjectsV2", Method: "GET", Path: "/{Bucket}?list-type=2", Handler: Handle(s3ListObjectsV2)},
 		Operation{Name: "DeleteObjects", Method: "POST", Path: "/{Bucket}?delete", Handler: Handle(s3DeleteObjects)},
 		Operation{Name: "PutBucketTagging", Method: "PUT", Path: "/{Bucket}?tagging", Status: http.StatusNoContent, Handler: Handle(s3PutBucketTagging)},
@@ -30,12 +33,26 @@ func init() {
 // KindS3Object holds objects (id: "<bucket>/<key>"; value S3Object).
 const KindS3Object = "s3:object"
 
-// S3Object is a stored object's metadata (the content is not kept).
+// S3Object is a stored object.
 type S3Object struct {
 	Key          string
 	Size         int64
 	ETag         string
 	LastModified time.Time
+	ContentType  string
+	Body         []byte
+}
+
+// putObject stores an object as PutObject does (the bucket must exist).
+func putObject(c *Call, bucketName, key, contentType string, body []byte) S3Object {
+	sum := md5.Sum(body) //nolint:gosec // an ETag, not a security control
+	if contentType == "" {
+		contentType = "binary/octet-stream" // S3's default
+	}
+	obj := S3Object{Key: key, Size: int64(len(body)), ETag: `"` + hex.EncodeToString(sum[:]) + `"`, LastModified: time.Now().UTC(),
+		ContentType: contentType, Body: append([]byte(nil), body...)}
+	c.Store().Put(KindS3Object, objectID(bucketName, key), obj)
+	return obj
 }
 
 func objectID(bucketName, key string) string { return bucketName + "/" + key }
@@ -85,10 +102,23 @@ func s3PutObject(c *Call, in *s3PutObjectInput) (*s3PutObjectOutput, error) {
 	if len(in.Key) > 1024 {
 		return nil, Errorf("KeyTooLongError", "Your key is too long")
 	}
-	sum := md5.Sum(c.Body) //nolint:gosec // an ETag, not a security control
-	obj := S3Object{Key: in.Key, Size: int64(len(c.Body)), ETag: `"` + hex.EncodeToString(sum[:]) + `"`, LastModified: time.Now().UTC()}
-	c.Store().Put(KindS3Object, objectID(in.Bucket, in.Key), obj)
+	obj := putObject(c, in.Bucket, in.Key, c.Request.Header.Get("Content-Type"), c.Body)
 	return &s3PutObjectOutput{ETag: obj.ETag}, nil
+}
+
+// s3GetObject returns an object's content (no ranges, versions or conditions).
+func s3GetObject(c *Call, in *s3PutObjectInput) (*RawPayload, error) {
+	if _, err := bucket(c, in.Bucket); err != nil {
+		return nil, err
+	}
+	v, ok := c.Store().Lookup(KindS3Object, objectID(in.Bucket, in.Key))
+	if !ok {
+		e := ErrorStatus(http.StatusNotFound, "NoSuchKey", "The specified key does not exist.")
+		e.Fields = map[string]any{"Key": in.Key}
+		return nil, e
+	}
+	o := v.(S3Object)
+	return &RawPayload{ContentType: o.ContentType, Body: o.Body}, nil
 }
 
 type s3ListObjectsInput struct {

@@ -14,6 +14,7 @@ import (
 	"sort"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -47,6 +48,11 @@ type Server struct {
 	dynamoProxy http.Handler
 
 	urls functionURLs // Lambda function URLs and their runtime (lambda_url.go)
+
+	// invocationLogging is set while some Region has a model invocation logging
+	// configuration (bedrock_logging.go), so Bedrock Runtime calls skip the lookup
+	// otherwise.
+	invocationLogging atomic.Bool
 }
 
 // Option configures a Server.
@@ -139,6 +145,7 @@ func (s *Server) Register(serviceName string, op Operation) error {
 // AssumeRole sessions. Registered operations stay.
 func (s *Server) Reset() {
 	s.store.Reset()
+	s.invocationLogging.Store(false)
 	s.ClearFaults()
 	s.mu.Lock()
 	s.calls, s.history = nil, nil
