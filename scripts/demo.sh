@@ -3,7 +3,8 @@
 # and three teams with the real Terraform CLI against the local AWS emulator, then call
 # Bedrock through the enforcer with the official AWS SDK and watch one team go through
 # notify, degrade and block; review a budget cut in plan; lift the block with an
-# emergency override. Everything it starts stops when it ends (or on Ctrl-C);
+# emergency override; read the month back from Bedrock's invocation logs and from the
+# enforcer's ledger. Everything it starts stops when it ends (or on Ctrl-C);
 # `make demo-down` removes what is left.
 set -euo pipefail
 
@@ -69,9 +70,9 @@ tfvars=(-input=false -no-color -var "endpoint=$endpoint")
 
 "$work/bin/traffic" setup -endpoint "$endpoint"
 
-step "terraform apply: one enforcer and the teams ai-core (10,000 USD), ai-extended (5,000 USD) and business (2,000 USD)"
+step "terraform apply: one enforcer, the teams ai-core (10,000 USD), ai-extended (5,000 USD) and business (2,000 USD), and the audit trail"
 "$tf" apply -auto-approve -compact-warnings "${tfvars[@]}" >"$work/apply.log" 2>&1 || { cat "$work/apply.log"; exit 1; }
-grep -E '^(Apply complete|bedgov_enforcer.main: Creation complete|bedgov_team.team\["[a-z-]+"\]: Creation complete)' "$work/apply.log" | sed 's/^/        /'
+grep -E '^(Apply complete|bedgov_enforcer.main: Creation complete|bedgov_team.team\["[a-z-]+"\]: Creation complete|bedgov_invocation_logging.audit: Creation complete)' "$work/apply.log" | sed 's/^/        /'
 "$tf" output -json >"$work/outputs.json"
 echo "demo: the enforcer listens at $("$tf" output -raw enforcer_url)"
 traffic=("$work/bin/traffic")
@@ -96,5 +97,10 @@ expires=$(date -u -d '+2 days' +%Y-%m-%dT%H:%M:%SZ)
 "$tf" apply -auto-approve "${tfvars[@]}" -var business_override=true -var "override_expires_at=$expires" >"$work/override.log" 2>&1 || { cat "$work/override.log"; exit 1; }
 grep -E '^Apply complete' "$work/override.log" | sed 's/^/        /'
 "${traffic[@]}" call "${targs[@]}" -team business
+
+step "The month on record: Bedrock's invocation logs in the audit bucket, and the report from the enforcer's ledger"
+"${traffic[@]}" audit "${targs[@]}"
+"$tf" apply -refresh-only -auto-approve "${tfvars[@]}" -var business_override=true -var "override_expires_at=$expires" >"$work/report.log" 2>&1 || { cat "$work/report.log"; exit 1; }
+"$tf" output -raw spend_report | sed 's/^/        /'
 
 step "Done in $(( $(date +%s) - started ))s. The enforcer's logs are in .demo/enforcer.log; make demo-down cleans up."

@@ -32,7 +32,8 @@ func TestDemo(t *testing.T) {
 	// Terraform wraps diagnostics at its own width: compare with whitespace folded.
 	flat := strings.Join(strings.Fields(string(out)), " ")
 	for _, want := range []string{
-		"Apply complete! Resources: 4 added",
+		"Apply complete! Resources: 5 added",
+		"bedgov_invocation_logging.audit: Creation complete",
 		"team ai-core served by anthropic.claude-3-5-sonnet-20241022-v2:0",
 		"took team business past its notify threshold",
 		"SNS arn:aws:sns:us-east-1:123456789012:bedgov-business: [bedgov: team business reached 50%",
@@ -43,6 +44,10 @@ func TestDemo(t *testing.T) {
 		"Warning: Budget change restricts team business",
 		"the team will be BLOCKED when this is applied",
 		"team business served by",
+		"invocation records in s3://bedgov-demo-invocation-logs, e.g. AWSLogs/123456789012/BedrockModelInvocationLogs/us-east-1/",
+		"ai-core 1 34 4000 0", // the audit's line: calls, input and output tokens, errors
+		"# Bedrock spend report",
+		"| ai-core | anthropic.claude-3-5-sonnet-20241022-v2:0 | 34 | 4000 |",
 	} {
 		if !strings.Contains(flat, want) {
 			t.Errorf("the demo's output lacks %q", want)

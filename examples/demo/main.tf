@@ -1,5 +1,5 @@
-# The bedgov demo: one enforcer and the three teams of the classic setup, against the
-# local AWS emulator. `make demo` runs it; see README.md.
+# The bedgov demo: one enforcer, the three teams of the classic setup and the audit
+# trail, against the local AWS emulator. `make demo` runs it; see README.md.
 
 terraform {
   required_providers {
@@ -46,6 +46,9 @@ provider "bedgov" {
     logs           = var.endpoint
     sns            = var.endpoint
     sts            = var.endpoint
+    s3             = var.endpoint
+    glue           = var.endpoint
+    athena         = var.endpoint
   }
   default_tags {
     tags = { owner = "platform" }
@@ -100,6 +103,31 @@ resource "bedgov_team" "team" {
   }
 }
 
+# The audit trail: Bedrock's own record of every call, in a bucket bedgov creates, with
+# the Athena query of the month per team and model. force_destroy because the demo's
+# logs are throwaway; leave it false for real ones.
+resource "bedgov_invocation_logging" "audit" {
+  s3_bucket_name   = "bedgov-demo-invocation-logs"
+  retention_days   = 365
+  athena_workgroup = "primary"
+  force_destroy    = true
+
+  depends_on = [bedgov_team.team] # so that the query knows the teams from the start
+}
+
+# The month's report, from the enforcer's ledger: no Athena needed.
+data "bedgov_spend_report" "month" {
+  enforcer = bedgov_enforcer.main.id
+}
+
+output "spend_report" {
+  value = data.bedgov_spend_report.month.markdown
+}
+
+output "audit_bucket" {
+  value = bedgov_invocation_logging.audit.s3_bucket_name
+}
+
 output "enforcer_url" {
   value = bedgov_enforcer.main.function_url
 }
@@ -111,9 +139,10 @@ output "table_name" {
 output "teams" {
   value = {
     for name, t in bedgov_team.team : name => {
-      profile_arn = t.inference_profile_arn
-      topic_arn   = t.sns_topic_arn
-      role_arn    = "arn:aws:iam::123456789012:role/demo-${name}-app"
+      profile_arn         = t.inference_profile_arn
+      degrade_profile_arn = t.degrade_inference_profile_arn
+      topic_arn           = t.sns_topic_arn
+      role_arn            = "arn:aws:iam::123456789012:role/demo-${name}-app"
     }
   }
 }

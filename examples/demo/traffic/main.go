@@ -7,9 +7,12 @@
 //	traffic walk  -endpoint URL -outputs FILE -team T drive T through notify, degrade, block
 //	traffic call  -endpoint URL -outputs FILE -team T one request, its model or its error
 //	traffic table -endpoint URL -outputs FILE         every team's spend
+//	traffic audit -endpoint URL -outputs FILE         Bedrock's invocation logs per team
 package main
 
 import (
+	"bufio"
+	"compress/gzip"
 	"context"
 	"encoding/json"
 	"errors"
@@ -31,6 +34,7 @@ import (
 	brtypes "github.com/aws/aws-sdk-go-v2/service/bedrockruntime/types"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/iam"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/aws/aws-sdk-go-v2/service/sts"
 	"github.com/aws/smithy-go"
 	"github.com/aws/smithy-go/middleware"
@@ -46,18 +50,20 @@ var teams = []string{"ai-core", "ai-extended", "business"}
 type outputs struct {
 	EnforcerURL struct{ Value string } `json:"enforcer_url"`
 	TableName   struct{ Value string } `json:"table_name"`
+	AuditBucket struct{ Value string } `json:"audit_bucket"`
 	Teams       struct {
 		Value map[string]struct {
-			ProfileARN string `json:"profile_arn"`
-			TopicARN   string `json:"topic_arn"`
-			RoleARN    string `json:"role_arn"`
+			ProfileARN        string `json:"profile_arn"`
+			DegradeProfileARN string `json:"degrade_profile_arn"`
+			TopicARN          string `json:"topic_arn"`
+			RoleARN           string `json:"role_arn"`
 		}
 	} `json:"teams"`
 }
 
 func main() {
 	if len(os.Args) < 2 {
-		fmt.Fprintln(os.Stderr, "usage: traffic setup|walk|call|table [flags]")
+		fmt.Fprintln(os.Stderr, "usage: traffic setup|walk|call|table|audit [flags]")
 		os.Exit(2)
 	}
 	fs := flag.NewFlagSet(os.Args[1], flag.ExitOnError)
@@ -85,6 +91,8 @@ func main() {
 			err = d.call(ctx, *team)
 		case "table":
 			d.table(ctx)
+		case "audit":
+			err = d.audit(ctx)
 		default:
 			err = fmt.Errorf("unknown command %q", os.Args[1])
 		}
@@ -311,4 +319,97 @@ func (d *demo) table(ctx context.Context) {
 		}
 		fmt.Printf("        %-12s %12s %12s %6d %-9s %s\n", t, st.Limit.Cents(), st.Spent.Cents(), st.Percent, st.State, model)
 	}
+}
+
+// audit reads Bedrock's model invocation logs from the audit bucket, as an auditor with
+// read access to it would, and counts each team's calls and tokens: every record names
+// the application inference profile the enforcer called, which is how the team is known.
+func (d *demo) audit(ctx context.Context) error {
+	bucket := d.out.AuditBucket.Value
+	c := s3.NewFromConfig(d.config(), func(o *s3.Options) { o.UsePathStyle = true })
+	team := map[string]string{}
+	for name, t := range d.out.Teams.Value {
+		team[t.ProfileARN], team[t.DegradeProfileARN] = name, name
+	}
+	type usage struct{ calls, input, output, errors int64 }
+	per := map[string]*usage{}
+	var objects int
+	var sample string
+	p := s3.NewListObjectsV2Paginator(c, &s3.ListObjectsV2Input{Bucket: aws.String(bucket), Prefix: aws.String("AWSLogs/")})
+	for p.HasMorePages() {
+		page, err := p.NextPage(ctx)
+		if err != nil {
+			return err
+		}
+		for _, o := range page.Contents {
+			objects++
+			sample = aws.ToString(o.Key)
+			if err := readLogObject(ctx, c, bucket, sample, func(r logRecord) {
+				name := team[r.ModelID]
+				if name == "" {
+					name = "(not a team)"
+				}
+				u := per[name]
+				if u == nil {
+					u = &usage{}
+					per[name] = u
+				}
+				u.calls++
+				u.input += r.Input.InputTokenCount
+				u.output += r.Output.OutputTokenCount
+				if r.ErrorCode != "" {
+					u.errors++
+				}
+			}); err != nil {
+				return err
+			}
+		}
+	}
+	fmt.Printf("demo: %d invocation records in s3://%s, e.g. %s\n", objects, bucket, sample)
+	fmt.Printf("        %-12s %6s %13s %14s %6s\n", "TEAM", "CALLS", "INPUT TOKENS", "OUTPUT TOKENS", "ERRORS")
+	names := make([]string, 0, len(per))
+	for n := range per {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	for _, n := range names {
+		u := per[n]
+		fmt.Printf("        %-12s %6d %13d %14d %6d\n", n, u.calls, u.input, u.output, u.errors)
+	}
+	return nil
+}
+
+// logRecord is the part of a model invocation log record the audit reads.
+type logRecord struct {
+	ModelID string `json:"modelId"`
+	Input   struct {
+		InputTokenCount int64 `json:"inputTokenCount"`
+	} `json:"input"`
+	Output struct {
+		OutputTokenCount int64 `json:"outputTokenCount"`
+	} `json:"output"`
+	ErrorCode string `json:"errorCode"`
+}
+
+// readLogObject decodes one log object: gzip, one JSON record per line.
+func readLogObject(ctx context.Context, c *s3.Client, bucket, key string, each func(logRecord)) error {
+	obj, err := c.GetObject(ctx, &s3.GetObjectInput{Bucket: aws.String(bucket), Key: aws.String(key)})
+	if err != nil {
+		return err
+	}
+	defer obj.Body.Close()
+	zr, err := gzip.NewReader(obj.Body)
+	if err != nil {
+		return fmt.Errorf("%s: %w", key, err)
+	}
+	sc := bufio.NewScanner(zr)
+	sc.Buffer(make([]byte, 64<<10), 16<<20)
+	for sc.Scan() {
+		var r logRecord
+		if err := json.Unmarshal(sc.Bytes(), &r); err != nil {
+			return fmt.Errorf("%s: %w", key, err)
+		}
+		each(r)
+	}
+	return sc.Err()
 }
