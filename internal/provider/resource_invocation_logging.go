@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"maps"
 	"net"
 	"regexp"
 	"strings"
@@ -836,6 +837,14 @@ func (r *invocationLoggingResource) refresh(ctx context.Context, m *invocationLo
 		return false, err
 	} else {
 		m.GlueDatabaseName = types.StringValue(auditDatabase)
+		// tags_all is read from the bucket; tags changed on the database alone show as a
+		// change of tags_all too, which the next apply syncs on both.
+		var d diag.Diagnostics
+		if tags, err := awsops.GlueTags(ctx, c.Glue, r.databaseARN()); err != nil && !awsops.IsNotFound(err) {
+			return false, err
+		} else if err == nil && !m.TagsAll.IsNull() && !maps.Equal(tags, mapFromTF(ctx, m.TagsAll, &d)) {
+			m.TagsAll, _ = types.MapValueFrom(ctx, types.StringType, tags)
+		}
 		tbl, err := awsops.FindGlueTable(ctx, c.Glue, auditDatabase, auditTable)
 		switch {
 		case awsops.IsNotFound(err):

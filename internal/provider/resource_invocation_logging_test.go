@@ -636,3 +636,44 @@ func TestAccInvocationLogging_validation(t *testing.T) {
 		})
 	}
 }
+
+// Tags changed on the Glue database alone (tags_all is read from the bucket) show in
+// plan, and the next apply puts the database's tags back.
+func TestAccInvocationLogging_glueTagDrift(t *testing.T) {
+	bucket := logBucketName()
+	config := loggingConfig(bucket, `tags = { purpose = "audit" }`)
+	dbARN := "arn:aws:glue:" + acctest.Region + ":" + acctest.AccountID + ":database/bedgov_invocation_logs"
+	want := map[string]string{"purpose": "audit", "managed-by": "bedgov"}
+	ctx := context.Background()
+	resource.Test(t, resource.TestCase{
+		ProtoV6ProviderFactories: acctest.ProtoV6ProviderFactories,
+		CheckDestroy:             checkLoggingDestroyed(t, bucket, ""),
+		Steps: []resource.TestStep{
+			{Config: config},
+			{
+				PreConfig: func() {
+					_, err := acctest.Client(t).Glue.TagResource(ctx, &glue.TagResourceInput{ResourceArn: aws.String(dbARN), TagsToAdd: map[string]string{"purpose": "changed", "extra": "x"}})
+					if err != nil {
+						t.Fatal(err)
+					}
+				},
+				Config:             config,
+				PlanOnly:           true,
+				ExpectNonEmptyPlan: true,
+			},
+			{
+				Config: config,
+				Check: func(*terraform.State) error {
+					have, err := awsops.GlueTags(ctx, acctest.Client(t).Glue, dbARN)
+					if err != nil {
+						return err
+					}
+					if fmt.Sprint(have) != fmt.Sprint(want) {
+						return fmt.Errorf("Glue database tags %v, want %v", have, want)
+					}
+					return nil
+				},
+			},
+		},
+	})
+}
