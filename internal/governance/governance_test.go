@@ -300,7 +300,7 @@ func TestPrincipalKeyAndTeamName(t *testing.T) {
 	}
 	k1, _ := GenerateAPIKey()
 	k2, _ := GenerateAPIKey()
-	if k1 == k2 || !strings.HasPrefix(k1, "bedgov-") || len(k1) < 40 {
+	if k1 == k2 || !strings.HasPrefix(k1, "bgk_") || len(k1) < 40 {
 		t.Errorf("keys %q %q", k1, k2)
 	}
 }

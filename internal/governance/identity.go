@@ -77,11 +77,12 @@ func HashAPIKey(key string) string {
 	return hex.EncodeToString(sum[:])
 }
 
-// GenerateAPIKey returns a new random API key (256 bits, URL-safe) for a team.
+// GenerateAPIKey returns a new random API key for a team: 256 bits, URL-safe, behind
+// the prefix "bgk_" that makes a leaked key easy to recognise (and to scan for).
 func GenerateAPIKey() (string, error) {
 	b := make([]byte, 32)
 	if _, err := rand.Read(b); err != nil {
 		return "", err
 	}
-	return "bedgov-" + base64.RawURLEncoding.EncodeToString(b), nil
+	return "bgk_" + base64.RawURLEncoding.EncodeToString(b), nil
 }

@@ -279,7 +279,7 @@ func (r *teamResource) ensureEnforcer(ctx context.Context, plan teamModel, state
 		}
 		key := state.APIKey.ValueString()
 		if state.APIKey.IsNull() || state.APIKey.IsUnknown() || plan.APIKey.IsUnknown() {
-			if key, err = newAPIKey(); err != nil {
+			if key, err = governance.GenerateAPIKey(); err != nil {
 				return err
 			}
 		}

@@ -2,8 +2,6 @@ package provider
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/base64"
 	"fmt"
 	"strings"
 	"time"
@@ -51,17 +49,6 @@ func (t teamCap) capConfig() (governance.CapConfig, error) {
 		c.DegradeModelID, c.DegradeProfileARN = degrade.ModelID, t.DegradeProfileARN
 	}
 	return c, c.Validate()
-}
-
-// newAPIKey makes a team's bearer key for an enforcer in api_key mode: 32 random bytes,
-// URL-safe, with a prefix that makes a leaked key easy to recognise. Only its hash
-// (governance.HashAPIKey) leaves Terraform's state.
-func newAPIKey() (string, error) {
-	b := make([]byte, 32)
-	if _, err := rand.Read(b); err != nil {
-		return "", err
-	}
-	return "bgk_" + base64.RawURLEncoding.EncodeToString(b), nil
 }
 
 // budgetReview is the plan-time consequence of a budget, threshold or override change
