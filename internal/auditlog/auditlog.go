@@ -5,8 +5,12 @@
 package auditlog
 
 import (
+	"bufio"
+	"bytes"
+	"compress/gzip"
 	"encoding/json"
 	"fmt"
+	"io"
 	"sort"
 	"strings"
 
@@ -272,3 +276,28 @@ ORDER BY 1, 2
 }
 
 func quoteIdent(s string) string { return `"` + strings.ReplaceAll(s, `"`, `""`) + `"` }
+
+// EachRecord reads one invocation log object as Bedrock writes it to S3 (gzip, one JSON
+// record a line) and hands each record to fn, stopping at fn's first error. Blank lines
+// are skipped; a record is not limited in size (text delivery can make them large).
+func EachRecord(object io.Reader, fn func(record []byte) error) error {
+	zr, err := gzip.NewReader(object)
+	if err != nil {
+		return fmt.Errorf("not a gzip log object: %w", err)
+	}
+	r := bufio.NewReader(zr)
+	for {
+		line, err := r.ReadBytes('\n')
+		if line = bytes.TrimSpace(line); len(line) > 0 {
+			if ferr := fn(line); ferr != nil {
+				return ferr
+			}
+		}
+		if err == io.EOF {
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+	}
+}

@@ -1,7 +1,10 @@
 package auditlog
 
 import (
+	"bytes"
+	"compress/gzip"
 	"encoding/json"
+	"errors"
 	"flag"
 	"os"
 	"path/filepath"
@@ -94,5 +97,31 @@ func TestMonthlyQueryQuoting(t *testing.T) {
 	}
 	if strings.Count(q, "?") != 1 {
 		t.Errorf("want exactly one execution parameter:\n%s", q)
+	}
+}
+
+func TestEachRecord(t *testing.T) {
+	var buf bytes.Buffer
+	zw := gzip.NewWriter(&buf)
+	big := strings.Repeat("x", 200_000) // larger than a bufio.Scanner's default token
+	_, _ = zw.Write([]byte(`{"modelId":"a"}` + "\n\n" + `{"modelId":"` + big + `"}` + "\n" + `{"modelId":"c"}`))
+	_ = zw.Close()
+	var got []string
+	if err := EachRecord(bytes.NewReader(buf.Bytes()), func(rec []byte) error {
+		got = append(got, string(rec[:min(len(rec), 15)]))
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if len(got) != 3 || got[0] != `{"modelId":"a"}` || got[2] != `{"modelId":"c"}` {
+		t.Fatalf("records %q", got)
+	}
+	stop := errors.New("stop")
+	n := 0
+	if err := EachRecord(bytes.NewReader(buf.Bytes()), func([]byte) error { n++; return stop }); !errors.Is(err, stop) || n != 1 {
+		t.Fatalf("fn's error: %v after %d records", err, n)
+	}
+	if err := EachRecord(strings.NewReader(`{"modelId":"plain"}`), func([]byte) error { return nil }); err == nil {
+		t.Fatal("an object that is not gzip was read")
 	}
 }

@@ -1,12 +1,8 @@
 package localaws_test
 
 import (
-	"bufio"
-	"bytes"
-	"compress/gzip"
 	"context"
 	"encoding/json"
-	"io"
 	"regexp"
 	"sort"
 	"strings"
@@ -22,6 +18,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/iam"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 
+	"github.com/bedgov/terraform-provider-bedgov/internal/auditlog"
 	"github.com/bedgov/terraform-provider-bedgov/internal/localaws"
 )
 
@@ -42,22 +39,17 @@ func readInvocationLogs(t *testing.T, sc *s3.Client, bucket, prefix string) map[
 			if err != nil {
 				t.Fatal(err)
 			}
-			zr, err := gzip.NewReader(obj.Body)
-			if err != nil {
-				t.Fatalf("%s: %v", *o.Key, err)
-			}
-			raw, err := io.ReadAll(zr)
-			_ = obj.Body.Close()
-			if err != nil {
-				t.Fatal(err)
-			}
-			sc := bufio.NewScanner(bytes.NewReader(raw))
-			for sc.Scan() {
+			err = auditlog.EachRecord(obj.Body, func(line []byte) error {
 				var rec map[string]any
-				if err := json.Unmarshal(sc.Bytes(), &rec); err != nil {
-					t.Fatalf("%s: %v", *o.Key, err)
+				if err := json.Unmarshal(line, &rec); err != nil {
+					return err
 				}
 				out[*o.Key] = append(out[*o.Key], rec)
+				return nil
+			})
+			_ = obj.Body.Close()
+			if err != nil {
+				t.Fatalf("%s: %v", *o.Key, err)
 			}
 		}
 	}

@@ -2,11 +2,9 @@ package provider_test
 
 import (
 	"bytes"
-	"compress/gzip"
 	"context"
 	"encoding/json"
 	"fmt"
-	"io"
 	"math/big"
 	"regexp"
 	"sort"
@@ -24,6 +22,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-testing/terraform"
 
 	"github.com/bedgov/terraform-provider-bedgov/internal/acctest"
+	"github.com/bedgov/terraform-provider-bedgov/internal/auditlog"
 	"github.com/bedgov/terraform-provider-bedgov/internal/awsops"
 	"github.com/bedgov/terraform-provider-bedgov/internal/localaws"
 )
@@ -263,23 +262,19 @@ func readLogObject(ctx context.Context, sc *s3.Client, bucket, key string) ([]ma
 		return nil, err
 	}
 	defer func() { _ = obj.Body.Close() }()
-	zr, err := gzip.NewReader(obj.Body)
-	if err != nil {
-		return nil, fmt.Errorf("%s: not gzip: %w", key, err)
-	}
-	raw, err := io.ReadAll(zr)
-	if err != nil {
-		return nil, err
-	}
 	var rows []map[string]any
-	for _, line := range bytes.Split(bytes.TrimSpace(raw), []byte("\n")) {
+	err = auditlog.EachRecord(obj.Body, func(line []byte) error {
 		var v any
 		d := json.NewDecoder(bytes.NewReader(line))
 		d.UseNumber()
 		if err := d.Decode(&v); err != nil {
-			return nil, fmt.Errorf("%s: a line is not JSON: %w", key, err)
+			return fmt.Errorf("a line is not JSON: %w", err)
 		}
 		rows = append(rows, lowerKeys(v).(map[string]any))
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", key, err)
 	}
 	return rows, nil
 }

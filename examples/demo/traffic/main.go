@@ -11,8 +11,6 @@
 package main
 
 import (
-	"bufio"
-	"compress/gzip"
 	"context"
 	"encoding/json"
 	"errors"
@@ -40,6 +38,7 @@ import (
 	"github.com/aws/smithy-go/middleware"
 	smithyhttp "github.com/aws/smithy-go/transport/http"
 
+	"github.com/bedgov/terraform-provider-bedgov/internal/auditlog"
 	"github.com/bedgov/terraform-provider-bedgov/internal/governance"
 )
 
@@ -391,25 +390,23 @@ type logRecord struct {
 	ErrorCode string `json:"errorCode"`
 }
 
-// readLogObject decodes one log object: gzip, one JSON record per line.
+// readLogObject decodes one log object (gzip, one JSON record a line).
 func readLogObject(ctx context.Context, c *s3.Client, bucket, key string, each func(logRecord)) error {
 	obj, err := c.GetObject(ctx, &s3.GetObjectInput{Bucket: aws.String(bucket), Key: aws.String(key)})
 	if err != nil {
 		return err
 	}
 	defer obj.Body.Close()
-	zr, err := gzip.NewReader(obj.Body)
+	err = auditlog.EachRecord(obj.Body, func(line []byte) error {
+		var r logRecord
+		if err := json.Unmarshal(line, &r); err != nil {
+			return err
+		}
+		each(r)
+		return nil
+	})
 	if err != nil {
 		return fmt.Errorf("%s: %w", key, err)
 	}
-	sc := bufio.NewScanner(zr)
-	sc.Buffer(make([]byte, 64<<10), 16<<20)
-	for sc.Scan() {
-		var r logRecord
-		if err := json.Unmarshal(sc.Bytes(), &r); err != nil {
-			return fmt.Errorf("%s: %w", key, err)
-		}
-		each(r)
-	}
-	return sc.Err()
+	return nil
 }
