@@ -114,6 +114,17 @@ type AssumeRole struct {
 	Duration    time.Duration
 }
 
+// ARN builds an ARN in the client's partition; region and account are empty where the
+// service's ARNs have none (IAM: no region; S3 buckets: neither).
+func (c *Client) ARN(service, region, account, resource string) string {
+	return "arn:" + c.Partition + ":" + service + ":" + region + ":" + account + ":" + resource
+}
+
+// RegionalARN builds an ARN of a resource in the client's Region and account.
+func (c *Client) RegionalARN(service, resource string) string {
+	return c.ARN(service, c.Region, c.AccountID, resource)
+}
+
 // Client holds one configured SDK client per service and the caller's identity.
 type Client struct {
 	AWS         aws.Config

@@ -292,3 +292,16 @@ func TestCredentialSources(t *testing.T) {
 		}
 	})
 }
+
+func TestARN(t *testing.T) {
+	c := &Client{Partition: "aws-us-gov", Region: "us-gov-west-1", AccountID: "123456789012"}
+	for got, want := range map[string]string{
+		c.RegionalARN("logs", "log-group:/bedgov/x"):            "arn:aws-us-gov:logs:us-gov-west-1:123456789012:log-group:/bedgov/x",
+		c.ARN("iam", "", c.AccountID, "policy/bedgov/bedgov-a"): "arn:aws-us-gov:iam::123456789012:policy/bedgov/bedgov-a",
+		c.ARN("s3", "", "", "logs-bucket"):                      "arn:aws-us-gov:s3:::logs-bucket",
+	} {
+		if got != want {
+			t.Errorf("got %s, want %s", got, want)
+		}
+	}
+}

@@ -390,7 +390,7 @@ func (r *enforcerResource) converge(ctx context.Context, plan enforcerModel, sta
 	}
 
 	// 2. The log group.
-	logGroupARN := fmt.Sprintf("arn:%s:logs:%s:%s:log-group:%s", c.Partition, c.Region, c.AccountID, n.logGroup)
+	logGroupARN := c.RegionalARN("logs", "log-group:"+n.logGroup)
 	if state.LogGroupName.IsNull() || prior == nil || !plan.LogRetentionDays.Equal(prior.LogRetentionDays) {
 		if err := awsops.CreateLogGroup(ctx, c.Logs, n.logGroup, int32(plan.LogRetentionDays.ValueInt64()), tags); err != nil {
 			return err

@@ -264,19 +264,19 @@ func (r *invocationLoggingResource) destination(bucket string) auditlog.Destinat
 }
 
 func (r *invocationLoggingResource) bucketARN(bucket string) string {
-	return fmt.Sprintf("arn:%s:s3:::%s", r.client.Partition, bucket)
+	return r.client.ARN("s3", "", "", bucket)
 }
 
 func (r *invocationLoggingResource) roleARN() string {
-	return fmt.Sprintf("arn:%s:iam::%s:role%s%s", r.client.Partition, r.client.AccountID, auditRolePath, auditRoleName(r.client.Region))
+	return r.client.ARN("iam", "", r.client.AccountID, "role"+auditRolePath+auditRoleName(r.client.Region))
 }
 
 func (r *invocationLoggingResource) logGroupARN(name string) string {
-	return fmt.Sprintf("arn:%s:logs:%s:%s:log-group:%s", r.client.Partition, r.client.Region, r.client.AccountID, name)
+	return r.client.RegionalARN("logs", "log-group:"+name)
 }
 
 func (r *invocationLoggingResource) databaseARN() string {
-	return fmt.Sprintf("arn:%s:glue:%s:%s:database/%s", r.client.Partition, r.client.Region, r.client.AccountID, auditDatabase)
+	return r.client.RegionalARN("glue", "database/"+auditDatabase)
 }
 
 // ModifyPlan refuses a second logging configuration for the Region, plans every

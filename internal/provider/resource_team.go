@@ -364,7 +364,7 @@ func (r *teamResource) planNewPolicy(ctx context.Context, plan teamModel, resolv
 
 	probe := plan
 	probe.ModelARNs = list
-	placeholder := fmt.Sprintf("arn:%s:bedrock:%s:%s:application-inference-profile/%s", r.client.Partition, r.client.Region, r.client.AccountID, "xxxxxxxxxxxx")
+	placeholder := r.client.RegionalARN("bedrock", "application-inference-profile/xxxxxxxxxxxx")
 	probe.InferenceProfileARN = types.StringValue(placeholder)
 	if !plan.DegradeToModel.IsNull() {
 		probe.DegradeInferenceProfileARN = types.StringValue(placeholder + "d")
@@ -759,7 +759,7 @@ func (r *teamResource) attachedPrincipals(ctx context.Context, inState types.Set
 		var arns []string
 		for key := range attached {
 			kind, name, _ := cutKey(key)
-			arns = append(arns, fmt.Sprintf("arn:%s:iam::%s:%s/%s", r.client.Partition, r.client.AccountID, kind, name))
+			arns = append(arns, r.client.ARN("iam", "", r.client.AccountID, kind+"/"+name))
 		}
 		sort.Strings(arns)
 		return stringSet(arns)
@@ -967,7 +967,7 @@ func (r *teamResource) ImportState(ctx context.Context, req resource.ImportState
 			m.DegradeInferenceProfileARN = types.StringValue(aws.ToString(c.InferenceProfileArn))
 		}
 	}
-	policyARN := fmt.Sprintf("arn:%s:iam::%s:policy%s%s", r.client.Partition, r.client.AccountID, policyPath, policyName(team))
+	policyARN := r.client.ARN("iam", "", r.client.AccountID, "policy"+policyPath+policyName(team))
 	if _, err := awsops.FindPolicy(ctx, r.client.IAM, policyARN); err == nil {
 		m.PolicyARN = types.StringValue(policyARN)
 	} else if !awsops.IsNotFound(err) {

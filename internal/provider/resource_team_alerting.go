@@ -308,11 +308,11 @@ func budgetAmount(v float64) string { return strconv.FormatFloat(v, 'f', 2, 64) 
 func teamObjectName(team string) string { return "bedgov-" + team }
 
 func (r *teamResource) ownTopicARN(team string) string {
-	return fmt.Sprintf("arn:%s:sns:%s:%s:%s", r.client.Partition, r.client.Region, r.client.AccountID, teamObjectName(team))
+	return r.client.RegionalARN("sns", teamObjectName(team))
 }
 
 func (r *teamResource) alarmARN(name string) string {
-	return fmt.Sprintf("arn:%s:cloudwatch:%s:%s:alarm:%s", r.client.Partition, r.client.Region, r.client.AccountID, name)
+	return r.client.RegionalARN("cloudwatch", "alarm:"+name)
 }
 
 // needsOwnTopic: something publishes or subscribes, and no topic was brought.
@@ -605,7 +605,7 @@ func (r *teamResource) ensureAlerting(ctx context.Context, plan teamModel, state
 		}
 		// CloudWatch ignores the tags of a PutDashboard that updates: tag it apart.
 		if tagsChanged {
-			dashARN := fmt.Sprintf("arn:%s:cloudwatch::%s:dashboard/%s", r.client.Partition, r.client.AccountID, teamObjectName(team))
+			dashARN := r.client.ARN("cloudwatch", "", r.client.AccountID, "dashboard/"+teamObjectName(team))
 			have, err := awsops.CloudWatchTags(ctx, r.client.CloudWatch, dashARN)
 			if err == nil {
 				err = awsops.SyncCloudWatchTags(ctx, r.client.CloudWatch, dashARN, have, tags)

@@ -383,7 +383,7 @@ func (r *teamResource) callerPolicyChanged(ctx context.Context, team string, n e
 	if c.AccountID == "" {
 		return false, nil
 	}
-	want, err := governance.EnforcerCallerPolicy(team, fmt.Sprintf("arn:%s:lambda:%s:%s:function:%s", c.Partition, c.Region, c.AccountID, n.function))
+	want, err := governance.EnforcerCallerPolicy(team, c.RegionalARN("lambda", "function:"+n.function))
 	if err != nil {
 		return false, err
 	}
@@ -494,7 +494,7 @@ func (r *teamResource) importEnforcer(ctx context.Context, m *teamModel) error {
 		}
 		m.Enforcer = types.StringValue(name)
 		if info.AuthMode == "iam" {
-			arn := fmt.Sprintf("arn:%s:iam::%s:policy%s%s", r.client.Partition, r.client.AccountID, policyPath, callerPolicyName(m.Name.ValueString()))
+			arn := r.client.ARN("iam", "", r.client.AccountID, "policy"+policyPath+callerPolicyName(m.Name.ValueString()))
 			if _, err := awsops.FindPolicy(ctx, r.client.IAM, arn); err == nil {
 				m.CallerPolicyARN = types.StringValue(arn)
 				m.Principals = types.SetNull(types.StringType)
