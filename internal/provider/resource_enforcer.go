@@ -6,7 +6,6 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
-	"regexp"
 	"strconv"
 	"time"
 
@@ -90,14 +89,8 @@ var priceAttrTypes = map[string]attr.Type{
 	"cache_read_per_mtok": types.StringType, "cache_write_per_mtok": types.StringType,
 }
 
-// Enforcer names prefix every object; 2 to 32 characters keep the function, role, table
-// and log group names within AWS's limits.
-var enforcerNamePattern = regexp.MustCompile(`^[a-z][a-z0-9]*(-[a-z0-9]+)*$`)
-
 // CloudWatch Logs' accepted retention values.
 var logRetentionValues = []int64{1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653}
-
-var usdPattern = regexp.MustCompile(`^\d+(\.\d{1,6})?$`)
 
 func (r *enforcerResource) Metadata(_ context.Context, req resource.MetadataRequest, resp *resource.MetadataResponse) {
 	resp.TypeName = req.ProviderTypeName + "_enforcer"
@@ -216,15 +209,6 @@ func (r *enforcerResource) Configure(_ context.Context, req resource.ConfigureRe
 	}
 }
 
-// names are the enforcer's object names, all derived from its name.
-type enforcerNames struct{ function, role, table, logGroup string }
-
-func namesFor(name string) enforcerNames {
-	return enforcerNames{function: name + "-enforcer", role: name + "-enforcer", table: name + "-caps", logGroup: "/aws/lambda/" + name + "-enforcer"}
-}
-
-const enforcerRolePolicyName = "bedgov-enforcer"
-
 // ModifyPlan checks at plan time that this provider carries the enforcer package for
 // the chosen architecture (never failing halfway through apply), plans artifact_sha256
 // so an upgrade shows as an update, and plans tags_all.
@@ -277,28 +261,6 @@ func (r *enforcerResource) ModifyPlan(ctx context.Context, req resource.ModifyPl
 		}
 	}
 	resp.Diagnostics.Append(resp.Plan.Set(ctx, &plan)...)
-}
-
-// mergeTags is default_tags, then tags, then the tags bedgov sets.
-func mergeTags(ctx context.Context, client *awsclient.Client, tags types.Map, system map[string]string, diags *diag.Diagnostics) types.Map {
-	if tags.IsUnknown() {
-		return types.MapUnknown(types.StringType)
-	}
-	all := map[string]string{}
-	if client != nil {
-		for k, v := range client.DefaultTags {
-			all[k] = v
-		}
-	}
-	for k, v := range mapFromTF(ctx, tags, diags) {
-		all[k] = v
-	}
-	for k, v := range system {
-		all[k] = v
-	}
-	m, d := types.MapValueFrom(ctx, types.StringType, all)
-	diags.Append(d...)
-	return m
 }
 
 // environment is the enforcer's configuration as Lambda environment variables (the

@@ -5,8 +5,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"maps"
-	"net"
-	"regexp"
 	"strings"
 	"time"
 
@@ -79,59 +77,8 @@ type invocationLoggingModel struct {
 	Timeouts            timeouts.Value `tfsdk:"timeouts"`
 }
 
-// Names of what the resource creates besides the bucket. One configuration per account
-// and Region means one of each per Region.
-const (
-	auditDatabase        = "bedgov_invocation_logs"
-	auditTable           = "invocations"
-	auditQueryName       = "bedgov-monthly-usage-by-team"
-	auditRolePolicyName  = "bedgov-invocation-logging"
-	auditRolePath        = "/bedgov/"
-	auditQueryWorkgroup  = "primary" // where import looks for the named query by default
-	auditQueryDescriptor = "Bedrock usage and cost per team and model for one month; run with the month as 'YYYY/MM'."
-)
-
 // privateReplacesBucket is the private-state key of the bucket a replacement replaces.
 const privateReplacesBucket = "replaces_bucket"
-
-func auditRoleName(region string) string { return "bedgov-invocation-logging-" + region }
-
-var (
-	logGroupNamePattern    = regexp.MustCompile(`^[.\-_/#A-Za-z0-9]{1,512}$`)
-	athenaWorkgroupPattern = regexp.MustCompile(`^[a-zA-Z0-9._-]{1,128}$`)
-	kmsKeyARNPattern       = regexp.MustCompile(`^arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:(key/[A-Za-z0-9-]+|alias/[A-Za-z0-9/_-]+)$`)
-	bucketNameShape        = regexp.MustCompile(`^[a-z0-9][a-z0-9.-]*[a-z0-9]$`)
-)
-
-// s3BucketNameProblem applies S3's naming rules for general purpose buckets and returns
-// what is wrong, or "".
-func s3BucketNameProblem(name string) string {
-	switch {
-	case len(name) < 3 || len(name) > 63:
-		return "must be 3 to 63 characters long"
-	case !bucketNameShape.MatchString(name):
-		return "may contain only lowercase letters, digits, dots and hyphens, and must begin and end with a letter or digit"
-	case strings.Contains(name, ".."):
-		return "must not contain two adjacent periods"
-	case net.ParseIP(name) != nil:
-		return "must not be formatted as an IP address"
-	}
-	for _, p := range []string{"xn--", "sthree-", "amzn-s3-demo-"} {
-		if strings.HasPrefix(name, p) {
-			return "must not start with the reserved prefix " + p
-		}
-	}
-	for _, s := range []string{"-s3alias", "--ol-s3", ".mrap", "--x-s3", "--table-s3"} {
-		if strings.HasSuffix(name, s) {
-			return "must not end with the reserved suffix " + s
-		}
-	}
-	return ""
-}
-
-func s3BucketName() validator.String {
-	return stringFunc{desc: "an S3 general purpose bucket name", check: s3BucketNameProblem}
-}
 
 // cloudWatchRetention is the CloudWatch Logs retention for a retention in days: the
 // shortest accepted value that keeps logs at least that long, at most 3653 (ten years).

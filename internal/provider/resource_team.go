@@ -91,23 +91,6 @@ type teamModel struct {
 	EmergencyOverride types.Object  `tfsdk:"emergency_override"`
 }
 
-// Team names fit every sub-object's naming rule: inference profile names (64 characters,
-// no doubled separators), IAM policy names, budget, alarm and dashboard names, and the
-// cap record's key.
-var teamNamePattern = regexp.MustCompile(`^[a-z][a-z0-9]*(-[a-z0-9]+)*$`)
-
-// Tag keys bedgov sets itself; user tags may not use them.
-const (
-	tagTeam       = "team"
-	tagCostCenter = "cost-center"
-	tagManagedBy  = "managed-by"
-	tagModel      = "bedgov:model"   // per profile; not part of tags_all
-	tagRole       = "bedgov:role"    // per profile: primary | degraded; not part of tags_all
-	tagBudget     = "monthly-budget" // per profile: the team's monthly budget in USD; not part of tags_all
-)
-
-var reservedTagKeys = []string{tagTeam, tagCostCenter, tagManagedBy, tagModel, tagRole, tagBudget}
-
 func (r *teamResource) Metadata(_ context.Context, req resource.MetadataRequest, resp *resource.MetadataResponse) {
 	resp.TypeName = req.ProviderTypeName + "_team"
 }
@@ -399,14 +382,6 @@ func (r *teamResource) planTagsAll(ctx context.Context, plan teamModel, diags *d
 	m, d := types.MapValueFrom(ctx, types.StringType, all)
 	diags.Append(d...)
 	return m
-}
-
-func systemTags(m teamModel) map[string]string {
-	tags := map[string]string{tagTeam: m.Name.ValueString(), tagManagedBy: "bedgov"}
-	if !m.CostCenter.IsNull() {
-		tags[tagCostCenter] = m.CostCenter.ValueString()
-	}
-	return tags
 }
 
 func (r *teamResource) Create(ctx context.Context, req resource.CreateRequest, resp *resource.CreateResponse) {

@@ -3,12 +3,8 @@ package provider
 import (
 	"context"
 	"fmt"
-	"math"
-	"net/mail"
-	"regexp"
 	"sort"
 	"strconv"
-	"strings"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/aws/arn"
@@ -23,7 +19,6 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema/booldefault"
 	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
 	"github.com/hashicorp/terraform-plugin-framework/types"
-	"github.com/hashicorp/terraform-plugin-framework/types/basetypes"
 	"github.com/hashicorp/terraform-plugin-log/tflog"
 
 	"github.com/bedgov/terraform-provider-bedgov/internal/alerts"
@@ -159,61 +154,6 @@ func addAlertingSchema(s schema.Schema) {
 
 // ---- validation -----------------------------------------------------------------------
 
-var budgetMessage = "must be greater than 0 with at most two decimals (cents), e.g. 2000 or 1499.99"
-
-type budgetAmountValidator struct{}
-
-func (budgetAmountValidator) Description(context.Context) string {
-	return "a positive amount in USD with at most two decimals"
-}
-func (budgetAmountValidator) MarkdownDescription(context.Context) string {
-	return "a positive amount in USD with at most two decimals"
-}
-func (budgetAmountValidator) ValidateFloat64(_ context.Context, req validator.Float64Request, resp *validator.Float64Response) {
-	if req.ConfigValue.IsNull() || req.ConfigValue.IsUnknown() {
-		return
-	}
-	v := req.ConfigValue.ValueFloat64()
-	if !(v > 0) || math.IsInf(v, 0) || math.Abs(v*100-math.Round(v*100)) > 1e-6 {
-		resp.Diagnostics.AddAttributeError(req.Path, "Invalid monthly budget", fmt.Sprintf("%s %s; got %s.", req.Path, budgetMessage, strconv.FormatFloat(v, 'f', -1, 64)))
-	}
-}
-
-type positiveFloat struct{}
-
-func (positiveFloat) Description(context.Context) string         { return "greater than 0" }
-func (positiveFloat) MarkdownDescription(context.Context) string { return "greater than 0" }
-func (positiveFloat) ValidateFloat64(_ context.Context, req validator.Float64Request, resp *validator.Float64Response) {
-	if req.ConfigValue.IsNull() || req.ConfigValue.IsUnknown() {
-		return
-	}
-	if v := req.ConfigValue.ValueFloat64(); !(v > 0) || math.IsInf(v, 0) {
-		resp.Diagnostics.AddAttributeError(req.Path, "Invalid value", fmt.Sprintf("%s must be greater than 0; got %s.", req.Path, strconv.FormatFloat(v, 'f', -1, 64)))
-	}
-}
-
-func emailAddress() validator.String {
-	return stringFunc{desc: "an email address", check: func(s string) string {
-		a, err := mail.ParseAddress(s)
-		if err != nil || a.Address != s || a.Name != "" || !strings.Contains(s[strings.LastIndexByte(s, '@')+1:], ".") {
-			return "is not a valid email address (name@example.com)"
-		}
-		return ""
-	}}
-}
-
-var snsTopicNamePattern = regexp.MustCompile(`^[A-Za-z0-9_-]{1,256}$`)
-
-func snsTopicARN() validator.String {
-	return stringFunc{desc: "an SNS topic ARN", check: func(s string) string {
-		a, err := arn.Parse(s)
-		if err != nil || a.Service != "sns" || len(a.AccountID) != 12 || a.Region == "" || !snsTopicNamePattern.MatchString(a.Resource) {
-			return "is not an SNS topic ARN (arn:aws:sns:REGION:ACCOUNT:NAME)"
-		}
-		return ""
-	}}
-}
-
 // ValidateConfig checks what one attribute's validator cannot: the thresholds' order and
 // the anomaly block's required threshold.
 func (r *teamResource) ValidateConfig(ctx context.Context, req resource.ValidateConfigRequest, resp *resource.ValidateConfigResponse) {
@@ -246,8 +186,6 @@ func (r *teamResource) ValidateConfig(ctx context.Context, req resource.Validate
 }
 
 // ---- plan -----------------------------------------------------------------------------
-
-func objectAs() basetypes.ObjectAsOptions { return basetypes.ObjectAsOptions{} }
 
 // thresholdsOf returns the effective thresholds, defaults filled in.
 func thresholdsOf(ctx context.Context, o types.Object) (notify, degrade, block int64) {
@@ -302,10 +240,6 @@ func anomalyThresholdOf(ctx context.Context, o types.Object) (float64, bool) {
 	o.As(ctx, &a, objectAs())
 	return a.ThresholdUSD.ValueFloat64(), !a.ThresholdUSD.IsNull()
 }
-
-func budgetAmount(v float64) string { return strconv.FormatFloat(v, 'f', 2, 64) }
-
-func teamObjectName(team string) string { return "bedgov-" + team }
 
 func (r *teamResource) ownTopicARN(team string) string {
 	return r.client.RegionalARN("sns", teamObjectName(team))
@@ -1122,27 +1056,4 @@ func (r *teamResource) importAlerting(ctx context.Context, m *teamModel) error {
 		return err
 	}
 	return nil
-}
-
-// stringsOf is a map attribute's elements (empty when null or unknown).
-func stringsOf(ctx context.Context, m types.Map) map[string]string {
-	out := map[string]string{}
-	if !m.IsNull() && !m.IsUnknown() {
-		m.ElementsAs(ctx, &out, false)
-	}
-	return out
-}
-
-func stringMap(ctx context.Context, m map[string]string) types.Map {
-	v, _ := types.MapValueFrom(ctx, types.StringType, m)
-	return v
-}
-
-func sortedMapKeys(m map[string]string) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	return keys
 }

@@ -11,8 +11,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"math"
-	"strconv"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -243,9 +241,6 @@ func (r *teamResource) validateOverride(o *overrideModel, plan *teamModel, diags
 	}
 }
 
-// callerPolicyName is the policy that lets a team's principals call the enforcer.
-func callerPolicyName(team string) string { return "bedgov-" + team + "-caller" }
-
 // ensureEnforcer wires the team to plan's enforcer (or unwires it from prior's), after
 // the profiles, the invoke policy and the topic exist. It records progress in state.
 func (r *teamResource) ensureEnforcer(ctx context.Context, plan teamModel, state *teamModel, prior *teamModel, tags map[string]string) error {
@@ -460,14 +455,6 @@ func (m *teamModel) setStanding(st governance.Standing) {
 	m.ProjectedState = types.StringValue(string(st.State))
 }
 
-// known is a value that is neither null nor unknown.
-func known(v interface {
-	IsNull() bool
-	IsUnknown() bool
-}) bool {
-	return !v.IsNull() && !v.IsUnknown()
-}
-
 // importEnforcer finds the enforcer a team goes through: the enforcer role its invoke
 // policy is attached to.
 func (r *teamResource) importEnforcer(ctx context.Context, m *teamModel) error {
@@ -518,19 +505,4 @@ func (r *teamResource) importEnforcer(ctx context.Context, m *teamModel) error {
 		return r.refreshEnforcer(ctx, m, nil)
 	}
 	return nil
-}
-
-// enforcerNameOfRole recognises an enforcer role, <name>-enforcer.
-func enforcerNameOfRole(role string) (string, bool) {
-	const suffix = "-enforcer"
-	if len(role) <= len(suffix) || role[len(role)-len(suffix):] != suffix {
-		return "", false
-	}
-	name := role[:len(role)-len(suffix)]
-	return name, enforcerNamePattern.MatchString(name)
-}
-
-func roundCents(v float64) float64 {
-	f, _ := strconv.ParseFloat(strconv.FormatFloat(math.Round(v*100)/100, 'f', 2, 64), 64)
-	return f
 }
