@@ -25,7 +25,31 @@ type notFound struct{ err error }
 func (e notFound) Error() string   { return e.err.Error() }
 func (e notFound) Unwrap() []error { return []error{ErrNotFound, e.err} }
 func wrapNotFound(err error) error { return notFound{err} }
-func errorCode(err error) string   { return apiErrorCode(err) }
+
+// IsAlreadyExists reports whether a create failed because the object exists: IAM's
+// EntityAlreadyExists, Glue's AlreadyExistsException.
+func IsAlreadyExists(err error) bool {
+	return hasCode(err, "EntityAlreadyExists", "AlreadyExistsException")
+}
+
+// IsBucketNotEmpty reports whether S3 refused to delete a bucket that still holds
+// objects (BucketNotEmpty, 409).
+func IsBucketNotEmpty(err error) bool { return hasCode(err, "BucketNotEmpty") }
+
+// IsTableNotFound reports whether DynamoDB answered that the table does not exist
+// (ResourceNotFoundException), as a call on a deleted enforcer's cap table does.
+func IsTableNotFound(err error) bool { return hasCode(err, "ResourceNotFoundException") }
+
+// ErrorText is an AWS error as one readable sentence, its code and message, without the
+// SDK's operation and request-id wrapping; any other error as it is.
+func ErrorText(err error) string {
+	var apiErr smithy.APIError
+	if errors.As(err, &apiErr) {
+		return apiErr.ErrorCode() + ": " + apiErr.ErrorMessage()
+	}
+	return err.Error()
+}
+func errorCode(err error) string { return apiErrorCode(err) }
 func hasCode(err error, codes ...string) bool {
 	c := apiErrorCode(err)
 	for _, want := range codes {

@@ -2,6 +2,8 @@ package awsops_test
 
 import (
 	"context"
+	"errors"
+	"fmt"
 	"net/http/httptest"
 	"reflect"
 	"strings"
@@ -11,6 +13,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/bedrock"
 	bedrocktypes "github.com/aws/aws-sdk-go-v2/service/bedrock/types"
 	"github.com/aws/aws-sdk-go-v2/service/iam"
+	"github.com/aws/smithy-go"
 
 	"github.com/bedgov/terraform-provider-bedgov/internal/awsops"
 	"github.com/bedgov/terraform-provider-bedgov/internal/localaws"
@@ -136,5 +139,40 @@ func TestTagDiff(t *testing.T) {
 	)
 	if !reflect.DeepEqual(remove, []string{"drop"}) || !reflect.DeepEqual(set, map[string]string{"change": "new", "add": "y"}) {
 		t.Fatalf("remove %v, set %v", remove, set)
+	}
+}
+
+func TestErrorPredicates(t *testing.T) {
+	t.Parallel()
+	coded := func(code string) error {
+		return fmt.Errorf("operation error: %w", &smithy.GenericAPIError{Code: code, Message: "m"})
+	}
+	cases := []struct {
+		name string
+		is   func(error) bool
+		yes  []string
+		no   []string
+	}{
+		{"IsAlreadyExists", awsops.IsAlreadyExists, []string{"EntityAlreadyExists", "AlreadyExistsException"}, []string{"NoSuchEntity", "ValidationException"}},
+		{"IsBucketNotEmpty", awsops.IsBucketNotEmpty, []string{"BucketNotEmpty"}, []string{"NoSuchBucket"}},
+		{"IsTableNotFound", awsops.IsTableNotFound, []string{"ResourceNotFoundException"}, []string{"ResourceInUseException"}},
+	}
+	for _, tc := range cases {
+		for _, c := range tc.yes {
+			if !tc.is(coded(c)) {
+				t.Errorf("%s(%s) = false, want true", tc.name, c)
+			}
+		}
+		for _, c := range tc.no {
+			if tc.is(coded(c)) {
+				t.Errorf("%s(%s) = true, want false", tc.name, c)
+			}
+		}
+		if tc.is(errors.New("plain")) || tc.is(nil) {
+			t.Errorf("%s is true for an error without a code", tc.name)
+		}
+	}
+	if got := awsops.ErrorText(coded("BucketNotEmpty")); got != "BucketNotEmpty: m" {
+		t.Errorf("ErrorText = %q", got)
 	}
 }

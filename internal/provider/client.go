@@ -1,13 +1,12 @@
 package provider
 
 import (
-	"errors"
 	"fmt"
 
-	"github.com/aws/smithy-go"
 	"github.com/hashicorp/terraform-plugin-framework/diag"
 
 	"github.com/bedgov/terraform-provider-bedgov/internal/awsclient"
+	"github.com/bedgov/terraform-provider-bedgov/internal/awsops"
 )
 
 // clientFrom unpacks the provider data handed to resources and data sources. It is nil
@@ -24,12 +23,5 @@ func clientFrom(data any, diags *diag.Diagnostics) *awsclient.Client {
 	return c
 }
 
-// awsErrorText is an AWS error as one readable sentence: its code and message, without
-// the SDK's operation and request-id wrapping.
-func awsErrorText(err error) string {
-	var apiErr smithy.APIError
-	if errors.As(err, &apiErr) {
-		return apiErr.ErrorCode() + ": " + apiErr.ErrorMessage()
-	}
-	return err.Error()
-}
+// awsErrorText is an AWS error as one readable sentence (awsops.ErrorText).
+func awsErrorText(err error) string { return awsops.ErrorText(err) }

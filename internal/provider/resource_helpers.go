@@ -1,18 +1,10 @@
 package provider
 
 import (
-	"errors"
-
 	"github.com/hashicorp/terraform-plugin-framework/diag"
 )
 
 // Helpers the resources share.
-
-// hasErrorCode reports whether err is an AWS API error with this code.
-func hasErrorCode(err error, code string) bool {
-	var coded interface{ ErrorCode() string }
-	return errors.As(err, &coded) && coded.ErrorCode() == code
-}
 
 // deleteStep is one object a Delete removes.
 type deleteStep struct {

@@ -556,7 +556,7 @@ func (r *invocationLoggingResource) converge(ctx context.Context, plan invocatio
 	// 4. The Glue database and table over the logs.
 	if state.GlueDatabaseName.IsNull() {
 		err := awsops.CreateGlueDatabase(ctx, c.Glue, auditDatabase, "Bedrock model invocation logs (bedgov)", tags)
-		if err != nil && !hasErrorCode(err, "AlreadyExistsException") {
+		if err != nil && !awsops.IsAlreadyExists(err) {
 			return err
 		}
 		state.GlueDatabaseName = types.StringValue(auditDatabase)
@@ -573,7 +573,7 @@ func (r *invocationLoggingResource) converge(ctx context.Context, plan invocatio
 		// Absent, or changed out of band (Read reports a table that differs as absent).
 		table := auditlog.LogTable(dest, auditDatabase, auditTable)
 		err := awsops.CreateLogTable(ctx, c.Glue, table)
-		if hasErrorCode(err, "AlreadyExistsException") {
+		if awsops.IsAlreadyExists(err) {
 			err = awsops.UpdateLogTable(ctx, c.Glue, table)
 		}
 		if err != nil {
@@ -637,7 +637,7 @@ func (r *invocationLoggingResource) convergeLogGroup(ctx context.Context, plan i
 	dest := r.destination(plan.S3BucketName.ValueString())
 	if state.RoleARN.IsNull() {
 		roleARN, err := awsops.CreateRole(ctx, c.IAM, role, auditRolePath, "Bedrock model invocation logging to CloudWatch Logs (bedgov)", auditlog.DeliveryRoleTrust(dest), tags)
-		if err != nil && !hasErrorCode(err, "EntityAlreadyExists") {
+		if err != nil && !awsops.IsAlreadyExists(err) {
 			return err
 		}
 		if roleARN == "" {
@@ -921,7 +921,7 @@ func (r *invocationLoggingResource) Delete(ctx context.Context, req resource.Del
 				}
 			}
 			err := awsops.DeleteBucket(ctx, c.S3, bucket)
-			if hasErrorCode(err, "BucketNotEmpty") {
+			if awsops.IsBucketNotEmpty(err) {
 				return fmt.Errorf("%s (logs arrived after logging was turned off; run destroy again)", awsErrorText(err))
 			}
 			return err

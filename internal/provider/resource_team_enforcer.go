@@ -339,7 +339,7 @@ func (r *teamResource) unwire(ctx context.Context, prior teamModel, state *teamM
 	name := prior.Enforcer.ValueString()
 	n := namesFor(name)
 	tflog.Debug(ctx, "unwiring team from enforcer", map[string]any{"team": prior.Name.ValueString(), "enforcer": name})
-	if err := governance.DeleteCapRecord(ctx, r.client.DynamoDB, n.table, prior.Name.ValueString()); err != nil && !awsops.IsNotFound(err) && !isMissingTable(err) {
+	if err := governance.DeleteCapRecord(ctx, r.client.DynamoDB, n.table, prior.Name.ValueString()); err != nil && !awsops.IsNotFound(err) && !awsops.IsTableNotFound(err) {
 		return err
 	}
 	if err := r.deleteCallerPolicy(ctx, state); err != nil {
@@ -352,10 +352,6 @@ func (r *teamResource) unwire(ctx context.Context, prior teamModel, state *teamM
 	}
 	state.CurrentSpendUSD, state.SpendPercent, state.ProjectedState, state.APIKey = types.Float64Null(), types.Int64Null(), types.StringNull(), types.StringNull()
 	return nil
-}
-
-func isMissingTable(err error) bool {
-	return hasErrorCode(err, "ResourceNotFoundException")
 }
 
 func (r *teamResource) deleteCallerPolicy(ctx context.Context, state *teamModel) error {
@@ -435,7 +431,7 @@ func (r *teamResource) refreshEnforcer(ctx context.Context, m *teamModel, invoke
 	}
 	rec, err := governance.ReadCapRecord(ctx, r.client.DynamoDB, n.table, m.Name.ValueString())
 	switch {
-	case errors.Is(err, governance.ErrNoCapRecord) || isMissingTable(err):
+	case errors.Is(err, governance.ErrNoCapRecord) || awsops.IsTableNotFound(err):
 		m.CurrentSpendUSD, m.SpendPercent, m.ProjectedState = types.Float64Null(), types.Int64Null(), types.StringNull()
 		return nil
 	case err != nil:
