@@ -244,7 +244,7 @@ func (r *enforcerResource) ModifyPlan(ctx context.Context, req resource.ModifyPl
 		plan.FunctionName, plan.RoleName, plan.TableName, plan.LogGroupName =
 			types.StringValue(n.function), types.StringValue(n.role), types.StringValue(n.table), types.StringValue(n.logGroup)
 	}
-	plan.TagsAll = mergeTags(ctx, r.client, plan.Tags, map[string]string{tagManagedBy: "bedgov"}, &resp.Diagnostics)
+	plan.TagsAll = mergeTags(ctx, r.client, plan.Tags, map[string]string{tagManagedBy: managedByBedgov}, &resp.Diagnostics)
 
 	// Sub-objects Read found deleted out of band are planned anew.
 	if hasState {
@@ -375,7 +375,7 @@ func (r *enforcerResource) converge(ctx context.Context, plan enforcerModel, sta
 		if err != nil {
 			return err
 		}
-		roleARN, err := awsops.CreateRole(ctx, c.IAM, n.role, "/bedgov/", "bedgov enforcer "+plan.Name.ValueString(), trust, tags)
+		roleARN, err := awsops.CreateRole(ctx, c.IAM, n.role, enforcerRolePath, "bedgov enforcer "+plan.Name.ValueString(), trust, tags)
 		if err != nil {
 			return err
 		}

@@ -279,7 +279,7 @@ func (r *invocationLoggingResource) ModifyPlan(ctx context.Context, req resource
 	}
 
 	plan.ID = types.StringValue(c.Region)
-	plan.TagsAll = mergeTags(ctx, c, plan.Tags, map[string]string{tagManagedBy: "bedgov"}, &resp.Diagnostics)
+	plan.TagsAll = mergeTags(ctx, c, plan.Tags, map[string]string{tagManagedBy: managedByBedgov}, &resp.Diagnostics)
 	plan.LoggingEnabled = types.BoolValue(true)
 	plan.PublicAccessBlocked = types.BoolValue(true)
 	plan.GlueDatabaseName, plan.GlueTableName = types.StringValue(auditDatabase), types.StringValue(auditTable)
@@ -360,7 +360,7 @@ func describeLogging(cfg *bedrocktypes.LoggingConfig) string {
 // priced at zero, with a warning.
 func (r *invocationLoggingResource) monthlyQuery(ctx context.Context) (string, []string, error) {
 	c := r.client
-	summaries, err := awsops.ListApplicationProfiles(ctx, c.Bedrock, "bedgov-")
+	summaries, err := awsops.ListApplicationProfiles(ctx, c.Bedrock, namePrefix)
 	if err != nil {
 		return "", nil, err
 	}
@@ -377,7 +377,7 @@ func (r *invocationLoggingResource) monthlyQuery(ctx context.Context) (string, [
 			return "", nil, err
 		}
 		team, role := tags[tagTeam], tags[tagRole]
-		if tags[tagManagedBy] != "bedgov" || team == "" || (role != "primary" && role != "degraded") {
+		if tags[tagManagedBy] != managedByBedgov || team == "" || (role != "primary" && role != "degraded") {
 			continue
 		}
 		model := tags[tagModel]
@@ -980,7 +980,7 @@ func (r *invocationLoggingResource) ImportState(ctx context.Context, req resourc
 			resp.Diagnostics.AddError("Cannot import Bedrock invocation logging", awsErrorText(err))
 			return
 		}
-		m.LogGroupCreated = types.BoolValue(tags[tagManagedBy] == "bedgov")
+		m.LogGroupCreated = types.BoolValue(tags[tagManagedBy] == managedByBedgov)
 	}
 	q, err := awsops.FindNamedQueryByName(ctx, c.Athena, workgroup, auditQueryName)
 	switch {

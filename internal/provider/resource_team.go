@@ -925,14 +925,14 @@ func (r *teamResource) ImportState(ctx context.Context, req resource.ImportState
 	m.nullAlerting()
 	m.clearUnknown()
 
-	candidates, err := awsops.ListApplicationProfiles(ctx, r.client.Bedrock, "bedgov-"+team+"-")
+	candidates, err := awsops.ListApplicationProfiles(ctx, r.client.Bedrock, profilePrefix(team))
 	if err != nil {
 		resp.Diagnostics.AddError("Cannot import the team", awsErrorText(err))
 		return
 	}
 	for _, c := range candidates {
 		tags, err := awsops.ProfileTags(ctx, r.client.Bedrock, aws.ToString(c.InferenceProfileArn))
-		if err != nil || tags[tagTeam] != team || tags[tagManagedBy] != "bedgov" {
+		if err != nil || tags[tagTeam] != team || tags[tagManagedBy] != managedByBedgov {
 			continue
 		}
 		switch tags[tagRole] {

@@ -61,10 +61,13 @@ const (
 	tagBudget     = "monthly-budget" // per profile: the team's monthly budget in USD; not part of tags_all
 )
 
+// managedByBedgov is the managed-by tag's value on everything bedgov makes.
+const managedByBedgov = "bedgov"
+
 var reservedTagKeys = []string{tagTeam, tagCostCenter, tagManagedBy, tagModel, tagRole, tagBudget}
 
 func systemTags(m teamModel) map[string]string {
-	tags := map[string]string{tagTeam: m.Name.ValueString(), tagManagedBy: "bedgov"}
+	tags := map[string]string{tagTeam: m.Name.ValueString(), tagManagedBy: managedByBedgov}
 	if !m.CostCenter.IsNull() {
 		tags[tagCostCenter] = m.CostCenter.ValueString()
 	}
