@@ -142,27 +142,22 @@ func ProfileTags(ctx context.Context, c *bedrock.Client, resourceARN string) (ma
 		}
 		return nil, err
 	}
-	tags := make(map[string]string, len(out.Tags))
-	for _, t := range out.Tags {
-		tags[aws.ToString(t.Key)] = aws.ToString(t.Value)
-	}
-	return tags, nil
+	return tagMap(out.Tags, func(t types.Tag) (*string, *string) { return t.Key, t.Value }), nil
 }
 
-// SyncProfileTags makes a Bedrock resource's tags equal to want, with at most one
-// UntagResource and one TagResource call.
-func SyncProfileTags(ctx context.Context, c *bedrock.Client, resourceARN string, have, want map[string]string) error {
-	return applyTagDiff(have, want,
-		func(keys []string) error {
-			tflog.Debug(ctx, "untagging Bedrock resource", map[string]any{"arn": resourceARN, "keys": keys})
-			_, err := c.UntagResource(ctx, &bedrock.UntagResourceInput{ResourceARN: aws.String(resourceARN), TagKeys: keys})
+// ProfileTagger tags Bedrock resources (inference profiles) by ARN.
+func ProfileTagger(c *bedrock.Client) Tagger {
+	return Tagger{Service: "bedrock",
+		List: func(ctx context.Context, arn string) (map[string]string, error) { return ProfileTags(ctx, c, arn) },
+		Tag: func(ctx context.Context, arn string, set map[string]string) error {
+			_, err := c.TagResource(ctx, &bedrock.TagResourceInput{ResourceARN: aws.String(arn), Tags: bedrockTags(set)})
 			return err
 		},
-		func(set map[string]string) error {
-			tflog.Debug(ctx, "tagging Bedrock resource", map[string]any{"arn": resourceARN, "count": len(set)})
-			_, err := c.TagResource(ctx, &bedrock.TagResourceInput{ResourceARN: aws.String(resourceARN), Tags: bedrockTags(set)})
+		Untag: func(ctx context.Context, arn string, keys []string) error {
+			_, err := c.UntagResource(ctx, &bedrock.UntagResourceInput{ResourceARN: aws.String(arn), TagKeys: keys})
 			return err
-		})
+		},
+	}
 }
 
 // ListApplicationProfiles lists every application inference profile whose name starts
@@ -185,11 +180,7 @@ func ListApplicationProfiles(ctx context.Context, c *bedrock.Client, prefix stri
 }
 
 func bedrockTags(tags map[string]string) []types.Tag {
-	out := make([]types.Tag, 0, len(tags))
-	for _, k := range sortedKeys(tags) {
-		out = append(out, types.Tag{Key: aws.String(k), Value: aws.String(tags[k])})
-	}
-	return out
+	return tagList(tags, func(k, v *string) types.Tag { return types.Tag{Key: k, Value: v} })
 }
 
 // profileIDFromARN is the last path element of an inference profile ARN.

@@ -73,11 +73,7 @@ func CreateBudget(ctx context.Context, c *budgets.Client, account string, b type
 	if err := SyncBudgetNotifications(ctx, c, account, aws.ToString(b.BudgetName), have, notes); err != nil {
 		return err
 	}
-	current, err := BudgetTags(ctx, c, BudgetARN(account, aws.ToString(b.BudgetName)))
-	if err != nil {
-		return err
-	}
-	return SyncBudgetTags(ctx, c, BudgetARN(account, aws.ToString(b.BudgetName)), current, tags)
+	return SyncTags(ctx, BudgetTagger(c), BudgetARN(account, aws.ToString(b.BudgetName)), tags)
 }
 
 // BudgetARN is the ARN of a budget (budgets are global).
@@ -252,30 +248,24 @@ func BudgetTags(ctx context.Context, c *budgets.Client, budgetARN string) (map[s
 		}
 		return nil, err
 	}
-	m := make(map[string]string, len(out.ResourceTags))
-	for _, t := range out.ResourceTags {
-		m[aws.ToString(t.Key)] = aws.ToString(t.Value)
-	}
-	return m, nil
+	return tagMap(out.ResourceTags, func(t types.ResourceTag) (*string, *string) { return t.Key, t.Value }), nil
 }
 
-// SyncBudgetTags makes a budget's tags equal to want.
-func SyncBudgetTags(ctx context.Context, c *budgets.Client, budgetARN string, have, want map[string]string) error {
-	return applyTagDiff(have, want,
-		func(keys []string) error {
-			_, err := c.UntagResource(ctx, &budgets.UntagResourceInput{ResourceARN: aws.String(budgetARN), ResourceTagKeys: keys})
+// BudgetTagger tags budgets by ARN (BudgetARN).
+func BudgetTagger(c *budgets.Client) Tagger {
+	return Tagger{Service: "budgets",
+		List: func(ctx context.Context, arn string) (map[string]string, error) { return BudgetTags(ctx, c, arn) },
+		Tag: func(ctx context.Context, arn string, set map[string]string) error {
+			_, err := c.TagResource(ctx, &budgets.TagResourceInput{ResourceARN: aws.String(arn), ResourceTags: budgetTags(set)})
 			return err
 		},
-		func(set map[string]string) error {
-			_, err := c.TagResource(ctx, &budgets.TagResourceInput{ResourceARN: aws.String(budgetARN), ResourceTags: budgetTags(set)})
+		Untag: func(ctx context.Context, arn string, keys []string) error {
+			_, err := c.UntagResource(ctx, &budgets.UntagResourceInput{ResourceARN: aws.String(arn), ResourceTagKeys: keys})
 			return err
-		})
+		},
+	}
 }
 
 func budgetTags(tags map[string]string) []types.ResourceTag {
-	out := make([]types.ResourceTag, 0, len(tags))
-	for _, k := range sortedKeys(tags) {
-		out = append(out, types.ResourceTag{Key: aws.String(k), Value: aws.String(tags[k])})
-	}
-	return out
+	return tagList(tags, func(k, v *string) types.ResourceTag { return types.ResourceTag{Key: k, Value: v} })
 }

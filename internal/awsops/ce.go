@@ -207,11 +207,7 @@ func FindAnomalySubscriptionByName(ctx context.Context, c *costexplorer.Client, 
 }
 
 func ceTags(tags map[string]string) []types.ResourceTag {
-	out := make([]types.ResourceTag, 0, len(tags))
-	for _, k := range sortedKeys(tags) {
-		out = append(out, types.ResourceTag{Key: aws.String(k), Value: aws.String(tags[k])})
-	}
-	return out
+	return tagList(tags, func(k, v *string) types.ResourceTag { return types.ResourceTag{Key: k, Value: v} })
 }
 
 // CostExplorerTags lists the tags of an anomaly monitor or subscription.
@@ -223,22 +219,20 @@ func CostExplorerTags(ctx context.Context, c *costexplorer.Client, arn string) (
 		}
 		return nil, err
 	}
-	m := make(map[string]string, len(out.ResourceTags))
-	for _, t := range out.ResourceTags {
-		m[aws.ToString(t.Key)] = aws.ToString(t.Value)
-	}
-	return m, nil
+	return tagMap(out.ResourceTags, func(t types.ResourceTag) (*string, *string) { return t.Key, t.Value }), nil
 }
 
-// SyncCostExplorerTags makes an anomaly monitor's or subscription's tags equal to want.
-func SyncCostExplorerTags(ctx context.Context, c *costexplorer.Client, arn string, have, want map[string]string) error {
-	return applyTagDiff(have, want,
-		func(keys []string) error {
+// AnomalyTagger tags Cost Explorer anomaly monitors and subscriptions by ARN.
+func AnomalyTagger(c *costexplorer.Client) Tagger {
+	return Tagger{Service: "ce",
+		List: func(ctx context.Context, arn string) (map[string]string, error) { return CostExplorerTags(ctx, c, arn) },
+		Tag: func(ctx context.Context, arn string, set map[string]string) error {
+			_, err := c.TagResource(ctx, &costexplorer.TagResourceInput{ResourceArn: aws.String(arn), ResourceTags: ceTags(set)})
+			return err
+		},
+		Untag: func(ctx context.Context, arn string, keys []string) error {
 			_, err := c.UntagResource(ctx, &costexplorer.UntagResourceInput{ResourceArn: aws.String(arn), ResourceTagKeys: keys})
 			return err
 		},
-		func(set map[string]string) error {
-			_, err := c.TagResource(ctx, &costexplorer.TagResourceInput{ResourceArn: aws.String(arn), ResourceTags: ceTags(set)})
-			return err
-		})
+	}
 }

@@ -104,35 +104,30 @@ func CloudWatchTags(ctx context.Context, c *cloudwatch.Client, resourceARN strin
 		}
 		return nil, err
 	}
-	m := make(map[string]string, len(out.Tags))
-	for _, t := range out.Tags {
-		m[aws.ToString(t.Key)] = aws.ToString(t.Value)
-	}
-	return m, nil
+	return tagMap(out.Tags, func(t types.Tag) (*string, *string) { return t.Key, t.Value }), nil
 }
 
-// SyncCloudWatchTags makes an alarm's or dashboard's tags equal to want.
-func SyncCloudWatchTags(ctx context.Context, c *cloudwatch.Client, resourceARN string, have, want map[string]string) error {
-	return applyTagDiff(have, want,
-		func(keys []string) error {
-			_, err := c.UntagResource(ctx, &cloudwatch.UntagResourceInput{ResourceARN: aws.String(resourceARN), TagKeys: keys})
+// CloudWatchTagger tags CloudWatch alarms and dashboards by ARN. (PutDashboard ignores
+// the tags of a call that updates: tag a dashboard through this.)
+func CloudWatchTagger(c *cloudwatch.Client) Tagger {
+	return Tagger{Service: "cloudwatch",
+		List: func(ctx context.Context, arn string) (map[string]string, error) { return CloudWatchTags(ctx, c, arn) },
+		Tag: func(ctx context.Context, arn string, set map[string]string) error {
+			_, err := c.TagResource(ctx, &cloudwatch.TagResourceInput{ResourceARN: aws.String(arn), Tags: cwTags(set)})
 			return err
 		},
-		func(set map[string]string) error {
-			_, err := c.TagResource(ctx, &cloudwatch.TagResourceInput{ResourceARN: aws.String(resourceARN), Tags: cwTags(set)})
+		Untag: func(ctx context.Context, arn string, keys []string) error {
+			_, err := c.UntagResource(ctx, &cloudwatch.UntagResourceInput{ResourceARN: aws.String(arn), TagKeys: keys})
 			return err
-		})
+		},
+	}
 }
 
 func cwTags(tags map[string]string) []types.Tag {
 	if len(tags) == 0 {
 		return nil
 	}
-	out := make([]types.Tag, 0, len(tags))
-	for _, k := range sortedKeys(tags) {
-		out = append(out, types.Tag{Key: aws.String(k), Value: aws.String(tags[k])})
-	}
-	return out
+	return tagList(tags, func(k, v *string) types.Tag { return types.Tag{Key: k, Value: v} })
 }
 
 // Alarm is what bedgov reads back of a metric alarm.

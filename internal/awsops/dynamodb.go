@@ -19,8 +19,8 @@ import (
 func CreateCapTable(ctx context.Context, c *dynamodb.Client, name string, tags map[string]string) (string, error) {
 	in := governance.CreateTableInput(name)
 	in.SSESpecification = &types.SSESpecification{Enabled: aws.Bool(true)}
-	for _, k := range sortedKeys(tags) {
-		in.Tags = append(in.Tags, types.Tag{Key: aws.String(k), Value: aws.String(tags[k])})
+	if len(tags) > 0 {
+		in.Tags = dynamoTags(tags)
 	}
 	tflog.Debug(ctx, "creating DynamoDB cap table", map[string]any{"table": name})
 	out, err := c.CreateTable(ctx, in)
@@ -146,27 +146,27 @@ func DeleteTable(ctx context.Context, c *dynamodb.Client, name string) error {
 	}
 }
 
-// SyncTableTags makes a table's tags equal to want.
-func SyncTableTags(ctx context.Context, c *dynamodb.Client, tableARN string, want map[string]string) error {
-	out, err := c.ListTagsOfResource(ctx, &dynamodb.ListTagsOfResourceInput{ResourceArn: aws.String(tableARN)})
-	if err != nil {
-		return err
-	}
-	have := map[string]string{}
-	for _, t := range out.Tags {
-		have[aws.ToString(t.Key)] = aws.ToString(t.Value)
-	}
-	return applyTagDiff(have, want,
-		func(keys []string) error {
-			_, err := c.UntagResource(ctx, &dynamodb.UntagResourceInput{ResourceArn: aws.String(tableARN), TagKeys: keys})
+// TableTagger tags DynamoDB tables by ARN.
+func TableTagger(c *dynamodb.Client) Tagger {
+	return Tagger{Service: "dynamodb",
+		List: func(ctx context.Context, arn string) (map[string]string, error) {
+			out, err := c.ListTagsOfResource(ctx, &dynamodb.ListTagsOfResourceInput{ResourceArn: aws.String(arn)})
+			if err != nil {
+				return nil, err
+			}
+			return tagMap(out.Tags, func(t types.Tag) (*string, *string) { return t.Key, t.Value }), nil
+		},
+		Tag: func(ctx context.Context, arn string, set map[string]string) error {
+			_, err := c.TagResource(ctx, &dynamodb.TagResourceInput{ResourceArn: aws.String(arn), Tags: dynamoTags(set)})
 			return err
 		},
-		func(set map[string]string) error {
-			var tags []types.Tag
-			for _, k := range sortedKeys(set) {
-				tags = append(tags, types.Tag{Key: aws.String(k), Value: aws.String(set[k])})
-			}
-			_, err := c.TagResource(ctx, &dynamodb.TagResourceInput{ResourceArn: aws.String(tableARN), Tags: tags})
+		Untag: func(ctx context.Context, arn string, keys []string) error {
+			_, err := c.UntagResource(ctx, &dynamodb.UntagResourceInput{ResourceArn: aws.String(arn), TagKeys: keys})
 			return err
-		})
+		},
+	}
+}
+
+func dynamoTags(tags map[string]string) []types.Tag {
+	return tagList(tags, func(k, v *string) types.Tag { return types.Tag{Key: k, Value: v} })
 }

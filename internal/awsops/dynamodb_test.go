@@ -35,7 +35,7 @@ func TestCapTableLifecycle(t *testing.T) {
 	if st.ARN != arn || !st.TTL || !st.PITR {
 		t.Fatalf("table state = %+v, want TTL and PITR on", st)
 	}
-	if err := awsops.SyncTableTags(ctx, c, arn, map[string]string{"env": "prod"}); err != nil {
+	if err := awsops.SyncTags(ctx, awsops.TableTagger(c), arn, map[string]string{"env": "prod"}); err != nil {
 		t.Fatal(err)
 	}
 	if err := awsops.DeleteTable(ctx, c, "bedgov-caps"); err != nil {

@@ -50,17 +50,19 @@ func DeleteGlueDatabase(ctx context.Context, c *glue.Client, name string) error 
 	return err
 }
 
-// SyncGlueTags makes a Glue resource's tags equal to want.
-func SyncGlueTags(ctx context.Context, c *glue.Client, resourceARN string, have, want map[string]string) error {
-	return applyTagDiff(have, want,
-		func(keys []string) error {
-			_, err := c.UntagResource(ctx, &glue.UntagResourceInput{ResourceArn: aws.String(resourceARN), TagsToRemove: keys})
+// GlueTagger tags Glue resources (the log database) by ARN.
+func GlueTagger(c *glue.Client) Tagger {
+	return Tagger{Service: "glue",
+		List: func(ctx context.Context, arn string) (map[string]string, error) { return GlueTags(ctx, c, arn) },
+		Tag: func(ctx context.Context, arn string, set map[string]string) error {
+			_, err := c.TagResource(ctx, &glue.TagResourceInput{ResourceArn: aws.String(arn), TagsToAdd: set})
 			return err
 		},
-		func(set map[string]string) error {
-			_, err := c.TagResource(ctx, &glue.TagResourceInput{ResourceArn: aws.String(resourceARN), TagsToAdd: set})
+		Untag: func(ctx context.Context, arn string, keys []string) error {
+			_, err := c.UntagResource(ctx, &glue.UntagResourceInput{ResourceArn: aws.String(arn), TagsToRemove: keys})
 			return err
-		})
+		},
+	}
 }
 
 // GlueTags lists a Glue resource's tags.

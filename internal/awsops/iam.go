@@ -115,26 +115,31 @@ func UpdatePolicyDocument(ctx context.Context, c *iam.Client, policyARN, documen
 	return err
 }
 
-// SyncPolicyTags makes a policy's tags equal to want.
-func SyncPolicyTags(ctx context.Context, c *iam.Client, policyARN string, have, want map[string]string) error {
-	return applyTagDiff(have, want,
-		func(keys []string) error {
-			_, err := c.UntagPolicy(ctx, &iam.UntagPolicyInput{PolicyArn: aws.String(policyARN), TagKeys: keys})
+// PolicyTagger tags IAM managed policies by ARN; it reads them with GetPolicy, which
+// returns the tags with the policy.
+func PolicyTagger(c *iam.Client) Tagger {
+	return Tagger{Service: "iam",
+		List: func(ctx context.Context, arn string) (map[string]string, error) {
+			p, err := FindPolicy(ctx, c, arn)
+			if err != nil {
+				return nil, err
+			}
+			return PolicyTags(p.Tags), nil
+		},
+		Tag: func(ctx context.Context, arn string, set map[string]string) error {
+			_, err := c.TagPolicy(ctx, &iam.TagPolicyInput{PolicyArn: aws.String(arn), Tags: iamTags(set)})
 			return err
 		},
-		func(set map[string]string) error {
-			_, err := c.TagPolicy(ctx, &iam.TagPolicyInput{PolicyArn: aws.String(policyARN), Tags: iamTags(set)})
+		Untag: func(ctx context.Context, arn string, keys []string) error {
+			_, err := c.UntagPolicy(ctx, &iam.UntagPolicyInput{PolicyArn: aws.String(arn), TagKeys: keys})
 			return err
-		})
+		},
+	}
 }
 
 // PolicyTags converts IAM tags to a map.
 func PolicyTags(tags []types.Tag) map[string]string {
-	m := make(map[string]string, len(tags))
-	for _, t := range tags {
-		m[aws.ToString(t.Key)] = aws.ToString(t.Value)
-	}
-	return m
+	return tagMap(tags, func(t types.Tag) (*string, *string) { return t.Key, t.Value })
 }
 
 // Attach attaches a managed policy to a principal, retrying while IAM has not yet
@@ -243,9 +248,5 @@ func DeletePolicy(ctx context.Context, c *iam.Client, policyARN string) error {
 }
 
 func iamTags(tags map[string]string) []types.Tag {
-	out := make([]types.Tag, 0, len(tags))
-	for _, k := range sortedKeys(tags) {
-		out = append(out, types.Tag{Key: aws.String(k), Value: aws.String(tags[k])})
-	}
-	return out
+	return tagList(tags, func(k, v *string) types.Tag { return types.Tag{Key: k, Value: v} })
 }

@@ -60,17 +60,26 @@ func RolePolicy(ctx context.Context, c *iam.Client, role, policyName string) (st
 	return doc, nil
 }
 
-// SyncRoleTags makes a role's tags equal to want.
-func SyncRoleTags(ctx context.Context, c *iam.Client, role string, have, want map[string]string) error {
-	return applyTagDiff(have, want,
-		func(keys []string) error {
+// RoleTagger tags IAM roles by name; it reads them with GetRole, which returns the tags
+// with the role.
+func RoleTagger(c *iam.Client) Tagger {
+	return Tagger{Service: "iam",
+		List: func(ctx context.Context, role string) (map[string]string, error) {
+			r, err := FindRole(ctx, c, role)
+			if err != nil {
+				return nil, err
+			}
+			return PolicyTags(r.Tags), nil
+		},
+		Tag: func(ctx context.Context, role string, set map[string]string) error {
+			_, err := c.TagRole(ctx, &iam.TagRoleInput{RoleName: aws.String(role), Tags: iamTags(set)})
+			return err
+		},
+		Untag: func(ctx context.Context, role string, keys []string) error {
 			_, err := c.UntagRole(ctx, &iam.UntagRoleInput{RoleName: aws.String(role), TagKeys: keys})
 			return err
 		},
-		func(set map[string]string) error {
-			_, err := c.TagRole(ctx, &iam.TagRoleInput{RoleName: aws.String(role), Tags: iamTags(set)})
-			return err
-		})
+	}
 }
 
 // DeleteRole deletes a role with its inline policies, detaching managed ones first;

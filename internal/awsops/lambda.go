@@ -148,17 +148,26 @@ func DeleteFunction(ctx context.Context, c *lambda.Client, name string) error {
 	return err
 }
 
-// SyncFunctionTags makes a function's tags equal to want.
-func SyncFunctionTags(ctx context.Context, c *lambda.Client, functionARN string, have, want map[string]string) error {
-	return applyTagDiff(have, want,
-		func(keys []string) error {
-			_, err := c.UntagResource(ctx, &lambda.UntagResourceInput{Resource: aws.String(functionARN), TagKeys: keys})
+// FunctionTagger tags Lambda functions by ARN; it reads them with GetFunction, which
+// returns the tags with the function.
+func FunctionTagger(c *lambda.Client) Tagger {
+	return Tagger{Service: "lambda",
+		List: func(ctx context.Context, arn string) (map[string]string, error) {
+			fn, err := FindFunction(ctx, c, arn)
+			if err != nil {
+				return nil, err
+			}
+			return fn.Tags, nil
+		},
+		Tag: func(ctx context.Context, arn string, set map[string]string) error {
+			_, err := c.TagResource(ctx, &lambda.TagResourceInput{Resource: aws.String(arn), Tags: set})
 			return err
 		},
-		func(set map[string]string) error {
-			_, err := c.TagResource(ctx, &lambda.TagResourceInput{Resource: aws.String(functionARN), Tags: set})
+		Untag: func(ctx context.Context, arn string, keys []string) error {
+			_, err := c.UntagResource(ctx, &lambda.UntagResourceInput{Resource: aws.String(arn), TagKeys: keys})
 			return err
-		})
+		},
+	}
 }
 
 // publicURLStatements are the resource-policy statements a function URL with auth NONE

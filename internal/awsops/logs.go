@@ -54,22 +54,19 @@ func DeleteLogGroup(ctx context.Context, c *cloudwatchlogs.Client, name string) 
 	return err
 }
 
-// SyncLogGroupTags makes a log group's tags equal to want.
-func SyncLogGroupTags(ctx context.Context, c *cloudwatchlogs.Client, logGroupARN string, want map[string]string) error {
-	arn := strings.TrimSuffix(logGroupARN, ":*")
-	have, err := LogGroupTags(ctx, c, arn)
-	if err != nil {
-		return err
-	}
-	return applyTagDiff(have, want,
-		func(keys []string) error {
-			_, err := c.UntagResource(ctx, &cloudwatchlogs.UntagResourceInput{ResourceArn: aws.String(arn), TagKeys: keys})
+// LogGroupTagger tags log groups by ARN, with or without the ":*" suffix.
+func LogGroupTagger(c *cloudwatchlogs.Client) Tagger {
+	return Tagger{Service: "logs",
+		List: func(ctx context.Context, arn string) (map[string]string, error) { return LogGroupTags(ctx, c, arn) },
+		Tag: func(ctx context.Context, arn string, set map[string]string) error {
+			_, err := c.TagResource(ctx, &cloudwatchlogs.TagResourceInput{ResourceArn: aws.String(strings.TrimSuffix(arn, ":*")), Tags: set})
 			return err
 		},
-		func(set map[string]string) error {
-			_, err := c.TagResource(ctx, &cloudwatchlogs.TagResourceInput{ResourceArn: aws.String(arn), Tags: set})
+		Untag: func(ctx context.Context, arn string, keys []string) error {
+			_, err := c.UntagResource(ctx, &cloudwatchlogs.UntagResourceInput{ResourceArn: aws.String(strings.TrimSuffix(arn, ":*")), TagKeys: keys})
 			return err
-		})
+		},
+	}
 }
 
 // LogGroupTags lists a log group's tags (by its ARN, with or without the ":*" suffix).

@@ -175,25 +175,24 @@ func BucketTags(ctx context.Context, c *s3.Client, name string) (map[string]stri
 	case err != nil:
 		return nil, err
 	}
-	tags := make(map[string]string, len(out.TagSet))
-	for _, t := range out.TagSet {
-		tags[aws.ToString(t.Key)] = aws.ToString(t.Value)
-	}
-	return tags, nil
+	return tagMap(out.TagSet, func(t types.Tag) (*string, *string) { return t.Key, t.Value }), nil
 }
 
-// SetBucketTags replaces a bucket's tags (S3 has no per-key tagging of buckets).
-func SetBucketTags(ctx context.Context, c *s3.Client, name string, tags map[string]string) error {
-	if len(tags) == 0 {
-		_, err := c.DeleteBucketTagging(ctx, &s3.DeleteBucketTaggingInput{Bucket: aws.String(name)})
-		return err
+// BucketTagger tags S3 buckets by name. S3 has no per-key tagging of buckets: SyncTags
+// replaces the whole set (or deletes it, when want is empty).
+func BucketTagger(c *s3.Client) Tagger {
+	return Tagger{Service: "s3",
+		List: func(ctx context.Context, name string) (map[string]string, error) { return BucketTags(ctx, c, name) },
+		Replace: func(ctx context.Context, name string, tags map[string]string) error {
+			if len(tags) == 0 {
+				_, err := c.DeleteBucketTagging(ctx, &s3.DeleteBucketTaggingInput{Bucket: aws.String(name)})
+				return err
+			}
+			set := tagList(tags, func(k, v *string) types.Tag { return types.Tag{Key: k, Value: v} })
+			_, err := c.PutBucketTagging(ctx, &s3.PutBucketTaggingInput{Bucket: aws.String(name), Tagging: &types.Tagging{TagSet: set}})
+			return err
+		},
 	}
-	set := make([]types.Tag, 0, len(tags))
-	for _, k := range sortedKeys(tags) {
-		set = append(set, types.Tag{Key: aws.String(k), Value: aws.String(tags[k])})
-	}
-	_, err := c.PutBucketTagging(ctx, &s3.PutBucketTaggingInput{Bucket: aws.String(name), Tagging: &types.Tagging{TagSet: set}})
-	return err
 }
 
 // BucketHasObjects reports whether a bucket holds at least one object; a bucket that is

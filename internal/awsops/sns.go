@@ -30,11 +30,7 @@ func CreateTopic(ctx context.Context, c *sns.Client, name, policy string, tags m
 	}
 	arn := aws.ToString(out.TopicArn)
 	if retag {
-		have, err := TopicTags(ctx, c, arn)
-		if err == nil {
-			err = SyncTopicTags(ctx, c, arn, have, tags)
-		}
-		if err != nil {
+		if err := SyncTags(ctx, TopicTagger(c), arn, tags); err != nil {
 			return arn, err
 		}
 	}
@@ -140,30 +136,24 @@ func TopicTags(ctx context.Context, c *sns.Client, topicARN string) (map[string]
 		}
 		return nil, err
 	}
-	m := make(map[string]string, len(out.Tags))
-	for _, t := range out.Tags {
-		m[aws.ToString(t.Key)] = aws.ToString(t.Value)
-	}
-	return m, nil
+	return tagMap(out.Tags, func(t types.Tag) (*string, *string) { return t.Key, t.Value }), nil
 }
 
-// SyncTopicTags makes a topic's tags equal to want.
-func SyncTopicTags(ctx context.Context, c *sns.Client, topicARN string, have, want map[string]string) error {
-	return applyTagDiff(have, want,
-		func(keys []string) error {
-			_, err := c.UntagResource(ctx, &sns.UntagResourceInput{ResourceArn: aws.String(topicARN), TagKeys: keys})
+// TopicTagger tags SNS topics by ARN.
+func TopicTagger(c *sns.Client) Tagger {
+	return Tagger{Service: "sns",
+		List: func(ctx context.Context, arn string) (map[string]string, error) { return TopicTags(ctx, c, arn) },
+		Tag: func(ctx context.Context, arn string, set map[string]string) error {
+			_, err := c.TagResource(ctx, &sns.TagResourceInput{ResourceArn: aws.String(arn), Tags: snsTags(set)})
 			return err
 		},
-		func(set map[string]string) error {
-			_, err := c.TagResource(ctx, &sns.TagResourceInput{ResourceArn: aws.String(topicARN), Tags: snsTags(set)})
+		Untag: func(ctx context.Context, arn string, keys []string) error {
+			_, err := c.UntagResource(ctx, &sns.UntagResourceInput{ResourceArn: aws.String(arn), TagKeys: keys})
 			return err
-		})
+		},
+	}
 }
 
 func snsTags(tags map[string]string) []types.Tag {
-	out := make([]types.Tag, 0, len(tags))
-	for _, k := range sortedKeys(tags) {
-		out = append(out, types.Tag{Key: aws.String(k), Value: aws.String(tags[k])})
-	}
-	return out
+	return tagList(tags, func(k, v *string) types.Tag { return types.Tag{Key: k, Value: v} })
 }

@@ -345,7 +345,7 @@ func (r *enforcerResource) converge(ctx context.Context, plan enforcerModel, sta
 			return err
 		}
 		if !plan.TagsAll.Equal(prior.TagsAll) {
-			if err := awsops.SyncTableTags(ctx, c.DynamoDB, state.TableARN.ValueString(), tags); err != nil {
+			if err := awsops.SyncTags(ctx, awsops.TableTagger(c.DynamoDB), state.TableARN.ValueString(), tags); err != nil {
 				return err
 			}
 		}
@@ -360,7 +360,7 @@ func (r *enforcerResource) converge(ctx context.Context, plan enforcerModel, sta
 		state.LogGroupName = types.StringValue(n.logGroup)
 	}
 	if prior != nil && !plan.TagsAll.Equal(prior.TagsAll) {
-		if err := awsops.SyncLogGroupTags(ctx, c.Logs, logGroupARN, tags); err != nil {
+		if err := awsops.SyncTags(ctx, awsops.LogGroupTagger(c.Logs), logGroupARN, tags); err != nil {
 			return err
 		}
 	}
@@ -381,11 +381,7 @@ func (r *enforcerResource) converge(ctx context.Context, plan enforcerModel, sta
 		}
 		state.RoleARN = types.StringValue(roleARN)
 	} else if prior != nil && !plan.TagsAll.Equal(prior.TagsAll) {
-		role, err := awsops.FindRole(ctx, c.IAM, n.role)
-		if err != nil {
-			return err
-		}
-		if err := awsops.SyncRoleTags(ctx, c.IAM, n.role, awsops.PolicyTags(role.Tags), tags); err != nil {
+		if err := awsops.SyncTags(ctx, awsops.RoleTagger(c.IAM), n.role, tags); err != nil {
 			return err
 		}
 	}
@@ -440,11 +436,7 @@ func (r *enforcerResource) converge(ctx context.Context, plan enforcerModel, sta
 			}
 		}
 		if !plan.TagsAll.Equal(prior.TagsAll) {
-			fn, err := awsops.FindFunction(ctx, c.Lambda, n.function)
-			if err != nil {
-				return err
-			}
-			if err := awsops.SyncFunctionTags(ctx, c.Lambda, state.FunctionARN.ValueString(), fn.Tags, tags); err != nil {
+			if err := awsops.SyncTags(ctx, awsops.FunctionTagger(c.Lambda), state.FunctionARN.ValueString(), tags); err != nil {
 				return err
 			}
 		}

@@ -504,7 +504,7 @@ func (r *invocationLoggingResource) converge(ctx context.Context, plan invocatio
 			return awsops.SetBucketRetention(ctx, c.S3, bucket, int32(plan.RetentionDays.ValueInt64()))
 		}},
 		{fresh || !plan.BucketPolicy.Equal(prior.BucketPolicy), func() error { return awsops.SetBucketPolicy(ctx, c.S3, bucket, auditlog.BucketPolicy(dest)) }},
-		{fresh || tagsChanged, func() error { return awsops.SetBucketTags(ctx, c.S3, bucket, tags) }},
+		{fresh || tagsChanged, func() error { return awsops.SyncTags(ctx, awsops.BucketTagger(c.S3), bucket, tags) }},
 	}
 	for _, s := range steps {
 		if !s.needed {
@@ -561,11 +561,7 @@ func (r *invocationLoggingResource) converge(ctx context.Context, plan invocatio
 		}
 		state.GlueDatabaseName = types.StringValue(auditDatabase)
 	} else if tagsChanged {
-		have, err := awsops.GlueTags(ctx, c.Glue, r.databaseARN())
-		if err == nil {
-			err = awsops.SyncGlueTags(ctx, c.Glue, r.databaseARN(), have, tags)
-		}
-		if err != nil {
+		if err := awsops.SyncTags(ctx, awsops.GlueTagger(c.Glue), r.databaseARN(), tags); err != nil {
 			return err
 		}
 	}
@@ -627,7 +623,7 @@ func (r *invocationLoggingResource) convergeLogGroup(ctx context.Context, plan i
 			}
 		}
 		if !plan.TagsAll.Equal(prior.TagsAll) {
-			if err := awsops.SyncLogGroupTags(ctx, c.Logs, r.logGroupARN(name), tags); err != nil {
+			if err := awsops.SyncTags(ctx, awsops.LogGroupTagger(c.Logs), r.logGroupARN(name), tags); err != nil {
 				return err
 			}
 		}
@@ -645,11 +641,7 @@ func (r *invocationLoggingResource) convergeLogGroup(ctx context.Context, plan i
 		}
 		state.RoleARN = types.StringValue(roleARN)
 	} else if prior != nil && !plan.TagsAll.Equal(prior.TagsAll) {
-		found, err := awsops.FindRole(ctx, c.IAM, role)
-		if err == nil {
-			err = awsops.SyncRoleTags(ctx, c.IAM, role, awsops.PolicyTags(found.Tags), tags)
-		}
-		if err != nil {
+		if err := awsops.SyncTags(ctx, awsops.RoleTagger(c.IAM), role, tags); err != nil {
 			return err
 		}
 	}

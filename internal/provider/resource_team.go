@@ -534,11 +534,7 @@ func (r *teamResource) ensurePolicy(ctx context.Context, plan teamModel, state *
 		}
 	}
 	state.PolicyJSON = types.StringValue(doc)
-	policy, err := awsops.FindPolicy(ctx, r.client.IAM, policyARN)
-	if err != nil {
-		return err
-	}
-	if err := awsops.SyncPolicyTags(ctx, r.client.IAM, policyARN, awsops.PolicyTags(policy.Tags), tags); err != nil {
+	if err := awsops.SyncTags(ctx, awsops.PolicyTagger(r.client.IAM), policyARN, tags); err != nil {
 		return err
 	}
 	var have []string
@@ -831,11 +827,7 @@ func (r *teamResource) Update(ctx context.Context, req resource.UpdateRequest, r
 		if p.arn == "" {
 			continue
 		}
-		have, err := awsops.ProfileTags(ctx, r.client.Bedrock, p.arn)
-		if err == nil {
-			err = awsops.SyncProfileTags(ctx, r.client.Bedrock, p.arn, have, profileTags(tagsAll, p.model, p.role, plan.MonthlyBudget))
-		}
-		if err != nil {
+		if err := awsops.SyncTags(ctx, awsops.ProfileTagger(r.client.Bedrock), p.arn, profileTags(tagsAll, p.model, p.role, plan.MonthlyBudget)); err != nil {
 			fail("Cannot tag the team's inference profile", err)
 			return
 		}

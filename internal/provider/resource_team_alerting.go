@@ -424,7 +424,7 @@ func (r *teamResource) ensureAlerting(ctx context.Context, plan teamModel, state
 			state.SNSTopicARN = types.StringValue(topicARN)
 			save()
 		} else if tagsChanged {
-			if err := r.syncTopicTags(ctx, own, tags); err != nil {
+			if err := awsops.SyncTags(ctx, awsops.TopicTagger(r.client.SNS), own, tags); err != nil {
 				return "Cannot tag the team's SNS topic", err
 			}
 		}
@@ -475,11 +475,7 @@ func (r *teamResource) ensureAlerting(ctx context.Context, plan teamModel, state
 		}
 		if tagsChanged {
 			arn := awsops.BudgetARN(account, name)
-			have, err := awsops.BudgetTags(ctx, r.client.Budgets, arn)
-			if err == nil {
-				err = awsops.SyncBudgetTags(ctx, r.client.Budgets, arn, have, tags)
-			}
-			if err != nil {
+			if err := awsops.SyncTags(ctx, awsops.BudgetTagger(r.client.Budgets), arn, tags); err != nil {
 				return "Cannot tag the team's budget", err
 			}
 		}
@@ -496,11 +492,7 @@ func (r *teamResource) ensureAlerting(ctx context.Context, plan teamModel, state
 		if _, ok := have[a.Kind]; ok && !repoint {
 			if tagsChanged {
 				arnStr := r.alarmARN(a.Name)
-				current, err := awsops.CloudWatchTags(ctx, r.client.CloudWatch, arnStr)
-				if err == nil {
-					err = awsops.SyncCloudWatchTags(ctx, r.client.CloudWatch, arnStr, current, tags)
-				}
-				if err != nil {
+				if err := awsops.SyncTags(ctx, awsops.CloudWatchTagger(r.client.CloudWatch), arnStr, tags); err != nil {
 					return "Cannot tag the team's CloudWatch alarm", err
 				}
 			}
@@ -540,11 +532,7 @@ func (r *teamResource) ensureAlerting(ctx context.Context, plan teamModel, state
 		// CloudWatch ignores the tags of a PutDashboard that updates: tag it apart.
 		if tagsChanged {
 			dashARN := r.client.ARN("cloudwatch", "", r.client.AccountID, "dashboard/"+teamObjectName(team))
-			have, err := awsops.CloudWatchTags(ctx, r.client.CloudWatch, dashARN)
-			if err == nil {
-				err = awsops.SyncCloudWatchTags(ctx, r.client.CloudWatch, dashARN, have, tags)
-			}
-			if err != nil {
+			if err := awsops.SyncTags(ctx, awsops.CloudWatchTagger(r.client.CloudWatch), dashARN, tags); err != nil {
 				return "Cannot tag the team's CloudWatch dashboard", err
 			}
 		}
@@ -603,11 +591,7 @@ func (r *teamResource) ensureAlerting(ctx context.Context, plan teamModel, state
 		}
 		if tagsChanged {
 			for _, arnStr := range []string{state.AnomalyMonitorARN.ValueString(), state.AnomalySubscriptionARN.ValueString()} {
-				have, err := awsops.CostExplorerTags(ctx, r.client.CostExplorer, arnStr)
-				if err == nil {
-					err = awsops.SyncCostExplorerTags(ctx, r.client.CostExplorer, arnStr, have, tags)
-				}
-				if err != nil {
+				if err := awsops.SyncTags(ctx, awsops.AnomalyTagger(r.client.CostExplorer), arnStr, tags); err != nil {
 					return "Cannot tag the team's anomaly detection", err
 				}
 			}
@@ -641,14 +625,6 @@ func (r *teamResource) deleteAnomaly(ctx context.Context, state *teamModel, save
 		save()
 	}
 	return "", nil
-}
-
-func (r *teamResource) syncTopicTags(ctx context.Context, topicARN string, tags map[string]string) error {
-	have, err := awsops.TopicTags(ctx, r.client.SNS, topicARN)
-	if err != nil {
-		return err
-	}
-	return awsops.SyncTopicTags(ctx, r.client.SNS, topicARN, have, tags)
 }
 
 // syncEmailSubscriptions subscribes the wanted addresses, removes the others, and returns
