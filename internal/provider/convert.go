@@ -111,3 +111,12 @@ func normalizeJSON(doc string) string {
 	}
 	return buf.String()
 }
+
+// nullUnknownStrings turns each unknown value into null.
+func nullUnknownStrings(values ...*types.String) {
+	for _, s := range values {
+		if s.IsUnknown() {
+			*s = types.StringNull()
+		}
+	}
+}

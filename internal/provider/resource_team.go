@@ -45,50 +45,84 @@ type teamResource struct {
 	client *awsclient.Client
 }
 
+// teamModel is the team's state: one embedded model per part, each declared in its part's
+// file with its own schema function and steps. The framework reads and writes the
+// promoted fields by their tfsdk tags (embedded structs: terraform-plugin-framework
+// v1.11.0 and later).
 type teamModel struct {
-	ID                         types.String   `tfsdk:"id"`
-	Name                       types.String   `tfsdk:"name"`
-	Model                      types.String   `tfsdk:"model"`
-	DegradeToModel             types.String   `tfsdk:"degrade_to_model"`
-	CostCenter                 types.String   `tfsdk:"cost_center"`
-	Principals                 types.Set      `tfsdk:"principals"`
-	Tags                       types.Map      `tfsdk:"tags"`
-	TagsAll                    types.Map      `tfsdk:"tags_all"`
-	ModelSourceARN             types.String   `tfsdk:"model_source_arn"`
-	InferenceProfileARN        types.String   `tfsdk:"inference_profile_arn"`
-	InferenceProfileID         types.String   `tfsdk:"inference_profile_id"`
-	DegradeModelSourceARN      types.String   `tfsdk:"degrade_model_source_arn"`
-	DegradeInferenceProfileARN types.String   `tfsdk:"degrade_inference_profile_arn"`
-	DegradeInferenceProfileID  types.String   `tfsdk:"degrade_inference_profile_id"`
-	ModelARNs                  types.List     `tfsdk:"model_arns"`
-	PolicyARN                  types.String   `tfsdk:"policy_arn"`
-	PolicyJSON                 types.String   `tfsdk:"policy_json"`
-	Timeouts                   timeouts.Value `tfsdk:"timeouts"`
+	teamCoreModel     // part 1: name, tags, inference profiles and the invoke policy (this file)
+	teamAlertingModel // part 2: budget, alerts, anomaly detection, dashboard (resource_team_alerting.go)
+	teamEnforcerModel // part 3: the enforcer wiring (resource_team_enforcer.go)
 
-	// Part 2: budget, alerts, anomaly detection and dashboard (resource_team_alerting.go).
-	MonthlyBudget           types.Float64 `tfsdk:"monthly_budget"`
-	Thresholds              types.Object  `tfsdk:"thresholds"`
-	NotificationEmails      types.Set     `tfsdk:"notification_emails"`
-	SNSTopicARN             types.String  `tfsdk:"sns_topic_arn"`
-	Alarms                  types.Object  `tfsdk:"alarms"`
-	AnomalyDetection        types.Object  `tfsdk:"anomaly_detection"`
-	Dashboard               types.Bool    `tfsdk:"dashboard"`
-	BudgetName              types.String  `tfsdk:"budget_name"`
-	AlarmARNs               types.Map     `tfsdk:"alarm_arns"`
-	DashboardName           types.String  `tfsdk:"dashboard_name"`
-	AnomalyMonitorARN       types.String  `tfsdk:"anomaly_monitor_arn"`
-	AnomalySubscriptionARN  types.String  `tfsdk:"anomaly_subscription_arn"`
-	EmailSubscriptionStatus types.Map     `tfsdk:"email_subscription_status"`
+	Timeouts timeouts.Value `tfsdk:"timeouts"`
+}
 
-	// Part 3: the enforcer wiring (resource_team_enforcer.go).
-	Enforcer          types.String  `tfsdk:"enforcer"`
-	APIKeyVersion     types.Int64   `tfsdk:"api_key_version"`
-	APIKey            types.String  `tfsdk:"api_key"`
-	CallerPolicyARN   types.String  `tfsdk:"caller_policy_arn"`
-	CurrentSpendUSD   types.Float64 `tfsdk:"current_spend_usd"`
-	SpendPercent      types.Int64   `tfsdk:"spend_percent"`
-	ProjectedState    types.String  `tfsdk:"projected_state"`
-	EmergencyOverride types.Object  `tfsdk:"emergency_override"`
+// teamCoreModel is part 1: the team's identity and tags, its inference profiles and its
+// invoke policy.
+type teamCoreModel struct {
+	ID                         types.String `tfsdk:"id"`
+	Name                       types.String `tfsdk:"name"`
+	Model                      types.String `tfsdk:"model"`
+	DegradeToModel             types.String `tfsdk:"degrade_to_model"`
+	CostCenter                 types.String `tfsdk:"cost_center"`
+	Principals                 types.Set    `tfsdk:"principals"`
+	Tags                       types.Map    `tfsdk:"tags"`
+	TagsAll                    types.Map    `tfsdk:"tags_all"`
+	ModelSourceARN             types.String `tfsdk:"model_source_arn"`
+	InferenceProfileARN        types.String `tfsdk:"inference_profile_arn"`
+	InferenceProfileID         types.String `tfsdk:"inference_profile_id"`
+	DegradeModelSourceARN      types.String `tfsdk:"degrade_model_source_arn"`
+	DegradeInferenceProfileARN types.String `tfsdk:"degrade_inference_profile_arn"`
+	DegradeInferenceProfileID  types.String `tfsdk:"degrade_inference_profile_id"`
+	ModelARNs                  types.List   `tfsdk:"model_arns"`
+	PolicyARN                  types.String `tfsdk:"policy_arn"`
+	PolicyJSON                 types.String `tfsdk:"policy_json"`
+}
+
+// copyConfig takes the part's configuration (not its computed identifiers) from plan.
+// Principals are not copied: syncPrincipals records them as they are attached.
+func (m *teamCoreModel) copyConfig(plan teamCoreModel) {
+	m.Model, m.DegradeToModel, m.CostCenter, m.Tags, m.TagsAll = plan.Model, plan.DegradeToModel, plan.CostCenter, plan.Tags, plan.TagsAll
+}
+
+// clearUnknown turns the part's unknown computed values into null.
+func (m *teamCoreModel) clearUnknown() {
+	nullUnknownStrings(&m.ID, &m.ModelSourceARN, &m.InferenceProfileARN, &m.InferenceProfileID,
+		&m.DegradeModelSourceARN, &m.DegradeInferenceProfileARN, &m.DegradeInferenceProfileID, &m.PolicyARN, &m.PolicyJSON)
+	if m.ModelARNs.IsUnknown() {
+		m.ModelARNs = types.ListNull(types.StringType)
+	}
+	if m.TagsAll.IsUnknown() {
+		m.TagsAll = types.MapNull(types.StringType)
+	}
+}
+
+// null is the part for an import of team: only the name is known.
+func (m *teamCoreModel) null(team string) {
+	*m = teamCoreModel{
+		ID: types.StringValue(team), Name: types.StringValue(team),
+		Model: types.StringNull(), DegradeToModel: types.StringNull(), CostCenter: types.StringNull(),
+		Principals: types.SetNull(types.StringType), Tags: types.MapNull(types.StringType), TagsAll: types.MapNull(types.StringType),
+		ModelARNs: types.ListNull(types.StringType), PolicyJSON: types.StringNull(),
+	}
+	m.clearUnknown()
+}
+
+// copyConfig takes every part's configuration from plan (Update keeps the identifiers
+// state has and converges them to it).
+func (m *teamModel) copyConfig(plan teamModel) {
+	m.teamCoreModel.copyConfig(plan.teamCoreModel)
+	m.teamAlertingModel.copyConfig(plan.teamAlertingModel)
+	m.teamEnforcerModel.copyConfig(plan.teamEnforcerModel)
+	m.Timeouts = plan.Timeouts
+}
+
+// clearUnknown turns every unknown computed value into null, so a partial result can be
+// saved to state (state may hold no unknowns).
+func (m *teamModel) clearUnknown() {
+	m.teamCoreModel.clearUnknown()
+	m.teamAlertingModel.clearUnknown()
+	m.teamEnforcerModel.clearUnknown()
 }
 
 func (r *teamResource) Metadata(_ context.Context, req resource.MetadataRequest, resp *resource.MetadataResponse) {
@@ -209,28 +243,38 @@ func (r *teamResource) Configure(_ context.Context, req resource.ConfigureReques
 // ModifyPlan resolves the models at plan time (so an unknown model or a model in another
 // region fails the plan, not the apply), plans tags_all, and marks as unknown the
 // identifiers of sub-objects that will be made anew: a changed model's profile, and any
-// sub-object that Read found deleted out of band.
+// sub-object that Read found deleted out of band. Each part plans its own attributes.
 func (r *teamResource) ModifyPlan(ctx context.Context, req resource.ModifyPlanRequest, resp *resource.ModifyPlanResponse) {
 	if req.Plan.Raw.IsNull() {
 		return // destroy
 	}
-	var plan, state teamModel
+	var plan teamModel
+	var state *teamModel // nil on create
 	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
-	hasState := !req.State.Raw.IsNull()
-	if hasState {
-		resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
+	if !req.State.Raw.IsNull() {
+		state = new(teamModel)
+		resp.Diagnostics.Append(req.State.Get(ctx, state)...)
 	}
 	if resp.Diagnostics.HasError() {
 		return
 	}
-
 	plan.ID = plan.Name
 	plan.TagsAll = r.planTagsAll(ctx, plan, &resp.Diagnostics)
+	resolver := r.newModelResolver(ctx, &resp.Diagnostics)
+	profilesChanged := r.planProfiles(&plan, state, resolver)
+	r.planPolicy(ctx, &plan, state, profilesChanged, resolver, &resp.Diagnostics)
+	r.planAlerting(ctx, req, &plan, state, &resp.Diagnostics)
+	r.planEnforcer(ctx, &plan, state, &resp.Diagnostics)
+	resp.Diagnostics.Append(resp.Plan.Set(ctx, &plan)...)
+}
 
-	// Models resolve once per plan: a model or profile that does not exist in the
-	// region fails here, with the region named.
+// modelResolver resolves each model once per plan: a model or profile that does not
+// exist in the region fails the plan, with the region named.
+type modelResolver func(p path.Path, model types.String) *awsops.ModelSource
+
+func (r *teamResource) newModelResolver(ctx context.Context, diags *diag.Diagnostics) modelResolver {
 	sources := map[string]*awsops.ModelSource{}
-	resolve := func(p path.Path, model types.String) *awsops.ModelSource {
+	return func(p path.Path, model types.String) *awsops.ModelSource {
 		if model.IsUnknown() || model.IsNull() || r.client == nil {
 			return nil
 		}
@@ -239,87 +283,85 @@ func (r *teamResource) ModifyPlan(ctx context.Context, req resource.ModifyPlanRe
 		}
 		src, err := awsops.ResolveModel(ctx, r.client.Bedrock, r.client.Region, model.ValueString())
 		if err != nil {
-			resp.Diagnostics.AddAttributeError(p, "Model not available", fmt.Sprintf("%s: %s.", p, awsErrorText(err)))
+			diags.AddAttributeError(p, "Model not available", fmt.Sprintf("%s: %s.", p, awsErrorText(err)))
 			return nil
 		}
 		sources[model.ValueString()] = &src
 		return &src
 	}
-	sourceARN := func(src *awsops.ModelSource) types.String {
-		if src == nil {
-			return types.StringUnknown()
-		}
-		return types.StringValue(src.ARN)
-	}
+}
 
-	// Primary profile: kept while the model is the same (in any spelling).
-	primaryChanged := true
-	if hasState && !state.InferenceProfileARN.IsNull() && plan.Model.Equal(state.Model) {
-		primaryChanged = false
-		plan.ModelSourceARN = state.ModelSourceARN
-		plan.InferenceProfileARN = state.InferenceProfileARN
-		plan.InferenceProfileID = state.InferenceProfileID
-	} else {
-		plan.ModelSourceARN = sourceARN(resolve(path.Root("model"), plan.Model))
-		if hasState && !state.InferenceProfileARN.IsNull() && plan.ModelSourceARN.Equal(state.ModelSourceARN) {
-			primaryChanged = false
-			plan.InferenceProfileARN = state.InferenceProfileARN
-			plan.InferenceProfileID = state.InferenceProfileID
-		} else {
-			plan.InferenceProfileARN = types.StringUnknown()
-			plan.InferenceProfileID = types.StringUnknown()
-		}
+func sourceARN(src *awsops.ModelSource) types.String {
+	if src == nil {
+		return types.StringUnknown()
 	}
+	return types.StringValue(src.ARN)
+}
 
-	// Degrade profile.
-	degradeChanged := false
+// planProfiles plans both profiles and reports whether either will be made anew.
+func (r *teamResource) planProfiles(plan *teamModel, state *teamModel, resolve modelResolver) bool {
+	primary := r.planPrimaryProfile(plan, state, resolve)
+	degrade := r.planDegradeProfile(plan, state, resolve)
+	return primary || degrade
+}
+
+// planPrimaryProfile keeps the profile while the model is the same (in any spelling).
+func (r *teamResource) planPrimaryProfile(plan *teamModel, state *teamModel, resolve modelResolver) (changed bool) {
+	kept := state != nil && !state.InferenceProfileARN.IsNull()
+	if kept && plan.Model.Equal(state.Model) {
+		plan.ModelSourceARN, plan.InferenceProfileARN, plan.InferenceProfileID = state.ModelSourceARN, state.InferenceProfileARN, state.InferenceProfileID
+		return false
+	}
+	plan.ModelSourceARN = sourceARN(resolve(path.Root("model"), plan.Model))
+	if kept && plan.ModelSourceARN.Equal(state.ModelSourceARN) {
+		plan.InferenceProfileARN, plan.InferenceProfileID = state.InferenceProfileARN, state.InferenceProfileID
+		return false
+	}
+	plan.InferenceProfileARN, plan.InferenceProfileID = types.StringUnknown(), types.StringUnknown()
+	return true
+}
+
+// planDegradeProfile is planPrimaryProfile for degrade_to_model, which may be absent.
+func (r *teamResource) planDegradeProfile(plan *teamModel, state *teamModel, resolve modelResolver) (changed bool) {
+	kept := state != nil && !state.DegradeInferenceProfileARN.IsNull()
 	switch {
 	case plan.DegradeToModel.IsNull():
-		degradeChanged = hasState && !state.DegradeInferenceProfileARN.IsNull()
-		plan.DegradeModelSourceARN = types.StringNull()
-		plan.DegradeInferenceProfileARN = types.StringNull()
-		plan.DegradeInferenceProfileID = types.StringNull()
-	case hasState && !state.DegradeInferenceProfileARN.IsNull() && plan.DegradeToModel.Equal(state.DegradeToModel):
-		plan.DegradeModelSourceARN = state.DegradeModelSourceARN
-		plan.DegradeInferenceProfileARN = state.DegradeInferenceProfileARN
-		plan.DegradeInferenceProfileID = state.DegradeInferenceProfileID
-	default:
-		plan.DegradeModelSourceARN = sourceARN(resolve(path.Root("degrade_to_model"), plan.DegradeToModel))
-		if hasState && !state.DegradeInferenceProfileARN.IsNull() && plan.DegradeModelSourceARN.Equal(state.DegradeModelSourceARN) {
-			plan.DegradeInferenceProfileARN = state.DegradeInferenceProfileARN
-			plan.DegradeInferenceProfileID = state.DegradeInferenceProfileID
-		} else {
-			degradeChanged = true
-			plan.DegradeInferenceProfileARN = types.StringUnknown()
-			plan.DegradeInferenceProfileID = types.StringUnknown()
-		}
+		plan.DegradeModelSourceARN, plan.DegradeInferenceProfileARN, plan.DegradeInferenceProfileID = types.StringNull(), types.StringNull(), types.StringNull()
+		return kept
+	case kept && plan.DegradeToModel.Equal(state.DegradeToModel):
+		plan.DegradeModelSourceARN, plan.DegradeInferenceProfileARN, plan.DegradeInferenceProfileID =
+			state.DegradeModelSourceARN, state.DegradeInferenceProfileARN, state.DegradeInferenceProfileID
+		return false
 	}
+	plan.DegradeModelSourceARN = sourceARN(resolve(path.Root("degrade_to_model"), plan.DegradeToModel))
+	if kept && plan.DegradeModelSourceARN.Equal(state.DegradeModelSourceARN) {
+		plan.DegradeInferenceProfileARN, plan.DegradeInferenceProfileID = state.DegradeInferenceProfileARN, state.DegradeInferenceProfileID
+		return false
+	}
+	plan.DegradeInferenceProfileARN, plan.DegradeInferenceProfileID = types.StringUnknown(), types.StringUnknown()
+	return true
+}
 
-	// Policy: recreated when gone; its document follows the profiles.
-	if hasState && !state.PolicyARN.IsNull() {
+// planPolicy plans the invoke policy: recreated when gone; its document follows the
+// profiles.
+func (r *teamResource) planPolicy(ctx context.Context, plan *teamModel, state *teamModel, profilesChanged bool, resolve modelResolver, diags *diag.Diagnostics) {
+	if state != nil && !state.PolicyARN.IsNull() {
 		plan.PolicyARN = state.PolicyARN
 	} else {
 		plan.PolicyARN = types.StringUnknown()
 	}
-	if hasState && !primaryChanged && !degradeChanged && !state.ModelARNs.IsNull() {
+	if state != nil && !profilesChanged && !state.ModelARNs.IsNull() {
 		plan.ModelARNs = state.ModelARNs
-		plan.PolicyJSON = r.expectedPolicyJSON(ctx, plan, &resp.Diagnostics)
+		plan.PolicyJSON = r.expectedPolicyJSON(ctx, *plan, diags)
 	} else {
-		plan.ModelARNs, plan.PolicyJSON = r.planNewPolicy(ctx, plan, resolve, &resp.Diagnostics)
+		plan.ModelARNs, plan.PolicyJSON = r.planNewPolicy(ctx, *plan, resolve, diags)
 	}
-	var stateForAlerting *teamModel
-	if hasState {
-		stateForAlerting = &state
-	}
-	r.planAlerting(ctx, req, &plan, stateForAlerting, &resp.Diagnostics)
-	r.planEnforcer(ctx, &plan, stateForAlerting, &resp.Diagnostics)
-	resp.Diagnostics.Append(resp.Plan.Set(ctx, &plan)...)
 }
 
 // planNewPolicy plans model_arns from the models' routes and checks, before any API
 // call, that the policy will fit IAM's size limit (with the longest profile ARNs the new
 // profiles can have).
-func (r *teamResource) planNewPolicy(ctx context.Context, plan teamModel, resolve func(path.Path, types.String) *awsops.ModelSource, diags *diag.Diagnostics) (types.List, types.String) {
+func (r *teamResource) planNewPolicy(ctx context.Context, plan teamModel, resolve modelResolver, diags *diag.Diagnostics) (types.List, types.String) {
 	unknown := func() (types.List, types.String) { return types.ListUnknown(types.StringType), types.StringUnknown() }
 	primary := resolve(path.Root("model"), plan.Model)
 	if primary == nil {
@@ -400,35 +442,30 @@ func (r *teamResource) Create(ctx context.Context, req resource.CreateRequest, r
 	// destroy removes everything.
 	state := plan
 	state.clearUnknown()
-	state.clearAlertingIDs() // planned from fixed names, but nothing is made yet
+	state.teamAlertingModel.clearIDs() // planned from fixed names, but nothing is made yet
 	save := func() { resp.Diagnostics.Append(resp.State.Set(ctx, &state)...) }
-	fail := func(summary string, err error) {
-		resp.Diagnostics.AddError(summary, fmt.Sprintf("team %s: %s", plan.Name.ValueString(), awsErrorText(err)))
-		save()
-	}
-
-	tagsAll := mapFromTF(ctx, plan.TagsAll, &resp.Diagnostics)
-	if err := r.ensureProfiles(ctx, plan, &state, tagsAll); err != nil {
-		fail("Cannot create the team's inference profile", err)
-		return
-	}
-	save()
-	if err := r.ensurePolicy(ctx, plan, &state, tagsAll, nil); err != nil {
-		fail("Cannot create the team's IAM policy", err)
-		return
-	}
-	save()
-	if summary, err := r.ensureAlerting(ctx, plan, &state, nil, tagsAll, save); err != nil {
-		fail(summary, err)
-		return
-	}
-	save()
-	if err := r.ensureEnforcer(ctx, plan, &state, nil, tagsAll); err != nil {
+	if err := r.create(ctx, plan, &state, mapFromTF(ctx, plan.TagsAll, &resp.Diagnostics), save); err != nil {
 		state.clearUnknown()
-		fail("Cannot wire the team to its enforcer", err)
-		return
+		addFailure(&resp.Diagnostics, "Cannot create the team", "team "+plan.Name.ValueString(), err, adviceCreate)
 	}
 	save()
+}
+
+// create runs each part's apply steps in order, saving state after each.
+func (r *teamResource) create(ctx context.Context, plan teamModel, state *teamModel, tags map[string]string, save func()) error {
+	if err := r.ensureProfiles(ctx, plan, state, tags); err != nil {
+		return failed("create the team's inference profile", err)
+	}
+	save()
+	if err := r.ensurePolicy(ctx, plan, state, tags, nil); err != nil {
+		return failed("create the team's IAM policy", err)
+	}
+	save()
+	if err := r.ensureAlerting(ctx, plan, state, nil, tags, save); err != nil {
+		return err
+	}
+	save()
+	return failed("wire the team to its enforcer", r.ensureEnforcer(ctx, plan, state, nil, tags))
 }
 
 // ensureProfiles creates the primary and degrade profiles that state lacks or whose
@@ -611,7 +648,7 @@ func (r *teamResource) Read(ctx context.Context, req resource.ReadRequest, resp 
 	}
 	gone, err := r.refresh(ctx, &state)
 	if err != nil {
-		resp.Diagnostics.AddError("Cannot read the team", fmt.Sprintf("team %s: %s", state.Name.ValueString(), awsErrorText(err)))
+		addFailure(&resp.Diagnostics, "Cannot read the team", "team "+state.Name.ValueString(), err, adviceRead)
 		return
 	}
 	if gone {
@@ -622,102 +659,125 @@ func (r *teamResource) Read(ctx context.Context, req resource.ReadRequest, resp 
 	resp.Diagnostics.Append(resp.State.Set(ctx, &state)...)
 }
 
-// refresh reads every sub-object into m. A sub-object deleted out of band becomes null,
-// which ModifyPlan turns into a planned re-create. gone is true when nothing is left.
+// coreRead is what refreshing part 1 learns that the other parts use: the live tags,
+// and who the invoke policy is attached to (nil when it was not read).
+type coreRead struct {
+	liveTags       map[string]string
+	invokeAttached map[string]bool
+}
+
+// refresh reads every sub-object into m, part by part. A sub-object deleted out of band
+// becomes null, which ModifyPlan turns into a planned re-create. gone is true when
+// nothing is left.
 func (r *teamResource) refresh(ctx context.Context, m *teamModel) (gone bool, err error) {
-	team := m.Name.ValueString()
-	tflog.Debug(ctx, "refreshing team", map[string]any{"team": team})
-	var liveTags map[string]string
-	var invokeAttached map[string]bool // who the invoke policy is attached to, once read
-	routed := map[string]bool{}        // foundation models the profiles route to, from the reads below
-
-	readProfile := func(arnAttr, idAttr, srcAttr, modelAttr *types.String) error {
-		if arnAttr.IsNull() {
-			return nil
-		}
-		p, err := awsops.FindInferenceProfile(ctx, r.client.Bedrock, arnAttr.ValueString())
-		if awsops.IsNotFound(err) {
-			tflog.Debug(ctx, "inference profile deleted out of band", map[string]any{"team": team, "arn": arnAttr.ValueString()})
-			*arnAttr, *idAttr, *srcAttr = types.StringNull(), types.StringNull(), types.StringNull()
-			return nil
-		}
-		if err != nil {
-			return err
-		}
-		*idAttr = types.StringValue(aws.ToString(p.InferenceProfileId))
-		for _, a := range awsops.ModelARNs(p) {
-			routed[a] = true
-		}
-		tags, err := awsops.ProfileTags(ctx, r.client.Bedrock, arnAttr.ValueString())
-		if err != nil && !awsops.IsNotFound(err) {
-			return err
-		}
-		if v, ok := tags[tagModel]; ok && modelAttr.IsNull() {
-			*modelAttr = types.StringValue(v) // import
-		}
-		if liveTags == nil {
-			liveTags = tags
-		}
-		return nil
+	tflog.Debug(ctx, "refreshing team", map[string]any{"team": m.Name.ValueString()})
+	var read coreRead
+	if err := r.refreshProfiles(ctx, m, &read); err != nil {
+		return false, failed("read the team's inference profiles", err)
 	}
-	if err := readProfile(&m.InferenceProfileARN, &m.InferenceProfileID, &m.ModelSourceARN, &m.Model); err != nil {
-		return false, err
+	if err := r.refreshPolicy(ctx, m, &read); err != nil {
+		return false, failed("read the team's IAM policy", err)
 	}
-	if err := readProfile(&m.DegradeInferenceProfileARN, &m.DegradeInferenceProfileID, &m.DegradeModelSourceARN, &m.DegradeToModel); err != nil {
-		return false, err
-	}
-	if len(routed) > 0 {
-		models := make([]string, 0, len(routed))
-		for a := range routed {
-			models = append(models, a)
-		}
-		sort.Strings(models)
-		m.ModelARNs = stringList(models)
-	} else {
-		m.ModelARNs = types.ListNull(types.StringType)
-	}
-
-	if !m.PolicyARN.IsNull() {
-		policy, err := awsops.FindPolicy(ctx, r.client.IAM, m.PolicyARN.ValueString())
-		switch {
-		case awsops.IsNotFound(err):
-			tflog.Debug(ctx, "IAM policy deleted out of band", map[string]any{"team": team})
-			m.PolicyARN, m.PolicyJSON = types.StringNull(), types.StringNull()
-		case err != nil:
-			return false, err
-		default:
-			doc, err := awsops.PolicyDocument(ctx, r.client.IAM, m.PolicyARN.ValueString(), aws.ToString(policy.DefaultVersionId))
-			if err != nil {
-				return false, err
-			}
-			m.PolicyJSON = types.StringValue(normalizeJSON(doc))
-			if liveTags == nil {
-				liveTags = awsops.PolicyTags(policy.Tags)
-			}
-			invokeAttached, err = awsops.AttachedEntities(ctx, r.client.IAM, m.PolicyARN.ValueString())
-			if err != nil {
-				return false, err
-			}
-			if m.Enforcer.IsNull() {
-				m.Principals = r.attachedPrincipals(ctx, m.Principals, invokeAttached)
-			}
-		}
-	}
-
 	if m.InferenceProfileARN.IsNull() && m.DegradeInferenceProfileARN.IsNull() && m.PolicyARN.IsNull() {
 		return true, nil
 	}
-	if liveTags != nil {
-		r.readTags(ctx, m, liveTags)
+	if read.liveTags != nil {
+		r.readTags(ctx, m, read.liveTags)
 	}
 	if err := r.refreshAlerting(ctx, m); err != nil {
 		return false, err
 	}
-	if err := r.refreshEnforcer(ctx, m, invokeAttached); err != nil {
-		return false, err
+	if err := r.refreshEnforcer(ctx, m, read.invokeAttached); err != nil {
+		return false, failed("read the team's enforcer wiring", err)
 	}
 	m.ID = m.Name
 	return false, nil
+}
+
+// refreshProfiles reads both profiles and the foundation models they route to.
+func (r *teamResource) refreshProfiles(ctx context.Context, m *teamModel, read *coreRead) error {
+	routed := map[string]bool{}
+	if err := r.refreshProfile(ctx, m, &m.InferenceProfileARN, &m.InferenceProfileID, &m.ModelSourceARN, &m.Model, routed, read); err != nil {
+		return err
+	}
+	if err := r.refreshProfile(ctx, m, &m.DegradeInferenceProfileARN, &m.DegradeInferenceProfileID, &m.DegradeModelSourceARN, &m.DegradeToModel, routed, read); err != nil {
+		return err
+	}
+	if len(routed) == 0 {
+		m.ModelARNs = types.ListNull(types.StringType)
+		return nil
+	}
+	models := make([]string, 0, len(routed))
+	for a := range routed {
+		models = append(models, a)
+	}
+	sort.Strings(models)
+	m.ModelARNs = stringList(models)
+	return nil
+}
+
+// refreshProfile reads one profile into its attributes (the model from its bedgov:model
+// tag on import) and adds the models it routes to.
+func (r *teamResource) refreshProfile(ctx context.Context, m *teamModel, arnAttr, idAttr, srcAttr, modelAttr *types.String, routed map[string]bool, read *coreRead) error {
+	if arnAttr.IsNull() {
+		return nil
+	}
+	p, err := awsops.FindInferenceProfile(ctx, r.client.Bedrock, arnAttr.ValueString())
+	if awsops.IsNotFound(err) {
+		tflog.Debug(ctx, "inference profile deleted out of band", map[string]any{"team": m.Name.ValueString(), "arn": arnAttr.ValueString()})
+		*arnAttr, *idAttr, *srcAttr = types.StringNull(), types.StringNull(), types.StringNull()
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	*idAttr = types.StringValue(aws.ToString(p.InferenceProfileId))
+	for _, a := range awsops.ModelARNs(p) {
+		routed[a] = true
+	}
+	tags, err := awsops.ProfileTags(ctx, r.client.Bedrock, arnAttr.ValueString())
+	if err != nil && !awsops.IsNotFound(err) {
+		return err
+	}
+	if v, ok := tags[tagModel]; ok && modelAttr.IsNull() {
+		*modelAttr = types.StringValue(v) // import
+	}
+	if read.liveTags == nil {
+		read.liveTags = tags
+	}
+	return nil
+}
+
+// refreshPolicy reads the invoke policy's document, tags and attachments.
+func (r *teamResource) refreshPolicy(ctx context.Context, m *teamModel, read *coreRead) error {
+	if m.PolicyARN.IsNull() {
+		return nil
+	}
+	policy, err := awsops.FindPolicy(ctx, r.client.IAM, m.PolicyARN.ValueString())
+	switch {
+	case awsops.IsNotFound(err):
+		tflog.Debug(ctx, "IAM policy deleted out of band", map[string]any{"team": m.Name.ValueString()})
+		m.PolicyARN, m.PolicyJSON = types.StringNull(), types.StringNull()
+		return nil
+	case err != nil:
+		return err
+	}
+	doc, err := awsops.PolicyDocument(ctx, r.client.IAM, m.PolicyARN.ValueString(), aws.ToString(policy.DefaultVersionId))
+	if err != nil {
+		return err
+	}
+	m.PolicyJSON = types.StringValue(normalizeJSON(doc))
+	if read.liveTags == nil {
+		read.liveTags = awsops.PolicyTags(policy.Tags)
+	}
+	read.invokeAttached, err = awsops.AttachedEntities(ctx, r.client.IAM, m.PolicyARN.ValueString())
+	if err != nil {
+		return err
+	}
+	if m.Enforcer.IsNull() {
+		m.Principals = r.attachedPrincipals(ctx, m.Principals, read.invokeAttached)
+	}
+	return nil
 }
 
 // attachedPrincipals keeps the principals bedgov attached that still are; on import
@@ -790,19 +850,47 @@ func (r *teamResource) Update(ctx context.Context, req resource.UpdateRequest, r
 	defer cancel()
 
 	state := prior
-	state.Model, state.DegradeToModel, state.CostCenter, state.Tags, state.TagsAll, state.Timeouts =
-		plan.Model, plan.DegradeToModel, plan.CostCenter, plan.Tags, plan.TagsAll, plan.Timeouts
-	state.MonthlyBudget, state.Thresholds, state.NotificationEmails, state.Alarms, state.AnomalyDetection, state.Dashboard =
-		plan.MonthlyBudget, plan.Thresholds, plan.NotificationEmails, plan.Alarms, plan.AnomalyDetection, plan.Dashboard
-	state.APIKeyVersion, state.EmergencyOverride = plan.APIKeyVersion, plan.EmergencyOverride
+	state.copyConfig(plan)
 	save := func() { resp.Diagnostics.Append(resp.State.Set(ctx, &state)...) }
-	fail := func(summary string, err error) {
-		resp.Diagnostics.AddError(summary, fmt.Sprintf("team %s: %s", plan.Name.ValueString(), awsErrorText(err)))
-		save()
+	if err := r.update(ctx, plan, prior, &state, mapFromTF(ctx, plan.TagsAll, &resp.Diagnostics), save); err != nil {
+		state.clearUnknown()
+		addFailure(&resp.Diagnostics, "Cannot update the team", "team "+plan.Name.ValueString(), err, adviceApply)
 	}
+	save()
+}
 
-	// Profiles whose model changed are replaced inside the team: create the new one,
-	// point the policy at it, then delete the old one.
+// update converges each part to plan from prior, saving state as it goes. Profiles
+// whose model changed are replaced inside the team: create the new one, point the
+// policy, alarms, dashboard and cap record at it, then delete the old one.
+func (r *teamResource) update(ctx context.Context, plan, prior teamModel, state *teamModel, tags map[string]string, save func()) error {
+	retire := retiredProfiles(plan, prior, state)
+	if err := r.ensureProfiles(ctx, plan, state, tags); err != nil {
+		return failed("update the team's inference profiles", err)
+	}
+	if err := r.tagProfiles(ctx, plan, *state, tags); err != nil {
+		return failed("tag the team's inference profile", err)
+	}
+	if err := r.ensurePolicy(ctx, plan, state, tags, &prior); err != nil {
+		return failed("update the team's IAM policy", err)
+	}
+	save()
+	if err := r.ensureAlerting(ctx, plan, state, &prior, tags, save); err != nil {
+		return err
+	}
+	if err := r.ensureEnforcer(ctx, plan, state, &prior, tags); err != nil {
+		return failed("wire the team to its enforcer", err)
+	}
+	for _, old := range retire {
+		if err := awsops.DeleteInferenceProfile(ctx, r.client.Bedrock, old); err != nil {
+			return failed("delete the team's replaced inference profile", err)
+		}
+	}
+	return nil
+}
+
+// retiredProfiles are the ARNs of the profiles plan replaces or drops; state forgets
+// them, so ensureProfiles makes the new ones.
+func retiredProfiles(plan, prior teamModel, state *teamModel) []string {
 	var retire []string
 	if plan.InferenceProfileARN.IsUnknown() && !prior.InferenceProfileARN.IsNull() {
 		retire = append(retire, prior.InferenceProfileARN.ValueString())
@@ -812,14 +900,11 @@ func (r *teamResource) Update(ctx context.Context, req resource.UpdateRequest, r
 		retire = append(retire, prior.DegradeInferenceProfileARN.ValueString())
 		state.DegradeInferenceProfileARN, state.DegradeInferenceProfileID, state.DegradeModelSourceARN = types.StringNull(), types.StringNull(), types.StringNull()
 	}
+	return retire
+}
 
-	tagsAll := mapFromTF(ctx, plan.TagsAll, &resp.Diagnostics)
-	if err := r.ensureProfiles(ctx, plan, &state, tagsAll); err != nil {
-		state.clearUnknown()
-		fail("Cannot update the team's inference profiles", err)
-		return
-	}
-	// Tags of the profiles that stay.
+// tagProfiles brings the tags of the profiles that stay to plan.
+func (r *teamResource) tagProfiles(ctx context.Context, plan, state teamModel, tags map[string]string) error {
 	for _, p := range []struct{ arn, model, role string }{
 		{state.InferenceProfileARN.ValueString(), plan.Model.ValueString(), "primary"},
 		{state.DegradeInferenceProfileARN.ValueString(), plan.DegradeToModel.ValueString(), "degraded"},
@@ -827,36 +912,11 @@ func (r *teamResource) Update(ctx context.Context, req resource.UpdateRequest, r
 		if p.arn == "" {
 			continue
 		}
-		if err := awsops.SyncTags(ctx, awsops.ProfileTagger(r.client.Bedrock), p.arn, profileTags(tagsAll, p.model, p.role, plan.MonthlyBudget)); err != nil {
-			fail("Cannot tag the team's inference profile", err)
-			return
+		if err := awsops.SyncTags(ctx, awsops.ProfileTagger(r.client.Bedrock), p.arn, profileTags(tags, p.model, p.role, plan.MonthlyBudget)); err != nil {
+			return err
 		}
 	}
-	if err := r.ensurePolicy(ctx, plan, &state, tagsAll, &prior); err != nil {
-		state.clearUnknown()
-		fail("Cannot update the team's IAM policy", err)
-		return
-	}
-	save()
-	// Alarms and the dashboard follow a replaced profile before the old one goes.
-	if summary, err := r.ensureAlerting(ctx, plan, &state, &prior, tagsAll, save); err != nil {
-		state.clearUnknown()
-		fail(summary, err)
-		return
-	}
-	// The cap record follows a replaced profile before the old one goes.
-	if err := r.ensureEnforcer(ctx, plan, &state, &prior, tagsAll); err != nil {
-		state.clearUnknown()
-		fail("Cannot wire the team to its enforcer", err)
-		return
-	}
-	for _, old := range retire {
-		if err := awsops.DeleteInferenceProfile(ctx, r.client.Bedrock, old); err != nil {
-			fail("Cannot delete the team's replaced inference profile", err)
-			return
-		}
-	}
-	save()
+	return nil
 }
 
 func (r *teamResource) Delete(ctx context.Context, req resource.DeleteRequest, resp *resource.DeleteResponse) {
@@ -869,24 +929,30 @@ func (r *teamResource) Delete(ctx context.Context, req resource.DeleteRequest, r
 	resp.Diagnostics.Append(d...)
 	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
+	if err := r.delete(ctx, state); err != nil {
+		addFailure(&resp.Diagnostics, "Cannot delete the team", "team "+state.Name.ValueString(), err, adviceDestroy)
+	}
+}
 
-	team := state.Name.ValueString()
+// delete removes each part, the enforcer wiring first and the profiles last.
+func (r *teamResource) delete(ctx context.Context, state teamModel) error {
 	if !state.Enforcer.IsNull() {
 		if err := r.unwire(ctx, state, &state); err != nil {
-			resp.Diagnostics.AddError("Cannot remove the team from its enforcer", fmt.Sprintf("team %s: %s", team, awsErrorText(err)))
-			return
+			return failed("remove the team from its enforcer", err)
 		}
 	}
-	if summary, err := r.deleteAlerting(ctx, state); err != nil {
-		resp.Diagnostics.AddError(summary, fmt.Sprintf("team %s: %s", team, awsErrorText(err)))
-		return
+	if err := r.deleteAlerting(ctx, state); err != nil {
+		return err
 	}
-	// The policy first (it detaches itself), so no principal keeps rights to a profile
-	// that is about to go.
+	return r.deleteCore(ctx, state)
+}
+
+// deleteCore deletes the policy first (it detaches itself), so no principal keeps rights
+// to a profile that is about to go, then the profiles.
+func (r *teamResource) deleteCore(ctx context.Context, state teamModel) error {
 	if !state.PolicyARN.IsNull() {
 		if err := awsops.DeletePolicy(ctx, r.client.IAM, state.PolicyARN.ValueString()); err != nil {
-			resp.Diagnostics.AddError("Cannot delete the team's IAM policy", fmt.Sprintf("team %s: %s", team, awsErrorText(err)))
-			return
+			return failed("delete the team's IAM policy", err)
 		}
 	}
 	for _, p := range []types.String{state.DegradeInferenceProfileARN, state.InferenceProfileARN} {
@@ -894,33 +960,47 @@ func (r *teamResource) Delete(ctx context.Context, req resource.DeleteRequest, r
 			continue
 		}
 		if err := awsops.DeleteInferenceProfile(ctx, r.client.Bedrock, p.ValueString()); err != nil {
-			resp.Diagnostics.AddError("Cannot delete the team's inference profile", fmt.Sprintf("team %s: %s", team, awsErrorText(err)))
-			return
+			return failed("delete the team's inference profile", err)
 		}
 	}
+	return nil
 }
 
-// ImportState finds a team's objects by their naming convention and tags.
+// ImportState finds a team's objects by their naming convention and tags, part by part.
 func (r *teamResource) ImportState(ctx context.Context, req resource.ImportStateRequest, resp *resource.ImportStateResponse) {
 	team := req.ID
 	if !teamNamePattern.MatchString(team) {
 		resp.Diagnostics.AddError("Invalid import id", fmt.Sprintf("%q is not a team name; import with the team's name, e.g. terraform import bedgov_team.x ai-core", team))
 		return
 	}
-	m := teamModel{
-		ID: types.StringValue(team), Name: types.StringValue(team),
-		Model: types.StringNull(), DegradeToModel: types.StringNull(), CostCenter: types.StringNull(),
-		Principals: types.SetNull(types.StringType), Tags: types.MapNull(types.StringType), TagsAll: types.MapNull(types.StringType),
-		ModelARNs: types.ListNull(types.StringType), PolicyJSON: types.StringNull(),
-		Timeouts: nullTimeouts(),
+	m := teamModel{Timeouts: nullTimeouts()}
+	m.teamCoreModel.null(team)
+	m.teamAlertingModel.null()
+	m.teamEnforcerModel.null()
+	policyARN := r.client.ARN("iam", "", r.client.AccountID, "policy"+policyPath+policyName(team))
+	if err := r.importCore(ctx, &m, policyARN); err != nil {
+		addFailure(&resp.Diagnostics, "Cannot import the team", "team "+team, err, adviceImport)
+		return
 	}
-	m.nullAlerting()
-	m.clearUnknown()
+	if m.InferenceProfileARN.IsNull() && m.PolicyARN.IsNull() {
+		resp.Diagnostics.AddError("Team not found",
+			fmt.Sprintf("No bedgov team %q in %s: found neither an inference profile named %s* tagged team=%s nor the IAM policy %s.",
+				team, r.client.Region, profilePrefix(team), team, policyARN))
+		return
+	}
+	if err := r.importParts(ctx, &m); err != nil {
+		addFailure(&resp.Diagnostics, "Cannot import the team", "team "+team, err, adviceImport)
+		return
+	}
+	resp.Diagnostics.Append(resp.State.Set(ctx, &m)...)
+}
 
+// importCore finds the team's profiles (by name prefix and tags) and invoke policy.
+func (r *teamResource) importCore(ctx context.Context, m *teamModel, policyARN string) error {
+	team := m.Name.ValueString()
 	candidates, err := awsops.ListApplicationProfiles(ctx, r.client.Bedrock, profilePrefix(team))
 	if err != nil {
-		resp.Diagnostics.AddError("Cannot import the team", awsErrorText(err))
-		return
+		return err
 	}
 	for _, c := range candidates {
 		tags, err := awsops.ProfileTags(ctx, r.client.Bedrock, aws.ToString(c.InferenceProfileArn))
@@ -934,31 +1014,25 @@ func (r *teamResource) ImportState(ctx context.Context, req resource.ImportState
 			m.DegradeInferenceProfileARN = types.StringValue(aws.ToString(c.InferenceProfileArn))
 		}
 	}
-	policyARN := r.client.ARN("iam", "", r.client.AccountID, "policy"+policyPath+policyName(team))
 	if _, err := awsops.FindPolicy(ctx, r.client.IAM, policyARN); err == nil {
 		m.PolicyARN = types.StringValue(policyARN)
 	} else if !awsops.IsNotFound(err) {
-		resp.Diagnostics.AddError("Cannot import the team", awsErrorText(err))
-		return
+		return err
 	}
-	if m.InferenceProfileARN.IsNull() && m.PolicyARN.IsNull() {
-		resp.Diagnostics.AddError("Team not found",
-			fmt.Sprintf("No bedgov team %q in %s: found neither an inference profile named bedgov-%s-* tagged team=%s nor the IAM policy %s.",
-				team, r.client.Region, team, team, policyARN))
-		return
+	return nil
+}
+
+// importParts imports parts 2 and 3, reads everything, and resolves the models the
+// profiles' bedgov:model tags name.
+func (r *teamResource) importParts(ctx context.Context, m *teamModel) error {
+	if err := r.importAlerting(ctx, m); err != nil {
+		return err
 	}
-	if err := r.importAlerting(ctx, &m); err != nil {
-		resp.Diagnostics.AddError("Cannot import the team", awsErrorText(err))
-		return
+	if err := r.importEnforcer(ctx, m); err != nil {
+		return err
 	}
-	if err := r.importEnforcer(ctx, &m); err != nil {
-		resp.Diagnostics.AddError("Cannot import the team", awsErrorText(err))
-		return
-	}
-	// Sources resolve from the profiles' bedgov:model tags during the read that follows.
-	if _, err := r.refresh(ctx, &m); err != nil {
-		resp.Diagnostics.AddError("Cannot import the team", awsErrorText(err))
-		return
+	if _, err := r.refresh(ctx, m); err != nil {
+		return err
 	}
 	for _, p := range []struct {
 		model types.String
@@ -972,43 +1046,5 @@ func (r *teamResource) ImportState(ctx context.Context, req resource.ImportState
 			*p.src = types.StringValue(src.ARN)
 		}
 	}
-	resp.Diagnostics.Append(resp.State.Set(ctx, &m)...)
-}
-
-// clearUnknown turns every unknown computed value into null, so a partial result can be
-// saved to state (state may hold no unknowns).
-func (m *teamModel) clearUnknown() {
-	for _, s := range []*types.String{&m.ID, &m.ModelSourceARN, &m.InferenceProfileARN, &m.InferenceProfileID,
-		&m.DegradeModelSourceARN, &m.DegradeInferenceProfileARN, &m.DegradeInferenceProfileID, &m.PolicyARN, &m.PolicyJSON} {
-		if s.IsUnknown() {
-			*s = types.StringNull()
-		}
-	}
-	if m.ModelARNs.IsUnknown() {
-		m.ModelARNs = types.ListNull(types.StringType)
-	}
-	if m.TagsAll.IsUnknown() {
-		m.TagsAll = types.MapNull(types.StringType)
-	}
-	for _, s := range []*types.String{&m.BudgetName, &m.SNSTopicARN, &m.DashboardName, &m.AnomalyMonitorARN, &m.AnomalySubscriptionARN} {
-		if s.IsUnknown() {
-			*s = types.StringNull()
-		}
-	}
-	for _, mp := range []*types.Map{&m.AlarmARNs, &m.EmailSubscriptionStatus} {
-		if mp.IsUnknown() {
-			*mp = types.MapNull(types.StringType)
-		}
-	}
-	for _, s := range []*types.String{&m.APIKey, &m.CallerPolicyARN, &m.ProjectedState} {
-		if s.IsUnknown() {
-			*s = types.StringNull()
-		}
-	}
-	if m.CurrentSpendUSD.IsUnknown() {
-		m.CurrentSpendUSD = types.Float64Null()
-	}
-	if m.SpendPercent.IsUnknown() {
-		m.SpendPercent = types.Int64Null()
-	}
+	return nil
 }

@@ -69,6 +69,23 @@ type anomalyModel struct {
 	ThresholdUSD types.Float64 `tfsdk:"threshold_usd"`
 }
 
+// teamAlertingModel is part 2 of bedgov_team.
+type teamAlertingModel struct {
+	MonthlyBudget           types.Float64 `tfsdk:"monthly_budget"`
+	Thresholds              types.Object  `tfsdk:"thresholds"`
+	NotificationEmails      types.Set     `tfsdk:"notification_emails"`
+	SNSTopicARN             types.String  `tfsdk:"sns_topic_arn"`
+	Alarms                  types.Object  `tfsdk:"alarms"`
+	AnomalyDetection        types.Object  `tfsdk:"anomaly_detection"`
+	Dashboard               types.Bool    `tfsdk:"dashboard"`
+	BudgetName              types.String  `tfsdk:"budget_name"`
+	AlarmARNs               types.Map     `tfsdk:"alarm_arns"`
+	DashboardName           types.String  `tfsdk:"dashboard_name"`
+	AnomalyMonitorARN       types.String  `tfsdk:"anomaly_monitor_arn"`
+	AnomalySubscriptionARN  types.String  `tfsdk:"anomaly_subscription_arn"`
+	EmailSubscriptionStatus types.Map     `tfsdk:"email_subscription_status"`
+}
+
 func addAlertingSchema(s schema.Schema) {
 	s.Attributes["monthly_budget"] = schema.Float64Attribute{
 		Optional: true,
@@ -273,89 +290,109 @@ func (r *teamResource) planAlerting(ctx context.Context, req resource.ModifyPlan
 	team := plan.Name.ValueString()
 	var configuredTopic types.String
 	diags.Append(req.Config.GetAttribute(ctx, path.Root("sns_topic_arn"), &configuredTopic)...)
-
-	if !configuredTopic.IsNull() && !configuredTopic.IsUnknown() && r.client.AccountID != "" {
-		if a, err := arn.Parse(configuredTopic.ValueString()); err == nil && a.AccountID != r.client.AccountID {
-			diags.AddAttributeError(path.Root("sns_topic_arn"), "SNS topic in another account",
-				fmt.Sprintf("sns_topic_arn %q is in account %s, but the provider works in account %s; give a topic of account %s, or leave "+
-					"sns_topic_arn unset and bedgov makes one.", configuredTopic.ValueString(), a.AccountID, r.client.AccountID, r.client.AccountID))
-		}
-	}
-
-	// Topic.
-	topicKnown := true
-	switch {
-	case !configuredTopic.IsNull():
-		plan.SNSTopicARN = configuredTopic
-		topicKnown = !configuredTopic.IsUnknown()
-	case plan.NotificationEmails.IsUnknown() || plan.Alarms.IsUnknown() || plan.AnomalyDetection.IsUnknown():
-		plan.SNSTopicARN = types.StringUnknown() // whether the team needs a topic is known at apply
-		topicKnown = false
-	case needsOwnTopic(ctx, *plan, false):
-		plan.SNSTopicARN = types.StringValue(r.ownTopicARN(team))
-	default:
-		plan.SNSTopicARN = types.StringNull()
-	}
-	ownTopic := topicKnown && plan.SNSTopicARN.ValueString() == r.ownTopicARN(team)
-
+	r.checkConfiguredTopic(configuredTopic, diags)
 	if len(emailsOf(ctx, plan.NotificationEmails)) > 0 && plan.MonthlyBudget.IsNull() && !configuredTopic.IsNull() {
 		diags.AddAttributeWarning(path.Root("notification_emails"), "Emails without a budget reach no one",
 			"notification_emails are subscribers of the team's budget notifications, and of the SNS topic only when bedgov makes it. "+
 				"With sns_topic_arn given and no monthly_budget, subscribe these addresses to your topic yourself.")
 	}
+	topicKnown := r.planTopic(ctx, plan, configuredTopic)
+	planEmailStatus(ctx, plan, state, topicKnown && plan.SNSTopicARN.ValueString() == r.ownTopicARN(team), topicKnown)
+	if plan.MonthlyBudget.IsNull() {
+		plan.BudgetName = types.StringNull()
+	} else {
+		plan.BudgetName = types.StringValue(teamObjectName(team))
+	}
+	r.planAlarmARNs(ctx, plan)
+	switch {
+	case plan.Dashboard.IsUnknown():
+		plan.DashboardName = types.StringUnknown()
+	case plan.Dashboard.ValueBool():
+		plan.DashboardName = types.StringValue(teamObjectName(team))
+	default:
+		plan.DashboardName = types.StringNull()
+	}
+	planAnomaly(ctx, plan, state)
+}
 
-	// Email subscription status follows the refreshed state while nothing it depends on
-	// changes.
-	emails := emailsOf(ctx, plan.NotificationEmails)
+// checkConfiguredTopic refuses a topic of another account.
+func (r *teamResource) checkConfiguredTopic(configuredTopic types.String, diags *diag.Diagnostics) {
+	if configuredTopic.IsNull() || configuredTopic.IsUnknown() || r.client.AccountID == "" {
+		return
+	}
+	if a, err := arn.Parse(configuredTopic.ValueString()); err == nil && a.AccountID != r.client.AccountID {
+		diags.AddAttributeError(path.Root("sns_topic_arn"), "SNS topic in another account",
+			fmt.Sprintf("sns_topic_arn %q is in account %s, but the provider works in account %s; give a topic of account %s, or leave "+
+				"sns_topic_arn unset and bedgov makes one.", configuredTopic.ValueString(), a.AccountID, r.client.AccountID, r.client.AccountID))
+	}
+}
+
+// planTopic plans sns_topic_arn: the one configured, the team's own when anything needs
+// one, or none. It reports whether the topic is known at plan time.
+func (r *teamResource) planTopic(ctx context.Context, plan *teamModel, configuredTopic types.String) (known bool) {
+	switch {
+	case !configuredTopic.IsNull():
+		plan.SNSTopicARN = configuredTopic
+		return !configuredTopic.IsUnknown()
+	case plan.NotificationEmails.IsUnknown() || plan.Alarms.IsUnknown() || plan.AnomalyDetection.IsUnknown():
+		plan.SNSTopicARN = types.StringUnknown() // whether the team needs a topic is known at apply
+		return false
+	case needsOwnTopic(ctx, *plan, false):
+		plan.SNSTopicARN = types.StringValue(r.ownTopicARN(plan.Name.ValueString()))
+	default:
+		plan.SNSTopicARN = types.StringNull()
+	}
+	return true
+}
+
+// planEmailStatus: the status follows the refreshed state while nothing it depends on
+// changes.
+func planEmailStatus(ctx context.Context, plan *teamModel, state *teamModel, ownTopic, topicKnown bool) {
 	switch {
 	case !topicKnown || plan.NotificationEmails.IsUnknown():
 		plan.EmailSubscriptionStatus = types.MapUnknown(types.StringType)
-	case !ownTopic || len(emails) == 0:
+	case !ownTopic || len(emailsOf(ctx, plan.NotificationEmails)) == 0:
 		plan.EmailSubscriptionStatus = types.MapNull(types.StringType)
 	case state != nil && state.SNSTopicARN.Equal(plan.SNSTopicARN) && plan.NotificationEmails.Equal(state.NotificationEmails) && !state.EmailSubscriptionStatus.IsNull():
 		plan.EmailSubscriptionStatus = state.EmailSubscriptionStatus
 	default:
 		plan.EmailSubscriptionStatus = types.MapUnknown(types.StringType)
 	}
+}
 
-	if plan.MonthlyBudget.IsNull() {
-		plan.BudgetName = types.StringNull()
-	} else {
-		plan.BudgetName = types.StringValue(teamObjectName(team))
-	}
-
-	kinds := alerts.Alarms(team, "", alarmConfigOf(ctx, plan.Alarms))
-	if plan.Alarms.IsUnknown() || alarmsHaveUnknown(ctx, plan.Alarms) {
+// planAlarmARNs plans alarm_arns from the alarms block (their names are fixed).
+func (r *teamResource) planAlarmARNs(ctx context.Context, plan *teamModel) {
+	kinds := alerts.Alarms(plan.Name.ValueString(), "", alarmConfigOf(ctx, plan.Alarms))
+	switch {
+	case plan.Alarms.IsUnknown() || alarmsHaveUnknown(ctx, plan.Alarms):
 		plan.AlarmARNs = types.MapUnknown(types.StringType)
-	} else if len(kinds) == 0 {
+	case len(kinds) == 0:
 		plan.AlarmARNs = types.MapNull(types.StringType)
-	} else {
+	default:
 		m := map[string]string{}
 		for _, a := range kinds {
 			m[a.Kind] = r.alarmARN(a.Name)
 		}
 		plan.AlarmARNs, _ = types.MapValueFrom(ctx, types.StringType, m)
 	}
+}
 
-	if plan.Dashboard.IsUnknown() {
-		plan.DashboardName = types.StringUnknown()
-	} else if plan.Dashboard.ValueBool() {
-		plan.DashboardName = types.StringValue(teamObjectName(team))
-	} else {
-		plan.DashboardName = types.StringNull()
-	}
-
+// planAnomaly plans the anomaly monitor and subscription ARNs (random, so unknown until
+// made; kept from state once they are).
+func planAnomaly(ctx context.Context, plan *teamModel, state *teamModel) {
 	if plan.AnomalyDetection.IsUnknown() {
 		plan.AnomalyMonitorARN, plan.AnomalySubscriptionARN = types.StringUnknown(), types.StringUnknown()
-	} else if _, ok := anomalyThresholdOf(ctx, plan.AnomalyDetection); !ok {
+		return
+	}
+	if _, ok := anomalyThresholdOf(ctx, plan.AnomalyDetection); !ok {
 		plan.AnomalyMonitorARN, plan.AnomalySubscriptionARN = types.StringNull(), types.StringNull()
-	} else {
-		plan.AnomalyMonitorARN, plan.AnomalySubscriptionARN = types.StringUnknown(), types.StringUnknown()
-		if state != nil && !state.AnomalyMonitorARN.IsNull() {
-			plan.AnomalyMonitorARN = state.AnomalyMonitorARN
-			if !state.AnomalySubscriptionARN.IsNull() {
-				plan.AnomalySubscriptionARN = state.AnomalySubscriptionARN
-			}
+		return
+	}
+	plan.AnomalyMonitorARN, plan.AnomalySubscriptionARN = types.StringUnknown(), types.StringUnknown()
+	if state != nil && !state.AnomalyMonitorARN.IsNull() {
+		plan.AnomalyMonitorARN = state.AnomalyMonitorARN
+		if !state.AnomalySubscriptionARN.IsNull() {
+			plan.AnomalySubscriptionARN = state.AnomalySubscriptionARN
 		}
 	}
 }
@@ -402,229 +439,301 @@ func (r *teamResource) dashboardBody(m teamModel) string {
 	return alerts.DashboardBody(in)
 }
 
-// ensureAlerting brings the part-2 sub-objects to plan, saving state after each one.
-// prior is nil on create. It returns a summary for the error it returns.
-func (r *teamResource) ensureAlerting(ctx context.Context, plan teamModel, state *teamModel, prior *teamModel, tags map[string]string, save func()) (string, error) {
+// alertingApply is what every part-2 apply step works from: the plan, the state it
+// records progress in (saving after each object), the prior state (nil on create) and
+// the tags.
+type alertingApply struct {
+	plan        teamModel
+	state       *teamModel
+	prior       *teamModel
+	tags        map[string]string
+	save        func()
+	team        string
+	ownTopic    string // the topic bedgov makes for the team
+	wantTopic   string // the topic the plan publishes to ("" for none)
+	priorTopic  string // the topic before this apply ("" on create)
+	tagsChanged bool
+}
+
+// ensureAlerting brings the part-2 sub-objects to plan, saving state after each one;
+// prior is nil on create. A failure names its step.
+func (r *teamResource) ensureAlerting(ctx context.Context, plan teamModel, state *teamModel, prior *teamModel, tags map[string]string, save func()) error {
 	team := plan.Name.ValueString()
-	own := r.ownTopicARN(team)
-	tagsChanged := prior != nil && !prior.TagsAll.Equal(plan.TagsAll)
-	priorTopic := ""
+	a := &alertingApply{plan: plan, state: state, prior: prior, tags: tags, save: save, team: team,
+		ownTopic: r.ownTopicARN(team), wantTopic: plan.SNSTopicARN.ValueString(),
+		tagsChanged: prior != nil && !prior.TagsAll.Equal(plan.TagsAll)}
 	if prior != nil {
-		priorTopic = prior.SNSTopicARN.ValueString()
+		a.priorTopic = prior.SNSTopicARN.ValueString()
 	}
+	// The topic first (everything publishes to it); a topic bedgov made that nothing
+	// needs any more goes last, once nothing points at it.
+	for _, step := range []func(context.Context, *alertingApply) error{
+		r.ensureTopic, r.ensureBudget, r.ensureAlarms, r.ensureDashboard, r.ensureAnomaly, r.retireTopic,
+	} {
+		if err := step(ctx, a); err != nil {
+			return err
+		}
+	}
+	return nil
+}
 
-	// 1. The topic, and its email subscriptions.
-	wantTopic := plan.SNSTopicARN.ValueString()
-	if wantTopic == own {
-		if state.SNSTopicARN.ValueString() != own || priorTopic != own {
-			topicARN, err := awsops.CreateTopic(ctx, r.client.SNS, teamObjectName(team), alerts.TopicPolicy(r.client.Partition, r.client.AccountID, own), tags)
-			if err != nil {
-				return "Cannot create the team's SNS topic", err
-			}
-			state.SNSTopicARN = types.StringValue(topicARN)
-			save()
-		} else if tagsChanged {
-			if err := awsops.SyncTags(ctx, awsops.TopicTagger(r.client.SNS), own, tags); err != nil {
-				return "Cannot tag the team's SNS topic", err
-			}
-		}
-		if prior == nil || !prior.NotificationEmails.Equal(plan.NotificationEmails) || priorTopic != own {
-			status, err := r.syncEmailSubscriptions(ctx, own, emailsOf(ctx, plan.NotificationEmails))
-			if err != nil {
-				return "Cannot subscribe the team's emails to its SNS topic", err
-			}
-			state.EmailSubscriptionStatus = status
-			save()
-		}
-	} else {
-		state.SNSTopicARN = plan.SNSTopicARN
+// ensureTopic makes the team's own topic (or records the one it brings) and its email
+// subscriptions.
+func (r *teamResource) ensureTopic(ctx context.Context, a *alertingApply) error {
+	state, prior, own := a.state, a.prior, a.ownTopic
+	if a.wantTopic != own {
+		state.SNSTopicARN = a.plan.SNSTopicARN
 		state.EmailSubscriptionStatus = types.MapNull(types.StringType)
+		return nil
 	}
-
-	// 2. The budget: updated in place, never recreated (its history must survive).
-	account := r.client.AccountID
-	if plan.MonthlyBudget.IsNull() {
-		if !state.BudgetName.IsNull() {
-			if err := awsops.DeleteBudget(ctx, r.client.Budgets, account, state.BudgetName.ValueString()); err != nil {
-				return "Cannot delete the team's budget", err
-			}
-			state.BudgetName = types.StringNull()
-			save()
+	if state.SNSTopicARN.ValueString() != own || a.priorTopic != own {
+		topicARN, err := awsops.CreateTopic(ctx, r.client.SNS, teamObjectName(a.team), alerts.TopicPolicy(r.client.Partition, r.client.AccountID, own), a.tags)
+		if err != nil {
+			return failed("create the team's SNS topic", err)
 		}
-	} else if state.BudgetName.IsNull() {
-		if err := awsops.CreateBudget(ctx, r.client.Budgets, account, r.budgetDefinition(plan), r.budgetNotifications(ctx, plan), tags); err != nil {
-			return "Cannot create the team's budget", err
-		}
-		state.BudgetName = types.StringValue(teamObjectName(team))
-		save()
-	} else {
-		name := state.BudgetName.ValueString()
-		if prior == nil || !prior.MonthlyBudget.Equal(plan.MonthlyBudget) {
-			if err := awsops.UpdateBudget(ctx, r.client.Budgets, account, r.budgetDefinition(plan)); err != nil {
-				return "Cannot update the team's budget", err
-			}
-		}
-		if prior == nil || fmt.Sprint(r.budgetNotifications(ctx, *prior)) != fmt.Sprint(r.budgetNotifications(ctx, plan)) {
-			have, err := awsops.BudgetNotifications(ctx, r.client.Budgets, account, name)
-			if err == nil {
-				err = awsops.SyncBudgetNotifications(ctx, r.client.Budgets, account, name, have, r.budgetNotifications(ctx, plan))
-			}
-			if err != nil {
-				return "Cannot update the team's budget notifications", err
-			}
-		}
-		if tagsChanged {
-			arn := awsops.BudgetARN(account, name)
-			if err := awsops.SyncTags(ctx, awsops.BudgetTagger(r.client.Budgets), arn, tags); err != nil {
-				return "Cannot tag the team's budget", err
-			}
+		state.SNSTopicARN = types.StringValue(topicARN)
+		a.save()
+	} else if a.tagsChanged {
+		if err := awsops.SyncTags(ctx, awsops.TopicTagger(r.client.SNS), own, a.tags); err != nil {
+			return failed("tag the team's SNS topic", err)
 		}
 	}
+	if prior == nil || !prior.NotificationEmails.Equal(a.plan.NotificationEmails) || a.priorTopic != own {
+		status, err := r.syncEmailSubscriptions(ctx, own, emailsOf(ctx, a.plan.NotificationEmails))
+		if err != nil {
+			return failed("subscribe the team's emails to its SNS topic", err)
+		}
+		state.EmailSubscriptionStatus = status
+		a.save()
+	}
+	return nil
+}
 
-	// 3. Alarms, on the primary profile, to the topic.
-	wanted := alerts.Alarms(team, state.InferenceProfileARN.ValueString(), alarmConfigOf(ctx, plan.Alarms))
+// ensureBudget creates, updates or deletes the team's budget. It is updated in place,
+// never recreated: its history must survive.
+func (r *teamResource) ensureBudget(ctx context.Context, a *alertingApply) error {
+	plan, state, prior, account := a.plan, a.state, a.prior, r.client.AccountID
+	switch {
+	case plan.MonthlyBudget.IsNull():
+		if state.BudgetName.IsNull() {
+			return nil
+		}
+		if err := awsops.DeleteBudget(ctx, r.client.Budgets, account, state.BudgetName.ValueString()); err != nil {
+			return failed("delete the team's budget", err)
+		}
+		state.BudgetName = types.StringNull()
+		a.save()
+		return nil
+	case state.BudgetName.IsNull():
+		if err := awsops.CreateBudget(ctx, r.client.Budgets, account, r.budgetDefinition(plan), r.budgetNotifications(ctx, plan), a.tags); err != nil {
+			return failed("create the team's budget", err)
+		}
+		state.BudgetName = types.StringValue(teamObjectName(a.team))
+		a.save()
+		return nil
+	}
+	name := state.BudgetName.ValueString()
+	if prior == nil || !prior.MonthlyBudget.Equal(plan.MonthlyBudget) {
+		if err := awsops.UpdateBudget(ctx, r.client.Budgets, account, r.budgetDefinition(plan)); err != nil {
+			return failed("update the team's budget", err)
+		}
+	}
+	if prior == nil || fmt.Sprint(r.budgetNotifications(ctx, *prior)) != fmt.Sprint(r.budgetNotifications(ctx, plan)) {
+		have, err := awsops.BudgetNotifications(ctx, r.client.Budgets, account, name)
+		if err == nil {
+			err = awsops.SyncBudgetNotifications(ctx, r.client.Budgets, account, name, have, r.budgetNotifications(ctx, plan))
+		}
+		if err != nil {
+			return failed("update the team's budget notifications", err)
+		}
+	}
+	if a.tagsChanged {
+		if err := awsops.SyncTags(ctx, awsops.BudgetTagger(r.client.Budgets), awsops.BudgetARN(account, name), a.tags); err != nil {
+			return failed("tag the team's budget", err)
+		}
+	}
+	return nil
+}
+
+// ensureAlarms puts the alarms the plan asks for, on the primary profile and to the
+// topic, and deletes the others.
+func (r *teamResource) ensureAlarms(ctx context.Context, a *alertingApply) error {
+	plan, state, prior := a.plan, a.state, a.prior
+	wanted := alerts.Alarms(a.team, state.InferenceProfileARN.ValueString(), alarmConfigOf(ctx, plan.Alarms))
 	have := stringsOf(ctx, state.AlarmARNs)
-	repoint := prior == nil || !prior.InferenceProfileARN.Equal(state.InferenceProfileARN) || priorTopic != wantTopic ||
+	repoint := prior == nil || !prior.InferenceProfileARN.Equal(state.InferenceProfileARN) || a.priorTopic != a.wantTopic ||
 		!prior.Alarms.Equal(plan.Alarms)
 	keep := map[string]bool{}
-	for _, a := range wanted {
-		keep[a.Kind] = true
-		if _, ok := have[a.Kind]; ok && !repoint {
-			if tagsChanged {
-				arnStr := r.alarmARN(a.Name)
-				if err := awsops.SyncTags(ctx, awsops.CloudWatchTagger(r.client.CloudWatch), arnStr, tags); err != nil {
-					return "Cannot tag the team's CloudWatch alarm", err
+	for _, alarm := range wanted {
+		keep[alarm.Kind] = true
+		if _, ok := have[alarm.Kind]; ok && !repoint {
+			if a.tagsChanged {
+				if err := awsops.SyncTags(ctx, awsops.CloudWatchTagger(r.client.CloudWatch), r.alarmARN(alarm.Name), a.tags); err != nil {
+					return failed("tag the team's CloudWatch alarm", err)
 				}
 			}
 			continue
 		}
-		if err := awsops.PutAlarm(ctx, r.client.CloudWatch, a, wantTopic, tags); err != nil {
-			return "Cannot put the team's CloudWatch alarm", err
+		if err := awsops.PutAlarm(ctx, r.client.CloudWatch, alarm, a.wantTopic, a.tags); err != nil {
+			return failed("put the team's CloudWatch alarm", err)
 		}
-		have[a.Kind] = r.alarmARN(a.Name)
+		have[alarm.Kind] = r.alarmARN(alarm.Name)
 		state.AlarmARNs = stringMap(ctx, have)
-		save()
+		a.save()
 	}
 	for _, kind := range sortedMapKeys(have) {
 		if keep[kind] {
 			continue
 		}
-		if err := awsops.DeleteAlarm(ctx, r.client.CloudWatch, alerts.AlarmName(team, kind)); err != nil {
-			return "Cannot delete the team's CloudWatch alarm", err
+		if err := awsops.DeleteAlarm(ctx, r.client.CloudWatch, alerts.AlarmName(a.team, kind)); err != nil {
+			return failed("delete the team's CloudWatch alarm", err)
 		}
 		delete(have, kind)
 		state.AlarmARNs = types.MapNull(types.StringType)
 		if len(have) > 0 {
 			state.AlarmARNs = stringMap(ctx, have)
 		}
-		save()
+		a.save()
 	}
-
-	// 4. The dashboard.
-	if plan.Dashboard.ValueBool() {
-		if state.DashboardName.IsNull() || prior == nil || r.dashboardBody(*prior) != r.dashboardBody(*state) {
-			if err := awsops.PutDashboard(ctx, r.client.CloudWatch, teamObjectName(team), r.dashboardBody(*state), tags); err != nil {
-				return "Cannot put the team's CloudWatch dashboard", err
-			}
-			state.DashboardName = types.StringValue(teamObjectName(team))
-			save()
-		}
-		// CloudWatch ignores the tags of a PutDashboard that updates: tag it apart.
-		if tagsChanged {
-			dashARN := r.client.ARN("cloudwatch", "", r.client.AccountID, "dashboard/"+teamObjectName(team))
-			if err := awsops.SyncTags(ctx, awsops.CloudWatchTagger(r.client.CloudWatch), dashARN, tags); err != nil {
-				return "Cannot tag the team's CloudWatch dashboard", err
-			}
-		}
-	} else if !state.DashboardName.IsNull() {
-		if err := awsops.DeleteDashboard(ctx, r.client.CloudWatch, state.DashboardName.ValueString()); err != nil {
-			return "Cannot delete the team's CloudWatch dashboard", err
-		}
-		state.DashboardName = types.StringNull()
-		save()
-	}
-
-	// 5. Anomaly detection.
-	if threshold, ok := anomalyThresholdOf(ctx, plan.AnomalyDetection); ok {
-		if state.AnomalyMonitorARN.IsNull() {
-			// Monitors have no idempotency token: one of the team's name left by a create
-			// whose answer was lost is taken over rather than doubled.
-			var monitor string
-			existing, err := awsops.FindAnomalyMonitorByName(ctx, r.client.CostExplorer, teamObjectName(team))
-			switch {
-			case err == nil:
-				monitor = aws.ToString(existing.MonitorArn)
-				tflog.Debug(ctx, "taking over the team's existing anomaly monitor", map[string]any{"team": team, "arn": monitor})
-			case awsops.IsNotFound(err):
-				monitor, err = awsops.CreateAnomalyMonitor(ctx, r.client.CostExplorer, teamObjectName(team), tagTeam, team, tags)
-			}
-			if err != nil {
-				return "Cannot create the team's anomaly monitor", err
-			}
-			state.AnomalyMonitorARN = types.StringValue(monitor)
-			if !state.AnomalySubscriptionARN.IsNull() {
-				// A subscription of the monitor that is gone.
-				if err := awsops.DeleteAnomalySubscription(ctx, r.client.CostExplorer, state.AnomalySubscriptionARN.ValueString()); err != nil {
-					return "Cannot delete the team's stale anomaly subscription", err
-				}
-				state.AnomalySubscriptionARN = types.StringNull()
-			}
-			save()
-		}
-		if state.AnomalySubscriptionARN.IsNull() {
-			sub, err := awsops.FindAnomalySubscriptionByName(ctx, r.client.CostExplorer, state.AnomalyMonitorARN.ValueString(), teamObjectName(team))
-			switch {
-			case err == nil:
-				err = awsops.UpdateAnomalySubscription(ctx, r.client.CostExplorer, sub, wantTopic, threshold)
-			case awsops.IsNotFound(err):
-				sub, err = awsops.CreateAnomalySubscription(ctx, r.client.CostExplorer, teamObjectName(team), state.AnomalyMonitorARN.ValueString(), wantTopic, threshold, tags)
-			}
-			if err != nil {
-				return "Cannot create the team's anomaly subscription", err
-			}
-			state.AnomalySubscriptionARN = types.StringValue(sub)
-			save()
-		} else if prior != nil && (!prior.AnomalyDetection.Equal(plan.AnomalyDetection) || priorTopic != wantTopic) {
-			if err := awsops.UpdateAnomalySubscription(ctx, r.client.CostExplorer, state.AnomalySubscriptionARN.ValueString(), wantTopic, threshold); err != nil {
-				return "Cannot update the team's anomaly subscription", err
-			}
-		}
-		if tagsChanged {
-			for _, arnStr := range []string{state.AnomalyMonitorARN.ValueString(), state.AnomalySubscriptionARN.ValueString()} {
-				if err := awsops.SyncTags(ctx, awsops.AnomalyTagger(r.client.CostExplorer), arnStr, tags); err != nil {
-					return "Cannot tag the team's anomaly detection", err
-				}
-			}
-		}
-	} else if summary, err := r.deleteAnomaly(ctx, state, save); err != nil {
-		return summary, err
-	}
-
-	// 6. A topic bedgov made that nothing needs any more goes last, once nothing points at it.
-	if priorTopic == own && wantTopic != own {
-		if err := awsops.DeleteTopic(ctx, r.client.SNS, own); err != nil {
-			return "Cannot delete the team's SNS topic", err
-		}
-	}
-	return "", nil
+	return nil
 }
 
-func (r *teamResource) deleteAnomaly(ctx context.Context, state *teamModel, save func()) (string, error) {
+// ensureDashboard puts the dashboard when its body changes, or deletes it.
+func (r *teamResource) ensureDashboard(ctx context.Context, a *alertingApply) error {
+	state, prior, name := a.state, a.prior, teamObjectName(a.team)
+	if !a.plan.Dashboard.ValueBool() {
+		if state.DashboardName.IsNull() {
+			return nil
+		}
+		if err := awsops.DeleteDashboard(ctx, r.client.CloudWatch, state.DashboardName.ValueString()); err != nil {
+			return failed("delete the team's CloudWatch dashboard", err)
+		}
+		state.DashboardName = types.StringNull()
+		a.save()
+		return nil
+	}
+	if state.DashboardName.IsNull() || prior == nil || r.dashboardBody(*prior) != r.dashboardBody(*state) {
+		if err := awsops.PutDashboard(ctx, r.client.CloudWatch, name, r.dashboardBody(*state), a.tags); err != nil {
+			return failed("put the team's CloudWatch dashboard", err)
+		}
+		state.DashboardName = types.StringValue(name)
+		a.save()
+	}
+	// CloudWatch ignores the tags of a PutDashboard that updates: tag it apart.
+	if a.tagsChanged {
+		dashARN := r.client.ARN("cloudwatch", "", r.client.AccountID, "dashboard/"+name)
+		if err := awsops.SyncTags(ctx, awsops.CloudWatchTagger(r.client.CloudWatch), dashARN, a.tags); err != nil {
+			return failed("tag the team's CloudWatch dashboard", err)
+		}
+	}
+	return nil
+}
+
+// ensureAnomaly makes the anomaly monitor and its subscription, or deletes them.
+func (r *teamResource) ensureAnomaly(ctx context.Context, a *alertingApply) error {
+	threshold, ok := anomalyThresholdOf(ctx, a.plan.AnomalyDetection)
+	if !ok {
+		return r.deleteAnomaly(ctx, a.state, a.save)
+	}
+	if err := r.ensureAnomalyMonitor(ctx, a); err != nil {
+		return err
+	}
+	if err := r.ensureAnomalySubscription(ctx, a, threshold); err != nil {
+		return err
+	}
+	if a.tagsChanged {
+		for _, arnStr := range []string{a.state.AnomalyMonitorARN.ValueString(), a.state.AnomalySubscriptionARN.ValueString()} {
+			if err := awsops.SyncTags(ctx, awsops.AnomalyTagger(r.client.CostExplorer), arnStr, a.tags); err != nil {
+				return failed("tag the team's anomaly detection", err)
+			}
+		}
+	}
+	return nil
+}
+
+// ensureAnomalyMonitor makes the monitor state lacks. Monitors have no idempotency
+// token: one of the team's name left by a create whose answer was lost is taken over
+// rather than doubled.
+func (r *teamResource) ensureAnomalyMonitor(ctx context.Context, a *alertingApply) error {
+	state := a.state
+	if !state.AnomalyMonitorARN.IsNull() {
+		return nil
+	}
+	var monitor string
+	existing, err := awsops.FindAnomalyMonitorByName(ctx, r.client.CostExplorer, teamObjectName(a.team))
+	switch {
+	case err == nil:
+		monitor = aws.ToString(existing.MonitorArn)
+		tflog.Debug(ctx, "taking over the team's existing anomaly monitor", map[string]any{"team": a.team, "arn": monitor})
+	case awsops.IsNotFound(err):
+		monitor, err = awsops.CreateAnomalyMonitor(ctx, r.client.CostExplorer, teamObjectName(a.team), tagTeam, a.team, a.tags)
+	}
+	if err != nil {
+		return failed("create the team's anomaly monitor", err)
+	}
+	state.AnomalyMonitorARN = types.StringValue(monitor)
+	if !state.AnomalySubscriptionARN.IsNull() {
+		// A subscription of the monitor that is gone.
+		if err := awsops.DeleteAnomalySubscription(ctx, r.client.CostExplorer, state.AnomalySubscriptionARN.ValueString()); err != nil {
+			return failed("delete the team's stale anomaly subscription", err)
+		}
+		state.AnomalySubscriptionARN = types.StringNull()
+	}
+	a.save()
+	return nil
+}
+
+// ensureAnomalySubscription makes the subscription state lacks (taking over one of the
+// team's name), or updates its topic and threshold.
+func (r *teamResource) ensureAnomalySubscription(ctx context.Context, a *alertingApply, threshold float64) error {
+	state, prior, ce := a.state, a.prior, r.client.CostExplorer
+	if state.AnomalySubscriptionARN.IsNull() {
+		sub, err := awsops.FindAnomalySubscriptionByName(ctx, ce, state.AnomalyMonitorARN.ValueString(), teamObjectName(a.team))
+		switch {
+		case err == nil:
+			err = awsops.UpdateAnomalySubscription(ctx, ce, sub, a.wantTopic, threshold)
+		case awsops.IsNotFound(err):
+			sub, err = awsops.CreateAnomalySubscription(ctx, ce, teamObjectName(a.team), state.AnomalyMonitorARN.ValueString(), a.wantTopic, threshold, a.tags)
+		}
+		if err != nil {
+			return failed("create the team's anomaly subscription", err)
+		}
+		state.AnomalySubscriptionARN = types.StringValue(sub)
+		a.save()
+		return nil
+	}
+	if prior != nil && (!prior.AnomalyDetection.Equal(a.plan.AnomalyDetection) || a.priorTopic != a.wantTopic) {
+		if err := awsops.UpdateAnomalySubscription(ctx, ce, state.AnomalySubscriptionARN.ValueString(), a.wantTopic, threshold); err != nil {
+			return failed("update the team's anomaly subscription", err)
+		}
+	}
+	return nil
+}
+
+// retireTopic deletes the topic bedgov made once nothing needs it any more.
+func (r *teamResource) retireTopic(ctx context.Context, a *alertingApply) error {
+	if a.priorTopic == a.ownTopic && a.wantTopic != a.ownTopic {
+		return failed("delete the team's SNS topic", awsops.DeleteTopic(ctx, r.client.SNS, a.ownTopic))
+	}
+	return nil
+}
+
+func (r *teamResource) deleteAnomaly(ctx context.Context, state *teamModel, save func()) error {
 	if !state.AnomalySubscriptionARN.IsNull() {
 		if err := awsops.DeleteAnomalySubscription(ctx, r.client.CostExplorer, state.AnomalySubscriptionARN.ValueString()); err != nil {
-			return "Cannot delete the team's anomaly subscription", err
+			return failed("delete the team's anomaly subscription", err)
 		}
 		state.AnomalySubscriptionARN = types.StringNull()
 		save()
 	}
 	if !state.AnomalyMonitorARN.IsNull() {
 		if err := awsops.DeleteAnomalyMonitor(ctx, r.client.CostExplorer, state.AnomalyMonitorARN.ValueString()); err != nil {
-			return "Cannot delete the team's anomaly monitor", err
+			return failed("delete the team's anomaly monitor", err)
 		}
 		state.AnomalyMonitorARN = types.StringNull()
 		save()
 	}
-	return "", nil
+	return nil
 }
 
 // syncEmailSubscriptions subscribes the wanted addresses, removes the others, and returns
@@ -668,32 +777,32 @@ func subscriptionStatus(s awsops.EmailSubscription) string {
 }
 
 // deleteAlerting deletes the part-2 sub-objects; gone is done.
-func (r *teamResource) deleteAlerting(ctx context.Context, state teamModel) (string, error) {
+func (r *teamResource) deleteAlerting(ctx context.Context, state teamModel) error {
 	team := state.Name.ValueString()
-	if summary, err := r.deleteAnomaly(ctx, &state, func() {}); err != nil {
-		return summary, err
+	if err := r.deleteAnomaly(ctx, &state, func() {}); err != nil {
+		return err
 	}
 	for _, kind := range sortedMapKeys(stringsOf(ctx, state.AlarmARNs)) {
 		if err := awsops.DeleteAlarm(ctx, r.client.CloudWatch, alerts.AlarmName(team, kind)); err != nil {
-			return "Cannot delete the team's CloudWatch alarm", err
+			return failed("delete the team's CloudWatch alarm", err)
 		}
 	}
 	if !state.DashboardName.IsNull() {
 		if err := awsops.DeleteDashboard(ctx, r.client.CloudWatch, state.DashboardName.ValueString()); err != nil {
-			return "Cannot delete the team's CloudWatch dashboard", err
+			return failed("delete the team's CloudWatch dashboard", err)
 		}
 	}
 	if !state.BudgetName.IsNull() {
 		if err := awsops.DeleteBudget(ctx, r.client.Budgets, r.client.AccountID, state.BudgetName.ValueString()); err != nil {
-			return "Cannot delete the team's budget", err
+			return failed("delete the team's budget", err)
 		}
 	}
 	if state.SNSTopicARN.ValueString() == r.ownTopicARN(team) {
 		if err := awsops.DeleteTopic(ctx, r.client.SNS, state.SNSTopicARN.ValueString()); err != nil {
-			return "Cannot delete the team's SNS topic", err
+			return failed("delete the team's SNS topic", err)
 		}
 	}
-	return "", nil
+	return nil
 }
 
 // ---- read -----------------------------------------------------------------------------
@@ -702,160 +811,205 @@ func (r *teamResource) deleteAlerting(ctx context.Context, state teamModel) (str
 // changed out of band in a way no attribute shows (a topic policy, an alarm's metric, the
 // dashboard body), gets a null identifier, so the next plan puts it back.
 func (r *teamResource) refreshAlerting(ctx context.Context, m *teamModel) error {
+	subs, err := r.refreshTopic(ctx, m)
+	if err != nil {
+		return failed("read the team's SNS topic", err)
+	}
+	budgetEmails, err := r.refreshBudget(ctx, m)
+	if err != nil {
+		return failed("read the team's budget", err)
+	}
+	readEmails(ctx, m, subs, budgetEmails)
+	if err := r.refreshAlarms(ctx, m); err != nil {
+		return failed("read the team's CloudWatch alarms", err)
+	}
+	if err := r.refreshDashboard(ctx, m); err != nil {
+		return failed("read the team's CloudWatch dashboard", err)
+	}
+	if err := r.refreshAnomaly(ctx, m); err != nil {
+		return failed("read the team's anomaly detection", err)
+	}
+	return nil
+}
+
+// refreshTopic checks the topic bedgov made (present, with bedgov's policy) and returns
+// its email subscriptions (nil when there is no such topic).
+func (r *teamResource) refreshTopic(ctx context.Context, m *teamModel) (map[string]awsops.EmailSubscription, error) {
 	team := m.Name.ValueString()
 	own := r.ownTopicARN(team)
+	if m.SNSTopicARN.ValueString() != own {
+		return nil, nil
+	}
+	attrs, err := awsops.FindTopic(ctx, r.client.SNS, own)
+	switch {
+	case awsops.IsNotFound(err):
+		tflog.Debug(ctx, "SNS topic deleted out of band", map[string]any{"team": team})
+		m.SNSTopicARN, m.EmailSubscriptionStatus = types.StringNull(), types.MapNull(types.StringType)
+		return nil, nil
+	case err != nil:
+		return nil, err
+	}
+	if normalizeJSON(attrs["Policy"]) != alerts.TopicPolicy(r.client.Partition, r.client.AccountID, own) {
+		tflog.Debug(ctx, "SNS topic policy changed out of band", map[string]any{"team": team})
+		m.SNSTopicARN = types.StringNull()
+	}
+	subs, err := awsops.EmailSubscriptions(ctx, r.client.SNS, own)
+	if awsops.IsNotFound(err) {
+		return nil, nil
+	}
+	return subs, err
+}
 
-	// Topic bedgov made: present, with bedgov's policy.
-	var subs map[string]awsops.EmailSubscription
-	if m.SNSTopicARN.ValueString() == own {
-		attrs, err := awsops.FindTopic(ctx, r.client.SNS, own)
-		switch {
-		case awsops.IsNotFound(err):
-			tflog.Debug(ctx, "SNS topic deleted out of band", map[string]any{"team": team})
-			m.SNSTopicARN, m.EmailSubscriptionStatus = types.StringNull(), types.MapNull(types.StringType)
-		case err != nil:
-			return err
-		default:
-			if normalizeJSON(attrs["Policy"]) != alerts.TopicPolicy(r.client.Partition, r.client.AccountID, own) {
-				tflog.Debug(ctx, "SNS topic policy changed out of band", map[string]any{"team": team})
-				m.SNSTopicARN = types.StringNull()
-			}
-			if subs, err = awsops.EmailSubscriptions(ctx, r.client.SNS, own); err != nil {
-				if !awsops.IsNotFound(err) {
-					return err
-				}
-				subs = nil
-			}
+// refreshBudget reads the budget's amount, thresholds and emails as AWS has them, and
+// returns its subscribers' emails (nil when there is no budget).
+func (r *teamResource) refreshBudget(ctx context.Context, m *teamModel) (map[string]bool, error) {
+	if m.BudgetName.IsNull() {
+		return nil, nil
+	}
+	team := m.Name.ValueString()
+	b, err := awsops.FindBudget(ctx, r.client.Budgets, r.client.AccountID, m.BudgetName.ValueString())
+	switch {
+	case awsops.IsNotFound(err):
+		tflog.Debug(ctx, "budget deleted out of band", map[string]any{"team": team})
+		m.BudgetName = types.StringNull()
+		return nil, nil
+	case err != nil:
+		return nil, err
+	}
+	if b.BudgetLimit != nil {
+		if v, err := strconv.ParseFloat(aws.ToString(b.BudgetLimit.Amount), 64); err == nil && (m.MonthlyBudget.IsNull() || budgetAmount(v) != budgetAmount(m.MonthlyBudget.ValueFloat64())) {
+			m.MonthlyBudget = types.Float64Value(v)
 		}
 	}
-
-	// Budget: amount, thresholds and emails as AWS has them.
-	var budgetEmails map[string]bool
-	if !m.BudgetName.IsNull() {
-		b, err := awsops.FindBudget(ctx, r.client.Budgets, r.client.AccountID, m.BudgetName.ValueString())
-		switch {
-		case awsops.IsNotFound(err):
-			tflog.Debug(ctx, "budget deleted out of band", map[string]any{"team": team})
-			m.BudgetName = types.StringNull()
-		case err != nil:
-			return err
-		default:
-			if b.BudgetLimit != nil {
-				if v, err := strconv.ParseFloat(aws.ToString(b.BudgetLimit.Amount), 64); err == nil && (m.MonthlyBudget.IsNull() || budgetAmount(v) != budgetAmount(m.MonthlyBudget.ValueFloat64())) {
-					m.MonthlyBudget = types.Float64Value(v)
-				}
-			}
-			notes, err := awsops.BudgetNotifications(ctx, r.client.Budgets, r.client.AccountID, teamObjectName(team))
-			if err != nil && !awsops.IsNotFound(err) {
-				return err
-			}
-			budgetEmails = map[string]bool{}
-			for _, n := range notes {
-				for _, e := range n.Emails {
-					budgetEmails[e] = true
-				}
-			}
-			// A changed filter or period, or notifications added, deleted or re-pointed out
-			// of band, show as a planned re-create of the budget, which the apply turns into
-			// an in-place update (the create takes the existing budget over).
-			filters := b.CostFilters //nolint:staticcheck // CostFilters, as created
-			if fmt.Sprint(filters) != fmt.Sprint(alerts.BudgetFilter(tagTeam, team)) || b.TimeUnit != budgettypes.TimeUnitMonthly ||
-				!r.readThresholds(ctx, m, notes) {
-				tflog.Debug(ctx, "budget changed out of band", map[string]any{"team": team})
-				m.BudgetName = types.StringNull()
-			}
+	notes, err := awsops.BudgetNotifications(ctx, r.client.Budgets, r.client.AccountID, teamObjectName(team))
+	if err != nil && !awsops.IsNotFound(err) {
+		return nil, err
+	}
+	budgetEmails := map[string]bool{}
+	for _, n := range notes {
+		for _, e := range n.Emails {
+			budgetEmails[e] = true
 		}
 	}
+	// A changed filter or period, or notifications added, deleted or re-pointed out of
+	// band, show as a planned re-create of the budget, which the apply turns into an
+	// in-place update (the create takes the existing budget over).
+	filters := b.CostFilters //nolint:staticcheck // CostFilters, as created
+	if fmt.Sprint(filters) != fmt.Sprint(alerts.BudgetFilter(tagTeam, team)) || b.TimeUnit != budgettypes.TimeUnitMonthly ||
+		!r.readThresholds(ctx, m, notes) {
+		tflog.Debug(ctx, "budget changed out of band", map[string]any{"team": team})
+		m.BudgetName = types.StringNull()
+	}
+	return budgetEmails, nil
+}
 
-	// Emails. An address in state stays while every live object that should carry it
-	// does (a subscription pending confirmation counts). An address state lacks shows as
-	// drift when the budget has it or a confirmed subscription does; a pending one that
-	// was removed from the configuration (SNS cannot delete those; they expire) does not.
-	if subs != nil || budgetEmails != nil {
-		var list []string
-		for _, e := range emailsOf(ctx, m.NotificationEmails) {
-			_, subscribed := subs[e]
-			if (subs == nil || subscribed) && (budgetEmails == nil || budgetEmails[e]) {
-				list = append(list, e)
-			}
+// readEmails sets notification_emails and email_subscription_status from the topic's
+// subscriptions and the budget's subscribers. An address in state stays while every
+// live object that should carry it does (a subscription pending confirmation counts).
+// An address state lacks shows as drift when the budget has it or a confirmed
+// subscription does; a pending one that was removed from the configuration (SNS cannot
+// delete those; they expire) does not.
+func readEmails(ctx context.Context, m *teamModel, subs map[string]awsops.EmailSubscription, budgetEmails map[string]bool) {
+	if subs == nil && budgetEmails == nil {
+		return
+	}
+	var list []string
+	for _, e := range emailsOf(ctx, m.NotificationEmails) {
+		_, subscribed := subs[e]
+		if (subs == nil || subscribed) && (budgetEmails == nil || budgetEmails[e]) {
+			list = append(list, e)
 		}
-		extra := map[string]bool{}
-		for e := range budgetEmails {
+	}
+	extra := map[string]bool{}
+	for e := range budgetEmails {
+		extra[e] = true
+	}
+	for e, sub := range subs {
+		if !sub.Pending {
 			extra[e] = true
 		}
-		for e, sub := range subs {
-			if !sub.Pending {
-				extra[e] = true
-			}
-		}
-		for e := range extra {
-			if !containsEmail(list, e) && !containsEmail(emailsOf(ctx, m.NotificationEmails), e) {
-				list = append(list, e)
-			}
-		}
-		sort.Strings(list)
-		switch {
-		case len(list) > 0:
-			m.NotificationEmails = stringSet(list)
-		case !m.NotificationEmails.IsNull():
-			m.NotificationEmails = stringSet([]string{})
+	}
+	for e := range extra {
+		if !containsEmail(list, e) && !containsEmail(emailsOf(ctx, m.NotificationEmails), e) {
+			list = append(list, e)
 		}
 	}
-	if subs != nil && !m.SNSTopicARN.IsNull() {
-		status := map[string]string{}
-		for _, e := range emailsOf(ctx, m.NotificationEmails) {
-			if s, ok := subs[e]; ok {
-				status[e] = subscriptionStatus(s)
-			}
-		}
-		if len(status) > 0 {
-			m.EmailSubscriptionStatus = stringMap(ctx, status)
-		} else {
-			m.EmailSubscriptionStatus = types.MapNull(types.StringType)
+	sort.Strings(list)
+	switch {
+	case len(list) > 0:
+		m.NotificationEmails = stringSet(list)
+	case !m.NotificationEmails.IsNull():
+		m.NotificationEmails = stringSet([]string{})
+	}
+	if subs == nil || m.SNSTopicARN.IsNull() {
+		return
+	}
+	status := map[string]string{}
+	for _, e := range emailsOf(ctx, m.NotificationEmails) {
+		if s, ok := subs[e]; ok {
+			status[e] = subscriptionStatus(s)
 		}
 	}
+	m.EmailSubscriptionStatus = types.MapNull(types.StringType)
+	if len(status) > 0 {
+		m.EmailSubscriptionStatus = stringMap(ctx, status)
+	}
+}
 
-	// Alarms: one call for all of them. One gone, or no longer on the team's profile and
-	// topic, drops out of alarm_arns.
-	if !m.AlarmARNs.IsNull() {
-		live, err := awsops.FindAlarmsByPrefix(ctx, r.client.CloudWatch, teamObjectName(team)+"-")
-		if err != nil {
-			return err
-		}
-		found := map[string]string{}
-		for kind := range stringsOf(ctx, m.AlarmARNs) {
-			a, ok := live[alerts.AlarmName(team, kind)]
-			if !ok {
-				tflog.Debug(ctx, "CloudWatch alarm deleted out of band", map[string]any{"team": team, "kind": kind})
-				continue
-			}
-			if !m.InferenceProfileARN.IsNull() && !a.Matches(m.InferenceProfileARN.ValueString(), m.SNSTopicARN.ValueString()) {
-				tflog.Debug(ctx, "CloudWatch alarm changed out of band", map[string]any{"team": team, "alarm": a.Name})
-				continue
-			}
-			found[kind] = r.alarmARN(a.Name)
-		}
-		r.readAlarms(ctx, m, live, found)
+// refreshAlarms reads the alarms in one call. One gone, or no longer on the team's
+// profile and topic, drops out of alarm_arns.
+func (r *teamResource) refreshAlarms(ctx context.Context, m *teamModel) error {
+	if m.AlarmARNs.IsNull() {
+		return nil
 	}
-
-	// Dashboard: present, with the body bedgov writes.
-	if !m.DashboardName.IsNull() {
-		body, err := awsops.FindDashboard(ctx, r.client.CloudWatch, m.DashboardName.ValueString())
-		switch {
-		case awsops.IsNotFound(err):
-			tflog.Debug(ctx, "CloudWatch dashboard deleted out of band", map[string]any{"team": team})
-			m.DashboardName = types.StringNull()
-		case err != nil:
-			return err
-		case normalizeJSON(body) != r.dashboardBody(*m):
-			tflog.Debug(ctx, "CloudWatch dashboard changed out of band", map[string]any{"team": team})
-			m.DashboardName = types.StringNull()
-		default:
-			m.Dashboard = types.BoolValue(true)
-		}
+	team := m.Name.ValueString()
+	live, err := awsops.FindAlarmsByPrefix(ctx, r.client.CloudWatch, teamObjectName(team)+"-")
+	if err != nil {
+		return err
 	}
+	found := map[string]string{}
+	for kind := range stringsOf(ctx, m.AlarmARNs) {
+		a, ok := live[alerts.AlarmName(team, kind)]
+		if !ok {
+			tflog.Debug(ctx, "CloudWatch alarm deleted out of band", map[string]any{"team": team, "kind": kind})
+			continue
+		}
+		if !m.InferenceProfileARN.IsNull() && !a.Matches(m.InferenceProfileARN.ValueString(), m.SNSTopicARN.ValueString()) {
+			tflog.Debug(ctx, "CloudWatch alarm changed out of band", map[string]any{"team": team, "alarm": a.Name})
+			continue
+		}
+		found[kind] = r.alarmARN(a.Name)
+	}
+	r.readAlarms(ctx, m, live, found)
+	return nil
+}
 
-	// Anomaly detection.
+// refreshDashboard checks the dashboard is present, with the body bedgov writes.
+func (r *teamResource) refreshDashboard(ctx context.Context, m *teamModel) error {
+	if m.DashboardName.IsNull() {
+		return nil
+	}
+	team := m.Name.ValueString()
+	body, err := awsops.FindDashboard(ctx, r.client.CloudWatch, m.DashboardName.ValueString())
+	switch {
+	case awsops.IsNotFound(err):
+		tflog.Debug(ctx, "CloudWatch dashboard deleted out of band", map[string]any{"team": team})
+		m.DashboardName = types.StringNull()
+	case err != nil:
+		return err
+	case normalizeJSON(body) != r.dashboardBody(*m):
+		tflog.Debug(ctx, "CloudWatch dashboard changed out of band", map[string]any{"team": team})
+		m.DashboardName = types.StringNull()
+	default:
+		m.Dashboard = types.BoolValue(true)
+	}
+	return nil
+}
+
+// refreshAnomaly reads the anomaly monitor and subscription, and the subscription's
+// threshold.
+func (r *teamResource) refreshAnomaly(ctx context.Context, m *teamModel) error {
+	team := m.Name.ValueString()
 	if !m.AnomalyMonitorARN.IsNull() {
 		_, err := awsops.FindAnomalyMonitor(ctx, r.client.CostExplorer, m.AnomalyMonitorARN.ValueString())
 		switch {
@@ -866,19 +1020,20 @@ func (r *teamResource) refreshAlerting(ctx context.Context, m *teamModel) error 
 			return err
 		}
 	}
-	if !m.AnomalySubscriptionARN.IsNull() {
-		sub, err := awsops.FindAnomalySubscription(ctx, r.client.CostExplorer, m.AnomalySubscriptionARN.ValueString())
-		switch {
-		case awsops.IsNotFound(err):
-			tflog.Debug(ctx, "anomaly subscription deleted out of band", map[string]any{"team": team})
-			m.AnomalySubscriptionARN = types.StringNull()
-		case err != nil:
-			return err
-		default:
-			current, _ := anomalyThresholdOf(ctx, m.AnomalyDetection)
-			if m.AnomalyDetection.IsNull() || current != sub.ThresholdUSD {
-				m.AnomalyDetection, _ = types.ObjectValueFrom(ctx, anomalyAttrTypes, anomalyModel{ThresholdUSD: types.Float64Value(sub.ThresholdUSD)})
-			}
+	if m.AnomalySubscriptionARN.IsNull() {
+		return nil
+	}
+	sub, err := awsops.FindAnomalySubscription(ctx, r.client.CostExplorer, m.AnomalySubscriptionARN.ValueString())
+	switch {
+	case awsops.IsNotFound(err):
+		tflog.Debug(ctx, "anomaly subscription deleted out of band", map[string]any{"team": team})
+		m.AnomalySubscriptionARN = types.StringNull()
+	case err != nil:
+		return err
+	default:
+		current, _ := anomalyThresholdOf(ctx, m.AnomalyDetection)
+		if m.AnomalyDetection.IsNull() || current != sub.ThresholdUSD {
+			m.AnomalyDetection, _ = types.ObjectValueFrom(ctx, anomalyAttrTypes, anomalyModel{ThresholdUSD: types.Float64Value(sub.ThresholdUSD)})
 		}
 	}
 	return nil
@@ -957,24 +1112,38 @@ func (r *teamResource) readAlarms(ctx context.Context, m *teamModel, live map[st
 
 // ---- import ---------------------------------------------------------------------------
 
-// nullAlerting sets every part-2 attribute to null (an import starts from nothing).
-func (m *teamModel) nullAlerting() {
+// null sets every part-2 attribute to null (an import starts from nothing).
+func (m *teamAlertingModel) null() {
 	m.MonthlyBudget = types.Float64Null()
 	m.Thresholds = types.ObjectNull(thresholdsAttrTypes)
 	m.NotificationEmails = types.SetNull(types.StringType)
-	m.SNSTopicARN = types.StringNull()
 	m.Alarms = types.ObjectNull(alarmsAttrTypes)
 	m.AnomalyDetection = types.ObjectNull(anomalyAttrTypes)
 	m.Dashboard = types.BoolValue(false)
+	m.clearIDs()
+}
+
+// clearIDs nulls the identifiers of the part-2 sub-objects.
+func (m *teamAlertingModel) clearIDs() {
+	m.SNSTopicARN = types.StringNull()
 	m.BudgetName, m.DashboardName, m.AnomalyMonitorARN, m.AnomalySubscriptionARN = types.StringNull(), types.StringNull(), types.StringNull(), types.StringNull()
 	m.AlarmARNs, m.EmailSubscriptionStatus = types.MapNull(types.StringType), types.MapNull(types.StringType)
 }
 
-// clearAlertingIDs nulls the identifiers of the part-2 sub-objects.
-func (m *teamModel) clearAlertingIDs() {
-	m.SNSTopicARN = types.StringNull()
-	m.BudgetName, m.DashboardName, m.AnomalyMonitorARN, m.AnomalySubscriptionARN = types.StringNull(), types.StringNull(), types.StringNull(), types.StringNull()
-	m.AlarmARNs, m.EmailSubscriptionStatus = types.MapNull(types.StringType), types.MapNull(types.StringType)
+// copyConfig takes the part's configuration from plan.
+func (m *teamAlertingModel) copyConfig(plan teamAlertingModel) {
+	m.MonthlyBudget, m.Thresholds, m.NotificationEmails, m.Alarms, m.AnomalyDetection, m.Dashboard =
+		plan.MonthlyBudget, plan.Thresholds, plan.NotificationEmails, plan.Alarms, plan.AnomalyDetection, plan.Dashboard
+}
+
+// clearUnknown turns the part's unknown computed values into null.
+func (m *teamAlertingModel) clearUnknown() {
+	nullUnknownStrings(&m.BudgetName, &m.SNSTopicARN, &m.DashboardName, &m.AnomalyMonitorARN, &m.AnomalySubscriptionARN)
+	for _, mp := range []*types.Map{&m.AlarmARNs, &m.EmailSubscriptionStatus} {
+		if mp.IsUnknown() {
+			*mp = types.MapNull(types.StringType)
+		}
+	}
 }
 
 // importAlerting finds the part-2 sub-objects by their names; the refresh that follows

@@ -36,6 +36,48 @@ type overrideModel struct {
 
 var overrideAttrTypes = map[string]attr.Type{"limit_usd": types.Float64Type, "expires_at": types.StringType, "reason": types.StringType}
 
+// teamEnforcerModel is part 3 of bedgov_team.
+type teamEnforcerModel struct {
+	Enforcer          types.String  `tfsdk:"enforcer"`
+	APIKeyVersion     types.Int64   `tfsdk:"api_key_version"`
+	APIKey            types.String  `tfsdk:"api_key"`
+	CallerPolicyARN   types.String  `tfsdk:"caller_policy_arn"`
+	CurrentSpendUSD   types.Float64 `tfsdk:"current_spend_usd"`
+	SpendPercent      types.Int64   `tfsdk:"spend_percent"`
+	ProjectedState    types.String  `tfsdk:"projected_state"`
+	EmergencyOverride types.Object  `tfsdk:"emergency_override"`
+}
+
+// copyConfig takes the part's configuration from plan; the enforcer itself is recorded
+// once the team is wired to it.
+func (m *teamEnforcerModel) copyConfig(plan teamEnforcerModel) {
+	m.APIKeyVersion, m.EmergencyOverride = plan.APIKeyVersion, plan.EmergencyOverride
+}
+
+// clearUnknown turns the part's unknown computed values into null.
+func (m *teamEnforcerModel) clearUnknown() {
+	nullUnknownStrings(&m.APIKey, &m.CallerPolicyARN, &m.ProjectedState)
+	if m.CurrentSpendUSD.IsUnknown() {
+		m.CurrentSpendUSD = types.Float64Null()
+	}
+	if m.SpendPercent.IsUnknown() {
+		m.SpendPercent = types.Int64Null()
+	}
+}
+
+// null sets every part-3 attribute to null (an import starts from nothing).
+func (m *teamEnforcerModel) null() {
+	m.Enforcer, m.APIKey, m.CallerPolicyARN = types.StringNull(), types.StringNull(), types.StringNull()
+	m.unwired()
+	m.APIKeyVersion = types.Int64Null()
+	m.EmergencyOverride = types.ObjectNull(overrideAttrTypes)
+}
+
+// unwired clears what only a wired team has: the key and the spend it shows.
+func (m *teamEnforcerModel) unwired() {
+	m.CurrentSpendUSD, m.SpendPercent, m.ProjectedState, m.APIKey = types.Float64Null(), types.Int64Null(), types.StringNull(), types.StringNull()
+}
+
 // maxOverride is how far ahead an emergency override may expire.
 const maxOverride = 31 * 24 * time.Hour
 
@@ -454,10 +496,7 @@ func (m *teamModel) setStanding(st governance.Standing) {
 // importEnforcer finds the enforcer a team goes through: the enforcer role its invoke
 // policy is attached to.
 func (r *teamResource) importEnforcer(ctx context.Context, m *teamModel) error {
-	m.Enforcer, m.APIKey, m.CallerPolicyARN = types.StringNull(), types.StringNull(), types.StringNull()
-	m.CurrentSpendUSD, m.SpendPercent, m.ProjectedState = types.Float64Null(), types.Int64Null(), types.StringNull()
-	m.APIKeyVersion = types.Int64Null()
-	m.EmergencyOverride = types.ObjectNull(overrideAttrTypes)
+	m.teamEnforcerModel.null()
 	if m.PolicyARN.IsNull() {
 		return nil
 	}
