@@ -316,138 +316,179 @@ func (r *enforcerResource) Create(ctx context.Context, req resource.CreateReques
 	err := r.converge(ctx, plan, &state, nil)
 	resp.Diagnostics.Append(resp.State.Set(ctx, &state)...)
 	if err != nil {
-		resp.Diagnostics.AddError("Cannot create the enforcer", fmt.Sprintf("enforcer %s: %s", plan.Name.ValueString(), awsErrorText(err)))
+		addFailure(&resp.Diagnostics, "Cannot create the enforcer", "enforcer "+plan.Name.ValueString(), err, adviceCreate)
 	}
+}
+
+// enforcerApply is what every enforcer apply step works from.
+type enforcerApply struct {
+	plan        enforcerModel
+	state       *enforcerModel
+	prior       *enforcerModel // nil on create
+	names       enforcerNames
+	tags        map[string]string
+	tagsChanged bool
 }
 
 // converge creates what state lacks and brings the rest in line with plan, recording
 // each object in state as soon as it exists. prior is the state before an update (nil on
-// create).
+// create). A failure names its step.
 func (r *enforcerResource) converge(ctx context.Context, plan enforcerModel, state *enforcerModel, prior *enforcerModel) error {
-	c := r.client
-	if c.AccountID == "" {
+	if r.client.AccountID == "" {
 		return fmt.Errorf("the account id is unknown (skip_requesting_account_id is set); the enforcer's policies need it")
 	}
-	n := namesFor(plan.Name.ValueString())
-	tags := mapFromTF(ctx, plan.TagsAll, new(diag.Diagnostics))
+	a := &enforcerApply{plan: plan, state: state, prior: prior, names: namesFor(plan.Name.ValueString()),
+		tags: mapFromTF(ctx, plan.TagsAll, new(diag.Diagnostics)), tagsChanged: prior != nil && !plan.TagsAll.Equal(prior.TagsAll)}
+	for _, step := range []func(context.Context, *enforcerApply) error{
+		r.ensureTable, r.ensureLogGroup, r.ensureRole, r.ensureFunction, r.ensureFunctionURL,
+	} {
+		if err := step(ctx, a); err != nil {
+			return err
+		}
+	}
+	return nil
+}
 
-	// 1. The cap table.
+// ensureTable creates the cap table, or brings its settings and tags up to date.
+func (r *enforcerResource) ensureTable(ctx context.Context, a *enforcerApply) error {
+	c, state := r.client, a.state
 	if state.TableARN.IsNull() {
-		tableARN, err := awsops.CreateCapTable(ctx, c.DynamoDB, n.table, tags)
+		tableARN, err := awsops.CreateCapTable(ctx, c.DynamoDB, a.names.table, a.tags)
 		if tableARN != "" {
 			state.TableARN = types.StringValue(tableARN)
 		}
-		if err != nil {
-			return err
-		}
-	} else if prior != nil {
-		if err := awsops.ConfigureCapTable(ctx, c.DynamoDB, n.table); err != nil {
-			return err
-		}
-		if !plan.TagsAll.Equal(prior.TagsAll) {
-			if err := awsops.SyncTags(ctx, awsops.TableTagger(c.DynamoDB), state.TableARN.ValueString(), tags); err != nil {
-				return err
-			}
-		}
+		return failed("create the enforcer's cap table", err)
 	}
+	if a.prior == nil {
+		return nil
+	}
+	if err := awsops.ConfigureCapTable(ctx, c.DynamoDB, a.names.table); err != nil {
+		return failed("configure the enforcer's cap table", err)
+	}
+	if a.tagsChanged {
+		return failed("tag the enforcer's cap table", awsops.SyncTags(ctx, awsops.TableTagger(c.DynamoDB), state.TableARN.ValueString(), a.tags))
+	}
+	return nil
+}
 
-	// 2. The log group.
-	logGroupARN := c.RegionalARN("logs", "log-group:"+n.logGroup)
+// ensureLogGroup creates the function's log group (CreateLogGroup also sets the
+// retention of one that exists), and syncs its tags.
+func (r *enforcerResource) ensureLogGroup(ctx context.Context, a *enforcerApply) error {
+	c, plan, state, prior, n := r.client, a.plan, a.state, a.prior, a.names
 	if state.LogGroupName.IsNull() || prior == nil || !plan.LogRetentionDays.Equal(prior.LogRetentionDays) {
-		if err := awsops.CreateLogGroup(ctx, c.Logs, n.logGroup, int32(plan.LogRetentionDays.ValueInt64()), tags); err != nil {
-			return err
+		if err := awsops.CreateLogGroup(ctx, c.Logs, n.logGroup, int32(plan.LogRetentionDays.ValueInt64()), a.tags); err != nil {
+			return failed("create the enforcer's log group", err)
 		}
 		state.LogGroupName = types.StringValue(n.logGroup)
 	}
-	if prior != nil && !plan.TagsAll.Equal(prior.TagsAll) {
-		if err := awsops.SyncTags(ctx, awsops.LogGroupTagger(c.Logs), logGroupARN, tags); err != nil {
-			return err
-		}
+	if a.tagsChanged {
+		return failed("tag the enforcer's log group", awsops.SyncTags(ctx, awsops.LogGroupTagger(c.Logs), r.logGroupARN(n), a.tags))
 	}
+	return nil
+}
 
-	// 3. The execution role and its inline policy.
-	rolePolicy, err := governance.EnforcerRolePolicy(c.Partition, c.Region, c.AccountID, state.TableARN.ValueString(), logGroupARN)
+func (r *enforcerResource) logGroupARN(n enforcerNames) string {
+	return r.client.RegionalARN("logs", "log-group:"+n.logGroup)
+}
+
+// ensureRole creates the execution role, syncs its tags, and puts its inline policy
+// when it differs.
+func (r *enforcerResource) ensureRole(ctx context.Context, a *enforcerApply) error {
+	c, state, n := r.client, a.state, a.names
+	rolePolicy, err := governance.EnforcerRolePolicy(c.Partition, c.Region, c.AccountID, state.TableARN.ValueString(), r.logGroupARN(n))
 	if err != nil {
-		return err
+		return failed("build the enforcer role's policy", err)
 	}
 	if state.RoleARN.IsNull() {
 		trust, err := governance.EnforcerTrustPolicy(c.AccountID)
 		if err != nil {
-			return err
+			return failed("build the enforcer role's trust policy", err)
 		}
-		roleARN, err := awsops.CreateRole(ctx, c.IAM, n.role, enforcerRolePath, "bedgov enforcer "+plan.Name.ValueString(), trust, tags)
+		roleARN, err := awsops.CreateRole(ctx, c.IAM, n.role, enforcerRolePath, "bedgov enforcer "+a.plan.Name.ValueString(), trust, a.tags)
 		if err != nil {
-			return err
+			return failed("create the enforcer's role", err)
 		}
 		state.RoleARN = types.StringValue(roleARN)
-	} else if prior != nil && !plan.TagsAll.Equal(prior.TagsAll) {
-		if err := awsops.SyncTags(ctx, awsops.RoleTagger(c.IAM), n.role, tags); err != nil {
-			return err
+	} else if a.tagsChanged {
+		if err := awsops.SyncTags(ctx, awsops.RoleTagger(c.IAM), n.role, a.tags); err != nil {
+			return failed("tag the enforcer's role", err)
 		}
 	}
 	if have, err := awsops.RolePolicy(ctx, c.IAM, n.role, enforcerRolePolicyName); err != nil || normalizeJSON(have) != rolePolicy {
-		if err := awsops.PutRolePolicy(ctx, c.IAM, n.role, enforcerRolePolicyName, rolePolicy); err != nil {
-			return err
-		}
+		return failed("put the enforcer role's policy", awsops.PutRolePolicy(ctx, c.IAM, n.role, enforcerRolePolicyName, rolePolicy))
 	}
+	return nil
+}
 
-	// 4. The function, from the embedded package.
-	a, err := artifact.Get(plan.Architecture.ValueString())
+// ensureFunction creates the function from the embedded package, or deploys a new
+// package, configuration and tags.
+func (r *enforcerResource) ensureFunction(ctx context.Context, a *enforcerApply) error {
+	plan, state, prior := a.plan, a.state, a.prior
+	pkg, err := artifact.Get(plan.Architecture.ValueString())
 	if err != nil {
-		return err
+		return failed("find the enforcer package", err)
 	}
 	var envDiags diag.Diagnostics
 	spec := awsops.FunctionSpec{
-		Name: n.function, RoleARN: state.RoleARN.ValueString(), Architecture: a.Arch,
+		Name: a.names.function, RoleARN: state.RoleARN.ValueString(), Architecture: pkg.Arch,
 		MemoryMB: int32(plan.MemorySize.ValueInt64()), TimeoutSec: int32(plan.Timeout.ValueInt64()),
-		Env: plan.environment(ctx, &envDiags), LogGroup: n.logGroup,
-		Description: "bedgov enforcer " + r.version, Tags: tags,
+		Env: plan.environment(ctx, &envDiags), LogGroup: a.names.logGroup,
+		Description: "bedgov enforcer " + r.version, Tags: a.tags,
 	}
 	if envDiags.HasError() {
 		return fmt.Errorf("pricing_overrides: %v", envDiags)
 	}
 	if state.FunctionARN.IsNull() {
-		if spec.Zip, err = a.Zip(); err != nil {
-			return err
+		if spec.Zip, err = pkg.Zip(); err != nil {
+			return failed("read the enforcer package", err)
 		}
-		functionARN, err := awsops.CreateFunction(ctx, c.Lambda, spec)
+		functionARN, err := awsops.CreateFunction(ctx, r.client.Lambda, spec)
 		if functionARN != "" {
 			state.FunctionARN = types.StringValue(functionARN)
-			state.ArtifactSHA256 = types.StringValue(a.SHA256)
+			state.ArtifactSHA256 = types.StringValue(pkg.SHA256)
 		}
-		if err != nil {
-			return err
-		}
-	} else if prior != nil {
-		if !prior.ArtifactSHA256.Equal(types.StringValue(a.SHA256)) || !plan.Architecture.Equal(prior.Architecture) {
-			zip, err := a.Zip()
-			if err != nil {
-				return err
-			}
-			if err := awsops.UpdateFunctionCode(ctx, c.Lambda, n.function, zip, a.Arch); err != nil {
-				return err
-			}
-		}
-		state.ArtifactSHA256 = types.StringValue(a.SHA256)
-		if !plan.MemorySize.Equal(prior.MemorySize) || !plan.Timeout.Equal(prior.Timeout) || !plan.AuthMode.Equal(prior.AuthMode) ||
-			!plan.FailMode.Equal(prior.FailMode) || !plan.PricingOverrides.Equal(prior.PricingOverrides) || !plan.EnforcerVersion.Equal(prior.EnforcerVersion) {
-			if err := awsops.UpdateFunctionConfiguration(ctx, c.Lambda, spec); err != nil {
-				return err
-			}
-		}
-		if !plan.TagsAll.Equal(prior.TagsAll) {
-			if err := awsops.SyncTags(ctx, awsops.FunctionTagger(c.Lambda), state.FunctionARN.ValueString(), tags); err != nil {
-				return err
-			}
-		}
+		return failed("create the enforcer's function", err)
 	}
+	if prior == nil {
+		return nil
+	}
+	return r.updateFunction(ctx, a, pkg, spec)
+}
 
-	// 5. The function URL (and, for api_key mode, the public-invoke permissions).
-	url, err := awsops.EnsureFunctionURL(ctx, c.Lambda, n.function, plan.urlAuthType())
-	if url != "" {
-		state.FunctionURL = types.StringValue(url)
+// updateFunction deploys a new package when it changed, then the configuration and the
+// tags when they changed.
+func (r *enforcerResource) updateFunction(ctx context.Context, a *enforcerApply, pkg artifact.Artifact, spec awsops.FunctionSpec) error {
+	c, plan, prior := r.client, a.plan, a.prior
+	if !prior.ArtifactSHA256.Equal(types.StringValue(pkg.SHA256)) || !plan.Architecture.Equal(prior.Architecture) {
+		zip, err := pkg.Zip()
+		if err != nil {
+			return failed("read the enforcer package", err)
+		}
+		if err := awsops.UpdateFunctionCode(ctx, c.Lambda, a.names.function, zip, pkg.Arch); err != nil {
+			return failed("deploy the enforcer's new package", err)
+		}
 	}
-	return err
+	a.state.ArtifactSHA256 = types.StringValue(pkg.SHA256)
+	if !plan.MemorySize.Equal(prior.MemorySize) || !plan.Timeout.Equal(prior.Timeout) || !plan.AuthMode.Equal(prior.AuthMode) ||
+		!plan.FailMode.Equal(prior.FailMode) || !plan.PricingOverrides.Equal(prior.PricingOverrides) || !plan.EnforcerVersion.Equal(prior.EnforcerVersion) {
+		if err := awsops.UpdateFunctionConfiguration(ctx, c.Lambda, spec); err != nil {
+			return failed("update the enforcer function's configuration", err)
+		}
+	}
+	if a.tagsChanged {
+		return failed("tag the enforcer's function", awsops.SyncTags(ctx, awsops.FunctionTagger(c.Lambda), a.state.FunctionARN.ValueString(), a.tags))
+	}
+	return nil
+}
+
+// ensureFunctionURL makes the function URL (and, for api_key mode, the public-invoke
+// permissions).
+func (r *enforcerResource) ensureFunctionURL(ctx context.Context, a *enforcerApply) error {
+	url, err := awsops.EnsureFunctionURL(ctx, r.client.Lambda, a.names.function, a.plan.urlAuthType())
+	if url != "" {
+		a.state.FunctionURL = types.StringValue(url)
+	}
+	return failed("set up the enforcer's function URL", err)
 }
 
 func (r *enforcerResource) Read(ctx context.Context, req resource.ReadRequest, resp *resource.ReadResponse) {
@@ -458,7 +499,7 @@ func (r *enforcerResource) Read(ctx context.Context, req resource.ReadRequest, r
 	}
 	gone, err := r.refresh(ctx, &state)
 	if err != nil {
-		resp.Diagnostics.AddError("Cannot read the enforcer", fmt.Sprintf("enforcer %s: %s", state.Name.ValueString(), awsErrorText(err)))
+		addFailure(&resp.Diagnostics, "Cannot read the enforcer", "enforcer "+state.Name.ValueString(), err, adviceRead)
 		return
 	}
 	if gone {
@@ -471,90 +512,19 @@ func (r *enforcerResource) Read(ctx context.Context, req resource.ReadRequest, r
 // refresh reads every sub-object into m; a deleted one becomes null (ModifyPlan plans
 // it anew). gone is true when nothing of the enforcer is left.
 func (r *enforcerResource) refresh(ctx context.Context, m *enforcerModel) (gone bool, err error) {
-	c := r.client
 	n := namesFor(m.Name.ValueString())
 	tflog.Debug(ctx, "refreshing enforcer", map[string]any{"enforcer": m.Name.ValueString()})
-
-	table, err := awsops.FindCapTable(ctx, c.DynamoDB, n.table)
-	switch {
-	case awsops.IsNotFound(err):
-		m.TableARN = types.StringNull()
-	case err != nil:
-		return false, err
-	default:
-		m.TableARN = types.StringValue(table.ARN)
-		m.TableName = types.StringValue(n.table)
-	}
-
-	lg, err := awsops.FindLogGroup(ctx, c.Logs, n.logGroup)
-	switch {
-	case awsops.IsNotFound(err):
-		m.LogGroupName = types.StringNull()
-	case err != nil:
-		return false, err
-	default:
-		m.LogGroupName = types.StringValue(n.logGroup)
-		if lg.RetentionInDays != nil {
-			m.LogRetentionDays = types.Int64Value(int64(*lg.RetentionInDays))
-		}
-	}
-
-	role, err := awsops.FindRole(ctx, c.IAM, n.role)
-	switch {
-	case awsops.IsNotFound(err):
-		m.RoleARN = types.StringNull()
-	case err != nil:
-		return false, err
-	default:
-		m.RoleARN = types.StringValue(aws.ToString(role.Arn))
-		m.RoleName = types.StringValue(n.role)
-	}
-
-	fn, err := awsops.FindFunction(ctx, c.Lambda, n.function)
-	switch {
-	case awsops.IsNotFound(err):
-		m.FunctionARN, m.FunctionURL = types.StringNull(), types.StringNull()
-	case err != nil:
-		return false, err
-	default:
-		cfg := fn.Configuration
-		m.FunctionARN = types.StringValue(aws.ToString(cfg.FunctionArn))
-		m.FunctionName = types.StringValue(n.function)
-		m.MemorySize = types.Int64Value(int64(aws.ToInt32(cfg.MemorySize)))
-		m.Timeout = types.Int64Value(int64(aws.ToInt32(cfg.Timeout)))
-		if len(cfg.Architectures) == 1 {
-			m.Architecture = types.StringValue(string(cfg.Architectures[0]))
-		}
-		if raw, err := base64.StdEncoding.DecodeString(aws.ToString(cfg.CodeSha256)); err == nil {
-			m.ArtifactSHA256 = types.StringValue(hex.EncodeToString(raw))
-		}
-		if cfg.Environment != nil {
-			env := cfg.Environment.Variables
-			if v := env["BEDGOV_AUTH_MODE"]; v != "" {
-				m.AuthMode = types.StringValue(v)
-			}
-			if v := env["BEDGOV_FAIL_MODE"]; v != "" {
-				m.FailMode = types.StringValue(v)
-			}
-			if m.PricingOverrides.IsNull() || env["BEDGOV_PRICING_OVERRIDES"] == "" {
-				m.PricingOverrides = pricingFromEnv(ctx, env["BEDGOV_PRICING_OVERRIDES"])
-			}
-		}
-		if d := aws.ToString(cfg.Description); len(d) > len("bedgov enforcer ") {
-			m.EnforcerVersion = types.StringValue(d[len("bedgov enforcer "):])
-		}
-		m.TagsAll, _ = types.MapValueFrom(ctx, types.StringType, fn.Tags)
-		url, err := awsops.FindFunctionURL(ctx, c.Lambda, n.function)
-		switch {
-		case awsops.IsNotFound(err):
-			m.FunctionURL = types.StringNull()
-		case err != nil:
-			return false, err
-		default:
-			m.FunctionURL = types.StringValue(aws.ToString(url.FunctionUrl))
-			if url.AuthType == lambdatypes.FunctionUrlAuthTypeNone && m.AuthMode.ValueString() == "iam" {
-				m.FunctionURL = types.StringNull() // an open URL in iam mode is drift: plan it anew
-			}
+	for _, step := range []struct {
+		what string
+		fn   func(context.Context, *enforcerModel, enforcerNames) error
+	}{
+		{"read the enforcer's cap table", r.refreshTable},
+		{"read the enforcer's log group", r.refreshLogGroup},
+		{"read the enforcer's role", r.refreshRole},
+		{"read the enforcer's function", r.refreshFunction},
+	} {
+		if err := step.fn(ctx, m, n); err != nil {
+			return false, failed(step.what, err)
 		}
 	}
 	if m.TableARN.IsNull() && m.LogGroupName.IsNull() && m.RoleARN.IsNull() && m.FunctionARN.IsNull() {
@@ -562,6 +532,105 @@ func (r *enforcerResource) refresh(ctx context.Context, m *enforcerModel) (gone 
 	}
 	m.ID = m.Name
 	return false, nil
+}
+
+func (r *enforcerResource) refreshTable(ctx context.Context, m *enforcerModel, n enforcerNames) error {
+	table, err := awsops.FindCapTable(ctx, r.client.DynamoDB, n.table)
+	switch {
+	case awsops.IsNotFound(err):
+		m.TableARN = types.StringNull()
+	case err != nil:
+		return err
+	default:
+		m.TableARN, m.TableName = types.StringValue(table.ARN), types.StringValue(n.table)
+	}
+	return nil
+}
+
+func (r *enforcerResource) refreshLogGroup(ctx context.Context, m *enforcerModel, n enforcerNames) error {
+	lg, err := awsops.FindLogGroup(ctx, r.client.Logs, n.logGroup)
+	switch {
+	case awsops.IsNotFound(err):
+		m.LogGroupName = types.StringNull()
+	case err != nil:
+		return err
+	default:
+		m.LogGroupName = types.StringValue(n.logGroup)
+		if lg.RetentionInDays != nil {
+			m.LogRetentionDays = types.Int64Value(int64(*lg.RetentionInDays))
+		}
+	}
+	return nil
+}
+
+func (r *enforcerResource) refreshRole(ctx context.Context, m *enforcerModel, n enforcerNames) error {
+	role, err := awsops.FindRole(ctx, r.client.IAM, n.role)
+	switch {
+	case awsops.IsNotFound(err):
+		m.RoleARN = types.StringNull()
+	case err != nil:
+		return err
+	default:
+		m.RoleARN, m.RoleName = types.StringValue(aws.ToString(role.Arn)), types.StringValue(n.role)
+	}
+	return nil
+}
+
+// refreshFunction reads the function's configuration, tags and URL.
+func (r *enforcerResource) refreshFunction(ctx context.Context, m *enforcerModel, n enforcerNames) error {
+	fn, err := awsops.FindFunction(ctx, r.client.Lambda, n.function)
+	switch {
+	case awsops.IsNotFound(err):
+		m.FunctionARN, m.FunctionURL = types.StringNull(), types.StringNull()
+		return nil
+	case err != nil:
+		return err
+	}
+	m.FunctionName = types.StringValue(n.function)
+	readFunctionConfiguration(ctx, m, fn.Configuration)
+	m.TagsAll, _ = types.MapValueFrom(ctx, types.StringType, fn.Tags)
+	url, err := awsops.FindFunctionURL(ctx, r.client.Lambda, n.function)
+	switch {
+	case awsops.IsNotFound(err):
+		m.FunctionURL = types.StringNull()
+	case err != nil:
+		return err
+	default:
+		m.FunctionURL = types.StringValue(aws.ToString(url.FunctionUrl))
+		if url.AuthType == lambdatypes.FunctionUrlAuthTypeNone && m.AuthMode.ValueString() == "iam" {
+			m.FunctionURL = types.StringNull() // an open URL in iam mode is drift: plan it anew
+		}
+	}
+	return nil
+}
+
+// readFunctionConfiguration reads the attributes the function's configuration holds:
+// size, architecture, package, the environment the enforcer reads, and the version.
+func readFunctionConfiguration(ctx context.Context, m *enforcerModel, cfg *lambdatypes.FunctionConfiguration) {
+	m.FunctionARN = types.StringValue(aws.ToString(cfg.FunctionArn))
+	m.MemorySize = types.Int64Value(int64(aws.ToInt32(cfg.MemorySize)))
+	m.Timeout = types.Int64Value(int64(aws.ToInt32(cfg.Timeout)))
+	if len(cfg.Architectures) == 1 {
+		m.Architecture = types.StringValue(string(cfg.Architectures[0]))
+	}
+	if raw, err := base64.StdEncoding.DecodeString(aws.ToString(cfg.CodeSha256)); err == nil {
+		m.ArtifactSHA256 = types.StringValue(hex.EncodeToString(raw))
+	}
+	if cfg.Environment != nil {
+		env := cfg.Environment.Variables
+		if v := env["BEDGOV_AUTH_MODE"]; v != "" {
+			m.AuthMode = types.StringValue(v)
+		}
+		if v := env["BEDGOV_FAIL_MODE"]; v != "" {
+			m.FailMode = types.StringValue(v)
+		}
+		if m.PricingOverrides.IsNull() || env["BEDGOV_PRICING_OVERRIDES"] == "" {
+			m.PricingOverrides = pricingFromEnv(ctx, env["BEDGOV_PRICING_OVERRIDES"])
+		}
+	}
+	if d := aws.ToString(cfg.Description); len(d) > len("bedgov enforcer ") {
+		m.EnforcerVersion = types.StringValue(d[len("bedgov enforcer "):])
+	}
 }
 
 // pricingFromEnv reads pricing_overrides back from the function's environment (import).
@@ -612,7 +681,7 @@ func (r *enforcerResource) Update(ctx context.Context, req resource.UpdateReques
 	err := r.converge(ctx, plan, &state, &prior)
 	resp.Diagnostics.Append(resp.State.Set(ctx, &state)...)
 	if err != nil {
-		resp.Diagnostics.AddError("Cannot update the enforcer", fmt.Sprintf("enforcer %s: %s", plan.Name.ValueString(), awsErrorText(err)))
+		addFailure(&resp.Diagnostics, "Cannot update the enforcer", "enforcer "+plan.Name.ValueString(), err, adviceApply)
 	}
 }
 
@@ -657,7 +726,7 @@ func (r *enforcerResource) ImportState(ctx context.Context, req resource.ImportS
 	}
 	gone, err := r.refresh(ctx, &m)
 	if err != nil {
-		resp.Diagnostics.AddError("Cannot import the enforcer", awsErrorText(err))
+		addFailure(&resp.Diagnostics, "Cannot import the enforcer", "enforcer "+name, err, adviceImport)
 		return
 	}
 	if gone {

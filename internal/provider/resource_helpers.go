@@ -17,7 +17,7 @@ type deleteStep struct {
 func runDeleteSteps(diags *diag.Diagnostics, summary, subject string, steps []deleteStep) {
 	for _, s := range steps {
 		if err := s.fn(); err != nil {
-			diags.AddError(summary+s.what, subject+": "+awsErrorText(err))
+			addFailure(diags, summary+s.what, subject, err, adviceDestroy)
 			return
 		}
 	}
