@@ -242,8 +242,7 @@ func (r *invocationLoggingResource) ModifyPlan(ctx context.Context, req resource
 	if resp.Diagnostics.HasError() {
 		return
 	}
-	c := r.client
-	if c.AccountID == "" {
+	if r.client.AccountID == "" {
 		resp.Diagnostics.AddError("Account id unknown", "bedgov_invocation_logging needs the account id for its bucket policy and role "+
 			"(aws:SourceAccount); remove skip_requesting_account_id from the provider block.")
 		return
@@ -256,30 +255,50 @@ func (r *invocationLoggingResource) ModifyPlan(ctx context.Context, req resource
 		raw, _ := json.Marshal(state.S3BucketName.ValueString())
 		resp.Diagnostics.Append(resp.Private.SetKey(ctx, privateReplacesBucket, raw)...)
 	}
-	// A configuration that already delivers to this bucket is this resource's (a create
-	// that failed halfway, then tainted), and so is one that delivers to the bucket this
-	// resource replaces; any other is refused.
-	if !hasState {
-		var replaced string
-		if raw, d := req.Private.GetKey(ctx, privateReplacesBucket); !d.HasError() && raw != nil {
-			_ = json.Unmarshal(raw, &replaced)
-		}
-		if existing, err := awsops.FindInvocationLogging(ctx, c.Bedrock); err == nil && !deliversTo(existing, plan.S3BucketName.ValueString()) &&
-			(replaced == "" || !deliversTo(existing, replaced)) {
-			resp.Diagnostics.AddError("Bedrock invocation logging is already configured in "+c.Region,
-				fmt.Sprintf("The Region's model invocation logging configuration already delivers to %s. There is one configuration per "+
-					"account and Region, and this resource would replace it. To manage the existing configuration with bedgov, import it: "+
-					"terraform import <address of this resource> %s (e.g. bedgov_invocation_logging.this). Otherwise remove it first "+
-					"(aws bedrock delete-model-invocation-logging-configuration --region %s).", describeLogging(existing), c.Region, c.Region))
-			return
-		} else if err != nil && !awsops.IsNotFound(err) {
-			resp.Diagnostics.AddError("Cannot read Bedrock's invocation logging configuration", awsErrorText(err))
-			return
-		}
+	if !hasState && !r.checkNoOtherLogging(ctx, req, plan, &resp.Diagnostics) {
+		return
 	}
+	r.planIdentifiers(ctx, &plan, state, kept, &resp.Diagnostics)
+	if kept && !r.planQuery(ctx, &plan, state, &resp.Diagnostics) {
+		return
+	}
+	resp.Diagnostics.Append(resp.Plan.Set(ctx, &plan)...)
+	if kept && !plan.QueryText.IsUnknown() && !resp.Plan.Raw.Equal(req.State.Raw) {
+		plan.QueryText = types.StringUnknown()
+		resp.Diagnostics.Append(resp.Plan.Set(ctx, &plan)...)
+	}
+}
 
-	plan.ID = types.StringValue(c.Region)
-	plan.TagsAll = mergeTags(ctx, c, plan.Tags, map[string]string{tagManagedBy: managedByBedgov}, &resp.Diagnostics)
+// checkNoOtherLogging refuses a create when the Region already has a logging
+// configuration. One that already delivers to this bucket is this resource's (a create
+// that failed halfway, then tainted), and so is one that delivers to the bucket this
+// resource replaces; any other is refused.
+func (r *invocationLoggingResource) checkNoOtherLogging(ctx context.Context, req resource.ModifyPlanRequest, plan invocationLoggingModel, diags *diag.Diagnostics) bool {
+	c := r.client
+	var replaced string
+	if raw, d := req.Private.GetKey(ctx, privateReplacesBucket); !d.HasError() && raw != nil {
+		_ = json.Unmarshal(raw, &replaced)
+	}
+	existing, err := awsops.FindInvocationLogging(ctx, c.Bedrock)
+	switch {
+	case err == nil && !deliversTo(existing, plan.S3BucketName.ValueString()) && (replaced == "" || !deliversTo(existing, replaced)):
+		diags.AddError("Bedrock invocation logging is already configured in "+c.Region,
+			fmt.Sprintf("The Region's model invocation logging configuration already delivers to %s. There is one configuration per "+
+				"account and Region, and this resource would replace it. To manage the existing configuration with bedgov, import it: "+
+				"terraform import <address of this resource> %s (e.g. bedgov_invocation_logging.this). Otherwise remove it first "+
+				"(aws bedrock delete-model-invocation-logging-configuration --region %s).", describeLogging(existing), c.Region, c.Region))
+		return false
+	case err != nil && !awsops.IsNotFound(err):
+		diags.AddError("Cannot read Bedrock's invocation logging configuration", awsErrorText(err))
+		return false
+	}
+	return true
+}
+
+// planIdentifiers plans every identifier that follows from the configuration.
+func (r *invocationLoggingResource) planIdentifiers(ctx context.Context, plan *invocationLoggingModel, state invocationLoggingModel, kept bool, diags *diag.Diagnostics) {
+	plan.ID = types.StringValue(r.client.Region)
+	plan.TagsAll = mergeTags(ctx, r.client, plan.Tags, map[string]string{tagManagedBy: managedByBedgov}, diags)
 	plan.LoggingEnabled = types.BoolValue(true)
 	plan.PublicAccessBlocked = types.BoolValue(true)
 	plan.GlueDatabaseName, plan.GlueTableName = types.StringValue(auditDatabase), types.StringValue(auditTable)
@@ -311,32 +330,29 @@ func (r *invocationLoggingResource) ModifyPlan(ctx context.Context, req resource
 	default:
 		plan.NamedQueryID = types.StringUnknown()
 	}
-	// The query is written at apply, with the teams that exist then (so a create
-	// includes the teams created before it in the same apply). Every plan also writes it
-	// with the teams that exist now: when that differs from the installed text, the
-	// plan shows an in-place update of query_text. The planned value is the installed
-	// text only when nothing else changes either: Terraform plans a change again just
-	// before applying it, and a team created or deleted meanwhile must not make that
-	// second plan contradict the first.
 	plan.QueryText = types.StringUnknown()
-	if kept {
-		query, warnings, err := r.monthlyQuery(ctx)
-		if err != nil {
-			resp.Diagnostics.AddError("Cannot list the teams' inference profiles", awsErrorText(err))
-			return
-		}
-		for _, w := range warnings {
-			resp.Diagnostics.AddWarning("Team cost not priced", w)
-		}
-		if state.QueryText.Equal(types.StringValue(query)) {
-			plan.QueryText = state.QueryText
-		}
+}
+
+// planQuery writes the query with the teams that exist now. The query is written at
+// apply, with the teams that exist then (so a create includes the teams created before
+// it in the same apply); when the text now differs from the installed one, the plan
+// shows an in-place update of query_text. The planned value is the installed text only
+// when nothing else changes either (ModifyPlan checks that): Terraform plans a change
+// again just before applying it, and a team created or deleted meanwhile must not make
+// that second plan contradict the first.
+func (r *invocationLoggingResource) planQuery(ctx context.Context, plan *invocationLoggingModel, state invocationLoggingModel, diags *diag.Diagnostics) bool {
+	query, warnings, err := r.monthlyQuery(ctx)
+	if err != nil {
+		diags.AddError("Cannot list the teams' inference profiles", awsErrorText(err))
+		return false
 	}
-	resp.Diagnostics.Append(resp.Plan.Set(ctx, &plan)...)
-	if kept && !plan.QueryText.IsUnknown() && !resp.Plan.Raw.Equal(req.State.Raw) {
-		plan.QueryText = types.StringUnknown()
-		resp.Diagnostics.Append(resp.Plan.Set(ctx, &plan)...)
+	for _, w := range warnings {
+		diags.AddWarning("Team cost not priced", w)
 	}
+	if state.QueryText.Equal(types.StringValue(query)) {
+		plan.QueryText = state.QueryText
+	}
+	return true
 }
 
 // describeLogging names a logging configuration's destinations for a message.
@@ -433,7 +449,7 @@ func (r *invocationLoggingResource) Create(ctx context.Context, req resource.Cre
 	state.clearUnknown()
 	resp.Diagnostics.Append(resp.State.Set(ctx, &state)...)
 	if err != nil {
-		resp.Diagnostics.AddError("Cannot set up Bedrock invocation logging", fmt.Sprintf("bucket %s: %s", plan.S3BucketName.ValueString(), awsErrorText(err)))
+		addFailure(&resp.Diagnostics, "Cannot set up Bedrock invocation logging", "bucket "+plan.S3BucketName.ValueString(), err, adviceCreate)
 	}
 }
 
@@ -474,126 +490,177 @@ func sameLogging(a, b *bedrocktypes.LoggingConfig) bool {
 		aws.ToBool(a.EmbeddingDataDeliveryEnabled) == aws.ToBool(b.EmbeddingDataDeliveryEnabled)
 }
 
+// loggingApply is what every invocation-logging apply step works from.
+type loggingApply struct {
+	plan        invocationLoggingModel
+	state       *invocationLoggingModel
+	prior       *invocationLoggingModel // nil on create
+	bucket      string
+	tags        map[string]string
+	tagsChanged bool
+	diags       *diag.Diagnostics
+}
+
 // converge creates what state lacks and brings the rest in line with plan, recording
 // each object in state as soon as it exists, so a failed step leaves nothing that
 // state does not name. prior is the refreshed state before an update (nil on create).
+// A failure names its step.
 func (r *invocationLoggingResource) converge(ctx context.Context, plan invocationLoggingModel, state *invocationLoggingModel, prior *invocationLoggingModel, diags *diag.Diagnostics) error {
-	c := r.client
-	bucket := plan.S3BucketName.ValueString()
-	dest := r.destination(bucket)
-	tags := mapFromTF(ctx, plan.TagsAll, diags)
-	tagsChanged := prior != nil && !plan.TagsAll.Equal(prior.TagsAll)
-
-	// 1. The bucket and its settings. A bucket just created (or re-created after an
-	// out-of-band delete) gets every setting; otherwise only what differs.
-	fresh := prior == nil || state.BucketARN.IsNull()
-	if state.BucketARN.IsNull() {
-		tflog.Debug(ctx, "creating the invocation-log bucket", map[string]any{"bucket": bucket, "region": c.Region})
-		if err := awsops.CreateBucket(ctx, c.S3, bucket, c.Region); err != nil {
+	a := &loggingApply{plan: plan, state: state, prior: prior, bucket: plan.S3BucketName.ValueString(),
+		tags: mapFromTF(ctx, plan.TagsAll, diags), tagsChanged: prior != nil && !plan.TagsAll.Equal(prior.TagsAll), diags: diags}
+	for _, step := range []func(context.Context, *loggingApply) error{
+		r.ensureBucket, r.ensureCloudWatchDestination, r.ensureLoggingConfig, r.retireLogGroup, r.ensureGlue, r.ensureQuery,
+	} {
+		if err := step(ctx, a); err != nil {
 			return err
 		}
-		state.BucketARN = types.StringValue(r.bucketARN(bucket))
+	}
+	return nil
+}
+
+// ensureBucket creates the bucket and brings its settings in line: a bucket just created
+// (or re-created after an out-of-band delete) gets every setting; otherwise only what
+// differs.
+func (r *invocationLoggingResource) ensureBucket(ctx context.Context, a *loggingApply) error {
+	c, plan, prior, bucket := r.client, a.plan, a.prior, a.bucket
+	fresh := prior == nil || a.state.BucketARN.IsNull()
+	if a.state.BucketARN.IsNull() {
+		tflog.Debug(ctx, "creating the invocation-log bucket", map[string]any{"bucket": bucket, "region": c.Region})
+		if err := awsops.CreateBucket(ctx, c.S3, bucket, c.Region); err != nil {
+			return failed("create the log bucket", err)
+		}
+		a.state.BucketARN = types.StringValue(r.bucketARN(bucket))
 	}
 	steps := []struct {
 		needed bool
+		what   string
 		fn     func() error
 	}{
-		{fresh || !prior.PublicAccessBlocked.ValueBool(), func() error { return awsops.BlockPublicAccess(ctx, c.S3, bucket) }},
-		{fresh || !plan.KMSKeyARN.Equal(prior.KMSKeyARN), func() error { return awsops.SetBucketEncryption(ctx, c.S3, bucket, plan.KMSKeyARN.ValueString()) }},
-		{fresh || !plan.RetentionDays.Equal(prior.RetentionDays), func() error {
+		{fresh || !prior.PublicAccessBlocked.ValueBool(), "block public access to the log bucket", func() error { return awsops.BlockPublicAccess(ctx, c.S3, bucket) }},
+		{fresh || !plan.KMSKeyARN.Equal(prior.KMSKeyARN), "set the log bucket's encryption", func() error {
+			return awsops.SetBucketEncryption(ctx, c.S3, bucket, plan.KMSKeyARN.ValueString())
+		}},
+		{fresh || !plan.RetentionDays.Equal(prior.RetentionDays), "set the log bucket's retention", func() error {
 			return awsops.SetBucketRetention(ctx, c.S3, bucket, int32(plan.RetentionDays.ValueInt64()))
 		}},
-		{fresh || !plan.BucketPolicy.Equal(prior.BucketPolicy), func() error { return awsops.SetBucketPolicy(ctx, c.S3, bucket, auditlog.BucketPolicy(dest)) }},
-		{fresh || tagsChanged, func() error { return awsops.SyncTags(ctx, awsops.BucketTagger(c.S3), bucket, tags) }},
+		{fresh || !plan.BucketPolicy.Equal(prior.BucketPolicy), "set the log bucket's policy", func() error {
+			return awsops.SetBucketPolicy(ctx, c.S3, bucket, auditlog.BucketPolicy(r.destination(bucket)))
+		}},
+		{fresh || a.tagsChanged, "tag the log bucket", func() error { return awsops.SyncTags(ctx, awsops.BucketTagger(c.S3), bucket, a.tags) }},
 	}
 	for _, s := range steps {
-		if !s.needed {
-			continue
-		}
-		if err := s.fn(); err != nil {
-			return err
-		}
-	}
-
-	// 2. The CloudWatch Logs destination: the log group and the role Bedrock writes it with.
-	if !plan.LogGroupName.IsNull() {
-		if err := r.convergeLogGroup(ctx, plan, state, prior, tags); err != nil {
-			return err
+		if s.needed {
+			if err := s.fn(); err != nil {
+				return failed(s.what, err)
+			}
 		}
 	}
+	return nil
+}
 
-	// 3. The Region's logging configuration.
+// ensureCloudWatchDestination makes the CloudWatch Logs destination: the log group and
+// the role Bedrock writes it with.
+func (r *invocationLoggingResource) ensureCloudWatchDestination(ctx context.Context, a *loggingApply) error {
+	if a.plan.LogGroupName.IsNull() {
+		return nil
+	}
+	if err := r.convergeLogGroup(ctx, a.plan, a.state, a.prior, a.tags); err != nil {
+		return failed("set up the log group", err)
+	}
+	return failed("set up the log delivery role", r.ensureDeliveryRole(ctx, a))
+}
+
+// ensureLoggingConfig puts the Region's logging configuration when it differs.
+func (r *invocationLoggingResource) ensureLoggingConfig(ctx context.Context, a *loggingApply) error {
+	plan := a.plan
 	want := plan.loggingConfig(r.roleARN())
-	have, err := awsops.FindInvocationLogging(ctx, c.Bedrock)
+	have, err := awsops.FindInvocationLogging(ctx, r.client.Bedrock)
 	if err != nil && !awsops.IsNotFound(err) {
-		return err
+		return failed("read the invocation logging configuration", err)
 	}
 	if err != nil || !sameLogging(have, want) {
 		tflog.Debug(ctx, "putting the invocation logging configuration", map[string]any{"destinations": describeLogging(want),
 			"text": plan.IncludeText.ValueBool(), "image": plan.IncludeImage.ValueBool(), "embedding": plan.IncludeEmbedding.ValueBool()})
-		if err := awsops.PutInvocationLogging(ctx, c.Bedrock, want); err != nil {
-			return err
+		if err := awsops.PutInvocationLogging(ctx, r.client.Bedrock, want); err != nil {
+			return failed("put the invocation logging configuration", err)
 		}
 	}
-	state.LoggingEnabled = types.BoolValue(true)
-
-	// A log group this resource no longer delivers to: delete it if bedgov made it, and
-	// the role when there is no log group any more.
-	if prior != nil && !prior.LogGroupName.IsNull() && !prior.LogGroupName.Equal(plan.LogGroupName) {
-		if prior.LogGroupCreated.ValueBool() {
-			if err := awsops.DeleteLogGroup(ctx, c.Logs, prior.LogGroupName.ValueString()); err != nil {
-				return err
-			}
-		}
-		if plan.LogGroupName.IsNull() {
-			if err := awsops.DeleteRole(ctx, c.IAM, auditRoleName(c.Region)); err != nil {
-				return err
-			}
-			state.RoleARN, state.LogGroupARN, state.LogGroupCreated = types.StringNull(), types.StringNull(), types.BoolNull()
-		}
-	}
-
-	// 4. The Glue database and table over the logs.
-	if state.GlueDatabaseName.IsNull() {
-		err := awsops.CreateGlueDatabase(ctx, c.Glue, auditDatabase, "Bedrock model invocation logs (bedgov)", tags)
-		if err != nil && !awsops.IsAlreadyExists(err) {
-			return err
-		}
-		state.GlueDatabaseName = types.StringValue(auditDatabase)
-	} else if tagsChanged {
-		if err := awsops.SyncTags(ctx, awsops.GlueTagger(c.Glue), r.databaseARN(), tags); err != nil {
-			return err
-		}
-	}
-	if state.GlueTableName.IsNull() {
-		// Absent, or changed out of band (Read reports a table that differs as absent).
-		table := auditlog.LogTable(dest, auditDatabase, auditTable)
-		err := awsops.CreateLogTable(ctx, c.Glue, table)
-		if awsops.IsAlreadyExists(err) {
-			err = awsops.UpdateLogTable(ctx, c.Glue, table)
-		}
-		if err != nil {
-			return err
-		}
-		state.GlueTableName = types.StringValue(auditTable)
-	}
-
-	// 5. The query, and the named query that holds it.
-	query := plan.QueryText.ValueString()
-	if plan.QueryText.IsUnknown() {
-		var warnings []string
-		query, warnings, err = r.monthlyQuery(ctx)
-		if err != nil {
-			return err
-		}
-		for _, w := range warnings {
-			diags.AddWarning("Team cost not priced", w)
-		}
-	}
-	state.QueryText = types.StringValue(query)
-	return r.convergeNamedQuery(ctx, plan, state, prior, query)
+	a.state.LoggingEnabled = types.BoolValue(true)
+	return nil
 }
 
+// retireLogGroup: a log group this resource no longer delivers to is deleted if bedgov
+// made it, and the role when there is no log group any more.
+func (r *invocationLoggingResource) retireLogGroup(ctx context.Context, a *loggingApply) error {
+	c, prior, plan := r.client, a.prior, a.plan
+	if prior == nil || prior.LogGroupName.IsNull() || prior.LogGroupName.Equal(plan.LogGroupName) {
+		return nil
+	}
+	if prior.LogGroupCreated.ValueBool() {
+		if err := awsops.DeleteLogGroup(ctx, c.Logs, prior.LogGroupName.ValueString()); err != nil {
+			return failed("delete the former log group", err)
+		}
+	}
+	if plan.LogGroupName.IsNull() {
+		if err := awsops.DeleteRole(ctx, c.IAM, auditRoleName(c.Region)); err != nil {
+			return failed("delete the log delivery role", err)
+		}
+		a.state.RoleARN, a.state.LogGroupARN, a.state.LogGroupCreated = types.StringNull(), types.StringNull(), types.BoolNull()
+	}
+	return nil
+}
+
+// ensureGlue makes the Glue database and table over the logs (taking over ones that
+// exist), and syncs the database's tags.
+func (r *invocationLoggingResource) ensureGlue(ctx context.Context, a *loggingApply) error {
+	c, state := r.client, a.state
+	if state.GlueDatabaseName.IsNull() {
+		err := awsops.CreateGlueDatabase(ctx, c.Glue, auditDatabase, "Bedrock model invocation logs (bedgov)", a.tags)
+		if err != nil && !awsops.IsAlreadyExists(err) {
+			return failed("create the Glue database", err)
+		}
+		state.GlueDatabaseName = types.StringValue(auditDatabase)
+	} else if a.tagsChanged {
+		if err := awsops.SyncTags(ctx, awsops.GlueTagger(c.Glue), r.databaseARN(), a.tags); err != nil {
+			return failed("tag the Glue database", err)
+		}
+	}
+	if !state.GlueTableName.IsNull() {
+		return nil
+	}
+	// Absent, or changed out of band (Read reports a table that differs as absent).
+	table := auditlog.LogTable(r.destination(a.bucket), auditDatabase, auditTable)
+	err := awsops.CreateLogTable(ctx, c.Glue, table)
+	if awsops.IsAlreadyExists(err) {
+		err = awsops.UpdateLogTable(ctx, c.Glue, table)
+	}
+	if err != nil {
+		return failed("create the Glue table", err)
+	}
+	state.GlueTableName = types.StringValue(auditTable)
+	return nil
+}
+
+// ensureQuery writes the query (with the teams that exist now, unless the plan knew it)
+// and the named query that holds it.
+func (r *invocationLoggingResource) ensureQuery(ctx context.Context, a *loggingApply) error {
+	query := a.plan.QueryText.ValueString()
+	if a.plan.QueryText.IsUnknown() {
+		var warnings []string
+		var err error
+		if query, warnings, err = r.monthlyQuery(ctx); err != nil {
+			return failed("list the teams' inference profiles", err)
+		}
+		for _, w := range warnings {
+			a.diags.AddWarning("Team cost not priced", w)
+		}
+	}
+	a.state.QueryText = types.StringValue(query)
+	return failed("save the Athena named query", r.convergeNamedQuery(ctx, a.plan, a.state, a.prior, query))
+}
+
+// convergeLogGroup makes the log group (or takes one that exists as it is), or brings
+// the retention and tags of one bedgov made up to date.
 func (r *invocationLoggingResource) convergeLogGroup(ctx context.Context, plan invocationLoggingModel, state, prior *invocationLoggingModel, tags map[string]string) error {
 	c := r.client
 	name := plan.LogGroupName.ValueString()
@@ -623,16 +690,20 @@ func (r *invocationLoggingResource) convergeLogGroup(ctx context.Context, plan i
 			}
 		}
 		if !plan.TagsAll.Equal(prior.TagsAll) {
-			if err := awsops.SyncTags(ctx, awsops.LogGroupTagger(c.Logs), r.logGroupARN(name), tags); err != nil {
-				return err
-			}
+			return awsops.SyncTags(ctx, awsops.LogGroupTagger(c.Logs), r.logGroupARN(name), tags)
 		}
 	}
+	return nil
+}
 
+// ensureDeliveryRole makes the role Bedrock writes the log group with (taking over one
+// that exists), syncs its tags, and puts its policy when it differs.
+func (r *invocationLoggingResource) ensureDeliveryRole(ctx context.Context, a *loggingApply) error {
+	c, state := r.client, a.state
 	role := auditRoleName(c.Region)
-	dest := r.destination(plan.S3BucketName.ValueString())
+	dest := r.destination(a.bucket)
 	if state.RoleARN.IsNull() {
-		roleARN, err := awsops.CreateRole(ctx, c.IAM, role, auditRolePath, "Bedrock model invocation logging to CloudWatch Logs (bedgov)", auditlog.DeliveryRoleTrust(dest), tags)
+		roleARN, err := awsops.CreateRole(ctx, c.IAM, role, auditRolePath, "Bedrock model invocation logging to CloudWatch Logs (bedgov)", auditlog.DeliveryRoleTrust(dest), a.tags)
 		if err != nil && !awsops.IsAlreadyExists(err) {
 			return err
 		}
@@ -640,16 +711,14 @@ func (r *invocationLoggingResource) convergeLogGroup(ctx context.Context, plan i
 			roleARN = r.roleARN()
 		}
 		state.RoleARN = types.StringValue(roleARN)
-	} else if prior != nil && !plan.TagsAll.Equal(prior.TagsAll) {
-		if err := awsops.SyncTags(ctx, awsops.RoleTagger(c.IAM), role, tags); err != nil {
+	} else if a.tagsChanged {
+		if err := awsops.SyncTags(ctx, awsops.RoleTagger(c.IAM), role, a.tags); err != nil {
 			return err
 		}
 	}
-	doc := auditlog.DeliveryRolePolicy(dest, name)
+	doc := auditlog.DeliveryRolePolicy(dest, a.plan.LogGroupName.ValueString())
 	if have, err := awsops.RolePolicy(ctx, c.IAM, role, auditRolePolicyName); err != nil || normalizeJSON(have) != normalizeJSON(doc) {
-		if err := awsops.PutRolePolicy(ctx, c.IAM, role, auditRolePolicyName, doc); err != nil {
-			return err
-		}
+		return awsops.PutRolePolicy(ctx, c.IAM, role, auditRolePolicyName, doc)
 	}
 	return nil
 }
@@ -691,7 +760,7 @@ func (r *invocationLoggingResource) Read(ctx context.Context, req resource.ReadR
 	}
 	gone, err := r.refresh(ctx, &state)
 	if err != nil {
-		resp.Diagnostics.AddError("Cannot read Bedrock invocation logging", fmt.Sprintf("bucket %s: %s", state.S3BucketName.ValueString(), awsErrorText(err)))
+		addFailure(&resp.Diagnostics, "Cannot read Bedrock invocation logging", "bucket "+state.S3BucketName.ValueString(), err, adviceRead)
 		return
 	}
 	if gone {
@@ -705,42 +774,68 @@ func (r *invocationLoggingResource) Read(ctx context.Context, req resource.ReadR
 // the next plan shows as an update that puts it back. gone is true when nothing of the
 // resource is left.
 func (r *invocationLoggingResource) refresh(ctx context.Context, m *invocationLoggingModel) (gone bool, err error) {
-	c := r.client
-	bucket := m.S3BucketName.ValueString()
-	tflog.Debug(ctx, "refreshing invocation logging", map[string]any{"bucket": bucket, "region": c.Region})
+	tflog.Debug(ctx, "refreshing invocation logging", map[string]any{"bucket": m.S3BucketName.ValueString(), "region": r.client.Region})
+	for _, step := range []struct {
+		what string
+		fn   func(context.Context, *invocationLoggingModel) error
+	}{
+		{"read the log bucket", r.refreshBucket},
+		{"read the invocation logging configuration", r.refreshLoggingConfig},
+		{"read the CloudWatch Logs destination", r.refreshCloudWatchDestination},
+		{"read the Glue database and table", r.refreshGlue},
+		{"read the Athena named query", r.refreshNamedQuery},
+	} {
+		if err := step.fn(ctx, m); err != nil {
+			return false, failed(step.what, err)
+		}
+	}
+	if m.BucketARN.IsNull() && !m.LoggingEnabled.ValueBool() && m.GlueDatabaseName.IsNull() && m.NamedQueryID.IsNull() && m.RoleARN.IsNull() {
+		return true, nil
+	}
+	m.ID = types.StringValue(r.client.Region)
+	return false, nil
+}
 
-	st, err := awsops.FindBucketState(ctx, c.S3, bucket)
+// refreshBucket reads the bucket's settings and tags (tags_all is read from the bucket).
+func (r *invocationLoggingResource) refreshBucket(ctx context.Context, m *invocationLoggingModel) error {
+	bucket := m.S3BucketName.ValueString()
+	st, err := awsops.FindBucketState(ctx, r.client.S3, bucket)
 	switch {
 	case awsops.IsNotFound(err):
 		m.BucketARN, m.BucketPolicy, m.PublicAccessBlocked = types.StringNull(), types.StringNull(), types.BoolValue(false)
+		return nil
 	case err != nil:
-		return false, err
-	default:
-		m.BucketARN = types.StringValue(r.bucketARN(bucket))
-		m.PublicAccessBlocked = types.BoolValue(st.PublicAccessBlocked)
-		m.RetentionDays = types.Int64Value(int64(st.RetentionDays))
-		m.KMSKeyARN = types.StringNull()
-		if strings.HasPrefix(st.SSEAlgorithm, "aws:kms") {
-			m.KMSKeyARN = types.StringValue(st.KMSKeyARN)
-		}
-		m.BucketPolicy = types.StringNull()
-		if st.Policy != "" {
-			m.BucketPolicy = types.StringValue(normalizeJSON(st.Policy))
-		}
-		tags, err := awsops.BucketTags(ctx, c.S3, bucket)
-		if err != nil && !awsops.IsNotFound(err) {
-			return false, err
-		}
-		m.TagsAll, _ = types.MapValueFrom(ctx, types.StringType, tags)
+		return err
 	}
+	m.BucketARN = types.StringValue(r.bucketARN(bucket))
+	m.PublicAccessBlocked = types.BoolValue(st.PublicAccessBlocked)
+	m.RetentionDays = types.Int64Value(int64(st.RetentionDays))
+	m.KMSKeyARN = types.StringNull()
+	if strings.HasPrefix(st.SSEAlgorithm, "aws:kms") {
+		m.KMSKeyARN = types.StringValue(st.KMSKeyARN)
+	}
+	m.BucketPolicy = types.StringNull()
+	if st.Policy != "" {
+		m.BucketPolicy = types.StringValue(normalizeJSON(st.Policy))
+	}
+	tags, err := awsops.BucketTags(ctx, r.client.S3, bucket)
+	if err != nil && !awsops.IsNotFound(err) {
+		return err
+	}
+	m.TagsAll, _ = types.MapValueFrom(ctx, types.StringType, tags)
+	return nil
+}
 
+// refreshLoggingConfig reads whether the Region's configuration delivers as this
+// resource says.
+func (r *invocationLoggingResource) refreshLoggingConfig(ctx context.Context, m *invocationLoggingModel) error {
 	m.LoggingEnabled = types.BoolValue(false)
-	cfg, err := awsops.FindInvocationLogging(ctx, c.Bedrock)
+	cfg, err := awsops.FindInvocationLogging(ctx, r.client.Bedrock)
 	switch {
 	case awsops.IsNotFound(err):
 	case err != nil:
-		return false, err
-	case deliversTo(cfg, bucket):
+		return err
+	case deliversTo(cfg, m.S3BucketName.ValueString()):
 		cw := cfg.CloudWatchConfig
 		m.LoggingEnabled = types.BoolValue((cw == nil) == m.LogGroupName.IsNull() &&
 			(cw == nil || aws.ToString(cw.LogGroupName) == m.LogGroupName.ValueString()))
@@ -748,74 +843,85 @@ func (r *invocationLoggingResource) refresh(ctx context.Context, m *invocationLo
 		m.IncludeImage = types.BoolValue(aws.ToBool(cfg.ImageDataDeliveryEnabled))
 		m.IncludeEmbedding = types.BoolValue(aws.ToBool(cfg.EmbeddingDataDeliveryEnabled))
 	}
+	return nil
+}
 
-	if !m.LogGroupName.IsNull() {
-		_, err := awsops.FindLogGroup(ctx, c.Logs, m.LogGroupName.ValueString())
-		switch {
-		case awsops.IsNotFound(err):
-			m.LogGroupARN = types.StringNull()
-		case err != nil:
-			return false, err
-		default:
-			m.LogGroupARN = types.StringValue(r.logGroupARN(m.LogGroupName.ValueString()))
-		}
-		role, err := awsops.FindRole(ctx, c.IAM, auditRoleName(c.Region))
-		switch {
-		case awsops.IsNotFound(err):
-			m.RoleARN = types.StringNull()
-		case err != nil:
-			return false, err
-		default:
-			m.RoleARN = types.StringValue(aws.ToString(role.Arn))
-		}
+// refreshCloudWatchDestination reads the log group and the delivery role.
+func (r *invocationLoggingResource) refreshCloudWatchDestination(ctx context.Context, m *invocationLoggingModel) error {
+	if m.LogGroupName.IsNull() {
+		return nil
 	}
+	_, err := awsops.FindLogGroup(ctx, r.client.Logs, m.LogGroupName.ValueString())
+	switch {
+	case awsops.IsNotFound(err):
+		m.LogGroupARN = types.StringNull()
+	case err != nil:
+		return err
+	default:
+		m.LogGroupARN = types.StringValue(r.logGroupARN(m.LogGroupName.ValueString()))
+	}
+	role, err := awsops.FindRole(ctx, r.client.IAM, auditRoleName(r.client.Region))
+	switch {
+	case awsops.IsNotFound(err):
+		m.RoleARN = types.StringNull()
+	case err != nil:
+		return err
+	default:
+		m.RoleARN = types.StringValue(aws.ToString(role.Arn))
+	}
+	return nil
+}
 
+// refreshGlue reads the database (and its tags) and the table, which must be the one
+// bedgov defines.
+func (r *invocationLoggingResource) refreshGlue(ctx context.Context, m *invocationLoggingModel) error {
+	c := r.client
 	if _, err := awsops.FindGlueDatabase(ctx, c.Glue, auditDatabase); awsops.IsNotFound(err) {
 		m.GlueDatabaseName, m.GlueTableName = types.StringNull(), types.StringNull()
+		return nil
 	} else if err != nil {
-		return false, err
-	} else {
-		m.GlueDatabaseName = types.StringValue(auditDatabase)
-		// tags_all is read from the bucket; tags changed on the database alone show as a
-		// change of tags_all too, which the next apply syncs on both.
-		var d diag.Diagnostics
-		if tags, err := awsops.GlueTags(ctx, c.Glue, r.databaseARN()); err != nil && !awsops.IsNotFound(err) {
-			return false, err
-		} else if err == nil && !m.TagsAll.IsNull() && !maps.Equal(tags, mapFromTF(ctx, m.TagsAll, &d)) {
-			m.TagsAll, _ = types.MapValueFrom(ctx, types.StringType, tags)
-		}
-		tbl, err := awsops.FindGlueTable(ctx, c.Glue, auditDatabase, auditTable)
-		switch {
-		case awsops.IsNotFound(err):
-			m.GlueTableName = types.StringNull()
-		case err != nil:
-			return false, err
-		case !awsops.LogTableMatches(tbl, auditlog.LogTable(r.destination(bucket), auditDatabase, auditTable)):
-			// Changed out of band, or defined by an older bedgov: the plan rewrites it.
-			m.GlueTableName = types.StringNull()
-		default:
-			m.GlueTableName = types.StringValue(auditTable)
-		}
+		return err
 	}
+	m.GlueDatabaseName = types.StringValue(auditDatabase)
+	// tags_all is read from the bucket; tags changed on the database alone show as a
+	// change of tags_all too, which the next apply syncs on both.
+	var d diag.Diagnostics
+	if tags, err := awsops.GlueTags(ctx, c.Glue, r.databaseARN()); err != nil && !awsops.IsNotFound(err) {
+		return err
+	} else if err == nil && !m.TagsAll.IsNull() && !maps.Equal(tags, mapFromTF(ctx, m.TagsAll, &d)) {
+		m.TagsAll, _ = types.MapValueFrom(ctx, types.StringType, tags)
+	}
+	tbl, err := awsops.FindGlueTable(ctx, c.Glue, auditDatabase, auditTable)
+	switch {
+	case awsops.IsNotFound(err):
+		m.GlueTableName = types.StringNull()
+	case err != nil:
+		return err
+	case !awsops.LogTableMatches(tbl, auditlog.LogTable(r.destination(m.S3BucketName.ValueString()), auditDatabase, auditTable)):
+		// Changed out of band, or defined by an older bedgov: the plan rewrites it.
+		m.GlueTableName = types.StringNull()
+	default:
+		m.GlueTableName = types.StringValue(auditTable)
+	}
+	return nil
+}
 
-	if !m.NamedQueryID.IsNull() {
-		q, err := awsops.FindNamedQuery(ctx, c.Athena, m.NamedQueryID.ValueString())
-		switch {
-		case awsops.IsNotFound(err):
-			m.NamedQueryID = types.StringNull()
-		case err != nil:
-			return false, err
-		default:
-			m.QueryText = types.StringValue(aws.ToString(q.QueryString))
-			m.AthenaWorkgroup = types.StringValue(aws.ToString(q.WorkGroup))
-		}
+// refreshNamedQuery reads the named query's text and workgroup.
+func (r *invocationLoggingResource) refreshNamedQuery(ctx context.Context, m *invocationLoggingModel) error {
+	if m.NamedQueryID.IsNull() {
+		return nil
 	}
-
-	if m.BucketARN.IsNull() && !m.LoggingEnabled.ValueBool() && m.GlueDatabaseName.IsNull() && m.NamedQueryID.IsNull() && m.RoleARN.IsNull() {
-		return true, nil
+	q, err := awsops.FindNamedQuery(ctx, r.client.Athena, m.NamedQueryID.ValueString())
+	switch {
+	case awsops.IsNotFound(err):
+		m.NamedQueryID = types.StringNull()
+	case err != nil:
+		return err
+	default:
+		m.QueryText = types.StringValue(aws.ToString(q.QueryString))
+		m.AthenaWorkgroup = types.StringValue(aws.ToString(q.WorkGroup))
 	}
-	m.ID = types.StringValue(c.Region)
-	return false, nil
+	return nil
 }
 
 func (r *invocationLoggingResource) Update(ctx context.Context, req resource.UpdateRequest, resp *resource.UpdateResponse) {
@@ -837,7 +943,7 @@ func (r *invocationLoggingResource) Update(ctx context.Context, req resource.Upd
 	state.clearUnknown()
 	resp.Diagnostics.Append(resp.State.Set(ctx, &state)...)
 	if err != nil {
-		resp.Diagnostics.AddError("Cannot update Bedrock invocation logging", fmt.Sprintf("bucket %s: %s", plan.S3BucketName.ValueString(), awsErrorText(err)))
+		addFailure(&resp.Diagnostics, "Cannot update Bedrock invocation logging", "bucket "+plan.S3BucketName.ValueString(), err, adviceApply)
 	}
 }
 
@@ -854,26 +960,37 @@ func (r *invocationLoggingResource) Delete(ctx context.Context, req resource.Del
 	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
 
+	bucket := state.S3BucketName.ValueString()
+	if !state.ForceDestroy.ValueBool() && !r.bucketMayGo(ctx, bucket, &resp.Diagnostics) {
+		return
+	}
+	runDeleteSteps(&resp.Diagnostics, "Cannot delete the invocation logging ", "bucket "+bucket, r.deleteSteps(ctx, state))
+}
+
+// bucketMayGo refuses (with what to do) to delete a bucket that holds logs.
+func (r *invocationLoggingResource) bucketMayGo(ctx context.Context, bucket string, diags *diag.Diagnostics) bool {
+	has, err := awsops.BucketHasObjects(ctx, r.client.S3, bucket)
+	if err != nil {
+		addFailure(diags, "Cannot check the log bucket before destroy", "bucket "+bucket, err, adviceDestroy)
+		return false
+	}
+	if has {
+		diags.AddError("The log bucket holds invocation logs",
+			fmt.Sprintf("The bucket %s is not empty: it holds Bedrock's invocation logs, the audit trail of who called which model. "+
+				"Nothing was deleted and logging stays on. To delete the logs with the bucket, set force_destroy = true, apply, "+
+				"then destroy; to keep them, copy them elsewhere first, or remove this resource from the state "+
+				"(terraform state rm) and delete the rest by hand.", bucket))
+		return false
+	}
+	return true
+}
+
+// deleteSteps turn logging off, then remove what the resource created, the bucket last.
+func (r *invocationLoggingResource) deleteSteps(ctx context.Context, state invocationLoggingModel) []deleteStep {
 	c := r.client
 	bucket := state.S3BucketName.ValueString()
 	force := state.ForceDestroy.ValueBool()
-	if !force {
-		has, err := awsops.BucketHasObjects(ctx, c.S3, bucket)
-		if err != nil {
-			resp.Diagnostics.AddError("Cannot check the log bucket before destroy", fmt.Sprintf("bucket %s: %s", bucket, awsErrorText(err)))
-			return
-		}
-		if has {
-			resp.Diagnostics.AddError("The log bucket holds invocation logs",
-				fmt.Sprintf("The bucket %s is not empty: it holds Bedrock's invocation logs, the audit trail of who called which model. "+
-					"Nothing was deleted and logging stays on. To delete the logs with the bucket, set force_destroy = true, apply, "+
-					"then destroy; to keep them, copy them elsewhere first, or remove this resource from the state "+
-					"(terraform state rm) and delete the rest by hand.", bucket))
-			return
-		}
-	}
-
-	runDeleteSteps(&resp.Diagnostics, "Cannot delete the invocation logging ", "bucket "+bucket, []deleteStep{
+	return []deleteStep{
 		{"logging configuration", func() error {
 			cfg, err := awsops.FindInvocationLogging(ctx, c.Bedrock)
 			if awsops.IsNotFound(err) || (err == nil && !deliversTo(cfg, bucket)) {
@@ -918,7 +1035,7 @@ func (r *invocationLoggingResource) Delete(ctx context.Context, req resource.Del
 			}
 			return err
 		}},
-	})
+	}
 }
 
 // ImportState takes over the Region's logging configuration. The id is the Region (it
@@ -940,21 +1057,31 @@ func (r *invocationLoggingResource) ImportState(ctx context.Context, req resourc
 		return
 	}
 	cfg, err := awsops.FindInvocationLogging(ctx, c.Bedrock)
-	if awsops.IsNotFound(err) {
+	switch {
+	case awsops.IsNotFound(err):
 		resp.Diagnostics.AddError("No invocation logging to import", "Bedrock model invocation logging is not configured in "+c.Region+".")
 		return
-	}
-	if err != nil {
-		resp.Diagnostics.AddError("Cannot import Bedrock invocation logging", awsErrorText(err))
+	case err != nil:
+		addFailure(&resp.Diagnostics, "Cannot import Bedrock invocation logging", "Region "+c.Region, err, adviceImport)
 		return
-	}
-	if cfg.S3Config == nil {
+	case cfg.S3Config == nil:
 		resp.Diagnostics.AddError("Invocation logging without an S3 bucket", fmt.Sprintf("The configuration in %s delivers to %s only; "+
 			"bedgov_invocation_logging manages a configuration with an S3 bucket. Add the bucket, or delete the configuration and let bedgov create it.", c.Region, describeLogging(cfg)))
 		return
 	}
-	m := invocationLoggingModel{
-		ID: types.StringValue(c.Region), S3BucketName: types.StringValue(aws.ToString(cfg.S3Config.BucketName)),
+	m := r.importedModel(aws.ToString(cfg.S3Config.BucketName))
+	if err := r.importObjects(ctx, &m, cfg, workgroup, explicit); err != nil {
+		addFailure(&resp.Diagnostics, "Cannot import Bedrock invocation logging", "bucket "+m.S3BucketName.ValueString(), err, adviceImport)
+		return
+	}
+	m.Tags = importedTags(ctx, c, m.TagsAll, &resp.Diagnostics)
+	resp.Diagnostics.Append(resp.State.Set(ctx, &m)...)
+}
+
+// importedModel is the state an import starts from: the bucket, and defaults.
+func (r *invocationLoggingResource) importedModel(bucket string) invocationLoggingModel {
+	return invocationLoggingModel{
+		ID: types.StringValue(r.client.Region), S3BucketName: types.StringValue(bucket),
 		LogGroupName: types.StringNull(), RetentionDays: types.Int64Value(365), KMSKeyARN: types.StringNull(),
 		IncludeText: types.BoolValue(false), IncludeImage: types.BoolValue(false), IncludeEmbedding: types.BoolValue(false),
 		AthenaWorkgroup: types.StringNull(), ForceDestroy: types.BoolValue(false),
@@ -964,13 +1091,18 @@ func (r *invocationLoggingResource) ImportState(ctx context.Context, req resourc
 		GlueDatabaseName: types.StringNull(), GlueTableName: types.StringNull(), NamedQueryID: types.StringNull(), QueryText: types.StringNull(),
 		Timeouts: nullTimeouts(),
 	}
+}
+
+// importObjects finds the log group (and whether bedgov made it) and the named query,
+// then reads everything.
+func (r *invocationLoggingResource) importObjects(ctx context.Context, m *invocationLoggingModel, cfg *bedrocktypes.LoggingConfig, workgroup string, explicit bool) error {
+	c := r.client
 	if cw := cfg.CloudWatchConfig; cw != nil {
 		m.LogGroupName = types.StringValue(aws.ToString(cw.LogGroupName))
 		// bedgov tags what it creates; a group without its tag was there before.
 		tags, err := awsops.LogGroupTags(ctx, c.Logs, r.logGroupARN(m.LogGroupName.ValueString()))
 		if err != nil && !awsops.IsNotFound(err) {
-			resp.Diagnostics.AddError("Cannot import Bedrock invocation logging", awsErrorText(err))
-			return
+			return failed("read the log group's tags", err)
 		}
 		m.LogGroupCreated = types.BoolValue(tags[tagManagedBy] == managedByBedgov)
 	}
@@ -983,23 +1115,19 @@ func (r *invocationLoggingResource) ImportState(ctx context.Context, req resourc
 			m.AthenaWorkgroup = types.StringValue(workgroup) // planned anew
 		}
 	default:
-		resp.Diagnostics.AddError("Cannot import Bedrock invocation logging", awsErrorText(err))
-		return
+		return failed("find the Athena named query", err)
 	}
-	if _, err := r.refresh(ctx, &m); err != nil {
-		resp.Diagnostics.AddError("Cannot import Bedrock invocation logging", awsErrorText(err))
-		return
+	if _, err := r.refresh(ctx, m); err != nil {
+		return err
 	}
 	if m.QueryText.IsNull() {
 		query, _, err := r.monthlyQuery(ctx)
 		if err != nil {
-			resp.Diagnostics.AddError("Cannot import Bedrock invocation logging", awsErrorText(err))
-			return
+			return failed("list the teams' inference profiles", err)
 		}
 		m.QueryText = types.StringValue(query)
 	}
-	m.Tags = importedTags(ctx, c, m.TagsAll, &resp.Diagnostics)
-	resp.Diagnostics.Append(resp.State.Set(ctx, &m)...)
+	return nil
 }
 
 func (m *invocationLoggingModel) clearUnknown() {
