@@ -176,10 +176,6 @@ func (m teamModel) capConfig(ctx context.Context, apiKeyHash string) (governance
 // planEnforcer validates the wiring, plans its computed attributes, and reviews a budget
 // change against what the team has already spent.
 func (r *teamResource) planEnforcer(ctx context.Context, plan *teamModel, state *teamModel, diags *diag.Diagnostics) {
-	nullAll := func() {
-		plan.APIKey, plan.CallerPolicyARN, plan.ProjectedState = types.StringNull(), types.StringNull(), types.StringNull()
-		plan.CurrentSpendUSD, plan.SpendPercent = types.Float64Null(), types.Int64Null()
-	}
 	if plan.Enforcer.IsNull() {
 		if !plan.EmergencyOverride.IsNull() {
 			if o, _ := plan.override(ctx); o != nil {
@@ -187,7 +183,8 @@ func (r *teamResource) planEnforcer(ctx context.Context, plan *teamModel, state 
 					"emergency_override raises an enforcer's hard cap: set enforcer too, or remove the block.")
 			}
 		}
-		nullAll()
+		plan.APIKey, plan.CallerPolicyARN, plan.ProjectedState = types.StringNull(), types.StringNull(), types.StringNull()
+		plan.CurrentSpendUSD, plan.SpendPercent = types.Float64Null(), types.Int64Null()
 		return
 	}
 	if plan.MonthlyBudget.IsNull() {
@@ -195,8 +192,6 @@ func (r *teamResource) planEnforcer(ctx context.Context, plan *teamModel, state 
 			"A team with an enforcer needs monthly_budget: it is the cap the enforcer makes hard.")
 		return
 	}
-	sameWiring := state != nil && plan.Enforcer.Equal(state.Enforcer) && !state.CurrentSpendUSD.IsNull()
-
 	// The override is checked when it is added or changed (an applied one may later expire
 	// without the plan failing).
 	o, err := plan.override(ctx)
@@ -207,21 +202,8 @@ func (r *teamResource) planEnforcer(ctx context.Context, plan *teamModel, state 
 	if o != nil && (state == nil || !plan.EmergencyOverride.Equal(state.EmergencyOverride)) {
 		r.validateOverride(o, plan, diags)
 	}
-
-	// api_key: kept while the version and enforcer stay; otherwise made at apply.
-	if sameWiring && plan.APIKeyVersion.Equal(state.APIKeyVersion) {
-		plan.APIKey = state.APIKey
-	} else {
-		plan.APIKey = types.StringUnknown()
-	}
-	if sameWiring && !state.CallerPolicyARN.IsNull() {
-		plan.CallerPolicyARN = state.CallerPolicyARN
-	} else if sameWiring {
-		plan.CallerPolicyARN = state.CallerPolicyARN // api_key mode: stays null
-	} else {
-		plan.CallerPolicyARN = types.StringUnknown()
-	}
-
+	sameWiring := state != nil && plan.Enforcer.Equal(state.Enforcer) && !state.CurrentSpendUSD.IsNull()
+	planCallers(plan, state, sameWiring)
 	capChanged := state == nil || !plan.MonthlyBudget.Equal(state.MonthlyBudget) || !plan.Thresholds.Equal(state.Thresholds) ||
 		!plan.EmergencyOverride.Equal(state.EmergencyOverride)
 	if sameWiring && !capChanged {
@@ -233,14 +215,34 @@ func (r *teamResource) planEnforcer(ctx context.Context, plan *teamModel, state 
 		plan.ModelSourceARN.IsUnknown() || plan.InferenceProfileARN.IsUnknown() || plan.MonthlyBudget.IsUnknown() {
 		return // a new wiring: nothing spent yet to review
 	}
+	r.reviewBudget(ctx, plan, diags)
+}
 
-	// The review: the live record against the planned configuration.
-	rec, err := governance.ReadCapRecord(ctx, r.client.DynamoDB, namesFor(plan.Enforcer.ValueString()).table, plan.Name.ValueString())
+// planCallers plans api_key (kept while the version and enforcer stay; otherwise made
+// at apply) and caller_policy_arn (kept while the wiring stays; null in api_key mode).
+func planCallers(plan *teamModel, state *teamModel, sameWiring bool) {
+	if sameWiring && plan.APIKeyVersion.Equal(state.APIKeyVersion) {
+		plan.APIKey = state.APIKey
+	} else {
+		plan.APIKey = types.StringUnknown()
+	}
+	if sameWiring {
+		plan.CallerPolicyARN = state.CallerPolicyARN
+	} else {
+		plan.CallerPolicyARN = types.StringUnknown()
+	}
+}
+
+// reviewBudget reads the live cap record and shows what the planned configuration does
+// to the team's spend: the projected standing, and a warning when it restricts the team.
+func (r *teamResource) reviewBudget(ctx context.Context, plan *teamModel, diags *diag.Diagnostics) {
+	team := plan.Name.ValueString()
+	rec, err := governance.ReadCapRecord(ctx, r.client.DynamoDB, namesFor(plan.Enforcer.ValueString()).table, team)
 	if err != nil {
-		tflog.Info(ctx, "budget review unavailable", map[string]any{"team": plan.Name.ValueString(), "error": awsErrorText(err)})
+		tflog.Info(ctx, "budget review unavailable", map[string]any{"team": team, "error": awsErrorText(err)})
 		diags.AddWarning("Budget review unavailable",
 			fmt.Sprintf("team %s: the enforcer's cap record could not be read (%s), so this plan cannot show what the change does to the team's spend.",
-				plan.Name.ValueString(), awsErrorText(err)))
+				team, awsErrorText(err)))
 		return
 	}
 	cfg, err := plan.capConfig(ctx, "")
@@ -249,10 +251,10 @@ func (r *teamResource) planEnforcer(ctx context.Context, plan *teamModel, state 
 		return
 	}
 	now := time.Now()
-	_, review := budgetReview(plan.Name.ValueString(), rec, cfg, now)
+	_, review := budgetReview(team, rec, cfg, now)
 	plan.setStanding(rec.ProjectedStanding(cfg, now)) // the live spend against the planned configuration
 	if review != "" {
-		diags.AddWarning("Budget change restricts team "+plan.Name.ValueString(), review)
+		diags.AddWarning("Budget change restricts team "+team, review)
 	}
 }
 
@@ -286,7 +288,6 @@ func (r *teamResource) validateOverride(o *overrideModel, plan *teamModel, diags
 // ensureEnforcer wires the team to plan's enforcer (or unwires it from prior's), after
 // the profiles, the invoke policy and the topic exist. It records progress in state.
 func (r *teamResource) ensureEnforcer(ctx context.Context, plan teamModel, state *teamModel, prior *teamModel, tags map[string]string) error {
-	team := plan.Name.ValueString()
 	if prior != nil && !prior.Enforcer.IsNull() && !prior.Enforcer.Equal(plan.Enforcer) {
 		if err := r.unwire(ctx, *prior, state); err != nil {
 			return err
@@ -307,61 +308,69 @@ func (r *teamResource) ensureEnforcer(ctx context.Context, plan teamModel, state
 	if err := awsops.Attach(ctx, r.client.IAM, state.PolicyARN.ValueString(), awsops.Principal{Kind: "role", Name: info.RoleName, ARN: info.RoleName}); err != nil {
 		return err
 	}
+	apiKeyHash, err := r.ensureCallers(ctx, plan, state, prior, info, tags)
+	if err != nil {
+		return err
+	}
+	return r.writeCapRecord(ctx, plan, state, info, apiKeyHash)
+}
 
-	// The callers: a policy to call the URL (iam mode), or a key (api_key mode).
-	apiKeyHash := ""
+// ensureCallers gives the team's callers their way in: a key (api_key mode; its hash is
+// returned for the cap record) or a policy to call the enforcer's URL (iam mode).
+func (r *teamResource) ensureCallers(ctx context.Context, plan teamModel, state *teamModel, prior *teamModel, info enforcerInfo, tags map[string]string) (string, error) {
+	team := plan.Name.ValueString()
 	if info.AuthMode == "api_key" {
 		if err := r.deleteCallerPolicy(ctx, state); err != nil {
-			return err
+			return "", err
 		}
 		key := state.APIKey.ValueString()
 		if state.APIKey.IsNull() || state.APIKey.IsUnknown() || plan.APIKey.IsUnknown() {
+			var err error
 			if key, err = governance.GenerateAPIKey(); err != nil {
-				return err
+				return "", err
 			}
 		}
 		state.APIKey = types.StringValue(key)
-		apiKeyHash = governance.HashAPIKey(key)
 		state.Principals = plan.Principals
-	} else {
-		state.APIKey = types.StringNull()
-		doc, err := governance.EnforcerCallerPolicy(team, info.FunctionARN)
+		return governance.HashAPIKey(key), nil
+	}
+	state.APIKey = types.StringNull()
+	doc, err := governance.EnforcerCallerPolicy(team, info.FunctionARN)
+	if err != nil {
+		return "", err
+	}
+	var have []string
+	if state.CallerPolicyARN.IsNull() || state.CallerPolicyARN.IsUnknown() {
+		arn, err := awsops.CreatePolicy(ctx, r.client.IAM, callerPolicyName(team), policyPath,
+			"bedgov: call the enforcer "+info.Name+" as team "+team, doc, tags)
 		if err != nil {
-			return err
+			return "", err
 		}
-		var have []string
-		if state.CallerPolicyARN.IsNull() || state.CallerPolicyARN.IsUnknown() {
-			arn, err := awsops.CreatePolicy(ctx, r.client.IAM, callerPolicyName(team), policyPath,
-				"bedgov: call the enforcer "+info.Name+" as team "+team, doc, tags)
-			if err != nil {
-				return err
-			}
-			state.CallerPolicyARN = types.StringValue(arn)
-		} else {
-			if err := awsops.UpdatePolicyDocument(ctx, r.client.IAM, state.CallerPolicyARN.ValueString(), doc); err != nil {
-				return err
-			}
-			if prior != nil && prior.Enforcer.Equal(plan.Enforcer) {
-				have = principalsOf(ctx, prior.Principals)
-			}
+		state.CallerPolicyARN = types.StringValue(arn)
+	} else {
+		if err := awsops.UpdatePolicyDocument(ctx, r.client.IAM, state.CallerPolicyARN.ValueString(), doc); err != nil {
+			return "", err
 		}
-		if err := r.syncPrincipalsOf(ctx, plan, state, state.CallerPolicyARN.ValueString(), have, principalsOf(ctx, plan.Principals)); err != nil {
-			return err
+		if prior != nil && prior.Enforcer.Equal(plan.Enforcer) {
+			have = principalsOf(ctx, prior.Principals)
 		}
 	}
+	return "", r.syncPrincipalsOf(ctx, plan, state, state.CallerPolicyARN.ValueString(), have, principalsOf(ctx, plan.Principals))
+}
 
-	// The cap record: configuration only; the enforcer's counters are never touched.
+// writeCapRecord writes the cap record's configuration; the enforcer's counters are
+// never touched. The spend attributes are as planned when the plan knew them (the three
+// are planned together), otherwise as the record says now.
+func (r *teamResource) writeCapRecord(ctx context.Context, plan teamModel, state *teamModel, info enforcerInfo, apiKeyHash string) error {
 	cfg, err := state.withPlanned(plan).capConfig(ctx, apiKeyHash)
 	if err != nil {
 		return err
 	}
-	tflog.Debug(ctx, "writing cap record", map[string]any{"team": team, "table": info.Table, "limit": cfg.Limit.Cents()})
+	tflog.Debug(ctx, "writing cap record", map[string]any{"team": plan.Name.ValueString(), "table": info.Table, "limit": cfg.Limit.Cents()})
 	rec, err := governance.WriteCapConfig(ctx, r.client.DynamoDB, info.Table, cfg, time.Now())
 	if err != nil {
 		return err
 	}
-	// Spend as planned when the plan knew it (the three are planned together);
-	// otherwise as the record says now.
 	state.CurrentSpendUSD, state.SpendPercent, state.ProjectedState = plan.CurrentSpendUSD, plan.SpendPercent, plan.ProjectedState
 	if !known(state.CurrentSpendUSD) || !known(state.SpendPercent) || !known(state.ProjectedState) {
 		state.setStanding(rec.StandingAt(time.Now()))
