@@ -330,41 +330,26 @@ func TestAccEnforcer_disappears(t *testing.T) {
 //
 // Not parallel: an injected fault matches any caller.
 func TestAccEnforcer_partialCreate(t *testing.T) {
-	steps := []struct{ service, operation string }{
-		{"dynamodb", "UpdateTimeToLive"},
-		{"logs", "CreateLogGroup"},
-		{"iam", "CreateRole"},
-		{"iam", "PutRolePolicy"},
-		{"lambda", "CreateFunction"},
-		{"lambda", "CreateFunctionUrlConfig"},
-	}
-	for _, step := range steps {
-		t.Run(step.service+"_"+step.operation, func(t *testing.T) {
-			name := acctest.RandomName()
-			resource.Test(t, resource.TestCase{
-				ProtoV6ProviderFactories: acctest.ProtoV6ProviderFactories,
-				CheckDestroy:             checkEnforcerDestroyed(t, name),
-				Steps: []resource.TestStep{
-					{
-						PreConfig: func() {
-							acctest.FailNextCall(t, step.service, step.operation, 1, "ValidationException", "injected failure")
-						},
-						Config:      enforcerConfig(name),
-						ExpectError: regexp.MustCompile(`injected failure`),
-					},
-					{
-						Config: enforcerConfig(name),
-						Check: func(*terraform.State) error {
-							if got := enforcerObjects(t, name); len(got) != 4 {
-								return fmt.Errorf("after converging: %v", got)
-							}
-							return nil
-						},
-					},
-				},
-			})
-		})
-	}
+	acctest.PartialCreate(t, []acctest.FailingCall{
+		{Service: "dynamodb", Operation: "UpdateTimeToLive"},
+		{Service: "logs", Operation: "CreateLogGroup"},
+		{Service: "iam", Operation: "CreateRole"},
+		{Service: "iam", Operation: "PutRolePolicy"},
+		{Service: "lambda", Operation: "CreateFunction"},
+		{Service: "lambda", Operation: "CreateFunctionUrlConfig"},
+	}, func(t *testing.T) acctest.PartialCreateRun {
+		name := acctest.RandomName()
+		return acctest.PartialCreateRun{
+			Config: enforcerConfig(name),
+			Converged: func(*terraform.State) error {
+				if got := enforcerObjects(t, name); len(got) != 4 {
+					return fmt.Errorf("after converging: %v", got)
+				}
+				return nil
+			},
+			CheckDestroy: checkEnforcerDestroyed(t, name),
+		}
+	})
 }
 
 func TestAccEnforcer_validation(t *testing.T) {

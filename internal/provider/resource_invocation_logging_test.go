@@ -465,43 +465,28 @@ func TestAccInvocationLogging_disappears(t *testing.T) {
 //
 // Not parallel: an injected fault matches any caller.
 func TestAccInvocationLogging_partialCreate(t *testing.T) {
-	steps := []struct{ service, operation string }{
-		{"s3", "CreateBucket"},
-		{"s3", "PutPublicAccessBlock"},
-		{"s3", "PutBucketEncryption"},
-		{"s3", "PutBucketLifecycleConfiguration"},
-		{"s3", "PutBucketPolicy"},
-		{"s3", "PutBucketTagging"},
-		{"logs", "CreateLogGroup"},
-		{"iam", "CreateRole"},
-		{"iam", "PutRolePolicy"},
-		{"bedrock", "PutModelInvocationLoggingConfiguration"},
-		{"glue", "CreateDatabase"},
-		{"glue", "CreateTable"},
-		{"athena", "CreateNamedQuery"},
-	}
-	for _, step := range steps {
-		t.Run(step.service+"_"+step.operation, func(t *testing.T) {
-			bucket, logGroup, config := fullLoggingConfig()
-			resource.Test(t, resource.TestCase{
-				ProtoV6ProviderFactories: acctest.ProtoV6ProviderFactories,
-				CheckDestroy:             checkLoggingDestroyed(t, bucket, logGroup),
-				Steps: []resource.TestStep{
-					{
-						PreConfig: func() {
-							acctest.FailNextCall(t, step.service, step.operation, 1, "ValidationException", "injected failure")
-						},
-						Config:      config,
-						ExpectError: regexp.MustCompile(`injected failure`),
-					},
-					{
-						Config: config,
-						Check:  func(s *terraform.State) error { return checkAllLoggingObjects(t, s, bucket, logGroup) },
-					},
-				},
-			})
-		})
-	}
+	acctest.PartialCreate(t, []acctest.FailingCall{
+		{Service: "s3", Operation: "CreateBucket"},
+		{Service: "s3", Operation: "PutPublicAccessBlock"},
+		{Service: "s3", Operation: "PutBucketEncryption"},
+		{Service: "s3", Operation: "PutBucketLifecycleConfiguration"},
+		{Service: "s3", Operation: "PutBucketPolicy"},
+		{Service: "s3", Operation: "PutBucketTagging"},
+		{Service: "logs", Operation: "CreateLogGroup"},
+		{Service: "iam", Operation: "CreateRole"},
+		{Service: "iam", Operation: "PutRolePolicy"},
+		{Service: "bedrock", Operation: "PutModelInvocationLoggingConfiguration"},
+		{Service: "glue", Operation: "CreateDatabase"},
+		{Service: "glue", Operation: "CreateTable"},
+		{Service: "athena", Operation: "CreateNamedQuery"},
+	}, func(t *testing.T) acctest.PartialCreateRun {
+		bucket, logGroup, config := fullLoggingConfig()
+		return acctest.PartialCreateRun{
+			Config:       config,
+			Converged:    func(s *terraform.State) error { return checkAllLoggingObjects(t, s, bucket, logGroup) },
+			CheckDestroy: checkLoggingDestroyed(t, bucket, logGroup),
+		}
+	})
 }
 
 // A bucket holding logs survives destroy, and everything else with it, until

@@ -606,39 +606,23 @@ func TestAccTeam_alertingEmailConfirmation(t *testing.T) {
 //
 // Not parallel: an injected fault matches any caller.
 func TestAccTeam_alertingPartialCreate(t *testing.T) {
-	steps := []struct{ service, operation string }{
-		{"sns", "CreateTopic"},
-		{"sns", "SetTopicAttributes"},
-		{"sns", "Subscribe"},
-		{"budgets", "CreateBudget"},
-		{"cloudwatch", "PutMetricAlarm"},
-		{"cloudwatch", "PutDashboard"},
-		{"ce", "CreateAnomalyMonitor"},
-		{"ce", "CreateAnomalySubscription"},
-	}
-	for _, step := range steps {
-		t.Run(step.service+"_"+step.operation, func(t *testing.T) {
-			name := acctest.RandomName()
-			config := teamConfig(name, alerting("100", 50, 80, 100, []string{"a@example.com"}, 1000, "10")...)
-			resource.Test(t, resource.TestCase{
-				ProtoV6ProviderFactories: acctest.ProtoV6ProviderFactories,
-				CheckDestroy:             checkAllDestroyed(t, name),
-				Steps: []resource.TestStep{
-					{
-						PreConfig: func() {
-							acctest.FailNextCall(t, step.service, step.operation, 1, "ValidationException", "injected failure")
-						},
-						Config:      config,
-						ExpectError: regexp.MustCompile(`injected failure`),
-					},
-					{
-						Config: config,
-						Check:  checkAllPresent(t, name),
-					},
-				},
-			})
-		})
-	}
+	acctest.PartialCreate(t, []acctest.FailingCall{
+		{Service: "sns", Operation: "CreateTopic"},
+		{Service: "sns", Operation: "SetTopicAttributes"},
+		{Service: "sns", Operation: "Subscribe"},
+		{Service: "budgets", Operation: "CreateBudget"},
+		{Service: "cloudwatch", Operation: "PutMetricAlarm"},
+		{Service: "cloudwatch", Operation: "PutDashboard"},
+		{Service: "ce", Operation: "CreateAnomalyMonitor"},
+		{Service: "ce", Operation: "CreateAnomalySubscription"},
+	}, func(t *testing.T) acctest.PartialCreateRun {
+		name := acctest.RandomName()
+		return acctest.PartialCreateRun{
+			Config:       teamConfig(name, alerting("100", 50, 80, 100, []string{"a@example.com"}, 1000, "10")...),
+			Converged:    checkAllPresent(t, name),
+			CheckDestroy: checkAllDestroyed(t, name),
+		}
+	})
 }
 
 // Throttling of every new service is retried until the apply succeeds.

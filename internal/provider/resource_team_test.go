@@ -349,49 +349,30 @@ func TestAccTeam_disappears(t *testing.T) {
 //
 // Not parallel: an injected fault matches any caller.
 func TestAccTeam_partialCreate(t *testing.T) {
-	steps := []struct {
-		service, operation string
-		nth                int
-	}{
-		{"bedrock", "CreateInferenceProfile", 1},
-		{"bedrock", "CreateInferenceProfile", 2}, // the degrade profile
-		{"bedrock", "GetInferenceProfile", 1},
-		{"iam", "CreatePolicy", 1},
-		{"iam", "AttachRolePolicy", 1},
-	}
-	for _, step := range steps {
-		t.Run(fmt.Sprintf("%s_%s_%d", step.service, step.operation, step.nth), func(t *testing.T) {
-			name := acctest.RandomName()
-			role := createRole(t, name+"-app")
-			config := teamConfig(name, attr("model", sonnet), attr("degrade_to_model", haiku), attr("principals", []string{role}))
-			resource.Test(t, resource.TestCase{
-				ProtoV6ProviderFactories: acctest.ProtoV6ProviderFactories,
-				CheckDestroy:             checkTeamDestroyed(t, name),
-				Steps: []resource.TestStep{
-					{
-						PreConfig: func() {
-							acctest.FailNextCall(t, step.service, step.operation, step.nth, "ValidationException", "injected failure")
-						},
-						Config:      config,
-						ExpectError: regexp.MustCompile(`injected failure`),
-					},
-					{
-						Config: config,
-						Check: resource.ComposeTestCheckFunc(
-							attachedTo(t, name, name+"-app"),
-							func(*terraform.State) error {
-								profiles, policy := teamObjects(t, name)
-								if len(profiles) != 2 || !policy {
-									return fmt.Errorf("after converging: profiles %v, policy %v", profiles, policy)
-								}
-								return nil
-							},
-						),
-					},
+	acctest.PartialCreate(t, []acctest.FailingCall{
+		{Service: "bedrock", Operation: "CreateInferenceProfile", Nth: 1},
+		{Service: "bedrock", Operation: "CreateInferenceProfile", Nth: 2}, // the degrade profile
+		{Service: "bedrock", Operation: "GetInferenceProfile", Nth: 1},
+		{Service: "iam", Operation: "CreatePolicy", Nth: 1},
+		{Service: "iam", Operation: "AttachRolePolicy", Nth: 1},
+	}, func(t *testing.T) acctest.PartialCreateRun {
+		name := acctest.RandomName()
+		role := createRole(t, name+"-app")
+		return acctest.PartialCreateRun{
+			Config: teamConfig(name, attr("model", sonnet), attr("degrade_to_model", haiku), attr("principals", []string{role})),
+			Converged: resource.ComposeTestCheckFunc(
+				attachedTo(t, name, name+"-app"),
+				func(*terraform.State) error {
+					profiles, policy := teamObjects(t, name)
+					if len(profiles) != 2 || !policy {
+						return fmt.Errorf("after converging: profiles %v, policy %v", profiles, policy)
+					}
+					return nil
 				},
-			})
-		})
-	}
+			),
+			CheckDestroy: checkTeamDestroyed(t, name),
+		}
+	})
 }
 
 // messageRe matches a diagnostic's text however Terraform wraps its lines.
