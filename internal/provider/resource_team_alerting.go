@@ -5,12 +5,14 @@ import (
 	"fmt"
 	"sort"
 	"strconv"
+	"strings"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/aws/arn"
 	budgettypes "github.com/aws/aws-sdk-go-v2/service/budgets/types"
 	"github.com/hashicorp/terraform-plugin-framework-validators/int64validator"
 	"github.com/hashicorp/terraform-plugin-framework-validators/setvalidator"
+	"github.com/hashicorp/terraform-plugin-framework-validators/stringvalidator"
 	"github.com/hashicorp/terraform-plugin-framework/attr"
 	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/path"
@@ -117,7 +119,12 @@ func addAlertingSchema(s schema.Schema) {
 			"errors of the team's profiles. Defaults to `false`.",
 	}
 	s.Attributes["budget_name"] = schema.StringAttribute{
-		Computed: true, MarkdownDescription: "Name of the team's AWS Budget (`bedgov-<name>`), when `monthly_budget` is set.",
+		Optional: true, Computed: true,
+		MarkdownDescription: "Name of the team's AWS Budget, when `monthly_budget` is set: 1 to 100 characters, without `:`, `\\` or " +
+			"`/action/` (AWS Budgets' rule). Defaults to `bedgov-<name>`. AWS Budgets cannot rename a budget: changing it makes a new " +
+			"budget under the new name and deletes the old one, whose history is lost (the plan warns). Import finds the budget by " +
+			"its default name only.",
+		Validators: []validator.String{stringvalidator.LengthBetween(1, 100), budgetName()},
 	}
 	s.Attributes["alarm_arns"] = schema.MapAttribute{
 		Computed: true, ElementType: types.StringType,
@@ -171,6 +178,17 @@ func addAlertingSchema(s schema.Schema) {
 
 // ---- validation -----------------------------------------------------------------------
 
+// budgetName applies AWS Budgets' BudgetName rule (no ":" or "\\", no "/action/"; the
+// Budgets API model's pattern). Its length is checked apart.
+func budgetName() validator.String {
+	return stringFunc{desc: "an AWS Budgets budget name", check: func(s string) string {
+		if strings.ContainsAny(s, ":\\") || strings.Contains(s, "/action/") {
+			return `is not a budget name: AWS Budgets does not allow ":", "\" or "/action/" in one`
+		}
+		return ""
+	}}
+}
+
 // ValidateConfig checks what one attribute's validator cannot: the thresholds' order and
 // the anomaly block's required threshold.
 func (r *teamResource) ValidateConfig(ctx context.Context, req resource.ValidateConfigRequest, resp *resource.ValidateConfigResponse) {
@@ -191,6 +209,10 @@ func (r *teamResource) ValidateConfig(ctx context.Context, req resource.Validate
 				fmt.Sprintf("thresholds must be strictly ascending (notify < degrade < block); got notify = %d, degrade = %d, block = %d "+
 					"(an unset threshold takes its default: 50, 80, 100).", n, d, b))
 		}
+	}
+	if !m.BudgetName.IsNull() && m.MonthlyBudget.IsNull() {
+		resp.Diagnostics.AddAttributeError(path.Root("budget_name"), "Budget name without a budget",
+			"budget_name names the team's AWS Budget, which monthly_budget creates: set monthly_budget too, or remove budget_name.")
 	}
 	if !m.AnomalyDetection.IsNull() && !m.AnomalyDetection.IsUnknown() {
 		var a anomalyModel
@@ -298,11 +320,9 @@ func (r *teamResource) planAlerting(ctx context.Context, req resource.ModifyPlan
 	}
 	topicKnown := r.planTopic(ctx, plan, configuredTopic)
 	planEmailStatus(ctx, plan, state, topicKnown && plan.SNSTopicARN.ValueString() == r.ownTopicARN(team), topicKnown)
-	if plan.MonthlyBudget.IsNull() {
-		plan.BudgetName = types.StringNull()
-	} else {
-		plan.BudgetName = types.StringValue(teamObjectName(team))
-	}
+	var configuredBudgetName types.String
+	diags.Append(req.Config.GetAttribute(ctx, path.Root("budget_name"), &configuredBudgetName)...)
+	planBudgetName(plan, state, configuredBudgetName, diags)
 	r.planAlarmARNs(ctx, plan)
 	switch {
 	case plan.Dashboard.IsUnknown():
@@ -313,6 +333,28 @@ func (r *teamResource) planAlerting(ctx context.Context, req resource.ModifyPlan
 		plan.DashboardName = types.StringNull()
 	}
 	planAnomaly(ctx, plan, state)
+}
+
+// planBudgetName plans budget_name: the one configured, else bedgov-<team>; none
+// without a budget. A new name for a budget that exists is a new budget: warn.
+func planBudgetName(plan *teamModel, state *teamModel, configured types.String, diags *diag.Diagnostics) {
+	switch {
+	case plan.MonthlyBudget.IsNull():
+		plan.BudgetName = types.StringNull()
+		return
+	case configured.IsUnknown():
+		plan.BudgetName = types.StringUnknown()
+		return
+	case configured.IsNull():
+		plan.BudgetName = types.StringValue(teamObjectName(plan.Name.ValueString()))
+	default:
+		plan.BudgetName = configured
+	}
+	if state != nil && !state.BudgetName.IsNull() && !state.BudgetName.Equal(plan.BudgetName) {
+		diags.AddAttributeWarning(path.Root("budget_name"), "The team's budget will be replaced",
+			fmt.Sprintf("AWS Budgets cannot rename a budget: apply creates the budget %q and deletes %q, whose spend history is lost.",
+				plan.BudgetName.ValueString(), state.BudgetName.ValueString()))
+	}
 }
 
 // checkConfiguredTopic refuses a topic of another account.
@@ -415,7 +457,7 @@ func (r *teamResource) budgetNotifications(ctx context.Context, m teamModel) []a
 
 func (r *teamResource) budgetDefinition(m teamModel) budgettypes.Budget {
 	return budgettypes.Budget{
-		BudgetName: aws.String(teamObjectName(m.Name.ValueString())), BudgetType: budgettypes.BudgetTypeCost, TimeUnit: budgettypes.TimeUnitMonthly,
+		BudgetName: aws.String(m.BudgetName.ValueString()), BudgetType: budgettypes.BudgetTypeCost, TimeUnit: budgettypes.TimeUnitMonthly,
 		BudgetLimit: &budgettypes.Spend{Amount: aws.String(budgetAmount(m.MonthlyBudget.ValueFloat64())), Unit: aws.String("USD")},
 		// CostFilters (TagKeyValue user:team$<name>) rather than FilterExpression: the form
 		// AWS documents for cost allocation tag budgets, and the one Budgets returns as set.
@@ -528,9 +570,11 @@ func (r *teamResource) ensureBudget(ctx context.Context, a *alertingApply) error
 		if err := awsops.CreateBudget(ctx, r.client.Budgets, account, r.budgetDefinition(plan), r.budgetNotifications(ctx, plan), a.tags); err != nil {
 			return failed("create the team's budget", err)
 		}
-		state.BudgetName = types.StringValue(teamObjectName(a.team))
+		state.BudgetName = plan.BudgetName
 		a.save()
 		return nil
+	case !state.BudgetName.Equal(plan.BudgetName):
+		return r.renameBudget(ctx, a)
 	}
 	name := state.BudgetName.ValueString()
 	if prior == nil || !prior.MonthlyBudget.Equal(plan.MonthlyBudget) {
@@ -553,6 +597,18 @@ func (r *teamResource) ensureBudget(ctx context.Context, a *alertingApply) error
 		}
 	}
 	return nil
+}
+
+// renameBudget makes the budget under its new name, then deletes the old one: AWS
+// Budgets cannot rename (UpdateBudget changes every part of a budget except its name).
+func (r *teamResource) renameBudget(ctx context.Context, a *alertingApply) error {
+	old := a.state.BudgetName.ValueString()
+	if err := awsops.CreateBudget(ctx, r.client.Budgets, r.client.AccountID, r.budgetDefinition(a.plan), r.budgetNotifications(ctx, a.plan), a.tags); err != nil {
+		return failed("create the team's budget under its new name", err)
+	}
+	a.state.BudgetName = a.plan.BudgetName
+	a.save()
+	return failed("delete the team's budget under its former name", awsops.DeleteBudget(ctx, r.client.Budgets, r.client.AccountID, old))
 }
 
 // ensureAlarms puts the alarms the plan asks for, on the primary profile and to the
@@ -881,7 +937,7 @@ func (r *teamResource) refreshBudget(ctx context.Context, m *teamModel) (map[str
 			m.MonthlyBudget = types.Float64Value(v)
 		}
 	}
-	notes, err := awsops.BudgetNotifications(ctx, r.client.Budgets, r.client.AccountID, teamObjectName(team))
+	notes, err := awsops.BudgetNotifications(ctx, r.client.Budgets, r.client.AccountID, m.BudgetName.ValueString())
 	if err != nil && !awsops.IsNotFound(err) {
 		return nil, err
 	}

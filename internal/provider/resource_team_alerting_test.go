@@ -839,3 +839,99 @@ resource "bedgov_team" "test" {
 		}},
 	})
 }
+
+// budgetsOf names the budgets the API holds among names.
+func budgetsOf(t *testing.T, names ...string) []string {
+	t.Helper()
+	var found []string
+	for _, n := range names {
+		if _, err := awsops.FindBudget(context.Background(), acctest.Client(t).Budgets, acctest.AccountID, n); err == nil {
+			found = append(found, n)
+		}
+	}
+	return found
+}
+
+// budget_name overrides the budget's name; a new name makes a new budget and deletes the
+// old one (AWS Budgets cannot rename); removing it goes back to bedgov-<name>.
+func TestAccTeam_alertingBudgetName(t *testing.T) {
+	t.Parallel()
+	name := acctest.RandomName()
+	first, second, fallback := name+" monthly", name+"-ai-spend", "bedgov-"+name
+	config := func(lines ...string) string {
+		return teamConfig(name, append([]string{attr("model", sonnet), "monthly_budget = 100"}, lines...)...)
+	}
+	budgetsAre := func(want ...string) resource.TestCheckFunc {
+		return func(*terraform.State) error {
+			if got := budgetsOf(t, first, second, fallback); fmt.Sprint(got) != fmt.Sprint(want) {
+				return fmt.Errorf("budgets %v, want %v", got, want)
+			}
+			return nil
+		}
+	}
+	resource.Test(t, resource.TestCase{
+		ProtoV6ProviderFactories: acctest.ProtoV6ProviderFactories,
+		CheckDestroy: resource.ComposeTestCheckFunc(checkAllDestroyed(t, name), func(*terraform.State) error {
+			if left := budgetsOf(t, first, second); len(left) > 0 {
+				return fmt.Errorf("budgets left behind: %v", left)
+			}
+			return nil
+		}),
+		Steps: []resource.TestStep{
+			{
+				Config:            config(attr("budget_name", first)),
+				ConfigStateChecks: []statecheck.StateCheck{expect("budget_name", knownvalue.StringExact(first))},
+				Check:             budgetsAre(first),
+			},
+			{
+				Config: config(attr("budget_name", second)),
+				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
+					plancheck.ExpectResourceAction(teamAddr, plancheck.ResourceActionUpdate),
+					plancheck.ExpectKnownValue(teamAddr, tfjsonpath.New("budget_name"), knownvalue.StringExact(second)),
+				}},
+				ConfigStateChecks: []statecheck.StateCheck{expect("budget_name", knownvalue.StringExact(second))},
+				Check:             budgetsAre(second),
+			},
+			{
+				// Out of band, the budget goes: the next apply makes it again under its name.
+				Config: config(attr("budget_name", second)),
+				Check: func(*terraform.State) error {
+					return awsops.DeleteBudget(context.Background(), acctest.Client(t).Budgets, acctest.AccountID, second)
+				},
+				ExpectNonEmptyPlan: true,
+			},
+			{
+				Config: config(attr("budget_name", second)),
+				Check:  budgetsAre(second),
+			},
+			{
+				Config:            config(),
+				ConfigStateChecks: []statecheck.StateCheck{expect("budget_name", knownvalue.StringExact(fallback))},
+				Check:             budgetsAre(fallback),
+			},
+		},
+	})
+}
+
+func TestAccTeam_alertingBudgetNameValidation(t *testing.T) {
+	t.Parallel()
+	cases := []struct{ name, config, want string }{
+		{"colon", teamConfig("valid", attr("model", sonnet), "monthly_budget = 10", attr("budget_name", "team:x")),
+			`is not a budget name: AWS Budgets does not allow ":", "\" or "/action/" in one`},
+		{"action", teamConfig("valid", attr("model", sonnet), "monthly_budget = 10", attr("budget_name", "a/action/b")),
+			`is not a budget name`},
+		{"too long", teamConfig("valid", attr("model", sonnet), "monthly_budget = 10", attr("budget_name", strings.Repeat("b", 101))),
+			`string length must be between 1 and 100`},
+		{"no budget", teamConfig("valid", attr("model", sonnet), attr("budget_name", "spend")),
+			`budget_name names the team's AWS Budget, which monthly_budget creates: set monthly_budget too, or remove budget_name.`},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			resource.Test(t, resource.TestCase{
+				ProtoV6ProviderFactories: acctest.ProtoV6ProviderFactories,
+				Steps:                    []resource.TestStep{{Config: tc.config, PlanOnly: true, ExpectError: messageRe(regexp.QuoteMeta(tc.want))}},
+			})
+		})
+	}
+}
