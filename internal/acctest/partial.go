@@ -3,6 +3,8 @@ package acctest
 import (
 	"fmt"
 	"regexp"
+	"strconv"
+	"strings"
 	"testing"
 
 	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
@@ -13,6 +15,29 @@ import (
 type FailingCall struct {
 	Service, Operation string
 	Nth                int
+}
+
+// Calls is a list of failing calls written "service:Operation", or
+// "service:Operation#n" for the nth call.
+func Calls(specs ...string) []FailingCall {
+	out := make([]FailingCall, 0, len(specs))
+	for _, spec := range specs {
+		var f FailingCall
+		call, nth, numbered := strings.Cut(spec, "#")
+		f.Service, f.Operation, _ = strings.Cut(call, ":")
+		if numbered {
+			n, err := strconv.Atoi(nth)
+			if err != nil || n < 1 {
+				panic("acctest.Calls: bad call number in " + spec)
+			}
+			f.Nth = n
+		}
+		if f.Service == "" || f.Operation == "" {
+			panic("acctest.Calls: want service:Operation, got " + spec)
+		}
+		out = append(out, f)
+	}
+	return out
 }
 
 // name is the subtest's name: service_operation, with _nth when Nth is given.

@@ -1,6 +1,16 @@
 // Package provider implements the bedgov Terraform provider with the plugin framework
-// (protocol 6). It stays thin: AWS wiring lives in internal/awsclient, domain logic in
-// internal/governance.
+// (protocol 6). It stays thin: the AWS steps it composes (finders, creates, waiters,
+// deletes, the tagging path and the named error predicates) live in internal/awsops,
+// the configured SDK clients in internal/awsclient, and domain logic (cap record, cost
+// math, policy documents) in internal/governance.
+//
+// Where to look: one file per Terraform type (resource_*.go, data_source_*.go, each with
+// its _test.go). bedgov_team is parts, each with its model, schema function and
+// plan/apply/read/import/delete steps: resource_team.go (name, tags, profiles, invoke
+// policy), resource_team_alerting.go (budget, topic, alarms, dashboard, anomaly
+// detection), resource_team_enforcer.go (the enforcer wiring). Shared helpers: tags.go,
+// naming.go (every name bedgov gives an AWS object), validators.go, convert.go,
+// diagnostics.go (the one error-message convention) and crud.go.
 package provider
 
 import (

@@ -492,21 +492,7 @@ func (r *enforcerResource) ensureFunctionURL(ctx context.Context, a *enforcerApp
 }
 
 func (r *enforcerResource) Read(ctx context.Context, req resource.ReadRequest, resp *resource.ReadResponse) {
-	var state enforcerModel
-	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
-	if resp.Diagnostics.HasError() {
-		return
-	}
-	gone, err := r.refresh(ctx, &state)
-	if err != nil {
-		addFailure(&resp.Diagnostics, "Cannot read the enforcer", "enforcer "+state.Name.ValueString(), err, adviceRead)
-		return
-	}
-	if gone {
-		resp.State.RemoveResource(ctx)
-		return
-	}
-	resp.Diagnostics.Append(resp.State.Set(ctx, &state)...)
+	readState(ctx, req, resp, "the enforcer", func(m enforcerModel) string { return "enforcer " + m.Name.ValueString() }, r.refresh)
 }
 
 // refresh reads every sub-object into m; a deleted one becomes null (ModifyPlan plans

@@ -330,14 +330,10 @@ func TestAccEnforcer_disappears(t *testing.T) {
 //
 // Not parallel: an injected fault matches any caller.
 func TestAccEnforcer_partialCreate(t *testing.T) {
-	acctest.PartialCreate(t, []acctest.FailingCall{
-		{Service: "dynamodb", Operation: "UpdateTimeToLive"},
-		{Service: "logs", Operation: "CreateLogGroup"},
-		{Service: "iam", Operation: "CreateRole"},
-		{Service: "iam", Operation: "PutRolePolicy"},
-		{Service: "lambda", Operation: "CreateFunction"},
-		{Service: "lambda", Operation: "CreateFunctionUrlConfig"},
-	}, func(t *testing.T) acctest.PartialCreateRun {
+	acctest.PartialCreate(t, acctest.Calls(
+		"dynamodb:UpdateTimeToLive", "logs:CreateLogGroup", "iam:CreateRole", "iam:PutRolePolicy",
+		"lambda:CreateFunction", "lambda:CreateFunctionUrlConfig",
+	), func(t *testing.T) acctest.PartialCreateRun {
 		name := acctest.RandomName()
 		return acctest.PartialCreateRun{
 			Config: enforcerConfig(name),

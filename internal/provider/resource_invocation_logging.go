@@ -753,21 +753,7 @@ func (r *invocationLoggingResource) convergeNamedQuery(ctx context.Context, plan
 }
 
 func (r *invocationLoggingResource) Read(ctx context.Context, req resource.ReadRequest, resp *resource.ReadResponse) {
-	var state invocationLoggingModel
-	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
-	if resp.Diagnostics.HasError() {
-		return
-	}
-	gone, err := r.refresh(ctx, &state)
-	if err != nil {
-		addFailure(&resp.Diagnostics, "Cannot read Bedrock invocation logging", "bucket "+state.S3BucketName.ValueString(), err, adviceRead)
-		return
-	}
-	if gone {
-		resp.State.RemoveResource(ctx)
-		return
-	}
-	resp.Diagnostics.Append(resp.State.Set(ctx, &state)...)
+	readState(ctx, req, resp, "Bedrock invocation logging", func(m invocationLoggingModel) string { return "bucket " + m.S3BucketName.ValueString() }, r.refresh)
 }
 
 // refresh reads every sub-object into m; a deleted one becomes null (or false), which

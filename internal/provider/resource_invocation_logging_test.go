@@ -465,21 +465,11 @@ func TestAccInvocationLogging_disappears(t *testing.T) {
 //
 // Not parallel: an injected fault matches any caller.
 func TestAccInvocationLogging_partialCreate(t *testing.T) {
-	acctest.PartialCreate(t, []acctest.FailingCall{
-		{Service: "s3", Operation: "CreateBucket"},
-		{Service: "s3", Operation: "PutPublicAccessBlock"},
-		{Service: "s3", Operation: "PutBucketEncryption"},
-		{Service: "s3", Operation: "PutBucketLifecycleConfiguration"},
-		{Service: "s3", Operation: "PutBucketPolicy"},
-		{Service: "s3", Operation: "PutBucketTagging"},
-		{Service: "logs", Operation: "CreateLogGroup"},
-		{Service: "iam", Operation: "CreateRole"},
-		{Service: "iam", Operation: "PutRolePolicy"},
-		{Service: "bedrock", Operation: "PutModelInvocationLoggingConfiguration"},
-		{Service: "glue", Operation: "CreateDatabase"},
-		{Service: "glue", Operation: "CreateTable"},
-		{Service: "athena", Operation: "CreateNamedQuery"},
-	}, func(t *testing.T) acctest.PartialCreateRun {
+	acctest.PartialCreate(t, acctest.Calls(
+		"s3:CreateBucket", "s3:PutPublicAccessBlock", "s3:PutBucketEncryption", "s3:PutBucketLifecycleConfiguration",
+		"s3:PutBucketPolicy", "s3:PutBucketTagging", "logs:CreateLogGroup", "iam:CreateRole", "iam:PutRolePolicy",
+		"bedrock:PutModelInvocationLoggingConfiguration", "glue:CreateDatabase", "glue:CreateTable", "athena:CreateNamedQuery",
+	), func(t *testing.T) acctest.PartialCreateRun {
 		bucket, logGroup, config := fullLoggingConfig()
 		return acctest.PartialCreateRun{
 			Config:       config,

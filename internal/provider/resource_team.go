@@ -641,22 +641,7 @@ func (r *teamResource) syncPrincipalsOf(ctx context.Context, plan teamModel, sta
 }
 
 func (r *teamResource) Read(ctx context.Context, req resource.ReadRequest, resp *resource.ReadResponse) {
-	var state teamModel
-	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
-	if resp.Diagnostics.HasError() {
-		return
-	}
-	gone, err := r.refresh(ctx, &state)
-	if err != nil {
-		addFailure(&resp.Diagnostics, "Cannot read the team", "team "+state.Name.ValueString(), err, adviceRead)
-		return
-	}
-	if gone {
-		tflog.Warn(ctx, "team's objects are all gone; removing it from state", map[string]any{"team": state.Name.ValueString()})
-		resp.State.RemoveResource(ctx)
-		return
-	}
-	resp.Diagnostics.Append(resp.State.Set(ctx, &state)...)
+	readState(ctx, req, resp, "the team", func(m teamModel) string { return "team " + m.Name.ValueString() }, r.refresh)
 }
 
 // coreRead is what refreshing part 1 learns that the other parts use: the live tags,

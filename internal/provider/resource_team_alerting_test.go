@@ -606,16 +606,10 @@ func TestAccTeam_alertingEmailConfirmation(t *testing.T) {
 //
 // Not parallel: an injected fault matches any caller.
 func TestAccTeam_alertingPartialCreate(t *testing.T) {
-	acctest.PartialCreate(t, []acctest.FailingCall{
-		{Service: "sns", Operation: "CreateTopic"},
-		{Service: "sns", Operation: "SetTopicAttributes"},
-		{Service: "sns", Operation: "Subscribe"},
-		{Service: "budgets", Operation: "CreateBudget"},
-		{Service: "cloudwatch", Operation: "PutMetricAlarm"},
-		{Service: "cloudwatch", Operation: "PutDashboard"},
-		{Service: "ce", Operation: "CreateAnomalyMonitor"},
-		{Service: "ce", Operation: "CreateAnomalySubscription"},
-	}, func(t *testing.T) acctest.PartialCreateRun {
+	acctest.PartialCreate(t, acctest.Calls(
+		"sns:CreateTopic", "sns:SetTopicAttributes", "sns:Subscribe", "budgets:CreateBudget",
+		"cloudwatch:PutMetricAlarm", "cloudwatch:PutDashboard", "ce:CreateAnomalyMonitor", "ce:CreateAnomalySubscription",
+	), func(t *testing.T) acctest.PartialCreateRun {
 		name := acctest.RandomName()
 		return acctest.PartialCreateRun{
 			Config:       teamConfig(name, alerting("100", 50, 80, 100, []string{"a@example.com"}, 1000, "10")...),

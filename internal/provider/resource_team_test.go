@@ -349,13 +349,10 @@ func TestAccTeam_disappears(t *testing.T) {
 //
 // Not parallel: an injected fault matches any caller.
 func TestAccTeam_partialCreate(t *testing.T) {
-	acctest.PartialCreate(t, []acctest.FailingCall{
-		{Service: "bedrock", Operation: "CreateInferenceProfile", Nth: 1},
-		{Service: "bedrock", Operation: "CreateInferenceProfile", Nth: 2}, // the degrade profile
-		{Service: "bedrock", Operation: "GetInferenceProfile", Nth: 1},
-		{Service: "iam", Operation: "CreatePolicy", Nth: 1},
-		{Service: "iam", Operation: "AttachRolePolicy", Nth: 1},
-	}, func(t *testing.T) acctest.PartialCreateRun {
+	acctest.PartialCreate(t, acctest.Calls(
+		"bedrock:CreateInferenceProfile#1", "bedrock:CreateInferenceProfile#2", // the second is the degrade profile
+		"bedrock:GetInferenceProfile#1", "iam:CreatePolicy#1", "iam:AttachRolePolicy#1",
+	), func(t *testing.T) acctest.PartialCreateRun {
 		name := acctest.RandomName()
 		role := createRole(t, name+"-app")
 		return acctest.PartialCreateRun{
