@@ -442,7 +442,7 @@ func (r *teamResource) Create(ctx context.Context, req resource.CreateRequest, r
 	// destroy removes everything.
 	state := plan
 	state.clearUnknown()
-	state.teamAlertingModel.clearIDs() // planned from fixed names, but nothing is made yet
+	state.clearIDs() // the alerting identifiers: planned from fixed names, but nothing is made yet
 	save := func() { resp.Diagnostics.Append(resp.State.Set(ctx, &state)...) }
 	if err := r.create(ctx, plan, &state, mapFromTF(ctx, plan.TagsAll, &resp.Diagnostics), save); err != nil {
 		state.clearUnknown()
