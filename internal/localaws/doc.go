@@ -43,7 +43,8 @@
 // # Adding an operation
 //
 // Write a typed handler in a file of its service (e.g. iam_policies.go) and register it
-// from init. The handler sees Go values only; the codec of the service's protocol
+// in the service's init, next to its other operations (iam.go lists IAM's, lambda.go
+// Lambda's). The handler sees Go values only; the codec of the service's protocol
 // decodes the request and encodes the output or error.
 //
 //	func init() {
