@@ -8,9 +8,11 @@ import (
 	"fmt"
 	"net"
 	"net/http"
+	"net/http/httptrace"
 	"net/url"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -80,10 +82,19 @@ func passRequestHeader(k string) bool {
 	return k == "Content-Type" || k == "Accept" || strings.HasPrefix(k, "X-Amzn-Bedrock-")
 }
 
-func (f *forwarder) do(ctx context.Context, target string, op operation, body []byte, in http.Header) (*http.Response, error) {
+// do sends the request. sent reports whether the whole request was written to Bedrock:
+// a call that failed before that provably never ran (Bedrock acts on a whole request
+// only), one that failed after it may have run and been billed.
+func (f *forwarder) do(ctx context.Context, target string, op operation, body []byte, in http.Header) (resp *http.Response, sent bool, err error) {
+	var wrote atomic.Bool
+	ctx = httptrace.WithClientTrace(ctx, &httptrace.ClientTrace{WroteRequest: func(i httptrace.WroteRequestInfo) {
+		if i.Err == nil {
+			wrote.Store(true)
+		}
+	}})
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, f.modelURL(target)+"/"+op.suffix(), bytes.NewReader(body))
 	if err != nil {
-		return nil, err
+		return nil, false, err
 	}
 	req.ContentLength = int64(len(body))
 	for k, vs := range in {
@@ -96,11 +107,12 @@ func (f *forwarder) do(ctx context.Context, target string, op operation, body []
 	}
 	creds, err := f.creds.Retrieve(ctx)
 	if err != nil {
-		return nil, err
+		return nil, false, err
 	}
 	sum := sha256.Sum256(body)
 	if err := f.signer.SignHTTP(ctx, creds, req, hex.EncodeToString(sum[:]), "bedrock", f.region, f.now()); err != nil {
-		return nil, err
+		return nil, false, err
 	}
-	return f.client.Do(req)
+	resp, err = f.client.Do(req)
+	return resp, err == nil || wrote.Load(), err
 }

@@ -139,7 +139,10 @@ type call struct {
 	model    string
 	price    governance.Price
 	inBound  int64
-	log      requestLog
+	// chargeReserved: the request was sent to Bedrock and its answer lost, so the call
+	// is charged its whole reservation.
+	chargeReserved bool
+	log            requestLog
 }
 
 func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
@@ -657,14 +660,32 @@ var (
 )
 
 // forwardAndSettle forwards, streams the response through and settles.
+//
+// Bedrock runs and bills a call once it has the whole request, whatever becomes of the
+// client, so the forwarded call does not end with the client's: a non-streaming answer
+// is read to its end for the usage it reports even when the client has gone or reset
+// the connection. A stream is cancelled with its client (Bedrock then stops generating)
+// and charged what was seen of it; one the client abandoned before Bedrock's response
+// headers is charged its reservation. Only a call that was provably never sent (the
+// request was not written) is free.
 func (h *Handler) forwardAndSettle(w http.ResponseWriter, r *http.Request, c *call, body []byte) {
 	meter := newUsageMeter(c.op)
 	status := 0
 	cancelled := false
-	resp, err := h.fwd.do(r.Context(), c.target, c.op, body, r.Header)
+	upCtx, upCancel := context.WithTimeout(context.WithoutCancel(r.Context()), h.cfg.ReservationTTL)
+	defer upCancel()
+	if c.op.streaming() {
+		stop := context.AfterFunc(r.Context(), upCancel)
+		defer stop()
+	}
+	resp, sent, err := h.fwd.do(upCtx, c.target, c.op, body, r.Header)
 	if err != nil {
 		cancelled = r.Context().Err() != nil
+		c.chargeReserved = sent
 		e := errUnavailable("Bedrock could not be reached")
+		if sent {
+			e = errUnavailable("the response from Bedrock was lost")
+		}
 		writeAPIError(w, e)
 		status = e.status
 		c.log.Error = e.message
@@ -688,23 +709,27 @@ func (h *Handler) forwardAndSettle(w http.ResponseWriter, r *http.Request, c *ca
 		}
 		bp := pool.Get().(*[]byte)
 		buf := *bp
+		clientGone := false
 		for {
 			n, rerr := resp.Body.Read(buf)
 			if n > 0 {
 				_, _ = meter.Write(buf[:n])
-				if _, werr := w.Write(buf[:n]); werr != nil {
-					cancelled = true
-					break
-				}
-				if stream && flusher != nil {
-					flusher.Flush()
+				if !clientGone {
+					if _, werr := w.Write(buf[:n]); werr != nil {
+						cancelled, clientGone = true, true
+						if c.op.streaming() {
+							break
+						}
+					} else if stream && flusher != nil {
+						flusher.Flush()
+					}
 				}
 			}
 			if rerr == io.EOF {
 				break
 			}
 			if rerr != nil {
-				cancelled = r.Context().Err() != nil
+				cancelled = cancelled || r.Context().Err() != nil
 				if !cancelled {
 					c.log.Error = "upstream stream failed"
 					// A stream cut at a message boundary would look complete to the
@@ -720,7 +745,7 @@ func (h *Handler) forwardAndSettle(w http.ResponseWriter, r *http.Request, c *ca
 		}
 		pool.Put(bp)
 		_ = resp.Body.Close()
-		if flusher != nil {
+		if flusher != nil && !clientGone {
 			flusher.Flush()
 		}
 		meter.finishBody()
@@ -754,7 +779,12 @@ const settleRetryPause = 25 * time.Millisecond
 func (h *Handler) settle(ctx context.Context, c *call, meter *usageMeter, status int) {
 	usage, exact := meter.billed(status, c.inBound)
 	cost := c.price.Cost(usage)
-	if !exact && cost > c.reserved {
+	switch {
+	case c.chargeReserved || (!exact && !c.op.streaming()):
+		// Sent and its answer lost, or a non-streaming answer without readable usage:
+		// Bedrock may have billed up to the worst case, so that is the charge.
+		cost, exact = c.reserved, false
+	case !exact && cost > c.reserved:
 		cost = c.reserved // an estimate never exceeds the worst case
 	}
 	c.log.UsageExact = exact

@@ -1,0 +1,196 @@
+package enforcer_test
+
+import (
+	"bufio"
+	"context"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-lambda-go/events"
+	"github.com/aws/aws-lambda-go/lambdaurl"
+
+	"github.com/bedgov/terraform-provider-bedgov/internal/governance"
+	"github.com/bedgov/terraform-provider-bedgov/internal/localaws"
+)
+
+// slowBody makes Bedrock's responses arrive in small flushed pieces, so that a client can
+// go away while the enforcer is still reading one.
+func slowBody(piece int, pause time.Duration) func(http.Handler) http.Handler {
+	return func(next http.Handler) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			next.ServeHTTP(&trickle{ResponseWriter: w, piece: piece, pause: pause}, r)
+		})
+	}
+}
+
+type trickle struct {
+	http.ResponseWriter
+	piece int
+	pause time.Duration
+}
+
+func (t *trickle) Write(p []byte) (int, error) {
+	n := 0
+	for len(p) > 0 {
+		k := min(t.piece, len(p))
+		m, err := t.ResponseWriter.Write(p[:k])
+		n += m
+		if err != nil {
+			return n, err
+		}
+		if f, ok := t.ResponseWriter.(http.Flusher); ok {
+			f.Flush()
+		}
+		p = p[k:]
+		time.Sleep(t.pause)
+	}
+	return n, nil
+}
+
+func (t *trickle) Flush() {
+	if f, ok := t.ResponseWriter.(http.Flusher); ok {
+		f.Flush()
+	}
+}
+
+// rawCall sends one request over its own TCP connection and returns the connection
+// once the response's status line and the first `read` bytes after it have arrived.
+func (e *env) rawCall(team, model, op, body string, read int) net.Conn {
+	e.t.Helper()
+	addr := strings.TrimPrefix(e.srv.URL, "http://")
+	conn, err := net.Dial("tcp", addr)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	fmt.Fprintf(conn, "POST /model/%s/%s HTTP/1.1\r\nHost: %s\r\nContent-Type: application/json\r\nAuthorization: AWS4-HMAC-SHA256 Credential=AKID-%s/20261115/us-east-1/bedrock/aws4_request, SignedHeaders=host, Signature=x\r\nContent-Length: %d\r\n\r\n%s",
+		model, op, addr, team, len(body), body)
+	if read > 0 {
+		br := bufio.NewReaderSize(conn, 1)
+		line, err := br.ReadString('\n')
+		if err != nil || !strings.Contains(line, "200") {
+			e.t.Fatalf("status line %q: %v", line, err)
+		}
+		for i := 0; i < read; i++ {
+			if _, err := br.ReadByte(); err != nil {
+				e.t.Fatal(err)
+			}
+		}
+	}
+	return conn
+}
+
+// settled waits until team's record shows n settled requests and nothing reserved.
+func (e *env) settled(team string, n int64) *governance.CapRecord {
+	e.t.Helper()
+	var rec *governance.CapRecord
+	for i := 0; i < 500; i++ {
+		rec = e.record(team)
+		if rec.Requests >= n && rec.Reserved == 0 {
+			return rec
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	e.t.Fatalf("not settled: %+v", rec)
+	return nil
+}
+
+// Class 1: a non-streaming response cut off by the client (connection reset after part
+// of the body) is still charged what Bedrock billed for the whole answer: the enforcer
+// keeps reading Bedrock's response for its usage after the client has gone.
+func TestCutNonStreamingResponseChargedInFull(t *testing.T) {
+	t.Parallel()
+	for _, detach := range []bool{false, true} {
+		t.Run(fmt.Sprintf("detach=%t", detach), func(t *testing.T) {
+			t.Parallel()
+			e := newEnv(t, envOpt{detach: detach, upstream: slowBody(512, 2*time.Millisecond)}, teamConfig("cut", 100*usd))
+			conn := e.rawCall("cut", sonnet, "converse", converseBody("long answer [[tokens:6000]]", 8000), 600)
+			if tc, ok := conn.(*net.TCPConn); ok {
+				_ = tc.SetLinger(0) // a reset, not a graceful close
+			}
+			_ = conn.Close()
+			rec := e.settled("cut", 1)
+			billed := e.billed()
+			t.Logf("cut non-streaming response: charged %s of %s USD billed", rec.Spent, billed)
+			if rec.Spent < billed {
+				t.Fatalf("cut non-streaming response: charged %s USD of %s USD billed", rec.Spent, billed)
+			}
+		})
+	}
+	// Under Lambda the response goes out through lambdaurl's pipe: the client going away
+	// ends the pipe, and the invocation's context may end with it.
+	t.Run("lambda", func(t *testing.T) {
+		t.Parallel()
+		e := newEnv(t, envOpt{upstream: slowBody(512, 2*time.Millisecond)}, teamConfig("cutl", 100*usd))
+		ctx, cancel := context.WithCancel(context.Background())
+		defer cancel()
+		resp, err := lambdaurl.Wrap(e.h)(ctx, &events.LambdaFunctionURLRequest{
+			RawPath: "/model/" + sonnet + "/converse", Body: converseBody("long answer [[tokens:6000]]", 8000),
+			Headers: map[string]string{"content-type": "application/json"},
+			RequestContext: events.LambdaFunctionURLRequestContext{
+				DomainName: "abc.lambda-url.us-east-1.on.aws",
+				HTTP:       events.LambdaFunctionURLRequestContextHTTPDescription{Method: http.MethodPost},
+				Authorizer: &events.LambdaFunctionURLRequestContextAuthorizerDescription{
+					IAM: &events.LambdaFunctionURLRequestContextAuthorizerIAMDescription{UserARN: roleARN("cutl")}},
+			},
+		})
+		if err != nil || resp.StatusCode != http.StatusOK {
+			t.Fatalf("lambda call: %v %+v", err, resp)
+		}
+		if _, err := io.ReadFull(resp.Body, make([]byte, 600)); err != nil {
+			t.Fatal(err)
+		}
+		cancel()
+		_ = resp.Body.(io.Closer).Close()
+		rec := e.settled("cutl", 1)
+		t.Logf("cut non-streaming response under Lambda: charged %s of %s USD billed", rec.Spent, e.billed())
+		if rec.Spent < e.billed() {
+			t.Fatalf("cut non-streaming response under Lambda: charged %s USD of %s USD billed", rec.Spent, e.billed())
+		}
+	})
+}
+
+// Class 2: a call abandoned before Bedrock's response headers (client timeout) was sent
+// and ran: it is charged what it can have cost (its usage when Bedrock's answer can
+// still be read, else the reservation). A call that never reached Bedrock is free.
+func TestAbandonedBeforeHeadersIsCharged(t *testing.T) {
+	t.Parallel()
+	for _, op := range []string{"converse", "invoke", "converse-stream", "invoke-with-response-stream"} {
+		t.Run(op, func(t *testing.T) {
+			t.Parallel()
+			e := newEnv(t, envOpt{}, teamConfig("gone", 100*usd))
+			e.emu.SetFaults(localaws.BedrockFaults{Latency: 300 * time.Millisecond})
+			body := converseBody("slow [[tokens:500]]", 1000)
+			if strings.HasPrefix(op, "invoke") {
+				body = `{"anthropic_version":"bedrock-2023-05-31","max_tokens":1000,"messages":[{"role":"user","content":"slow [[tokens:500]]"}]}`
+			}
+			ctx, cancel := context.WithTimeout(context.Background(), 60*time.Millisecond)
+			defer cancel()
+			if resp, _ := e.post(ctx, "gone", sonnet, op, body, nil); resp != nil {
+				t.Fatalf("the client should have timed out, got %d", resp.StatusCode)
+			}
+			rec := e.settled("gone", 1)
+			billed := e.billed()
+			t.Logf("%s abandoned before headers: charged %s of %s USD billed", op, rec.Spent, billed)
+			if billed == 0 || rec.Spent < billed {
+				t.Fatalf("%s abandoned before headers: charged %s USD of %s USD billed", op, rec.Spent, billed)
+			}
+		})
+	}
+	t.Run("never-sent", func(t *testing.T) {
+		t.Parallel()
+		e := newEnv(t, envOpt{}, teamConfig("unsent", 100*usd))
+		e.emuSrv.Close() // Bedrock refuses the connection: the call provably never ran
+		resp, _ := e.post(context.Background(), "unsent", sonnet, "converse", converseBody("x", 100), nil)
+		if resp == nil || resp.StatusCode != http.StatusServiceUnavailable {
+			t.Fatalf("unreachable Bedrock: %+v", resp)
+		}
+		if rec := e.settled("unsent", 1); rec.Spent != 0 {
+			t.Fatalf("a call that never reached Bedrock was charged %s USD", rec.Spent)
+		}
+	})
+}
