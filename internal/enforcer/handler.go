@@ -212,29 +212,6 @@ func (h *Handler) serve(w http.ResponseWriter, r *http.Request, c *call) *apiErr
 		return errValidation(err.Error())
 	}
 
-	// Which of the team's profiles the path names; any other model is refused.
-	wantDegrade, ok := view.allows(modelRef)
-	if !ok {
-		c.log.Decision = decDenied
-		return errDenied(fmt.Sprintf("team %s may not invoke %q through bedgov: use its profile %s or model %s", view.rec.Team, modelRef, view.rec.ProfileARN, view.rec.ModelID))
-	}
-	if view.primary.err != nil {
-		return errValidation(view.primary.err.Error())
-	}
-	if view.rec.DegradeProfileARN != "" && view.degrade.err != nil {
-		return errValidation(view.degrade.err.Error())
-	}
-
-	// Worst case over every profile this request may end up on.
-	c.inBound = governance.InputTokenBound(len(body))
-	c.reserved = view.primary.price.WorstCase(c.inBound, governance.MaxOutputFor(maxOut, view.primary.mp))
-	if view.rec.DegradeProfileARN != "" {
-		if d := view.degrade.price.WorstCase(c.inBound, governance.MaxOutputFor(maxOut, view.degrade.mp)); d > c.reserved {
-			c.reserved = d
-		}
-	}
-	c.log.Reserved = int64(c.reserved)
-
 	// Idempotency.
 	inv := r.Header.Get("Amz-Sdk-Invocation-Id")
 	c.idOK = invocationIDOK(inv)
@@ -255,24 +232,42 @@ func (h *Handler) serve(w http.ResponseWriter, r *http.Request, c *call) *apiErr
 		}
 	}
 
-	// The one conditional write.
+	// The one conditional write. The request is priced and routed from one view of the
+	// team: when the record the reservation returns has a newer configuration than the
+	// cached view it was priced from (a model change within IdentityCacheTTL), the
+	// reservation is released and the request decided again from that record.
 	c.slot = reservationSlot(c.id)
-	c.nonce = randomNonce()
+	var rec *governance.CapRecord
+	var wantDegrade bool
 	now := h.now()
-	c.expires = now.Add(h.cfg.ReservationTTL)
-	rec, ae := h.reserve(r.Context(), c, now)
-	if ae != nil {
-		return ae
+	for attempt := 0; ; attempt++ {
+		var ae *apiError
+		if wantDegrade, ae = h.price(view, modelRef, c, len(body), maxOut); ae != nil {
+			return ae
+		}
+		c.nonce = randomNonce()
+		now = h.now()
+		c.expires = now.Add(h.cfg.ReservationTTL)
+		if rec, ae = h.reserve(r.Context(), c, now); ae != nil {
+			return ae
+		}
+		if rec == nil || rec.ConfigVersion == view.rec.ConfigVersion {
+			break
+		}
+		h.release(r.Context(), c)
+		view = h.refreshView(rec)
+		c.team = view
+		if attempt == 2 {
+			return errThrottled("the configuration of team " + view.rec.Team + " is changing; retry shortly")
+		}
 	}
 
 	// Graduated response.
 	state := governance.StateOK
 	if rec != nil {
 		c.rec = rec
-		if v := h.refreshView(rec); v != nil {
-			view = v
-			c.team = v
-		}
+		view = h.refreshView(rec)
+		c.team = view
 		limit := rec.EffectiveLimit(now)
 		state = rec.Thresholds.StateFor(rec.Spent, limit)
 		c.log.SpendPercent = governance.Percent(rec.Spent, limit)
@@ -308,6 +303,41 @@ func (h *Handler) serve(w http.ResponseWriter, r *http.Request, c *call) *apiErr
 
 	h.forwardAndSettle(w, r, c, body)
 	return nil
+}
+
+// price checks that the path names one of the view's profiles and sets the request's
+// reservation: its worst case over every profile it may end up on. It reports whether
+// the path names the degrade profile.
+func (h *Handler) price(view *teamView, modelRef string, c *call, bodyLen int, maxOut int64) (bool, *apiError) {
+	wantDegrade, ok := view.allows(modelRef)
+	if !ok {
+		c.log.Decision = decDenied
+		return false, errDenied(fmt.Sprintf("team %s may not invoke %q through bedgov: use its profile %s or model %s", view.rec.Team, modelRef, view.rec.ProfileARN, view.rec.ModelID))
+	}
+	if view.primary.err != nil {
+		return false, errValidation(view.primary.err.Error())
+	}
+	if view.rec.DegradeProfileARN != "" && view.degrade.err != nil {
+		return false, errValidation(view.degrade.err.Error())
+	}
+	c.inBound = governance.InputTokenBound(bodyLen)
+	c.reserved = view.primary.price.WorstCase(c.inBound, governance.MaxOutputFor(maxOut, view.primary.mp))
+	if view.rec.DegradeProfileARN != "" {
+		if d := view.degrade.price.WorstCase(c.inBound, governance.MaxOutputFor(maxOut, view.degrade.mp)); d > c.reserved {
+			c.reserved = d
+		}
+	}
+	c.log.Reserved = int64(c.reserved)
+	return wantDegrade, nil
+}
+
+// release gives back a reservation whose request is not forwarded.
+func (h *Handler) release(ctx context.Context, c *call) {
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
+	defer cancel()
+	if _, err := h.db.UpdateItem(ctx, governance.ReleaseInput(h.cfg.Table, c.team.rec.Team, c.slot, c.reserved)); err != nil && !governance.IsConditionFailed(err) {
+		h.log.event(h.now(), "ERROR", "release failed; the reservation will expire", "team", c.team.rec.Team, "invocation_id", c.id, "error", err.Error())
+	}
 }
 
 // identify maps the caller to a team through the identity index, and checks the team's
@@ -429,8 +459,13 @@ func (h *Handler) storeView(rec *governance.CapRecord, now time.Time) *teamView 
 	return v
 }
 
+// quote prices a model for the team's views. A price of zero is an error too: a call
+// the enforcer cannot charge is never forwarded.
 func (h *Handler) quote(model, group string) quote {
 	p, mp, _, err := h.cfg.Pricing.Quote(model, nil, group)
+	if err == nil && (p.Input <= 0 || p.Output <= 0) {
+		err = fmt.Errorf("model %s is priced at zero; bedgov never forwards a call it cannot charge: give it a price in pricing_overrides", model)
+	}
 	return quote{p, mp, err}
 }
 

@@ -194,3 +194,60 @@ func TestAbandonedBeforeHeadersIsCharged(t *testing.T) {
 		}
 	})
 }
+
+// Class 3: after a model change the cached team view (up to IdentityCacheTTL old) no
+// longer matches the record the reservation returns. The request is priced and routed
+// from the same view: a dearer model is reserved at its own price (and refused when its
+// worst case does not fit), and a model without a price is never forwarded.
+func TestModelChangePricesAndRoutesFromOneView(t *testing.T) {
+	t.Parallel()
+	const opus = "anthropic.claude-opus-4-20250514-v1:0"
+	body := converseBody("after the change [[tokens:4000]]", 4000)
+	pricing := governance.DefaultPricing()
+	ps, _, _, _ := pricing.Quote(sonnet, nil, "us")
+	po, _, _, _ := pricing.Quote(opus, nil, "us")
+	in := governance.InputTokenBound(len(body))
+	// A budget the Sonnet worst case fits in and the Opus one does not.
+	limit := (ps.WorstCase(in, 4000) + po.WorstCase(in, 4000)) / 2
+	cfg := teamConfig("switch", limit)
+	cfg.DegradeModelID, cfg.DegradeProfileARN = "", ""
+	e := newEnv(t, envOpt{}, cfg)
+	profiles := map[string]string{profileARN("switch"): sonnet, profileARN("switch-opus"): opus, profileARN("switch-free"): "anthropic.claude-free-v1:0"}
+	e.emu.Models = func(ref string) string { return profiles[ref] }
+	ctx := context.Background()
+	if resp, _ := e.post(ctx, "switch", sonnet, "converse", converseBody("warm the cache [[tokens:1]]", 10), nil); resp.StatusCode != http.StatusOK {
+		t.Fatalf("warm-up: %d", resp.StatusCode)
+	}
+	e.quiesce()
+
+	cfg.ModelID, cfg.ProfileARN = opus, profileARN("switch-opus")
+	e.write(cfg)
+	// The client still names the model it used before the change.
+	resp, msg := e.post(ctx, "switch", sonnet, "converse", body, nil)
+	e.quiesce()
+	calls := e.emu.Calls()
+	if resp.StatusCode == http.StatusOK || len(calls) != 1 {
+		last := calls[len(calls)-1]
+		t.Fatalf("after a change to a dearer model: status %d, %d calls (last on %s), spent %s of a %s USD limit",
+			resp.StatusCode, len(calls), last.ModelID, e.record("switch").Spent, limit)
+	}
+
+	// Opus is now in the cached view; the record moves on to a model without a price.
+	cfg.Limit = 1000 * usd
+	e.write(cfg)
+	if resp, msg := e.post(ctx, "switch", opus, "converse", converseBody("warm [[tokens:1]]", 10), nil); resp.StatusCode != http.StatusOK {
+		t.Fatalf("opus: %d %s", resp.StatusCode, msg)
+	}
+	e.quiesce()
+	cfg.ModelID, cfg.ProfileARN = "anthropic.claude-free-v1:0", profileARN("switch-free")
+	e.write(cfg)
+	resp, msg = e.post(ctx, "switch", opus, "converse", converseBody("free? [[tokens:5]]", 10), nil)
+	e.quiesce()
+	if n := len(e.emu.Calls()); resp.StatusCode == http.StatusOK || n != 2 {
+		rec := e.record("switch")
+		t.Fatalf("a model without a price: status %d, forwarded %d calls, spent %s: %s", resp.StatusCode, n-2, rec.Spent, msg)
+	}
+	if rec := e.record("switch"); rec.Reserved != 0 {
+		t.Fatalf("after the refusals: %+v", rec)
+	}
+}
