@@ -542,7 +542,7 @@ func (h *Handler) reserve(ctx context.Context, c *call, now time.Time) (*governa
 	team := c.team.rec.Team
 	period := governance.PeriodOf(now).Key()
 	charged := false
-	for attempt := 0; attempt < 4; attempt++ {
+	for attempt := 0; attempt < reserveAttempts; attempt++ {
 		out, err := h.db.UpdateItem(ctx, governance.ReserveInput(h.cfg.Table, team, governance.Reservation{ID: c.slot, Amount: c.reserved, Expires: c.expires.Unix(), Nonce: c.nonce}, period, now))
 		if err == nil {
 			rec, err := governance.DecodeLedger(out.Attributes)
@@ -595,6 +595,13 @@ func (h *Handler) reserve(ctx context.Context, c *call, now time.Time) (*governa
 			charged = true
 			continue
 		}
+		// Read after the failure (DynamoDB did not return the record with it, as dynalite
+		// never does), the record may already show the room that calls in flight held
+		// when the condition was evaluated: a record that admits the request is tried
+		// again, never refused and never announced as blocked.
+		if admits(cur, c.reserved, now) {
+			continue
+		}
 		h.refreshView(cur)
 		limit := cur.EffectiveLimit(now)
 		c.log.SpendPercent = governance.Percent(cur.Spent, limit)
@@ -615,7 +622,17 @@ func (h *Handler) reserve(ctx context.Context, c *call, now time.Time) (*governa
 		c.log.State = string(governance.StateBlocked)
 		return nil, h.blockedError(cur, c, limit, now)
 	}
-	return h.ledgerDown(c, errors.New("reservation did not settle after retries"))
+	// Contention, not an outage: a retryable throttle, never an uncounted fail-open pass.
+	c.log.Decision = decDeferred
+	return nil, errThrottled(fmt.Sprintf("the monthly budget of team %s is contended by requests in flight; retry shortly", team))
+}
+
+// reserveAttempts bounds the conditional writes one request makes.
+const reserveAttempts = 6
+
+// admits reports whether rec would pass ReserveInput's condition for amount at now.
+func admits(rec *governance.CapRecord, amount governance.Micros, now time.Time) bool {
+	return rec.Headroom >= amount || (rec.OverrideActive(now) && rec.OverrideHdroom >= amount)
 }
 
 func (h *Handler) blockedError(cur *governance.CapRecord, c *call, limit governance.Micros, now time.Time) *apiError {

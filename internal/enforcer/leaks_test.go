@@ -8,11 +8,15 @@ import (
 	"net"
 	"net/http"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/aws/aws-lambda-go/events"
 	"github.com/aws/aws-lambda-go/lambdaurl"
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
 	"github.com/bedgov/terraform-provider-bedgov/internal/governance"
 	"github.com/bedgov/terraform-provider-bedgov/internal/localaws"
@@ -249,5 +253,66 @@ func TestModelChangePricesAndRoutesFromOneView(t *testing.T) {
 	}
 	if rec := e.record("switch"); rec.Reserved != 0 {
 		t.Fatalf("after the refusals: %+v", rec)
+	}
+}
+
+// settlingNeighbourDB plays, on dynalite, the race of class 10 once: just before the
+// first reservation of the test's request, another request in flight holds all of the
+// team's room, so the request's condition fails; that request settles (releases) before
+// the failed request reads the record, which then shows no reservation and enough room.
+type settlingNeighbourDB struct {
+	governance.DynamoDB
+	table string
+	fired atomic.Bool
+}
+
+func (d *settlingNeighbourDB) UpdateItem(ctx context.Context, in *dynamodb.UpdateItemInput, o ...func(*dynamodb.Options)) (*dynamodb.UpdateItemOutput, error) {
+	if !strings.HasPrefix(aws.ToString(in.ConditionExpression), "#per = :per") || d.fired.Swap(true) {
+		return d.DynamoDB.UpdateItem(ctx, in, o...)
+	}
+	team := strings.TrimPrefix(in.Key[governance.AttrPK].(*types.AttributeValueMemberS).Value, "team#")
+	rec, err := governance.ReadCapRecord(ctx, d.DynamoDB, d.table, team)
+	if err != nil {
+		return nil, err
+	}
+	nb := governance.Reservation{ID: "neighbour", Amount: rec.Headroom, Expires: nov15.Add(time.Minute).Unix(), Nonce: "n"}
+	if _, err := d.DynamoDB.UpdateItem(ctx, governance.ReserveInput(d.table, team, nb, rec.Period, nov15), o...); err != nil {
+		return nil, err
+	}
+	out, err := d.DynamoDB.UpdateItem(ctx, in, o...)
+	if _, rerr := d.DynamoDB.UpdateItem(ctx, governance.ReleaseInput(d.table, team, nb.ID, nb.Amount), o...); rerr != nil {
+		return nil, rerr
+	}
+	return out, err
+}
+
+// Class 10: near the cap, a reservation whose condition failed while other calls held
+// the room, followed by a read of a record that has room again, is tried again: the
+// request that fits is admitted and no "blocked" notice goes out.
+func TestFittingRequestIsNotRefusedAfterARace(t *testing.T) {
+	t.Parallel()
+	cfg := teamConfig("race", 200*usd)
+	cfg.DegradeModelID, cfg.DegradeProfileARN = "", ""
+	db := &settlingNeighbourDB{DynamoDB: ddb}
+	e := newEnv(t, envOpt{db: db}, cfg)
+	db.table = e.table
+	db.fired.Store(true) // not yet
+	// Spend 90 % of the budget (past the degrade threshold, where a refusal notifies).
+	if _, err := ddb.UpdateItem(context.Background(), governance.LateChargeInput(e.table, "race", "earlier", 180*usd, sonnet, governance.Usage{})); err != nil {
+		t.Fatal(err)
+	}
+	db.fired.Store(false)
+	resp, msg := e.post(context.Background(), "race", sonnet, "converse", converseBody("fits [[tokens:10]]", 1000), nil)
+	e.quiesce()
+	if resp.StatusCode != http.StatusOK {
+		t.Fatalf("a request that fits was refused: %d %s", resp.StatusCode, msg)
+	}
+	for _, n := range e.notes.list() {
+		if strings.Contains(n, "blocked") {
+			t.Fatalf("announced blocked on a record that admits the request: %v", n)
+		}
+	}
+	if rec := e.record("race"); rec.Reserved != 0 || rec.Spent != 180*usd+e.billed() {
+		t.Fatalf("after the race: %+v", rec)
 	}
 }
