@@ -228,7 +228,7 @@ func (h *Handler) serve(w http.ResponseWriter, r *http.Request, c *call) *apiErr
 		out, err := h.db.GetItem(r.Context(), governance.GetIdempotencyInput(h.cfg.Table, view.rec.Team, c.id))
 		if err == nil && len(out.Item) > 0 {
 			c.log.Decision = decReplay
-			return &apiError{http.StatusConflict, "ConflictException", fmt.Sprintf("invocation %s was already served and billed; it is not sent to Bedrock again", c.id)}
+			return errConflict(fmt.Sprintf("invocation %s was already served and billed; it is not sent to Bedrock again", c.id))
 		}
 	}
 
