@@ -316,3 +316,25 @@ func TestFittingRequestIsNotRefusedAfterARace(t *testing.T) {
 		t.Fatalf("after the race: %+v", rec)
 	}
 }
+
+// Class 4 through the handler: a body whose limit keys the reservation and the model
+// would read differently is refused before anything is reserved or forwarded.
+func TestAmbiguousBodyRefused(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, envOpt{}, teamConfig("keys", 100*usd))
+	for _, body := range []string{
+		`{"anthropic_version":"bedrock-2023-05-31","max_tokens":8000,"MAX_TOKENS":10,"messages":[{"role":"user","content":"x [[tokens:8000]]"}]}`,
+		`{"anthropic_version":"bedrock-2023-05-31","max_tokens":8000,"max_tokens":10,"messages":[{"role":"user","content":"x [[tokens:8000]]"}]}`,
+	} {
+		resp, msg := e.post(context.Background(), "keys", sonnet, "invoke", body, nil)
+		if resp.StatusCode != http.StatusBadRequest || resp.Header.Get("X-Amzn-Errortype") != "ValidationException" || !strings.Contains(string(msg), "max_tokens") {
+			t.Fatalf("ambiguous body: %d %s", resp.StatusCode, msg)
+		}
+	}
+	if n := len(e.emu.Calls()); n != 0 {
+		t.Fatalf("%d ambiguous bodies forwarded", n)
+	}
+	if rec := e.record("keys"); rec.Reserved != 0 || rec.Spent != 0 {
+		t.Fatalf("ambiguous bodies reserved or charged: %+v", rec)
+	}
+}

@@ -96,6 +96,9 @@ func maxOutputTokens(body []byte) (int64, error) {
 	if err := json.Unmarshal(body, &l); err != nil {
 		return 0, errBadBody
 	}
+	if err := checkKeys(body); err != nil {
+		return 0, err
+	}
 	var max int64
 	take := func(n json.Number) error {
 		if n == "" {
