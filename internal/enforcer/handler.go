@@ -346,6 +346,9 @@ func (h *Handler) identify(r *http.Request, c *call) (*teamView, *apiError) {
 	var indexKey, keyHash, principalKey string
 	switch h.cfg.AuthMode {
 	case AuthAPIKey:
+		if len(r.Header.Values("Authorization")) > 1 {
+			return nil, errDenied("the Authorization header is repeated: send one bearer API key")
+		}
 		key, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
 		if !ok || key == "" {
 			return nil, errDenied("missing bearer API key")
@@ -353,6 +356,9 @@ func (h *Handler) identify(r *http.Request, c *call) (*teamView, *apiError) {
 		keyHash = governance.HashAPIKey(key)
 		indexKey = governance.APIKeyIndexKey(keyHash)
 	default:
+		if hn := h.cfg.TrustedPrincipalHeader; hn != "" && repeated(r.Header, hn) {
+			return nil, errDenied("the principal header " + hn + " has several values: the trusted front must replace it, never append to it")
+		}
 		arn, ok := h.principal(r)
 		if !ok || arn == "" {
 			return nil, errDenied("no authenticated IAM principal")

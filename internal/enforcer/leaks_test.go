@@ -7,6 +7,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"net/http/httptest"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -18,6 +19,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
+	"github.com/bedgov/terraform-provider-bedgov/internal/enforcer"
 	"github.com/bedgov/terraform-provider-bedgov/internal/governance"
 	"github.com/bedgov/terraform-provider-bedgov/internal/localaws"
 )
@@ -336,5 +338,53 @@ func TestAmbiguousBodyRefused(t *testing.T) {
 	}
 	if rec := e.record("keys"); rec.Reserved != 0 || rec.Spent != 0 {
 		t.Fatalf("ambiguous bodies reserved or charged: %+v", rec)
+	}
+}
+
+// Class 9: a front that appends the principal header instead of replacing it (or a
+// client that sends it when the front adds its own) leaves several values; the first
+// one was taken, so a caller could choose a team. A repeated identity header is refused.
+func TestRepeatedIdentityHeaderRefused(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, envOpt{}, teamConfig("victim", 100*usd), teamConfig("caller", 100*usd))
+	// An appending front: the client's header stays, the verified one is added after it.
+	front := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		r.Header.Add(trustHdr, roleARN("caller"))
+		e.h.ServeHTTP(w, r)
+	}))
+	defer front.Close()
+	for _, hdr := range []http.Header{
+		{trustHdr: {roleARN("victim")}},
+		{trustHdr: {roleARN("victim") + ", " + roleARN("caller")}},
+	} {
+		req, _ := http.NewRequest(http.MethodPost, front.URL+"/model/"+sonnet+"/converse", strings.NewReader(converseBody("whose budget? [[tokens:5]]", 10)))
+		for k, v := range hdr {
+			req.Header[k] = v
+		}
+		resp, err := front.Client().Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		msg, _ := io.ReadAll(resp.Body)
+		_ = resp.Body.Close()
+		if resp.StatusCode != http.StatusForbidden || resp.Header.Get(enforcer.HeaderTeam) != "" {
+			t.Fatalf("repeated principal header: %d team %q %s", resp.StatusCode, resp.Header.Get(enforcer.HeaderTeam), msg)
+		}
+	}
+	if rec := e.record("victim"); rec.Spent != 0 || len(e.emu.Calls()) != 0 {
+		t.Fatalf("the victim team was charged %s USD (%d calls)", rec.Spent, len(e.emu.Calls()))
+	}
+
+	// api_key mode: a repeated Authorization header is refused the same way.
+	k := newEnv(t, envOpt{mode: enforcer.AuthAPIKey}, teamConfig("victim", 100*usd), teamConfig("caller", 100*usd))
+	req, _ := http.NewRequest(http.MethodPost, k.srv.URL+"/model/"+sonnet+"/converse", strings.NewReader(converseBody("x", 10)))
+	req.Header["Authorization"] = []string{"Bearer key-victim", "Bearer key-caller"}
+	resp, err := k.srv.Client().Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_ = resp.Body.Close()
+	if resp.StatusCode != http.StatusForbidden {
+		t.Fatalf("repeated Authorization header: %d", resp.StatusCode)
 	}
 }

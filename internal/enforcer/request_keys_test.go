@@ -34,7 +34,7 @@ func TestMaxOutputTokensReadsKeysExactly(t *testing.T) {
 	// Keys that merely resemble one read elsewhere are fine, and escapes are keys too.
 	for body, want := range map[string]int64{
 		`{"max_tokens":10,"messages":[{"role":"user","content":[{"text":"MAX_TOKENS"}]}]}`: 10,
-		`{"max\u005ftokens":12}`:                                                        12,
+		`{"max\u005ftokens":12}`: 12,
 		`{"additionalModelRequestFields":{"max_tokens":5},"inferenceConfig":{"maxTokens":7}}`: 7,
 	} {
 		if got, err := maxOutputTokens([]byte(body)); err != nil || got != want {
