@@ -11,7 +11,6 @@ import (
 	"net/http/httptrace"
 	"net/url"
 	"strings"
-	"sync"
 	"sync/atomic"
 	"time"
 
@@ -31,19 +30,19 @@ type forwarder struct {
 	now    func() time.Time
 	// urls caches each target's escaped model URL (base + "/model/" + target): the
 	// targets are the teams' profile ARNs, few and reused by every request.
-	urls sync.Map
+	urls *boundedMap[string]
 }
 
 func (f *forwarder) modelURL(target string) string {
 	if u, ok := f.urls.Load(target); ok {
-		return u.(string)
+		return u
 	}
 	u := f.base + "/model/" + httpbinding.EscapePath(target, true)
 	f.urls.Store(target, u)
 	return u
 }
 
-func newForwarder(endpoint, region string, creds aws.CredentialsProvider, transport http.RoundTripper, now func() time.Time) (*forwarder, error) {
+func newForwarder(endpoint, region string, creds aws.CredentialsProvider, transport http.RoundTripper, now func() time.Time, cacheEntries int) (*forwarder, error) {
 	u, err := url.Parse(endpoint)
 	if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
 		return nil, fmt.Errorf("invalid Bedrock endpoint %q", endpoint)
@@ -72,6 +71,7 @@ func newForwarder(endpoint, region string, creds aws.CredentialsProvider, transp
 		signer: v4.NewSigner(),
 		creds:  aws.NewCredentialsCache(creds),
 		now:    now,
+		urls:   newBoundedMap[string](cacheEntries),
 	}, nil
 }
 

@@ -66,9 +66,13 @@ type Handler struct {
 	log       *emitter
 	principal PrincipalFunc
 
-	ids   sync.Map // identity index key -> *idEntry
-	teams sync.Map // team -> *teamView
-	bg    sync.WaitGroup
+	// The request path's caches, each bounded (Config.CacheEntries): identities known
+	// to belong to a team, identities that belong to none (kept apart, so that a flood
+	// of unknown keys or principals cannot evict the known ones), and team views.
+	ids     *boundedMap[*idEntry]
+	unknown *boundedMap[*idEntry]
+	teams   *boundedMap[*teamView]
+	bg      sync.WaitGroup
 }
 
 type idEntry struct {
@@ -100,7 +104,8 @@ func New(cfg Config, d Deps) (*Handler, error) {
 	if d.DB == nil {
 		return nil, errors.New("enforcer: a DynamoDB client is required")
 	}
-	h := &Handler{cfg: cfg, db: d.DB, notifier: d.Notifier, now: d.Clock, principal: d.Principal}
+	h := &Handler{cfg: cfg, db: d.DB, notifier: d.Notifier, now: d.Clock, principal: d.Principal,
+		ids: newBoundedMap[*idEntry](cfg.CacheEntries), unknown: newBoundedMap[*idEntry](cfg.CacheEntries), teams: newBoundedMap[*teamView](cfg.CacheEntries)}
 	if h.now == nil {
 		h.now = time.Now
 	}
@@ -108,7 +113,7 @@ func New(cfg Config, d Deps) (*Handler, error) {
 		d.Log = io.Discard
 	}
 	h.log = newEmitter(d.Log, cfg.MetricsNamespace)
-	fwd, err := newForwarder(cfg.BedrockEndpoint, cfg.Region, d.Credentials, d.Transport, func() time.Time { return h.now() })
+	fwd, err := newForwarder(cfg.BedrockEndpoint, cfg.Region, d.Credentials, d.Transport, func() time.Time { return h.now() }, cfg.CacheEntries)
 	if err != nil {
 		return nil, fmt.Errorf("enforcer: %w", err)
 	}
@@ -374,24 +379,29 @@ func (h *Handler) identify(r *http.Request, c *call) (*teamView, *apiError) {
 	now := h.now()
 	team := ""
 	cached, hit := h.ids.Load(indexKey)
-	if hit && now.Before(cached.(*idEntry).expires) {
-		team = cached.(*idEntry).team
+	if !hit {
+		cached, hit = h.unknown.Load(indexKey)
+	}
+	if hit && now.Before(cached.expires) {
+		team = cached.team
 	} else {
 		out, err := h.db.GetItem(r.Context(), governance.LookupIdentityInput(h.cfg.Table, indexKey))
 		switch {
 		case err != nil && hit && h.cfg.FailOpen:
-			out = &dynamodb.GetItemOutput{Item: map[string]types.AttributeValue{governance.AttrTeam: &types.AttributeValueMemberS{Value: cached.(*idEntry).team}}}
+			out = &dynamodb.GetItemOutput{Item: map[string]types.AttributeValue{governance.AttrTeam: &types.AttributeValueMemberS{Value: cached.team}}}
 			c.failOpen = true
 		case err != nil:
 			c.log.Decision = decFailedClosed
 			return nil, errUnavailable("the budget ledger is unavailable")
 		}
 		team = governance.TeamOfIdentity(out.Item)
-		ttl := h.cfg.IdentityCacheTTL
 		if team == "" {
-			ttl = min(ttl, 5*time.Second)
+			h.ids.Delete(indexKey)
+			h.unknown.Store(indexKey, &idEntry{expires: now.Add(min(h.cfg.IdentityCacheTTL, 5*time.Second))})
+		} else {
+			h.unknown.Delete(indexKey)
+			h.ids.Store(indexKey, &idEntry{team: team, expires: now.Add(h.cfg.IdentityCacheTTL)})
 		}
-		h.ids.Store(indexKey, &idEntry{team: team, expires: now.Add(ttl)})
 	}
 	if team == "" {
 		return nil, errDenied("the caller belongs to no bedgov team")
@@ -423,8 +433,8 @@ func (h *Handler) identify(r *http.Request, c *call) (*teamView, *apiError) {
 }
 
 func (h *Handler) teamView(ctx context.Context, team string, now time.Time) (*teamView, *apiError) {
-	if v, ok := h.teams.Load(team); ok && now.Sub(v.(*teamView).loaded) < h.cfg.IdentityCacheTTL {
-		return v.(*teamView), nil
+	if v, ok := h.teams.Load(team); ok && now.Sub(v.loaded) < h.cfg.IdentityCacheTTL {
+		return v, nil
 	}
 	rec, err := governance.ReadCapRecord(ctx, h.db, h.cfg.Table, team)
 	if errors.Is(err, governance.ErrNoCapRecord) {
@@ -432,7 +442,7 @@ func (h *Handler) teamView(ctx context.Context, team string, now time.Time) (*te
 	}
 	if err != nil {
 		if v, ok := h.teams.Load(team); ok && h.cfg.FailOpen {
-			return v.(*teamView), nil
+			return v, nil
 		}
 		return nil, errUnavailable("the budget ledger is unavailable")
 	}
@@ -443,8 +453,7 @@ func (h *Handler) teamView(ctx context.Context, team string, now time.Time) (*te
 // recomputed only when the configuration changed.
 func (h *Handler) refreshView(rec *governance.CapRecord) *teamView {
 	now := h.now()
-	if v, ok := h.teams.Load(rec.Team); ok {
-		old := v.(*teamView)
+	if old, ok := h.teams.Load(rec.Team); ok {
 		if old.rec.ConfigVersion == rec.ConfigVersion {
 			nv := *old
 			nv.rec, nv.loaded = rec, now
