@@ -216,6 +216,10 @@ func (h *Handler) serve(w http.ResponseWriter, r *http.Request, c *call) *apiErr
 	if err != nil {
 		return errValidation(err.Error())
 	}
+	inBound, err := inputBound(body)
+	if err != nil {
+		return errValidation(err.Error())
+	}
 
 	// Idempotency.
 	inv := r.Header.Get("Amz-Sdk-Invocation-Id")
@@ -247,7 +251,7 @@ func (h *Handler) serve(w http.ResponseWriter, r *http.Request, c *call) *apiErr
 	now := h.now()
 	for attempt := 0; ; attempt++ {
 		var ae *apiError
-		if wantDegrade, ae = h.price(view, modelRef, c, len(body), maxOut); ae != nil {
+		if wantDegrade, ae = h.price(view, modelRef, c, inBound, maxOut); ae != nil {
 			return ae
 		}
 		c.nonce = randomNonce()
@@ -311,9 +315,10 @@ func (h *Handler) serve(w http.ResponseWriter, r *http.Request, c *call) *apiErr
 }
 
 // price checks that the path names one of the view's profiles and sets the request's
-// reservation: its worst case over every profile it may end up on. It reports whether
+// reservation: its worst case (inBound input tokens, see inputBound) over every profile
+// it may end up on. It reports whether
 // the path names the degrade profile.
-func (h *Handler) price(view *teamView, modelRef string, c *call, bodyLen int, maxOut int64) (bool, *apiError) {
+func (h *Handler) price(view *teamView, modelRef string, c *call, inBound, maxOut int64) (bool, *apiError) {
 	wantDegrade, ok := view.allows(modelRef)
 	if !ok {
 		c.log.Decision = decDenied
@@ -325,7 +330,7 @@ func (h *Handler) price(view *teamView, modelRef string, c *call, bodyLen int, m
 	if view.rec.DegradeProfileARN != "" && view.degrade.err != nil {
 		return false, errValidation(view.degrade.err.Error())
 	}
-	c.inBound = governance.InputTokenBound(bodyLen)
+	c.inBound = inBound
 	c.reserved = view.primary.price.WorstCase(c.inBound, governance.MaxOutputFor(maxOut, view.primary.mp))
 	if view.rec.DegradeProfileARN != "" {
 		if d := view.degrade.price.WorstCase(c.inBound, governance.MaxOutputFor(maxOut, view.degrade.mp)); d > c.reserved {
