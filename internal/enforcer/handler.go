@@ -286,13 +286,14 @@ func (h *Handler) serve(w http.ResponseWriter, r *http.Request, c *call) *apiErr
 		}
 	}
 	c.target, c.model, c.price = view.rec.ProfileARN, view.rec.ModelID, view.primary.price
-	// InvokeModel bodies are model-native: degrading one to another provider's model
-	// would send it a body it cannot read, so only Converse (model-agnostic) or a degrade
-	// model of the same provider is switched.
-	degradable := op == opConverse || op == opConverseStream || provider(view.rec.ModelID) == provider(view.rec.DegradeModelID)
+	// InvokeModel bodies are model-native: one is degraded only to a model that reads the
+	// same request format (governance.RequestFormat); Converse is model-agnostic.
+	degradable := op == opConverse || op == opConverseStream || governance.SameRequestFormat(view.rec.ModelID, view.rec.DegradeModelID)
 	degrade := view.rec.DegradeProfileARN != "" && (wantDegrade || (degradable && state.Rank() >= governance.StateDegraded.Rank()))
 	if degrade {
 		c.target, c.model, c.price = view.rec.DegradeProfileARN, view.rec.DegradeModelID, view.degrade.price
+		// Fit the request to the degrade model's maximum output, which Bedrock enforces.
+		body = fitOutput(body, view.degrade.mp.MaxOutputTokens)
 	}
 	c.log.State, c.log.Model, c.log.Profile = string(state), c.model, c.target
 	c.log.Decision = decAdmitted
@@ -520,12 +521,6 @@ func (v *teamView) allows(ref string) (degrade, ok bool) {
 		return true, true
 	}
 	return false, false
-}
-
-// provider is the vendor part of a model id ("anthropic" in anthropic.claude-...).
-func provider(modelID string) string {
-	p, _, _ := strings.Cut(modelID, ".")
-	return p
 }
 
 func randomID() string {

@@ -2,6 +2,7 @@ package enforcer_test
 
 import (
 	"bufio"
+	"bytes"
 	"context"
 	"fmt"
 	"io"
@@ -9,6 +10,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -386,5 +388,84 @@ func TestRepeatedIdentityHeaderRefused(t *testing.T) {
 	_ = resp.Body.Close()
 	if resp.StatusCode != http.StatusForbidden {
 		t.Fatalf("repeated Authorization header: %d", resp.StatusCode)
+	}
+}
+
+// bodies records the request bodies Bedrock receives, by model reference.
+type bodies struct {
+	mu  sync.Mutex
+	got map[string][]string
+}
+
+func (b *bodies) wrap(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		body, _ := io.ReadAll(r.Body)
+		r.Body = io.NopCloser(bytes.NewReader(body))
+		b.mu.Lock()
+		if b.got == nil {
+			b.got = map[string][]string{}
+		}
+		b.got[r.URL.EscapedPath()] = append(b.got[r.URL.EscapedPath()], string(body))
+		b.mu.Unlock()
+		next.ServeHTTP(w, r)
+	})
+}
+
+func (b *bodies) last(suffix string) string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	for k, v := range b.got {
+		if strings.HasSuffix(k, suffix) {
+			return v[len(v)-1]
+		}
+	}
+	return ""
+}
+
+// degradeTo brings team to 81 % of its limit (past the degrade threshold).
+func (e *env) degradeTo(cfg governance.CapConfig) {
+	e.t.Helper()
+	if _, err := ddb.UpdateItem(context.Background(), governance.LateChargeInput(e.table, cfg.Team, "earlier", cfg.Limit*81/100, cfg.ModelID, governance.Usage{})); err != nil {
+		e.t.Fatal(err)
+	}
+}
+
+// Class 6: degrading keeps a request readable by the degrade model. An InvokeModel body
+// goes only to a model of the same request format (Nova and Titan are both "amazon."
+// but read different schemas), and a request is fitted to the degrade model's maximum
+// output (Haiku 3: 4,096; Sonnet 3.5: 8,192), which Bedrock would otherwise refuse.
+func TestDegradeSpeaksTheDegradeModelsFormat(t *testing.T) {
+	t.Parallel()
+	const nova, titan = "amazon.nova-pro-v1:0", "amazon.titan-text-express-v1"
+	pricing, err := governance.DefaultPricing().WithOverrides(map[string]governance.PriceOverride{titan: {InputPerMTok: "0.2", OutputPerMTok: "0.6", MaxOutputTokens: 8192}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg := teamConfig("fmt", 100*usd)
+	cfg.ModelID, cfg.DegradeModelID = nova, titan
+	var seen bodies
+	e := newEnv(t, envOpt{pricing: pricing, upstream: seen.wrap}, cfg)
+	e.degradeTo(cfg)
+	ctx := context.Background()
+	resp, msg := e.post(ctx, "fmt", nova, "invoke", `{"messages":[{"role":"user","content":[{"text":"x [[tokens:3]]"}]}],"inferenceConfig":{"maxTokens":50}}`, nil)
+	if resp.StatusCode != http.StatusOK || resp.Header.Get(enforcer.HeaderModel) != nova || resp.Header.Get(enforcer.HeaderState) != "degraded" {
+		t.Fatalf("a Nova InvokeModel body at the degrade threshold: %d, sent to %s (state %s): %s", resp.StatusCode, resp.Header.Get(enforcer.HeaderModel), resp.Header.Get(enforcer.HeaderState), msg)
+	}
+
+	cfg2 := teamConfig("fit", 100*usd) // Sonnet 3.5 v2, degrading to Haiku 3
+	e2 := newEnv(t, envOpt{upstream: seen.wrap}, cfg2)
+	e2.degradeTo(cfg2)
+	for _, tc := range []struct{ op, body, key string }{
+		{"invoke", `{"anthropic_version":"bedrock-2023-05-31","max_tokens":8000,"messages":[{"role":"user","content":"x [[tokens:3]]"}]}`, "max_tokens"},
+		{"converse", converseBody("x [[tokens:3]]", 8000), "maxTokens"},
+	} {
+		resp, msg := e2.post(ctx, "fit", sonnet, tc.op, tc.body, nil)
+		if resp.StatusCode != http.StatusOK || resp.Header.Get(enforcer.HeaderModel) != haiku {
+			t.Fatalf("%s: %d on %s: %s", tc.op, resp.StatusCode, resp.Header.Get(enforcer.HeaderModel), msg)
+		}
+		sent := seen.last("fit-degraded/" + tc.op)
+		if !strings.Contains(sent, `"`+tc.key+`":4096`) || strings.Contains(sent, "8000") {
+			t.Fatalf("%s sent to Haiku 3 with %s above its 4,096 maximum: %s", tc.op, tc.key, sent)
+		}
 	}
 }

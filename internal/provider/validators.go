@@ -10,7 +10,12 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws/arn"
 	"github.com/hashicorp/terraform-plugin-framework-validators/stringvalidator"
+	"github.com/hashicorp/terraform-plugin-framework/diag"
+	"github.com/hashicorp/terraform-plugin-framework/path"
 	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
+	"github.com/hashicorp/terraform-plugin-framework/types"
+
+	"github.com/bedgov/terraform-provider-bedgov/internal/governance"
 )
 
 var (
@@ -70,4 +75,31 @@ func goDuration(minimum, maximum time.Duration) validator.String {
 		}
 		return ""
 	}}
+}
+
+// degradeFormatWarning warns at plan when degrade_to_model reads another InvokeModel
+// request format than model (governance.RequestFormat): the enforcer then degrades
+// only Converse and ConverseStream calls, whose format every model reads, and sends
+// InvokeModel calls to the primary model even past the degrade threshold.
+func degradeFormatWarning(model, degrade types.String) diag.Diagnostics {
+	var diags diag.Diagnostics
+	if model.IsNull() || model.IsUnknown() || degrade.IsNull() || degrade.IsUnknown() {
+		return diags
+	}
+	m, d := model.ValueString(), degrade.ValueString()
+	if governance.SameRequestFormat(m, d) {
+		return diags
+	}
+	formatOf := func(s string) string {
+		if f := governance.RequestFormat(s); f != "" {
+			return "the " + f + " request format"
+		}
+		return "a request format bedgov does not know"
+	}
+	diags.AddAttributeWarning(path.Root("degrade_to_model"), "InvokeModel calls will not be degraded",
+		fmt.Sprintf("model %q reads %s and degrade_to_model %q reads %s: an InvokeModel body written for one cannot be sent to the other, "+
+			"so past the degrade threshold the enforcer degrades only Converse and ConverseStream calls (one format for every model) "+
+			"and keeps InvokeModel calls on %q. To degrade InvokeModel calls too, choose a degrade model of the same family.",
+			m, formatOf(m), d, formatOf(d), m))
+	return diags
 }

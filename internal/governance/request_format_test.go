@@ -1,0 +1,25 @@
+package governance
+
+import "testing"
+
+func TestSameRequestFormat(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		a, b string
+		same bool
+	}{
+		{"anthropic.claude-3-5-sonnet-20241022-v2:0", "anthropic.claude-3-haiku-20240307-v1:0", true},
+		{"us.anthropic.claude-sonnet-4-20250514-v1:0", "anthropic.claude-3-5-haiku-20241022-v1:0", true},
+		{"amazon.nova-pro-v1:0", "amazon.nova-micro-v1:0", true},
+		// Same vendor prefix, different InvokeModel schemas.
+		{"amazon.nova-lite-v1:0", "amazon.titan-text-express-v1", false},
+		{"anthropic.claude-3-haiku-20240307-v1:0", "anthropic.claude-v2:1", false},
+		{"cohere.command-r-plus-v1:0", "cohere.command-text-v14", false},
+		{"anthropic.claude-3-haiku-20240307-v1:0", "amazon.nova-lite-v1:0", false},
+		{"vendor.unknown-v1:0", "vendor.unknown-v1:0", false},
+	} {
+		if got := SameRequestFormat(tc.a, tc.b); got != tc.same {
+			t.Errorf("SameRequestFormat(%s, %s) = %t", tc.a, tc.b, got)
+		}
+	}
+}
