@@ -278,7 +278,7 @@ func (h *Handler) serve(w http.ResponseWriter, r *http.Request, c *call) *apiErr
 		view = h.refreshView(rec)
 		c.team = view
 		limit := rec.EffectiveLimit(now)
-		state = rec.Thresholds.StateFor(rec.Spent, limit)
+		state = rec.StandingAt(now).State
 		c.log.SpendPercent = governance.Percent(rec.Spent, limit)
 		c.log.Period = rec.Period
 		if rec.OverrideActive(now) {
@@ -629,12 +629,14 @@ func (h *Handler) reserve(ctx context.Context, c *call, now time.Time) (*governa
 		}
 		if cur.Reserved > 0 && left+cur.Reserved >= c.reserved {
 			c.log.Decision = decDeferred
-			c.log.State = string(cur.Thresholds.StateFor(cur.Spent, limit))
+			c.log.State = string(cur.StandingAt(now).State)
 			return nil, errThrottled(fmt.Sprintf("the monthly budget of team %s is held by requests in flight; retry shortly", cur.Team))
 		}
 		h.notifyBlocked(ctx, cur, now)
 		c.log.Decision = decBlocked
-		c.log.State = string(governance.StateBlocked)
+		// The team's state, as everywhere else: a request refused because its worst
+		// case does not fit the room left does not make the team blocked.
+		c.log.State = string(cur.StandingAt(now).State)
 		return nil, h.blockedError(cur, c, limit, now)
 	}
 	// Contention, not an outage: a retryable throttle, never an uncounted fail-open pass.
@@ -990,7 +992,7 @@ func (h *Handler) notify(ctx context.Context, rec *governance.CapRecord) {
 		if rec.Notified(pct) || !h.claimNotification(ctx, rec, pct) {
 			continue
 		}
-		state := rec.Thresholds.StateFor(limit*governance.Micros(pct)/100, limit)
+		state := rec.StateOf(limit*governance.Micros(pct)/100, limit)
 		subject := fmt.Sprintf("bedgov: team %s reached %d%% of its monthly budget", rec.Team, pct)
 		msg := fmt.Sprintf("Team %s has spent %s USD of its monthly budget of %s USD in %s (%d%%). Threshold %d%% reached: the team is now %s.",
 			rec.Team, rec.Spent.Cents(), limit.Cents(), rec.Period, governance.Percent(rec.Spent, limit), pct, state)

@@ -469,3 +469,31 @@ func TestDegradeSpeaksTheDegradeModelsFormat(t *testing.T) {
 		}
 	}
 }
+
+// Class 11: the response headers say what the data source, the plan review and the
+// report say (governance.CapRecord.StandingAt) for the same record and time. A team
+// without a degrade model at 99 % was "degraded" there and "blocked" in the headers.
+func TestOneStateEverywhere(t *testing.T) {
+	t.Parallel()
+	for _, withDegrade := range []bool{false, true} {
+		cfg := teamConfig(fmt.Sprintf("state-%t", withDegrade), 100*usd)
+		if !withDegrade {
+			cfg.DegradeModelID, cfg.DegradeProfileARN = "", ""
+		}
+		e := newEnv(t, envOpt{}, cfg)
+		if _, err := ddb.UpdateItem(context.Background(), governance.LateChargeInput(e.table, cfg.Team, "earlier", 99*usd, sonnet, governance.Usage{})); err != nil {
+			t.Fatal(err)
+		}
+		for _, body := range []string{converseBody("small [[tokens:5]]", 10), converseBody(strings.Repeat("large ", 60_000), 8000)} {
+			resp, msg := e.post(context.Background(), cfg.Team, sonnet, "converse", body, nil)
+			want := e.record(cfg.Team).StandingAt(e.clock.now()).State
+			if got := resp.Header.Get(enforcer.HeaderState); got != string(want) {
+				t.Errorf("degrade model %t: %d with X-Bedgov-State %q, the record's state is %q: %s", withDegrade, resp.StatusCode, got, want, msg)
+			}
+		}
+		rec := e.record(cfg.Team)
+		if st := rec.StandingAt(e.clock.now()).State; withDegrade && st != governance.StateDegraded || !withDegrade && st != governance.StateNotified {
+			t.Errorf("degrade model %t: at 99 %% the team is %q", withDegrade, st)
+		}
+	}
+}

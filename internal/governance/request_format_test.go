@@ -23,3 +23,18 @@ func TestSameRequestFormat(t *testing.T) {
 		}
 	}
 }
+
+// Class 11: one state function. A team without a degrade model is never "degraded".
+func TestStateOfWithoutDegradeModel(t *testing.T) {
+	t.Parallel()
+	c := CapConfig{Thresholds: DefaultThresholds}
+	for spent, want := range map[Micros]State{10: StateOK, 50: StateNotified, 99: StateNotified, 100: StateBlocked} {
+		if got := c.StateOf(spent, 100); got != want {
+			t.Errorf("no degrade model, %d of 100: %s, want %s", spent, got, want)
+		}
+	}
+	c.DegradeModelID = "anthropic.claude-3-haiku-20240307-v1:0"
+	if got := c.StateOf(99, 100); got != StateDegraded {
+		t.Errorf("with a degrade model at 99 of 100: %s", got)
+	}
+}
