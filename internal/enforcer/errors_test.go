@@ -6,6 +6,7 @@ import (
 	"errors"
 	"net/http"
 	"os/exec"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -14,6 +15,8 @@ import (
 	brtypes "github.com/aws/aws-sdk-go-v2/service/bedrockruntime/types"
 	"github.com/aws/smithy-go"
 	smithyhttp "github.com/aws/smithy-go/transport/http"
+
+	"github.com/bedgov/terraform-provider-bedgov/internal/governance"
 )
 
 // Class 7: every enforcer error has the status Bedrock Runtime's API model gives its
@@ -104,5 +107,24 @@ print(json.dumps(out))
 	}
 	if n := e.hits.Load(); n != 2 {
 		t.Fatalf("boto3 made %d attempts for 2 refused calls", n)
+	}
+}
+
+// Class 12: amounts in messages to people have one precision, cents; the room left is
+// rounded down and the worst case up, so "less than" stays true as written.
+func TestRefusalMessageAmountsInCents(t *testing.T) {
+	t.Parallel()
+	cfg := teamConfig("cents", 100*usd)
+	cfg.DegradeModelID, cfg.DegradeProfileARN = "", ""
+	e := newEnv(t, envOpt{}, cfg)
+	if _, err := ddb.UpdateItem(context.Background(), governance.LateChargeInput(e.table, "cents", "earlier", 99*usd+156, sonnet, governance.Usage{})); err != nil {
+		t.Fatal(err)
+	}
+	resp, msg := e.post(context.Background(), "cents", sonnet, "converse", converseBody(strings.Repeat("large ", 60_000), 8000), nil)
+	if resp.StatusCode != http.StatusBadRequest {
+		t.Fatalf("%d %s", resp.StatusCode, msg)
+	}
+	if regexp.MustCompile(`\d\.\d{3,}`).Match(msg) || !strings.Contains(string(msg), "has 0.99 USD left, less than this request's worst-case cost of 1.48 USD") {
+		t.Fatalf("refusal message: %s", msg)
 	}
 }

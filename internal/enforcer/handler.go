@@ -663,7 +663,7 @@ func (h *Handler) blockedError(cur *governance.CapRecord, c *call, limit governa
 			left = cur.OverrideHdroom
 		}
 		left = max(left, 0)
-		msg = fmt.Sprintf("monthly budget of %s USD for team %s has %s USD left, less than this request's worst-case cost of %s USD; lower maxTokens or raise the budget", limit.Cents(), team, left.String(), c.reserved.String())
+		msg = fmt.Sprintf("monthly budget of %s USD for team %s has %s USD left, less than this request's worst-case cost of %s USD; lower maxTokens or raise the budget", limit.Cents(), team, left.Cents(), c.reserved.CentsUp())
 	}
 	return errBlocked(msg)
 }
@@ -946,7 +946,7 @@ func (h *Handler) notifyBlocked(ctx context.Context, rec *governance.CapRecord, 
 	}
 	h.publish(ctx, rec, pct, fmt.Sprintf("bedgov: team %s is blocked", rec.Team),
 		fmt.Sprintf("Team %s has spent %s USD of its monthly budget of %s USD in %s (%d%%). Requests whose worst-case cost exceeds the %s USD left are refused until %s or an override raises the limit.",
-			rec.Team, rec.Spent.Cents(), limit.Cents(), rec.Period, governance.Percent(rec.Spent, limit), left.String(), periodEnd(rec.Period)), governance.StateBlocked, now)
+			rec.Team, rec.Spent.Cents(), limit.Cents(), rec.Period, governance.Percent(rec.Spent, limit), left.Cents(), periodEnd(rec.Period)), governance.StateBlocked, now)
 }
 
 // claimNotification elects this request as the sender of threshold pct's notification

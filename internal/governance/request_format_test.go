@@ -38,3 +38,12 @@ func TestStateOfWithoutDegradeModel(t *testing.T) {
 		t.Errorf("with a degrade model at 99 of 100: %s", got)
 	}
 }
+
+func TestCentsUp(t *testing.T) {
+	t.Parallel()
+	for m, want := range map[Micros]string{0: "0.00", 1: "0.01", 1_474_182: "1.48", 1_480_000: "1.48", 104_773_800: "104.78"} {
+		if got := m.CentsUp(); got != want {
+			t.Errorf("%d.CentsUp() = %s, want %s", m, got, want)
+		}
+	}
+}

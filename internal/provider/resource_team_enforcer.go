@@ -155,6 +155,7 @@ func (r *teamResource) planEnforcer(ctx context.Context, plan *teamModel, state 
 			"A team with an enforcer needs monthly_budget: it is the cap the enforcer makes hard.")
 		return
 	}
+	r.warnNoCallers(ctx, plan, state, diags)
 	sameWiring := state != nil && plan.Enforcer.Equal(state.Enforcer) && !state.CurrentSpendUSD.IsNull()
 
 	// The override is checked when it is added or changed (an applied one may later expire

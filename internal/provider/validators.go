@@ -103,3 +103,37 @@ func degradeFormatWarning(model, degrade types.String) diag.Diagnostics {
 			m, formatOf(m), d, formatOf(d), m))
 	return diags
 }
+
+// warnNoCallers warns at plan when a team wired to an iam-mode enforcer has no
+// principals: the enforcer maps a caller's IAM principal to its team, so such a team
+// can be called by nobody. The mode comes from the wiring in state (iam mode has a
+// caller policy), else, for a new wiring to an existing enforcer, from its function.
+func (r *teamResource) warnNoCallers(ctx context.Context, plan, state *teamModel, diags *diag.Diagnostics) {
+	if plan.Enforcer.IsUnknown() || plan.Principals.IsUnknown() || len(plan.Principals.Elements()) > 0 {
+		return
+	}
+	mode := ""
+	switch {
+	case state != nil && plan.Enforcer.Equal(state.Enforcer) && !state.CurrentSpendUSD.IsNull():
+		if !state.CallerPolicyARN.IsNull() {
+			mode = "iam"
+		}
+	case r.client != nil:
+		if info, err := findEnforcer(ctx, r.client, plan.Enforcer.ValueString()); err == nil {
+			mode = info.AuthMode
+		}
+	}
+	diags.Append(noCallersWarning(plan.Name.ValueString(), plan.Enforcer.ValueString(), mode)...)
+}
+
+func noCallersWarning(team, enforcer, mode string) diag.Diagnostics {
+	var diags diag.Diagnostics
+	if mode != "iam" {
+		return diags
+	}
+	diags.AddAttributeWarning(path.Root("principals"), "Nobody can call team "+team,
+		fmt.Sprintf("enforcer %q identifies callers by their IAM principal (auth_mode = \"iam\"), and team %s lists no principals, "+
+			"so every request through the enforcer is refused. Add the IAM role or user ARNs that call Bedrock for the team to "+
+			"principals, for example principals = [\"arn:aws:iam::123456789012:role/%s-app\"].", enforcer, team, team))
+	return diags
+}

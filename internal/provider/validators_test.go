@@ -1,9 +1,11 @@
 package provider
 
 import (
+	"context"
 	"strings"
 	"testing"
 
+	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/types"
 )
 
@@ -20,5 +22,28 @@ func TestDegradeFormatWarning(t *testing.T) {
 	}
 	if d := degradeFormatWarning(s("amazon.nova-pro-v1:0"), types.StringNull()); len(d) != 0 {
 		t.Fatalf("no degrade model: %v", d)
+	}
+}
+
+// Class 12 at plan: an iam-mode team with no principals, which nobody can call, warns
+// and says what to add; api_key mode (the key is the caller) does not.
+func TestNoCallersWarning(t *testing.T) {
+	t.Parallel()
+	d := noCallersWarning("business", "main", "iam")
+	if d.WarningsCount() != 1 || !strings.Contains(d[0].Detail(), "principals = [") || !strings.Contains(d[0].Summary(), "business") {
+		t.Fatalf("iam mode without principals: %v", d)
+	}
+	if d := noCallersWarning("business", "main", "api_key"); len(d) != 0 {
+		t.Fatalf("api_key mode: %v", d)
+	}
+	// The mode is read from the wiring in state when it is kept.
+	r := &teamResource{}
+	plan := teamModel{Name: types.StringValue("business"), Enforcer: types.StringValue("main"), Principals: types.SetNull(types.StringType)}
+	state := plan
+	state.CurrentSpendUSD, state.CallerPolicyARN = types.Float64Value(0), types.StringValue("arn:aws:iam::123456789012:policy/bedgov-business-caller")
+	var diags diag.Diagnostics
+	r.warnNoCallers(context.Background(), &plan, &state, &diags)
+	if diags.WarningsCount() != 1 {
+		t.Fatalf("kept iam wiring without principals: %v", diags)
 	}
 }
