@@ -486,10 +486,11 @@ func TestAccTeam_retries(t *testing.T) {
 				attachedTo(t, name, name+"-app"),
 				func(*terraform.State) error {
 					emu := acctest.Emulator(t)
-					if n := emu.RequestedCount("bedrock", "CreateInferenceProfile"); n != 3 {
+					// The SDK's retries of the throttled calls count here: CallCount, not RequestedCount.
+					if n := emu.CallCount("bedrock", "CreateInferenceProfile"); n != 3 {
 						return fmt.Errorf("CreateInferenceProfile called %d times, want 3 (two throttled)", n)
 					}
-					if n := emu.RequestedCount("iam", "AttachRolePolicy"); n < 3 {
+					if n := emu.CallCount("iam", "AttachRolePolicy"); n < 3 {
 						return fmt.Errorf("AttachRolePolicy called %d times, want at least 3 (policy invisible twice)", n)
 					}
 					return nil
