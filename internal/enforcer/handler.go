@@ -233,8 +233,12 @@ func (h *Handler) serve(w http.ResponseWriter, r *http.Request, c *call) *apiErr
 		c.log.InvocationID = inv
 	}
 	c.log.Attempt = attemptOf(r.Header.Get("Amz-Sdk-Request"))
+	// The ledger's writes are not abandoned with the client: a reservation written but
+	// thought failed would stay until it expired and then be charged in full.
+	lctx, lcancel := context.WithTimeout(context.WithoutCancel(r.Context()), 10*time.Second)
+	defer lcancel()
 	if c.idOK && c.log.Attempt > 1 {
-		out, err := h.db.GetItem(r.Context(), governance.GetIdempotencyInput(h.cfg.Table, view.rec.Team, c.id))
+		out, err := h.db.GetItem(lctx, governance.GetIdempotencyInput(h.cfg.Table, view.rec.Team, c.id))
 		if err == nil && len(out.Item) > 0 {
 			c.log.Decision = decReplay
 			return errConflict(fmt.Sprintf("invocation %s was already served and billed; it is not sent to Bedrock again", c.id))
@@ -257,13 +261,13 @@ func (h *Handler) serve(w http.ResponseWriter, r *http.Request, c *call) *apiErr
 		c.nonce = randomNonce()
 		now = h.now()
 		c.expires = now.Add(h.cfg.ReservationTTL)
-		if rec, ae = h.reserve(r.Context(), c, now); ae != nil {
+		if rec, ae = h.reserve(lctx, c, now); ae != nil {
 			return ae
 		}
 		if rec == nil || rec.ConfigVersion == view.rec.ConfigVersion {
 			break
 		}
-		h.release(r.Context(), c)
+		h.release(lctx, c)
 		view = h.refreshView(rec)
 		c.team = view
 		if attempt == 2 {

@@ -170,14 +170,26 @@ func TestAbandonedBeforeHeadersIsCharged(t *testing.T) {
 	for _, op := range []string{"converse", "invoke", "converse-stream", "invoke-with-response-stream"} {
 		t.Run(op, func(t *testing.T) {
 			t.Parallel()
-			e := newEnv(t, envOpt{}, teamConfig("gone", 100*usd))
+			// The client gives up once Bedrock has the request, before its answer starts.
+			arrived := make(chan struct{}, 1)
+			signal := func(next http.Handler) http.Handler {
+				return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+					select {
+					case arrived <- struct{}{}:
+					default:
+					}
+					next.ServeHTTP(w, r)
+				})
+			}
+			e := newEnv(t, envOpt{upstream: signal}, teamConfig("gone", 100*usd))
 			e.emu.SetFaults(localaws.BedrockFaults{Latency: 300 * time.Millisecond})
 			body := converseBody("slow [[tokens:500]]", 1000)
 			if strings.HasPrefix(op, "invoke") {
 				body = `{"anthropic_version":"bedrock-2023-05-31","max_tokens":1000,"messages":[{"role":"user","content":"slow [[tokens:500]]"}]}`
 			}
-			ctx, cancel := context.WithTimeout(context.Background(), 60*time.Millisecond)
+			ctx, cancel := context.WithCancel(context.Background())
 			defer cancel()
+			go func() { <-arrived; time.Sleep(20 * time.Millisecond); cancel() }()
 			if resp, _ := e.post(ctx, "gone", sonnet, op, body, nil); resp != nil {
 				t.Fatalf("the client should have timed out, got %d", resp.StatusCode)
 			}
