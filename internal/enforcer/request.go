@@ -84,6 +84,11 @@ type requestLimits struct {
 	TextGenerationConfig *struct {
 		MaxTokenCount json.Number `json:"maxTokenCount"` // Amazon Titan
 	} `json:"textGenerationConfig"`
+	// Converse passes additionalModelRequestFields to the model as its own parameters:
+	// a max_tokens there may be what the model reads.
+	AdditionalModelRequestFields *struct {
+		MaxTokens json.Number `json:"max_tokens"`
+	} `json:"additionalModelRequestFields"`
 }
 
 var errBadBody = errors.New("the request body is not a JSON object")
@@ -119,6 +124,9 @@ func maxOutputTokens(body []byte) (int64, error) {
 	}
 	if l.TextGenerationConfig != nil {
 		errs = append(errs, take(l.TextGenerationConfig.MaxTokenCount))
+	}
+	if l.AdditionalModelRequestFields != nil {
+		errs = append(errs, take(l.AdditionalModelRequestFields.MaxTokens))
 	}
 	errs = append(errs, take(l.MaxTokens), take(l.MaxGenLen))
 	return max, errors.Join(errs...)

@@ -36,6 +36,8 @@ func TestMaxOutputTokensReadsKeysExactly(t *testing.T) {
 		`{"max_tokens":10,"messages":[{"role":"user","content":[{"text":"MAX_TOKENS"}]}]}`: 10,
 		`{"max\u005ftokens":12}`: 12,
 		`{"additionalModelRequestFields":{"max_tokens":5},"inferenceConfig":{"maxTokens":7}}`: 7,
+		// A model-native max_tokens passed through Converse is read too: the larger wins.
+		`{"additionalModelRequestFields":{"max_tokens":5000},"inferenceConfig":{"maxTokens":7}}`: 5000,
 	} {
 		if got, err := maxOutputTokens([]byte(body)); err != nil || got != want {
 			t.Errorf("%s: %d, %v; want %d", body, got, err, want)
@@ -74,6 +76,9 @@ func exactMax(body []byte) (int64, bool) {
 	}
 	if tg, isObj := m["textGenerationConfig"].(map[string]any); isObj {
 		ok = ok && take(tg["maxTokenCount"])
+	}
+	if am, isObj := m["additionalModelRequestFields"].(map[string]any); isObj {
+		ok = ok && take(am["max_tokens"])
 	}
 	return max, ok
 }
