@@ -252,7 +252,7 @@ func (h *Handler) serve(w http.ResponseWriter, r *http.Request, c *call) *apiErr
 	c.slot = reservationSlot(c.id)
 	var rec *governance.CapRecord
 	var wantDegrade bool
-	now := h.now()
+	var now time.Time
 	for attempt := 0; ; attempt++ {
 		var ae *apiError
 		if wantDegrade, ae = h.price(view, modelRef, c, inBound, maxOut); ae != nil {

@@ -75,7 +75,7 @@ func (e *env) rawCall(team, model, op, body string, read int) net.Conn {
 	if err != nil {
 		e.t.Fatal(err)
 	}
-	fmt.Fprintf(conn, "POST /model/%s/%s HTTP/1.1\r\nHost: %s\r\nContent-Type: application/json\r\nAuthorization: AWS4-HMAC-SHA256 Credential=AKID-%s/20261115/us-east-1/bedrock/aws4_request, SignedHeaders=host, Signature=x\r\nContent-Length: %d\r\n\r\n%s",
+	_, _ = fmt.Fprintf(conn, "POST /model/%s/%s HTTP/1.1\r\nHost: %s\r\nContent-Type: application/json\r\nAuthorization: AWS4-HMAC-SHA256 Credential=AKID-%s/20261115/us-east-1/bedrock/aws4_request, SignedHeaders=host, Signature=x\r\nContent-Length: %d\r\n\r\n%s",
 		model, op, addr, team, len(body), body)
 	if read > 0 {
 		br := bufio.NewReaderSize(conn, 1)
@@ -243,7 +243,7 @@ func TestModelChangePricesAndRoutesFromOneView(t *testing.T) {
 	cfg.ModelID, cfg.ProfileARN = opus, profileARN("switch-opus")
 	e.write(cfg)
 	// The client still names the model it used before the change.
-	resp, msg := e.post(ctx, "switch", sonnet, "converse", body, nil)
+	resp, _ := e.post(ctx, "switch", sonnet, "converse", body, nil)
 	e.quiesce()
 	calls := e.emu.Calls()
 	if resp.StatusCode == http.StatusOK || len(calls) != 1 {
@@ -261,7 +261,7 @@ func TestModelChangePricesAndRoutesFromOneView(t *testing.T) {
 	e.quiesce()
 	cfg.ModelID, cfg.ProfileARN = "anthropic.claude-free-v1:0", profileARN("switch-free")
 	e.write(cfg)
-	resp, msg = e.post(ctx, "switch", opus, "converse", converseBody("free? [[tokens:5]]", 10), nil)
+	resp, msg := e.post(ctx, "switch", opus, "converse", converseBody("free? [[tokens:5]]", 10), nil)
 	e.quiesce()
 	if n := len(e.emu.Calls()); resp.StatusCode == http.StatusOK || n != 2 {
 		rec := e.record("switch")
