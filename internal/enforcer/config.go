@@ -48,6 +48,9 @@ type Config struct {
 	// Never set it on a server clients reach directly.
 	TrustedPrincipalHeader string
 	MetricsNamespace       string
+	// CacheEntries bounds each cache the request path keeps (identities, team views,
+	// Bedrock URLs); 0 means 10,000.
+	CacheEntries int
 	// DetachSettle settles after the handler returns (plain server): the client's
 	// response ends without waiting for the ledger write. Lambda must settle inline,
 	// because a function is frozen once its response ends.
@@ -156,6 +159,9 @@ func (c *Config) normalize() error {
 	}
 	if c.IdentityCacheTTL == 0 {
 		c.IdentityCacheTTL = 30 * time.Second
+	}
+	if c.CacheEntries <= 0 {
+		c.CacheEntries = defaultCacheEntries
 	}
 	if c.MetricsNamespace == "" {
 		c.MetricsNamespace = "Bedgov/Enforcer"

@@ -19,8 +19,9 @@
 //	 3. Reserve the worst case (governance.Price.WorstCase over the input bound and the
 //	    request's max tokens, the larger of primary and degrade model) with ONE
 //	    conditional UpdateItem, which also returns the team's spend and configuration.
-//	    Refused: 429 ServiceQuotaExceededException ("monthly budget of 2000.00 USD
-//	    exceeded for team business"), which the SDKs do not retry; but when the room
+//	    Refused: 400 ServiceQuotaExceededException ("monthly budget of 2000.00 USD
+//	    exceeded for team business"), the status Bedrock's API model gives the type,
+//	    which no SDK retries; but when the room
 //	    is only held by in-flight reservations, 429 ThrottlingException, which they
 //	    retry. Ledger unreachable: 503 (fail closed) unless BEDGOV_FAIL_MODE=open.
 //	 4. At or past the degrade threshold the request goes to the degrade profile.
@@ -31,14 +32,17 @@
 //	    only to read usage. Bedrock's own errors (throttling included) pass through.
 //	 6. After the body is flushed, settle to the reported usage (Converse body usage,
 //	    InvokeModel token-count headers, ConverseStream metadata, InvokeModelWithResponse-
-//	    Stream invocation metrics). A cancelled or failed stream is charged an upper-bound
-//	    estimate of what was generated (never above the reservation); an error response
-//	    costs nothing. Then: idempotency record, notify-once per threshold (SNS), release
+//	    Stream invocation metrics). The forwarded call outlives its client: a non-streaming
+//	    answer is read to its end for its usage when the client has gone; a call sent and
+//	    then lost (or a non-streaming answer without usage) is charged its reservation; a
+//	    cancelled or failed stream is charged an upper-bound estimate of what was
+//	    generated (never above the reservation); an error response, or a call never
+//	    written to Bedrock, costs nothing. Then: idempotency record, notify-once per threshold (SNS), release
 //	    of reservations left by dead processes, one JSON log line that is also a CloudWatch
 //	    EMF metrics document (no prompts, completions or keys).
 //
 // A retried SDK call (same amz-sdk-invocation-id, attempt > 1) that was already billed
-// is answered 409 ConflictException and not forwarded; one still in flight gets a
+// is answered 400 ConflictException and not forwarded; one still in flight gets a
 // retryable 429 ThrottlingException.
 //
 // # Configuration (environment; FromEnv)

@@ -344,7 +344,7 @@ func TestGraduatedResponse(t *testing.T) {
 		t.Fatalf("block notification: %v", got)
 	}
 	var re *smithyhttp.ResponseError
-	if !errors.As(err, &re) || re.HTTPStatusCode() != http.StatusTooManyRequests || !strings.Contains(sq.ErrorMessage(), "USD") || !strings.Contains(sq.ErrorMessage(), "team grad") {
+	if !errors.As(err, &re) || re.HTTPStatusCode() != http.StatusBadRequest || !strings.Contains(sq.ErrorMessage(), "USD") || !strings.Contains(sq.ErrorMessage(), "team grad") {
 		t.Fatalf("block error: %v", err)
 	}
 	// Spend to the block threshold gives the canonical message and the third
@@ -517,7 +517,7 @@ func TestReplayedInvocationCountedOnce(t *testing.T) {
 	}
 	spent := e.record("replay").Spent
 	resp, b := e.post(ctx, "replay", sonnet, "converse", body, map[string]string{"Amz-Sdk-Invocation-Id": id, "Amz-Sdk-Request": "attempt=2; max=3"})
-	if resp.StatusCode != http.StatusConflict || !strings.Contains(string(b), "already served") {
+	if resp.StatusCode != http.StatusBadRequest || resp.Header.Get("X-Amzn-Errortype") != "ConflictException" || !strings.Contains(string(b), "already served") {
 		t.Fatalf("replay: %d %s", resp.StatusCode, b)
 	}
 	if rec := e.record("replay"); rec.Spent != spent || rec.Requests != 1 || len(e.emu.Calls()) != 1 {
@@ -537,7 +537,7 @@ func TestRolloverAtMidnightUTC(t *testing.T) {
 		}
 	}
 	resp, _ := e.post(ctx, "roll", sonnet, "converse", converseBody("x", 2000), nil)
-	if resp.StatusCode != http.StatusTooManyRequests {
+	if resp.StatusCode != http.StatusBadRequest {
 		t.Fatalf("November not exhausted: %d", resp.StatusCode)
 	}
 	nov := e.record("roll")
@@ -564,8 +564,11 @@ func TestOverrideWithExpiry(t *testing.T) {
 			break
 		}
 	}
-	if resp, _ := e.post(ctx, "ovr", sonnet, "converse", body, nil); resp.StatusCode != http.StatusTooManyRequests || resp.Header.Get(enforcer.HeaderState) != "blocked" || resp.Header.Get(enforcer.HeaderSpendPercent) == "" {
-		t.Fatalf("not blocked: %d %v", resp.StatusCode, resp.Header)
+	// Refused, and the header gives the team's state as the record has it (a request
+	// whose worst case does not fit does not make the team blocked).
+	if resp, _ := e.post(ctx, "ovr", sonnet, "converse", body, nil); resp.StatusCode != http.StatusBadRequest ||
+		resp.Header.Get(enforcer.HeaderState) != string(e.record("ovr").StandingAt(e.clock.now()).State) || resp.Header.Get(enforcer.HeaderSpendPercent) == "" {
+		t.Fatalf("not refused: %d %v", resp.StatusCode, resp.Header)
 	}
 	cfg.Override = &governance.Override{Limit: usd, Expires: nov15.Add(48 * time.Hour), Reason: "quarter-end batch"}
 	e.write(cfg)
@@ -577,7 +580,7 @@ func TestOverrideWithExpiry(t *testing.T) {
 		t.Fatal("override not audited")
 	}
 	e.clock.set(nov15.Add(48 * time.Hour))
-	if resp, _ := e.post(ctx, "ovr", sonnet, "converse", body, nil); resp.StatusCode != http.StatusTooManyRequests {
+	if resp, _ := e.post(ctx, "ovr", sonnet, "converse", body, nil); resp.StatusCode != http.StatusBadRequest {
 		t.Fatalf("expired override honoured: %d", resp.StatusCode)
 	}
 }
@@ -617,7 +620,7 @@ func TestOversizeBodyRefused(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t, envOpt{}, teamConfig("big", 10*usd))
 	resp, _ := e.post(context.Background(), "big", sonnet, "converse", strings.Repeat("x", 21<<20), nil)
-	if resp.StatusCode != http.StatusRequestEntityTooLarge {
+	if resp.StatusCode != http.StatusBadRequest || resp.Header.Get("X-Amzn-Errortype") != "ValidationException" {
 		t.Fatalf("oversize: %d", resp.StatusCode)
 	}
 	if len(e.emu.Calls()) != 0 {
@@ -852,14 +855,14 @@ func TestRefusalUsesTheRecordOfTheFailedCondition(t *testing.T) {
 		team := fmt.Sprintf("refuse-%t", returned)
 		e := newEnv(t, envOpt{db: gdb}, teamConfig(team, 1)) // a budget no request fits
 		ctx := context.Background()
-		if resp, _ := e.post(ctx, team, sonnet, "converse", body, nil); resp.StatusCode != http.StatusTooManyRequests {
+		if resp, _ := e.post(ctx, team, sonnet, "converse", body, nil); resp.StatusCode != http.StatusBadRequest {
 			t.Fatalf("status %d", resp.StatusCode) // warms the identity and team caches
 		}
 		e.quiesce()
 		n := db.n.Load()
 		resp, msg := e.post(ctx, team, sonnet, "converse", body, nil)
 		e.quiesce()
-		if resp.StatusCode != http.StatusTooManyRequests || resp.Header.Get("X-Amzn-Errortype") != "ServiceQuotaExceededException" || !strings.Contains(string(msg), "less than this request's worst-case cost") {
+		if resp.StatusCode != http.StatusBadRequest || resp.Header.Get("X-Amzn-Errortype") != "ServiceQuotaExceededException" || !strings.Contains(string(msg), "less than this request's worst-case cost") {
 			t.Fatalf("%t: %d %s %s", returned, resp.StatusCode, resp.Header.Get("X-Amzn-Errortype"), msg)
 		}
 		want := int64(2) // the failed reservation and a read of the record

@@ -7,16 +7,22 @@ import (
 )
 
 // apiError is an error answered in Bedrock Runtime's restJson1 shape: the status, an
-// X-Amzn-ErrorType header naming a modeled error, and {"message": ...}. The official
-// SDKs deserialize it into their typed errors, and retry it only when the type and
-// status say so:
+// X-Amzn-ErrorType header naming a modeled error, and {"message": ...}. Each type is
+// answered with the status Bedrock Runtime's API model gives it (bedrock-runtime
+// 2023-09-30, smithy.api#httpError), so the official SDKs deserialize it as they would
+// Bedrock's own and retry it only when they would retry Bedrock's:
 //
-//	budget exhausted          429 ServiceQuotaExceededException (modeled, not retryable: no retry)
-//	budget held by in-flight  429 ThrottlingException          (the SDK backs off and retries)
-//	id already in flight      429 ThrottlingException          (the SDK backs off and retries)
-//	ledger unavailable        503 ServiceUnavailableException  (retried)
+//	budget exhausted          400 ServiceQuotaExceededException (no SDK retries a 400)
+//	invocation already billed 400 ConflictException
+//	budget held by in-flight  429 ThrottlingException           (the SDKs back off and retry)
+//	id already in flight      429 ThrottlingException           (the SDKs back off and retry)
+//	ledger unavailable        503 ServiceUnavailableException   (retried)
 //	wrong team / model / key  403 AccessDeniedException
-//	bad request               400 ValidationException
+//	bad or oversize request   400 ValidationException
+//
+// A 429 for the exhausted budget would be retried by boto3's default ("legacy") mode,
+// which retries every 429 up to five attempts, and by the JavaScript SDK, which treats a
+// 429 as throttling.
 type apiError struct {
 	status  int
 	typ     string
@@ -26,7 +32,7 @@ type apiError struct {
 func (e *apiError) Error() string { return e.typ + ": " + e.message }
 
 func errBlocked(msg string) *apiError {
-	return &apiError{http.StatusTooManyRequests, "ServiceQuotaExceededException", msg}
+	return &apiError{http.StatusBadRequest, "ServiceQuotaExceededException", msg}
 }
 func errThrottled(msg string) *apiError {
 	return &apiError{http.StatusTooManyRequests, "ThrottlingException", msg}
@@ -44,7 +50,10 @@ func errNotFound(msg string) *apiError {
 	return &apiError{http.StatusNotFound, "ResourceNotFoundException", msg}
 }
 func errTooLarge(msg string) *apiError {
-	return &apiError{http.StatusRequestEntityTooLarge, "ValidationException", msg}
+	return &apiError{http.StatusBadRequest, "ValidationException", msg}
+}
+func errConflict(msg string) *apiError {
+	return &apiError{http.StatusBadRequest, "ConflictException", msg}
 }
 func errInternal(msg string) *apiError {
 	return &apiError{http.StatusInternalServerError, "InternalServerException", msg}

@@ -8,9 +8,10 @@ import (
 	"fmt"
 	"net"
 	"net/http"
+	"net/http/httptrace"
 	"net/url"
 	"strings"
-	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -29,19 +30,19 @@ type forwarder struct {
 	now    func() time.Time
 	// urls caches each target's escaped model URL (base + "/model/" + target): the
 	// targets are the teams' profile ARNs, few and reused by every request.
-	urls sync.Map
+	urls *boundedMap[string]
 }
 
 func (f *forwarder) modelURL(target string) string {
 	if u, ok := f.urls.Load(target); ok {
-		return u.(string)
+		return u
 	}
 	u := f.base + "/model/" + httpbinding.EscapePath(target, true)
 	f.urls.Store(target, u)
 	return u
 }
 
-func newForwarder(endpoint, region string, creds aws.CredentialsProvider, transport http.RoundTripper, now func() time.Time) (*forwarder, error) {
+func newForwarder(endpoint, region string, creds aws.CredentialsProvider, transport http.RoundTripper, now func() time.Time, cacheEntries int) (*forwarder, error) {
 	u, err := url.Parse(endpoint)
 	if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
 		return nil, fmt.Errorf("invalid Bedrock endpoint %q", endpoint)
@@ -70,6 +71,7 @@ func newForwarder(endpoint, region string, creds aws.CredentialsProvider, transp
 		signer: v4.NewSigner(),
 		creds:  aws.NewCredentialsCache(creds),
 		now:    now,
+		urls:   newBoundedMap[string](cacheEntries),
 	}, nil
 }
 
@@ -80,10 +82,19 @@ func passRequestHeader(k string) bool {
 	return k == "Content-Type" || k == "Accept" || strings.HasPrefix(k, "X-Amzn-Bedrock-")
 }
 
-func (f *forwarder) do(ctx context.Context, target string, op operation, body []byte, in http.Header) (*http.Response, error) {
+// do sends the request. sent reports whether the whole request was written to Bedrock:
+// a call that failed before that provably never ran (Bedrock acts on a whole request
+// only), one that failed after it may have run and been billed.
+func (f *forwarder) do(ctx context.Context, target string, op operation, body []byte, in http.Header) (resp *http.Response, sent bool, err error) {
+	var wrote atomic.Bool
+	ctx = httptrace.WithClientTrace(ctx, &httptrace.ClientTrace{WroteRequest: func(i httptrace.WroteRequestInfo) {
+		if i.Err == nil {
+			wrote.Store(true)
+		}
+	}})
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, f.modelURL(target)+"/"+op.suffix(), bytes.NewReader(body))
 	if err != nil {
-		return nil, err
+		return nil, false, err
 	}
 	req.ContentLength = int64(len(body))
 	for k, vs := range in {
@@ -96,11 +107,12 @@ func (f *forwarder) do(ctx context.Context, target string, op operation, body []
 	}
 	creds, err := f.creds.Retrieve(ctx)
 	if err != nil {
-		return nil, err
+		return nil, false, err
 	}
 	sum := sha256.Sum256(body)
 	if err := f.signer.SignHTTP(ctx, creds, req, hex.EncodeToString(sum[:]), "bedrock", f.region, f.now()); err != nil {
-		return nil, err
+		return nil, false, err
 	}
-	return f.client.Do(req)
+	resp, err = f.client.Do(req)
+	return resp, err == nil || wrote.Load(), err
 }

@@ -66,9 +66,13 @@ type Handler struct {
 	log       *emitter
 	principal PrincipalFunc
 
-	ids   sync.Map // identity index key -> *idEntry
-	teams sync.Map // team -> *teamView
-	bg    sync.WaitGroup
+	// The request path's caches, each bounded (Config.CacheEntries): identities known
+	// to belong to a team, identities that belong to none (kept apart, so that a flood
+	// of unknown keys or principals cannot evict the known ones), and team views.
+	ids     *boundedMap[*idEntry]
+	unknown *boundedMap[*idEntry]
+	teams   *boundedMap[*teamView]
+	bg      sync.WaitGroup
 }
 
 type idEntry struct {
@@ -100,7 +104,8 @@ func New(cfg Config, d Deps) (*Handler, error) {
 	if d.DB == nil {
 		return nil, errors.New("enforcer: a DynamoDB client is required")
 	}
-	h := &Handler{cfg: cfg, db: d.DB, notifier: d.Notifier, now: d.Clock, principal: d.Principal}
+	h := &Handler{cfg: cfg, db: d.DB, notifier: d.Notifier, now: d.Clock, principal: d.Principal,
+		ids: newBoundedMap[*idEntry](cfg.CacheEntries), unknown: newBoundedMap[*idEntry](cfg.CacheEntries), teams: newBoundedMap[*teamView](cfg.CacheEntries)}
 	if h.now == nil {
 		h.now = time.Now
 	}
@@ -108,7 +113,7 @@ func New(cfg Config, d Deps) (*Handler, error) {
 		d.Log = io.Discard
 	}
 	h.log = newEmitter(d.Log, cfg.MetricsNamespace)
-	fwd, err := newForwarder(cfg.BedrockEndpoint, cfg.Region, d.Credentials, d.Transport, func() time.Time { return h.now() })
+	fwd, err := newForwarder(cfg.BedrockEndpoint, cfg.Region, d.Credentials, d.Transport, func() time.Time { return h.now() }, cfg.CacheEntries)
 	if err != nil {
 		return nil, fmt.Errorf("enforcer: %w", err)
 	}
@@ -139,7 +144,10 @@ type call struct {
 	model    string
 	price    governance.Price
 	inBound  int64
-	log      requestLog
+	// chargeReserved: the request was sent to Bedrock and its answer lost, so the call
+	// is charged its whole reservation.
+	chargeReserved bool
+	log            requestLog
 }
 
 func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
@@ -208,29 +216,10 @@ func (h *Handler) serve(w http.ResponseWriter, r *http.Request, c *call) *apiErr
 	if err != nil {
 		return errValidation(err.Error())
 	}
-
-	// Which of the team's profiles the path names; any other model is refused.
-	wantDegrade, ok := view.allows(modelRef)
-	if !ok {
-		c.log.Decision = decDenied
-		return errDenied(fmt.Sprintf("team %s may not invoke %q through bedgov: use its profile %s or model %s", view.rec.Team, modelRef, view.rec.ProfileARN, view.rec.ModelID))
+	inBound, err := inputBound(body)
+	if err != nil {
+		return errValidation(err.Error())
 	}
-	if view.primary.err != nil {
-		return errValidation(view.primary.err.Error())
-	}
-	if view.rec.DegradeProfileARN != "" && view.degrade.err != nil {
-		return errValidation(view.degrade.err.Error())
-	}
-
-	// Worst case over every profile this request may end up on.
-	c.inBound = governance.InputTokenBound(len(body))
-	c.reserved = view.primary.price.WorstCase(c.inBound, governance.MaxOutputFor(maxOut, view.primary.mp))
-	if view.rec.DegradeProfileARN != "" {
-		if d := view.degrade.price.WorstCase(c.inBound, governance.MaxOutputFor(maxOut, view.degrade.mp)); d > c.reserved {
-			c.reserved = d
-		}
-	}
-	c.log.Reserved = int64(c.reserved)
 
 	// Idempotency.
 	inv := r.Header.Get("Amz-Sdk-Invocation-Id")
@@ -244,34 +233,56 @@ func (h *Handler) serve(w http.ResponseWriter, r *http.Request, c *call) *apiErr
 		c.log.InvocationID = inv
 	}
 	c.log.Attempt = attemptOf(r.Header.Get("Amz-Sdk-Request"))
+	// The ledger's writes are not abandoned with the client: a reservation written but
+	// thought failed would stay until it expired and then be charged in full.
+	lctx, lcancel := context.WithTimeout(context.WithoutCancel(r.Context()), 10*time.Second)
+	defer lcancel()
 	if c.idOK && c.log.Attempt > 1 {
-		out, err := h.db.GetItem(r.Context(), governance.GetIdempotencyInput(h.cfg.Table, view.rec.Team, c.id))
+		out, err := h.db.GetItem(lctx, governance.GetIdempotencyInput(h.cfg.Table, view.rec.Team, c.id))
 		if err == nil && len(out.Item) > 0 {
 			c.log.Decision = decReplay
-			return &apiError{http.StatusConflict, "ConflictException", fmt.Sprintf("invocation %s was already served and billed; it is not sent to Bedrock again", c.id)}
+			return errConflict(fmt.Sprintf("invocation %s was already served and billed; it is not sent to Bedrock again", c.id))
 		}
 	}
 
-	// The one conditional write.
+	// The one conditional write. The request is priced and routed from one view of the
+	// team: when the record the reservation returns has a newer configuration than the
+	// cached view it was priced from (a model change within IdentityCacheTTL), the
+	// reservation is released and the request decided again from that record.
 	c.slot = reservationSlot(c.id)
-	c.nonce = randomNonce()
-	now := h.now()
-	c.expires = now.Add(h.cfg.ReservationTTL)
-	rec, ae := h.reserve(r.Context(), c, now)
-	if ae != nil {
-		return ae
+	var rec *governance.CapRecord
+	var wantDegrade bool
+	var now time.Time
+	for attempt := 0; ; attempt++ {
+		var ae *apiError
+		if wantDegrade, ae = h.price(view, modelRef, c, inBound, maxOut); ae != nil {
+			return ae
+		}
+		c.nonce = randomNonce()
+		now = h.now()
+		c.expires = now.Add(h.cfg.ReservationTTL)
+		if rec, ae = h.reserve(lctx, c, now); ae != nil {
+			return ae
+		}
+		if rec == nil || rec.ConfigVersion == view.rec.ConfigVersion {
+			break
+		}
+		h.release(lctx, c)
+		view = h.refreshView(rec)
+		c.team = view
+		if attempt == 2 {
+			return errThrottled("the configuration of team " + view.rec.Team + " is changing; retry shortly")
+		}
 	}
 
 	// Graduated response.
 	state := governance.StateOK
 	if rec != nil {
 		c.rec = rec
-		if v := h.refreshView(rec); v != nil {
-			view = v
-			c.team = v
-		}
+		view = h.refreshView(rec)
+		c.team = view
 		limit := rec.EffectiveLimit(now)
-		state = rec.Thresholds.StateFor(rec.Spent, limit)
+		state = rec.StandingAt(now).State
 		c.log.SpendPercent = governance.Percent(rec.Spent, limit)
 		c.log.Period = rec.Period
 		if rec.OverrideActive(now) {
@@ -279,13 +290,14 @@ func (h *Handler) serve(w http.ResponseWriter, r *http.Request, c *call) *apiErr
 		}
 	}
 	c.target, c.model, c.price = view.rec.ProfileARN, view.rec.ModelID, view.primary.price
-	// InvokeModel bodies are model-native: degrading one to another provider's model
-	// would send it a body it cannot read, so only Converse (model-agnostic) or a degrade
-	// model of the same provider is switched.
-	degradable := op == opConverse || op == opConverseStream || provider(view.rec.ModelID) == provider(view.rec.DegradeModelID)
+	// InvokeModel bodies are model-native: one is degraded only to a model that reads the
+	// same request format (governance.RequestFormat); Converse is model-agnostic.
+	degradable := op == opConverse || op == opConverseStream || governance.SameRequestFormat(view.rec.ModelID, view.rec.DegradeModelID)
 	degrade := view.rec.DegradeProfileARN != "" && (wantDegrade || (degradable && state.Rank() >= governance.StateDegraded.Rank()))
 	if degrade {
 		c.target, c.model, c.price = view.rec.DegradeProfileARN, view.rec.DegradeModelID, view.degrade.price
+		// Fit the request to the degrade model's maximum output, which Bedrock enforces.
+		body = fitOutput(body, view.degrade.mp.MaxOutputTokens)
 	}
 	c.log.State, c.log.Model, c.log.Profile = string(state), c.model, c.target
 	c.log.Decision = decAdmitted
@@ -307,12 +319,51 @@ func (h *Handler) serve(w http.ResponseWriter, r *http.Request, c *call) *apiErr
 	return nil
 }
 
+// price checks that the path names one of the view's profiles and sets the request's
+// reservation: its worst case (inBound input tokens, see inputBound) over every profile
+// it may end up on. It reports whether
+// the path names the degrade profile.
+func (h *Handler) price(view *teamView, modelRef string, c *call, inBound, maxOut int64) (bool, *apiError) {
+	wantDegrade, ok := view.allows(modelRef)
+	if !ok {
+		c.log.Decision = decDenied
+		return false, errDenied(fmt.Sprintf("team %s may not invoke %q through bedgov: use its profile %s or model %s", view.rec.Team, modelRef, view.rec.ProfileARN, view.rec.ModelID))
+	}
+	if view.primary.err != nil {
+		return false, errValidation(view.primary.err.Error())
+	}
+	if view.rec.DegradeProfileARN != "" && view.degrade.err != nil {
+		return false, errValidation(view.degrade.err.Error())
+	}
+	c.inBound = inBound
+	c.reserved = view.primary.price.WorstCase(c.inBound, governance.MaxOutputFor(maxOut, view.primary.mp))
+	if view.rec.DegradeProfileARN != "" {
+		if d := view.degrade.price.WorstCase(c.inBound, governance.MaxOutputFor(maxOut, view.degrade.mp)); d > c.reserved {
+			c.reserved = d
+		}
+	}
+	c.log.Reserved = int64(c.reserved)
+	return wantDegrade, nil
+}
+
+// release gives back a reservation whose request is not forwarded.
+func (h *Handler) release(ctx context.Context, c *call) {
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
+	defer cancel()
+	if _, err := h.db.UpdateItem(ctx, governance.ReleaseInput(h.cfg.Table, c.team.rec.Team, c.slot, c.reserved)); err != nil && !governance.IsConditionFailed(err) {
+		h.log.event(h.now(), "ERROR", "release failed; the reservation will expire", "team", c.team.rec.Team, "invocation_id", c.id, "error", err.Error())
+	}
+}
+
 // identify maps the caller to a team through the identity index, and checks the team's
 // record still lists the identity.
 func (h *Handler) identify(r *http.Request, c *call) (*teamView, *apiError) {
 	var indexKey, keyHash, principalKey string
 	switch h.cfg.AuthMode {
 	case AuthAPIKey:
+		if len(r.Header.Values("Authorization")) > 1 {
+			return nil, errDenied("the Authorization header is repeated: send one bearer API key")
+		}
 		key, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
 		if !ok || key == "" {
 			return nil, errDenied("missing bearer API key")
@@ -320,6 +371,9 @@ func (h *Handler) identify(r *http.Request, c *call) (*teamView, *apiError) {
 		keyHash = governance.HashAPIKey(key)
 		indexKey = governance.APIKeyIndexKey(keyHash)
 	default:
+		if hn := h.cfg.TrustedPrincipalHeader; hn != "" && repeated(r.Header, hn) {
+			return nil, errDenied("the principal header " + hn + " has several values: the trusted front must replace it, never append to it")
+		}
 		arn, ok := h.principal(r)
 		if !ok || arn == "" {
 			return nil, errDenied("no authenticated IAM principal")
@@ -335,24 +389,29 @@ func (h *Handler) identify(r *http.Request, c *call) (*teamView, *apiError) {
 	now := h.now()
 	team := ""
 	cached, hit := h.ids.Load(indexKey)
-	if hit && now.Before(cached.(*idEntry).expires) {
-		team = cached.(*idEntry).team
+	if !hit {
+		cached, hit = h.unknown.Load(indexKey)
+	}
+	if hit && now.Before(cached.expires) {
+		team = cached.team
 	} else {
 		out, err := h.db.GetItem(r.Context(), governance.LookupIdentityInput(h.cfg.Table, indexKey))
 		switch {
 		case err != nil && hit && h.cfg.FailOpen:
-			out = &dynamodb.GetItemOutput{Item: map[string]types.AttributeValue{governance.AttrTeam: &types.AttributeValueMemberS{Value: cached.(*idEntry).team}}}
+			out = &dynamodb.GetItemOutput{Item: map[string]types.AttributeValue{governance.AttrTeam: &types.AttributeValueMemberS{Value: cached.team}}}
 			c.failOpen = true
 		case err != nil:
 			c.log.Decision = decFailedClosed
 			return nil, errUnavailable("the budget ledger is unavailable")
 		}
 		team = governance.TeamOfIdentity(out.Item)
-		ttl := h.cfg.IdentityCacheTTL
 		if team == "" {
-			ttl = min(ttl, 5*time.Second)
+			h.ids.Delete(indexKey)
+			h.unknown.Store(indexKey, &idEntry{expires: now.Add(min(h.cfg.IdentityCacheTTL, 5*time.Second))})
+		} else {
+			h.unknown.Delete(indexKey)
+			h.ids.Store(indexKey, &idEntry{team: team, expires: now.Add(h.cfg.IdentityCacheTTL)})
 		}
-		h.ids.Store(indexKey, &idEntry{team: team, expires: now.Add(ttl)})
 	}
 	if team == "" {
 		return nil, errDenied("the caller belongs to no bedgov team")
@@ -384,8 +443,8 @@ func (h *Handler) identify(r *http.Request, c *call) (*teamView, *apiError) {
 }
 
 func (h *Handler) teamView(ctx context.Context, team string, now time.Time) (*teamView, *apiError) {
-	if v, ok := h.teams.Load(team); ok && now.Sub(v.(*teamView).loaded) < h.cfg.IdentityCacheTTL {
-		return v.(*teamView), nil
+	if v, ok := h.teams.Load(team); ok && now.Sub(v.loaded) < h.cfg.IdentityCacheTTL {
+		return v, nil
 	}
 	rec, err := governance.ReadCapRecord(ctx, h.db, h.cfg.Table, team)
 	if errors.Is(err, governance.ErrNoCapRecord) {
@@ -393,7 +452,7 @@ func (h *Handler) teamView(ctx context.Context, team string, now time.Time) (*te
 	}
 	if err != nil {
 		if v, ok := h.teams.Load(team); ok && h.cfg.FailOpen {
-			return v.(*teamView), nil
+			return v, nil
 		}
 		return nil, errUnavailable("the budget ledger is unavailable")
 	}
@@ -404,8 +463,7 @@ func (h *Handler) teamView(ctx context.Context, team string, now time.Time) (*te
 // recomputed only when the configuration changed.
 func (h *Handler) refreshView(rec *governance.CapRecord) *teamView {
 	now := h.now()
-	if v, ok := h.teams.Load(rec.Team); ok {
-		old := v.(*teamView)
+	if old, ok := h.teams.Load(rec.Team); ok {
 		if old.rec.ConfigVersion == rec.ConfigVersion {
 			nv := *old
 			nv.rec, nv.loaded = rec, now
@@ -426,8 +484,13 @@ func (h *Handler) storeView(rec *governance.CapRecord, now time.Time) *teamView 
 	return v
 }
 
+// quote prices a model for the team's views. A price of zero is an error too: a call
+// the enforcer cannot charge is never forwarded.
 func (h *Handler) quote(model, group string) quote {
 	p, mp, _, err := h.cfg.Pricing.Quote(model, nil, group)
+	if err == nil && (p.Input <= 0 || p.Output <= 0) {
+		err = fmt.Errorf("model %s is priced at zero; bedgov never forwards a call it cannot charge: give it a price in pricing_overrides", model)
+	}
 	return quote{p, mp, err}
 }
 
@@ -464,12 +527,6 @@ func (v *teamView) allows(ref string) (degrade, ok bool) {
 	return false, false
 }
 
-// provider is the vendor part of a model id ("anthropic" in anthropic.claude-...).
-func provider(modelID string) string {
-	p, _, _ := strings.Cut(modelID, ".")
-	return p
-}
-
 func randomID() string {
 	const prefix = "bedgov-"
 	var b [16]byte
@@ -504,7 +561,7 @@ func (h *Handler) reserve(ctx context.Context, c *call, now time.Time) (*governa
 	team := c.team.rec.Team
 	period := governance.PeriodOf(now).Key()
 	charged := false
-	for attempt := 0; attempt < 4; attempt++ {
+	for attempt := 0; attempt < reserveAttempts; attempt++ {
 		out, err := h.db.UpdateItem(ctx, governance.ReserveInput(h.cfg.Table, team, governance.Reservation{ID: c.slot, Amount: c.reserved, Expires: c.expires.Unix(), Nonce: c.nonce}, period, now))
 		if err == nil {
 			rec, err := governance.DecodeLedger(out.Attributes)
@@ -557,6 +614,13 @@ func (h *Handler) reserve(ctx context.Context, c *call, now time.Time) (*governa
 			charged = true
 			continue
 		}
+		// Read after the failure (DynamoDB did not return the record with it, as dynalite
+		// never does), the record may already show the room that calls in flight held
+		// when the condition was evaluated: a record that admits the request is tried
+		// again, never refused and never announced as blocked.
+		if admits(cur, c.reserved, now) {
+			continue
+		}
 		h.refreshView(cur)
 		limit := cur.EffectiveLimit(now)
 		c.log.SpendPercent = governance.Percent(cur.Spent, limit)
@@ -569,15 +633,27 @@ func (h *Handler) reserve(ctx context.Context, c *call, now time.Time) (*governa
 		}
 		if cur.Reserved > 0 && left+cur.Reserved >= c.reserved {
 			c.log.Decision = decDeferred
-			c.log.State = string(cur.Thresholds.StateFor(cur.Spent, limit))
+			c.log.State = string(cur.StandingAt(now).State)
 			return nil, errThrottled(fmt.Sprintf("the monthly budget of team %s is held by requests in flight; retry shortly", cur.Team))
 		}
 		h.notifyBlocked(ctx, cur, now)
 		c.log.Decision = decBlocked
-		c.log.State = string(governance.StateBlocked)
+		// The team's state, as everywhere else: a request refused because its worst
+		// case does not fit the room left does not make the team blocked.
+		c.log.State = string(cur.StandingAt(now).State)
 		return nil, h.blockedError(cur, c, limit, now)
 	}
-	return h.ledgerDown(c, errors.New("reservation did not settle after retries"))
+	// Contention, not an outage: a retryable throttle, never an uncounted fail-open pass.
+	c.log.Decision = decDeferred
+	return nil, errThrottled(fmt.Sprintf("the monthly budget of team %s is contended by requests in flight; retry shortly", team))
+}
+
+// reserveAttempts bounds the conditional writes one request makes.
+const reserveAttempts = 6
+
+// admits reports whether rec would pass ReserveInput's condition for amount at now.
+func admits(rec *governance.CapRecord, amount governance.Micros, now time.Time) bool {
+	return rec.Headroom >= amount || (rec.OverrideActive(now) && rec.OverrideHdroom >= amount)
 }
 
 func (h *Handler) blockedError(cur *governance.CapRecord, c *call, limit governance.Micros, now time.Time) *apiError {
@@ -591,7 +667,7 @@ func (h *Handler) blockedError(cur *governance.CapRecord, c *call, limit governa
 			left = cur.OverrideHdroom
 		}
 		left = max(left, 0)
-		msg = fmt.Sprintf("monthly budget of %s USD for team %s has %s USD left, less than this request's worst-case cost of %s USD; lower maxTokens or raise the budget", limit.Cents(), team, left.String(), c.reserved.String())
+		msg = fmt.Sprintf("monthly budget of %s USD for team %s has %s USD left, less than this request's worst-case cost of %s USD; lower maxTokens or raise the budget", limit.Cents(), team, left.Cents(), c.reserved.CentsUp())
 	}
 	return errBlocked(msg)
 }
@@ -657,14 +733,32 @@ var (
 )
 
 // forwardAndSettle forwards, streams the response through and settles.
+//
+// Bedrock runs and bills a call once it has the whole request, whatever becomes of the
+// client, so the forwarded call does not end with the client's: a non-streaming answer
+// is read to its end for the usage it reports even when the client has gone or reset
+// the connection. A stream is cancelled with its client (Bedrock then stops generating)
+// and charged what was seen of it; one the client abandoned before Bedrock's response
+// headers is charged its reservation. Only a call that was provably never sent (the
+// request was not written) is free.
 func (h *Handler) forwardAndSettle(w http.ResponseWriter, r *http.Request, c *call, body []byte) {
 	meter := newUsageMeter(c.op)
 	status := 0
 	cancelled := false
-	resp, err := h.fwd.do(r.Context(), c.target, c.op, body, r.Header)
+	upCtx, upCancel := context.WithTimeout(context.WithoutCancel(r.Context()), h.cfg.ReservationTTL)
+	defer upCancel()
+	if c.op.streaming() {
+		stop := context.AfterFunc(r.Context(), upCancel)
+		defer stop()
+	}
+	resp, sent, err := h.fwd.do(upCtx, c.target, c.op, body, r.Header)
 	if err != nil {
 		cancelled = r.Context().Err() != nil
+		c.chargeReserved = sent
 		e := errUnavailable("Bedrock could not be reached")
+		if sent {
+			e = errUnavailable("the response from Bedrock was lost")
+		}
 		writeAPIError(w, e)
 		status = e.status
 		c.log.Error = e.message
@@ -688,23 +782,27 @@ func (h *Handler) forwardAndSettle(w http.ResponseWriter, r *http.Request, c *ca
 		}
 		bp := pool.Get().(*[]byte)
 		buf := *bp
+		clientGone := false
 		for {
 			n, rerr := resp.Body.Read(buf)
 			if n > 0 {
 				_, _ = meter.Write(buf[:n])
-				if _, werr := w.Write(buf[:n]); werr != nil {
-					cancelled = true
-					break
-				}
-				if stream && flusher != nil {
-					flusher.Flush()
+				if !clientGone {
+					if _, werr := w.Write(buf[:n]); werr != nil {
+						cancelled, clientGone = true, true
+						if c.op.streaming() {
+							break
+						}
+					} else if stream && flusher != nil {
+						flusher.Flush()
+					}
 				}
 			}
 			if rerr == io.EOF {
 				break
 			}
 			if rerr != nil {
-				cancelled = r.Context().Err() != nil
+				cancelled = cancelled || r.Context().Err() != nil
 				if !cancelled {
 					c.log.Error = "upstream stream failed"
 					// A stream cut at a message boundary would look complete to the
@@ -720,7 +818,7 @@ func (h *Handler) forwardAndSettle(w http.ResponseWriter, r *http.Request, c *ca
 		}
 		pool.Put(bp)
 		_ = resp.Body.Close()
-		if flusher != nil {
+		if flusher != nil && !clientGone {
 			flusher.Flush()
 		}
 		meter.finishBody()
@@ -754,7 +852,12 @@ const settleRetryPause = 25 * time.Millisecond
 func (h *Handler) settle(ctx context.Context, c *call, meter *usageMeter, status int) {
 	usage, exact := meter.billed(status, c.inBound)
 	cost := c.price.Cost(usage)
-	if !exact && cost > c.reserved {
+	switch {
+	case c.chargeReserved || (!exact && !c.op.streaming()):
+		// Sent and its answer lost, or a non-streaming answer without readable usage:
+		// Bedrock may have billed up to the worst case, so that is the charge.
+		cost, exact = c.reserved, false
+	case !exact && cost > c.reserved:
 		cost = c.reserved // an estimate never exceeds the worst case
 	}
 	c.log.UsageExact = exact
@@ -847,7 +950,7 @@ func (h *Handler) notifyBlocked(ctx context.Context, rec *governance.CapRecord, 
 	}
 	h.publish(ctx, rec, pct, fmt.Sprintf("bedgov: team %s is blocked", rec.Team),
 		fmt.Sprintf("Team %s has spent %s USD of its monthly budget of %s USD in %s (%d%%). Requests whose worst-case cost exceeds the %s USD left are refused until %s or an override raises the limit.",
-			rec.Team, rec.Spent.Cents(), limit.Cents(), rec.Period, governance.Percent(rec.Spent, limit), left.String(), periodEnd(rec.Period)), governance.StateBlocked, now)
+			rec.Team, rec.Spent.Cents(), limit.Cents(), rec.Period, governance.Percent(rec.Spent, limit), left.Cents(), periodEnd(rec.Period)), governance.StateBlocked, now)
 }
 
 // claimNotification elects this request as the sender of threshold pct's notification
@@ -893,7 +996,7 @@ func (h *Handler) notify(ctx context.Context, rec *governance.CapRecord) {
 		if rec.Notified(pct) || !h.claimNotification(ctx, rec, pct) {
 			continue
 		}
-		state := rec.Thresholds.StateFor(limit*governance.Micros(pct)/100, limit)
+		state := rec.StateOf(limit*governance.Micros(pct)/100, limit)
 		subject := fmt.Sprintf("bedgov: team %s reached %d%% of its monthly budget", rec.Team, pct)
 		msg := fmt.Sprintf("Team %s has spent %s USD of its monthly budget of %s USD in %s (%d%%). Threshold %d%% reached: the team is now %s.",
 			rec.Team, rec.Spent.Cents(), limit.Cents(), rec.Period, governance.Percent(rec.Spent, limit), pct, state)

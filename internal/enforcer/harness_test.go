@@ -133,6 +133,7 @@ type envOpt struct {
 	failOpen     bool
 	db           governance.DynamoDB
 	upstream     func(http.Handler) http.Handler
+	pricing      *governance.PricingTable // nil: the embedded table
 }
 
 var nov15 = time.Date(2026, 11, 15, 12, 0, 0, 0, time.UTC)
@@ -153,6 +154,9 @@ func newEnv(t testing.TB, o envOpt, teams ...governance.CapConfig) *env {
 	e := &env{t: t, clock: &clock{}, notes: &published{}, logs: &syncBuf{}, mode: o.mode, pricing: governance.DefaultPricing(), teams: map[string]governance.CapConfig{}}
 	if e.mode == "" {
 		e.mode = enforcer.AuthIAM
+	}
+	if o.pricing != nil {
+		e.pricing = o.pricing
 	}
 	e.clock.set(nov15)
 	e.table = fmt.Sprintf("enforcer-%d", tableSeq.Add(1))
@@ -208,7 +212,7 @@ func newEnv(t testing.TB, o envOpt, teams ...governance.CapConfig) *env {
 	}
 	h, err := enforcer.New(enforcer.Config{
 		Table: e.table, AuthMode: e.mode, FailOpen: o.failOpen, Region: "us-east-1",
-		BedrockEndpoint: e.emuSrv.URL, TrustedPrincipalHeader: trustHdr, DetachSettle: o.detach,
+		BedrockEndpoint: e.emuSrv.URL, TrustedPrincipalHeader: trustHdr, DetachSettle: o.detach, Pricing: o.pricing,
 	}, enforcer.Deps{
 		DB: db, Notifier: notifier, Clock: e.clock.now, Log: e.logs,
 		Credentials: credentials.NewStaticCredentialsProvider("AKIDENFORCER", "enforcer-secret", ""),

@@ -2,6 +2,7 @@ package enforcer
 
 import (
 	"net/http"
+	"strings"
 
 	"github.com/aws/aws-lambda-go/lambdaurl"
 )
@@ -18,10 +19,19 @@ func defaultPrincipal(trustedHeader string) PrincipalFunc {
 			}
 			return "", false
 		}
-		if trustedHeader == "" {
+		if trustedHeader == "" || repeated(r.Header, trustedHeader) {
 			return "", false
 		}
 		v := r.Header.Get(trustedHeader)
 		return v, v != ""
 	}
+}
+
+// repeated reports whether header k has more than one value: several header lines, or
+// one line joined with commas (a principal ARN has no comma). A front that appends to
+// the header instead of replacing it would otherwise let the first value, possibly the
+// client's own, pick the team.
+func repeated(h http.Header, k string) bool {
+	vs := h.Values(k)
+	return len(vs) > 1 || (len(vs) == 1 && strings.Contains(vs[0], ","))
 }

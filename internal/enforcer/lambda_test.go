@@ -89,7 +89,7 @@ func TestCrashedReservationIsChargedInFull(t *testing.T) {
 	}
 	e.clock.set(nov15.Add(20 * 60e9)) // past its expiry
 	resp, b := e.post(ctx, "crash", sonnet, "converse", body, nil)
-	if resp.StatusCode != http.StatusTooManyRequests || strings.Contains(string(b), "in flight") || !strings.Contains(string(b), "worst-case cost") {
+	if resp.StatusCode != http.StatusBadRequest || strings.Contains(string(b), "in flight") || !strings.Contains(string(b), "worst-case cost") {
 		t.Fatalf("after the expired charge the team should be refused for good: %d %s", resp.StatusCode, b)
 	}
 	rec := e.record("crash")

@@ -84,6 +84,11 @@ type requestLimits struct {
 	TextGenerationConfig *struct {
 		MaxTokenCount json.Number `json:"maxTokenCount"` // Amazon Titan
 	} `json:"textGenerationConfig"`
+	// Converse passes additionalModelRequestFields to the model as its own parameters:
+	// a max_tokens there may be what the model reads.
+	AdditionalModelRequestFields *struct {
+		MaxTokens json.Number `json:"max_tokens"`
+	} `json:"additionalModelRequestFields"`
 }
 
 var errBadBody = errors.New("the request body is not a JSON object")
@@ -95,6 +100,9 @@ func maxOutputTokens(body []byte) (int64, error) {
 	var l requestLimits
 	if err := json.Unmarshal(body, &l); err != nil {
 		return 0, errBadBody
+	}
+	if err := checkKeys(body); err != nil {
+		return 0, err
 	}
 	var max int64
 	take := func(n json.Number) error {
@@ -116,6 +124,9 @@ func maxOutputTokens(body []byte) (int64, error) {
 	}
 	if l.TextGenerationConfig != nil {
 		errs = append(errs, take(l.TextGenerationConfig.MaxTokenCount))
+	}
+	if l.AdditionalModelRequestFields != nil {
+		errs = append(errs, take(l.AdditionalModelRequestFields.MaxTokens))
 	}
 	errs = append(errs, take(l.MaxTokens), take(l.MaxGenLen))
 	return max, errors.Join(errs...)

@@ -228,3 +228,18 @@ func PutIdempotencyInput(table, team, invocationID string, cost Micros, now time
 func GetIdempotencyInput(table, team, invocationID string) *dynamodb.GetItemInput {
 	return &dynamodb.GetItemInput{TableName: aws.String(table), Key: keyOf(IdempotencyKey(team, invocationID)), ConsistentRead: aws.Bool(true)}
 }
+
+// ReleaseInput gives back reservation id of a request that was not forwarded: it removes
+// the reservation and returns its amount to both headroom counters, charging nothing
+// and counting no request. Conditional on the reservation still being in flight.
+func ReleaseInput(table, team, id string, reserved Micros) *dynamodb.UpdateItemInput {
+	return &dynamodb.UpdateItemInput{
+		TableName:           aws.String(table),
+		Key:                 keyOf(TeamKey(team)),
+		ConditionExpression: inflightExists,
+		UpdateExpression:    aws.String("REMOVE #inf.#id SET #rsv = #rsv - :r, #hr = #hr + :r, #ohr = #ohr + :r"),
+		ExpressionAttributeNames: map[string]string{"#inf": AttrInflight, "#id": id, "#rsv": AttrReserved,
+			"#hr": AttrHeadroom, "#ohr": AttrOverrideHeadroom},
+		ExpressionAttributeValues: map[string]types.AttributeValue{":r": nAV(int64(reserved))},
+	}
+}

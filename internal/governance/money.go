@@ -102,5 +102,14 @@ func (m Micros) Cents() string {
 	return s
 }
 
+// CentsUp is Cents rounded up to the cent: for an amount that must not look smaller
+// than it is ("this request's worst-case cost of 1.48 USD" beside "0.99 USD left").
+func (m Micros) CentsUp() string {
+	if m > 0 && m%10_000 != 0 {
+		m += 10_000 - m%10_000
+	}
+	return m.Cents()
+}
+
 // USD returns m in dollars as a float64, for display and metrics only.
 func (m Micros) USD() float64 { return float64(m) / 1e6 }

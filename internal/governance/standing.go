@@ -19,5 +19,18 @@ func (r *CapRecord) StandingAt(now time.Time) Standing {
 	period := PeriodOf(now).Key()
 	spent := r.SpentIn(period)
 	limit := r.EffectiveLimit(now)
-	return Standing{Period: period, Spent: spent, Limit: limit, Percent: Percent(spent, limit), State: r.Thresholds.StateFor(spent, limit)}
+	return Standing{Period: period, Spent: spent, Limit: limit, Percent: Percent(spent, limit), State: r.StateOf(spent, limit)}
+}
+
+// StateOf is the one state function: the state of a team with this configuration that
+// has spent `spent` against `limit`. The enforcer's response headers, the usage data
+// source, the plan review and the report all come to it (through StandingAt). A team
+// without a degrade model is never "degraded": past the degrade threshold nothing
+// changes for its requests, so it stays "notified" until it is blocked.
+func (c CapConfig) StateOf(spent, limit Micros) State {
+	s := c.Thresholds.StateFor(spent, limit)
+	if s == StateDegraded && c.DegradeModelID == "" {
+		return StateNotified
+	}
+	return s
 }

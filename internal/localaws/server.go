@@ -172,6 +172,10 @@ type CallRecord struct {
 	ErrorCode   string // the API error code sent, "" on success
 	// UserAgent tells callers apart: the provider sends bedgov/<version>.
 	UserAgent string
+	// Retry marks an SDK's retry of a call it already sent (amz-sdk-request:
+	// attempt=N with N > 1): tests that count the calls code makes count the others
+	// (Requested), so that a retry on a loaded machine does not look like a new call.
+	Retry bool
 }
 
 // Calls returns a copy of the call log, oldest first.
@@ -179,6 +183,39 @@ func (s *Server) Calls() []CallRecord {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return append([]CallRecord(nil), s.calls...)
+}
+
+// Requested returns the logged calls the callers' code asked for: Calls without the
+// SDKs' retries.
+func (s *Server) Requested() []CallRecord {
+	var out []CallRecord
+	for _, c := range s.Calls() {
+		if !c.Retry {
+			out = append(out, c)
+		}
+	}
+	return out
+}
+
+// RequestedCount is CallCount over Requested.
+func (s *Server) RequestedCount(service, operation string) int {
+	n := 0
+	for _, c := range s.Requested() {
+		if (service == "" || c.Service == service) && (operation == "" || c.Operation == operation) {
+			n++
+		}
+	}
+	return n
+}
+
+// sdkRetry reads the AWS SDKs' "amz-sdk-request: attempt=2; max=3" header.
+func sdkRetry(h string) bool {
+	for _, part := range strings.Split(h, ";") {
+		if k, v, ok := strings.Cut(strings.TrimSpace(part), "="); ok && k == "attempt" {
+			return v != "1"
+		}
+	}
+	return false
 }
 
 // CallCount counts logged calls of service+operation ("" matches any).
@@ -260,7 +297,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	start := time.Now()
-	rec := CallRecord{Time: start, UserAgent: r.Header.Get("User-Agent")}
+	rec := CallRecord{Time: start, UserAgent: r.Header.Get("User-Agent"), Retry: sdkRetry(r.Header.Get("Amz-Sdk-Request"))}
 
 	auth := r.Header.Get("Authorization")
 	var signing string

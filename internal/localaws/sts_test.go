@@ -102,3 +102,17 @@ func TestSTSUnknownActionIsInvalidAction(t *testing.T) {
 	_, err := sts.NewFromConfig(cfg).DecodeAuthorizationMessage(context.Background(), &sts.DecodeAuthorizationMessageInput{EncodedMessage: aws.String("x")})
 	wantAPIError(t, err, "InvalidAction")
 }
+
+// The call log tells an SDK's retries from the calls code asked for: a call retried
+// once after a 500 is two calls and one request.
+func TestRequestedLeavesOutSDKRetries(t *testing.T) {
+	t.Parallel()
+	srv, cfg := start(t)
+	srv.FailTimes("sts", "GetCallerIdentity", 1, localaws.ErrorStatus(500, "InternalFailure", "injected"))
+	if _, err := sts.NewFromConfig(cfg, func(o *sts.Options) { o.RetryMaxAttempts = 3 }).GetCallerIdentity(context.Background(), &sts.GetCallerIdentityInput{}); err != nil {
+		t.Fatal(err)
+	}
+	if calls, asked := srv.CallCount("sts", "GetCallerIdentity"), srv.RequestedCount("sts", "GetCallerIdentity"); calls != 2 || asked != 1 {
+		t.Fatalf("%d calls, %d requested; want 2 and 1", calls, asked)
+	}
+}

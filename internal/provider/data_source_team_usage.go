@@ -90,7 +90,7 @@ func (d *teamUsageDataSource) Schema(_ context.Context, _ datasource.SchemaReque
 			"spent_usd":                 num("Settled spend in the period."),
 			"reserved_usd":              num("Worst-case cost reserved by requests in flight."),
 			"spend_percent":             schema.Int64Attribute{Computed: true, MarkdownDescription: "Settled spend as a percentage of the effective limit (rounded down)."},
-			"state":                     schema.StringAttribute{Computed: true, MarkdownDescription: "`ok`, `notified`, `degraded` or `blocked`."},
+			"state":                     schema.StringAttribute{Computed: true, MarkdownDescription: "`ok`, `notified`, `degraded` or `blocked`: the state the enforcer's `X-Bedgov-State` header gives for the same record. A team without a degrade model is never `degraded`: it stays `notified` until blocked."},
 			"requests":                  schema.Int64Attribute{Computed: true, MarkdownDescription: "Requests settled in the period."},
 			"override_active":           schema.BoolAttribute{Computed: true, MarkdownDescription: "Whether an emergency override is in force."},
 			"override_limit_usd":        num("The override's limit, when one is set."),

@@ -15,7 +15,8 @@ import (
 )
 
 // The usage data source reports exactly what the ledger holds: a team that spent
-// 1,700.50 of 2,000 USD this month is degraded at 85 %.
+// 1,700.50 of 2,000 USD this month is degraded at 85 %; without a degrade model it is
+// notified (governance.CapConfig.StateOf, the state the enforcer's headers give too).
 func TestAccTeamUsageDataSource_basic(t *testing.T) {
 	t.Parallel()
 	enforcer := acctest.RandomName()
@@ -57,8 +58,37 @@ data "bedgov_team_usage" "test" {
 					})),
 				},
 			},
+			{
+				PreConfig: func() { writeCaps(t, enforcer+"-caps", team, "2000", false) },
+				Config:    enforcerConfig(enforcer) + usage,
+				ConfigStateChecks: []statecheck.StateCheck{
+					statecheck.ExpectKnownValue("data.bedgov_team_usage.test", tfjsonpath.New("spend_percent"), knownvalue.Int64Exact(85)),
+					statecheck.ExpectKnownValue("data.bedgov_team_usage.test", tfjsonpath.New("state"), knownvalue.StringExact("notified")),
+				},
+			},
 		},
 	})
+}
+
+// writeCaps writes a team's configuration (Sonnet-free: Haiku 3, degrading to Nova
+// Micro when degrade is set).
+func writeCaps(t *testing.T, table, team, limit string, degrade bool) {
+	t.Helper()
+	l, err := governance.ParseUSD(limit)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := governance.CapConfig{
+		Team: team, Limit: l, Thresholds: governance.Thresholds{Notify: 50, Degrade: 80, Block: 100},
+		ModelID: "anthropic.claude-3-haiku-20240307-v1:0", ProfileARN: "arn:aws:bedrock:us-east-1:" + acctest.AccountID + ":application-inference-profile/abc123",
+		PriceGroup: "us",
+	}
+	if degrade {
+		c.DegradeModelID, c.DegradeProfileARN = "amazon.nova-micro-v1:0", "arn:aws:bedrock:us-east-1:"+acctest.AccountID+":application-inference-profile/def456"
+	}
+	if _, err := governance.WriteCapConfig(context.Background(), acctest.Client(t).DynamoDB, table, c, time.Now()); err != nil {
+		t.Fatal(err)
+	}
 }
 
 // spend writes a team's cap record and settles one request through the ledger's own
@@ -75,14 +105,7 @@ func spend(t *testing.T, table, team, limit, reserve, actual string) {
 		return m
 	}
 	now := time.Now()
-	_, err := governance.WriteCapConfig(ctx, db, table, governance.CapConfig{
-		Team: team, Limit: usd(limit), Thresholds: governance.Thresholds{Notify: 50, Degrade: 80, Block: 100},
-		ModelID: "anthropic.claude-3-haiku-20240307-v1:0", ProfileARN: "arn:aws:bedrock:us-east-1:" + acctest.AccountID + ":application-inference-profile/abc123",
-		PriceGroup: "us",
-	}, now)
-	if err != nil {
-		t.Fatal(err)
-	}
+	writeCaps(t, table, team, limit, true)
 	r := governance.Reservation{ID: "req-1", Amount: usd(reserve), Expires: now.Add(time.Minute).Unix()}
 	if _, err := db.UpdateItem(ctx, governance.ReserveInput(table, team, r, governance.PeriodOf(now).Key(), now)); err != nil {
 		t.Fatalf("reserve: %v", err)

@@ -197,6 +197,7 @@ func (r *teamResource) ValidateConfig(ctx context.Context, req resource.Validate
 	if resp.Diagnostics.HasError() {
 		return
 	}
+	resp.Diagnostics.Append(degradeFormatWarning(m.Model, m.DegradeToModel)...)
 	if !m.Thresholds.IsNull() && !m.Thresholds.IsUnknown() {
 		var t thresholdsModel
 		resp.Diagnostics.Append(m.Thresholds.As(ctx, &t, objectAs())...)

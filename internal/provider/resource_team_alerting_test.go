@@ -696,8 +696,8 @@ func TestAccTeam_alertingRefreshCost(t *testing.T) {
 			},
 			{
 				PreConfig: func() {
-					calls := acctest.Emulator(t).Calls()
-					refreshes := acctest.Emulator(t).CallCount("budgets", "DescribeBudget")
+					calls := acctest.Emulator(t).Requested() // what the provider asked for, not SDK retries
+					refreshes := acctest.Emulator(t).RequestedCount("budgets", "DescribeBudget")
 					perService := map[string]int{}
 					for _, c := range calls {
 						perService[c.Service+"."+c.Operation]++

@@ -192,6 +192,7 @@ func (r *teamResource) planEnforcer(ctx context.Context, plan *teamModel, state 
 			"A team with an enforcer needs monthly_budget: it is the cap the enforcer makes hard.")
 		return
 	}
+	r.warnNoCallers(ctx, plan, state, diags)
 	// The override is checked when it is added or changed (an applied one may later expire
 	// without the plan failing).
 	o, err := plan.override(ctx)

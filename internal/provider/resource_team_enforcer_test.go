@@ -408,7 +408,7 @@ func TestAccTeamEnforcer_refreshCost(t *testing.T) {
 			{
 				PreConfig: func() {
 					e := acctest.Emulator(t)
-					reads, lists := e.CallCount("iam", "GetPolicy"), e.CallCount("iam", "ListEntitiesForPolicy")
+					reads, lists := e.RequestedCount("iam", "GetPolicy"), e.RequestedCount("iam", "ListEntitiesForPolicy")
 					if reads == 0 || lists != reads {
 						t.Errorf("a refresh read %d IAM policies and listed attachments %d times; want once per policy", reads, lists)
 					}

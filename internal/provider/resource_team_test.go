@@ -464,6 +464,7 @@ func TestAccTeam_retries(t *testing.T) {
 				attachedTo(t, name, name+"-app"),
 				func(*terraform.State) error {
 					emu := acctest.Emulator(t)
+					// The SDK's retries of the throttled calls count here: CallCount, not RequestedCount.
 					if n := emu.CallCount("bedrock", "CreateInferenceProfile"); n != 3 {
 						return fmt.Errorf("CreateInferenceProfile called %d times, want 3 (two throttled)", n)
 					}

@@ -56,10 +56,14 @@ func TestBudgetReview(t *testing.T) {
 	}{
 		{"cut below spend", governance.CapConfig{Limit: usd(t, "500"), Thresholds: th}, governance.StateBlocked,
 			"team business: monthly_budget 2000 -> 500 USD; 640.12 USD spent in 2026-11; the team will be BLOCKED when this is applied"},
-		{"cut to degrade", governance.CapConfig{Limit: usd(t, "750"), Thresholds: th}, governance.StateDegraded,
+		{"cut to degrade", governance.CapConfig{Limit: usd(t, "750"), Thresholds: th, DegradeModelID: "anthropic.claude-3-haiku-20240307-v1:0"}, governance.StateDegraded,
 			"team business: monthly_budget 2000 -> 750 USD; 640.12 USD spent in 2026-11; the team will be DEGRADED when this is applied"},
-		{"lower thresholds", governance.CapConfig{Limit: usd(t, "2000"), Thresholds: governance.Thresholds{Notify: 10, Degrade: 30, Block: 90}}, governance.StateDegraded,
+		{"lower thresholds", governance.CapConfig{Limit: usd(t, "2000"), Thresholds: governance.Thresholds{Notify: 10, Degrade: 30, Block: 90}, DegradeModelID: "anthropic.claude-3-haiku-20240307-v1:0"}, governance.StateDegraded,
 			"team business: thresholds 50/80/100 -> 10/30/90; 640.12 USD spent in 2026-11; the team will be DEGRADED when this is applied"},
+		// Without a degrade model the same cut leaves the team notified (class 11: the
+		// state the enforcer's headers will give).
+		{"cut to degrade, no degrade model", governance.CapConfig{Limit: usd(t, "750"), Thresholds: th}, governance.StateNotified,
+			"team business: monthly_budget 2000 -> 750 USD; 640.12 USD spent in 2026-11; the team will be NOTIFIED when this is applied"},
 		{"raise", governance.CapConfig{Limit: usd(t, "5000"), Thresholds: th}, governance.StateOK, ""},
 		{"same", governance.CapConfig{Limit: usd(t, "2000"), Thresholds: th}, governance.StateOK, ""},
 	}

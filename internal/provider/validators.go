@@ -16,9 +16,13 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws/arn"
 	"github.com/hashicorp/terraform-plugin-framework-validators/stringvalidator"
+	"github.com/hashicorp/terraform-plugin-framework/diag"
+	"github.com/hashicorp/terraform-plugin-framework/path"
 	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
+	"github.com/hashicorp/terraform-plugin-framework/types"
 
 	"github.com/bedgov/terraform-provider-bedgov/internal/awsops"
+	"github.com/bedgov/terraform-provider-bedgov/internal/governance"
 )
 
 var (
@@ -194,4 +198,65 @@ func iamPrincipalARN() validator.String {
 		}
 		return ""
 	}}
+}
+
+// degradeFormatWarning warns at plan when degrade_to_model reads another InvokeModel
+// request format than model (governance.RequestFormat): the enforcer then degrades
+// only Converse and ConverseStream calls, whose format every model reads, and sends
+// InvokeModel calls to the primary model even past the degrade threshold.
+func degradeFormatWarning(model, degrade types.String) diag.Diagnostics {
+	var diags diag.Diagnostics
+	if model.IsNull() || model.IsUnknown() || degrade.IsNull() || degrade.IsUnknown() {
+		return diags
+	}
+	m, d := model.ValueString(), degrade.ValueString()
+	if governance.SameRequestFormat(m, d) {
+		return diags
+	}
+	formatOf := func(s string) string {
+		if f := governance.RequestFormat(s); f != "" {
+			return "the " + f + " request format"
+		}
+		return "a request format bedgov does not know"
+	}
+	diags.AddAttributeWarning(path.Root("degrade_to_model"), "InvokeModel calls will not be degraded",
+		fmt.Sprintf("model %q reads %s and degrade_to_model %q reads %s: an InvokeModel body written for one cannot be sent to the other, "+
+			"so past the degrade threshold the enforcer degrades only Converse and ConverseStream calls (one format for every model) "+
+			"and keeps InvokeModel calls on %q. To degrade InvokeModel calls too, choose a degrade model of the same family.",
+			m, formatOf(m), d, formatOf(d), m))
+	return diags
+}
+
+// warnNoCallers warns at plan when a team wired to an iam-mode enforcer has no
+// principals: the enforcer maps a caller's IAM principal to its team, so such a team
+// can be called by nobody. The mode comes from the wiring in state (iam mode has a
+// caller policy), else, for a new wiring to an existing enforcer, from its function.
+func (r *teamResource) warnNoCallers(ctx context.Context, plan, state *teamModel, diags *diag.Diagnostics) {
+	if plan.Enforcer.IsUnknown() || plan.Principals.IsUnknown() || len(plan.Principals.Elements()) > 0 {
+		return
+	}
+	mode := ""
+	switch {
+	case state != nil && plan.Enforcer.Equal(state.Enforcer) && !state.CurrentSpendUSD.IsNull():
+		if !state.CallerPolicyARN.IsNull() {
+			mode = "iam"
+		}
+	case r.client != nil:
+		if info, err := findEnforcer(ctx, r.client, plan.Enforcer.ValueString()); err == nil {
+			mode = info.AuthMode
+		}
+	}
+	diags.Append(noCallersWarning(plan.Name.ValueString(), plan.Enforcer.ValueString(), mode)...)
+}
+
+func noCallersWarning(team, enforcer, mode string) diag.Diagnostics {
+	var diags diag.Diagnostics
+	if mode != "iam" {
+		return diags
+	}
+	diags.AddAttributeWarning(path.Root("principals"), "Nobody can call team "+team,
+		fmt.Sprintf("enforcer %q identifies callers by their IAM principal (auth_mode = \"iam\"), and team %s lists no principals, "+
+			"so every request through the enforcer is refused. Add the IAM role or user ARNs that call Bedrock for the team to "+
+			"principals, for example principals = [\"arn:aws:iam::123456789012:role/%s-app\"].", enforcer, team, team))
+	return diags
 }

@@ -77,7 +77,7 @@ func Build(enforcer string, recs []*governance.CapRecord, period string, now tim
 			// A past month is judged against today's limit: the ledger does not keep
 			// the limit or override a month had.
 			t.EffectiveLimit = rec.Limit
-			t.State = rec.Thresholds.StateFor(t.Spent, rec.Limit)
+			t.State = rec.StateOf(t.Spent, rec.Limit)
 		}
 		t.Percent = governance.Percent(t.Spent, t.EffectiveLimit)
 		if rec.Period == period {

@@ -44,7 +44,7 @@ func ledger(t *testing.T) []*governance.CapRecord {
 			OutputTokens: map[string]int64{haiku: 1_000_000},
 		},
 		{
-			CapConfig: governance.CapConfig{Team: "business", Limit: usd(t, "2000"), Thresholds: th, PriceGroup: "us"},
+			CapConfig: governance.CapConfig{Team: "business", Limit: usd(t, "2000"), Thresholds: th, PriceGroup: "us", DegradeModelID: haiku},
 			Period:    "2026-11", Spent: usd(t, "1700.5"), PrevPeriod: "2026-10", PrevSpent: usd(t, "1900.25"),
 			Requests:         17,
 			InputTokens:      map[string]int64{haiku: 1_200_000, haiku35: 80_000},
