@@ -432,6 +432,9 @@ func (r *enforcerResource) converge(ctx context.Context, plan enforcerModel, sta
 			return err
 		}
 	}
+	if err := r.ensureInvokePolicy(ctx, plan.Name.ValueString()); err != nil {
+		return err
+	}
 
 	// 4. The function, from the embedded package.
 	a, err := artifact.Get(plan.Architecture.ValueString())

@@ -106,7 +106,7 @@ const (
 	tagBudget     = "monthly-budget" // per profile: the team's monthly budget in USD; not part of tags_all
 )
 
-var reservedTagKeys = []string{tagTeam, tagCostCenter, tagManagedBy, tagModel, tagRole, tagBudget}
+var reservedTagKeys = []string{tagTeam, tagCostCenter, tagManagedBy, tagModel, tagRole, tagBudget, tagEnforcer}
 
 func (r *teamResource) Metadata(_ context.Context, req resource.MetadataRequest, resp *resource.MetadataResponse) {
 	resp.TypeName = req.ProviderTypeName + "_team"
@@ -467,7 +467,7 @@ func (r *teamResource) ensureProfiles(ctx context.Context, plan teamModel, state
 			return err
 		}
 		arnStr, id, err := awsops.CreateInferenceProfile(ctx, r.client.Bedrock, profileName(team, "", src), src,
-			"bedgov team "+team, profileTags(tags, plan.Model.ValueString(), "primary", plan.MonthlyBudget))
+			"bedgov team "+team, wiredProfileTags(profileTags(tags, plan.Model.ValueString(), "primary", plan.MonthlyBudget), plan.Enforcer))
 		if err != nil {
 			return err
 		}
@@ -481,7 +481,7 @@ func (r *teamResource) ensureProfiles(ctx context.Context, plan teamModel, state
 			return err
 		}
 		arnStr, id, err := awsops.CreateInferenceProfile(ctx, r.client.Bedrock, profileName(team, "degraded", src), src,
-			"bedgov team "+team+" degraded", profileTags(tags, plan.DegradeToModel.ValueString(), "degraded", plan.MonthlyBudget))
+			"bedgov team "+team+" degraded", wiredProfileTags(profileTags(tags, plan.DegradeToModel.ValueString(), "degraded", plan.MonthlyBudget), plan.Enforcer))
 		if err != nil {
 			return err
 		}
@@ -742,7 +742,7 @@ func (r *teamResource) refresh(ctx context.Context, m *teamModel) (gone bool, er
 	if err := r.refreshAlerting(ctx, m); err != nil {
 		return false, err
 	}
-	if err := r.refreshEnforcer(ctx, m, invokeAttached); err != nil {
+	if err := r.refreshEnforcer(ctx, m, liveTags); err != nil {
 		return false, err
 	}
 	m.ID = m.Name
@@ -780,7 +780,7 @@ func (r *teamResource) readTags(ctx context.Context, m *teamModel, live map[stri
 	all := map[string]string{}
 	own := map[string]string{}
 	for k, v := range live {
-		if k == tagModel || k == tagRole || k == tagBudget {
+		if k == tagModel || k == tagRole || k == tagBudget || k == tagEnforcer {
 			continue
 		}
 		all[k] = v
@@ -858,7 +858,7 @@ func (r *teamResource) Update(ctx context.Context, req resource.UpdateRequest, r
 		}
 		have, err := awsops.ProfileTags(ctx, r.client.Bedrock, p.arn)
 		if err == nil {
-			err = awsops.SyncProfileTags(ctx, r.client.Bedrock, p.arn, have, profileTags(tagsAll, p.model, p.role, plan.MonthlyBudget))
+			err = awsops.SyncProfileTags(ctx, r.client.Bedrock, p.arn, have, wiredProfileTags(profileTags(tagsAll, p.model, p.role, plan.MonthlyBudget), plan.Enforcer))
 		}
 		if err != nil {
 			fail("Cannot tag the team's inference profile", err)

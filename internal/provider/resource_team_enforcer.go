@@ -266,8 +266,13 @@ func (r *teamResource) ensureEnforcer(ctx context.Context, plan teamModel, state
 	}
 	state.Enforcer = plan.Enforcer
 
-	// The enforcer's role may invoke the team's profiles; nobody else may.
-	if err := awsops.Attach(ctx, r.client.IAM, state.PolicyARN.ValueString(), awsops.Principal{Kind: "role", Name: info.RoleName, ARN: info.RoleName}); err != nil {
+	// The enforcer's role may invoke the team's profiles (by their enforcer tag); nobody
+	// else may. A team wired before the tag had its invoke policy attached to the role:
+	// that attachment goes (not attached is done).
+	if err := r.tagProfilesForEnforcer(ctx, *state, info.Name); err != nil {
+		return err
+	}
+	if err := awsops.Detach(ctx, r.client.IAM, state.PolicyARN.ValueString(), awsops.Principal{Kind: "role", Name: info.RoleName, ARN: info.RoleName}); err != nil {
 		return err
 	}
 
@@ -394,11 +399,11 @@ func (r *teamResource) callerPolicyChanged(ctx context.Context, team string, n e
 	return normalizeJSON(have) != normalizeJSON(want), nil
 }
 
-// refreshEnforcer reads the wiring: a missing cap record or caller policy, or an invoke
-// policy no longer attached to the enforcer role, nulls current_spend_usd, which
-// ModifyPlan turns into a planned re-wiring. invokeAttached is the invoke policy's
-// attachments when the caller has read them already (nil: they are read here).
-func (r *teamResource) refreshEnforcer(ctx context.Context, m *teamModel, invokeAttached map[string]bool) error {
+// refreshEnforcer reads the wiring: a missing cap record or caller policy, or profiles
+// no longer tagged for the enforcer, nulls current_spend_usd, which ModifyPlan turns
+// into a planned re-wiring. profileTags is the team's live profile tags when the caller
+// has read them already (nil: they are read here).
+func (r *teamResource) refreshEnforcer(ctx context.Context, m *teamModel, profileTags map[string]string) error {
 	if m.Enforcer.IsNull() {
 		return nil
 	}
@@ -426,17 +431,8 @@ func (r *teamResource) refreshEnforcer(ctx context.Context, m *teamModel, invoke
 			}
 		}
 	}
-	if !m.PolicyARN.IsNull() {
-		attached := invokeAttached
-		if attached == nil {
-			var err error
-			if attached, err = awsops.AttachedEntities(ctx, r.client.IAM, m.PolicyARN.ValueString()); err != nil && !awsops.IsNotFound(err) {
-				return err
-			}
-		}
-		if !attached["role:"+n.role] {
-			m.CurrentSpendUSD = types.Float64Null()
-		}
+	if r.profileEnforcer(ctx, *m, profileTags) != m.Enforcer.ValueString() {
+		m.CurrentSpendUSD = types.Float64Null()
 	}
 	rec, err := governance.ReadCapRecord(ctx, r.client.DynamoDB, n.table, m.Name.ValueString())
 	switch {
@@ -478,8 +474,13 @@ func (r *teamResource) importEnforcer(ctx context.Context, m *teamModel) error {
 	if m.PolicyARN.IsNull() {
 		return nil
 	}
-	attached, err := awsops.AttachedEntities(ctx, r.client.IAM, m.PolicyARN.ValueString())
-	if err != nil {
+	// The enforcer the profiles are tagged for; for a team wired before the tag, the
+	// enforcer role its invoke policy is attached to.
+	attached := map[string]bool{}
+	var err error
+	if name := r.profileEnforcer(ctx, *m, nil); name != "" {
+		attached["role:"+namesFor(name).role] = true
+	} else if attached, err = awsops.AttachedEntities(ctx, r.client.IAM, m.PolicyARN.ValueString()); err != nil {
 		return err
 	}
 	for key := range attached {
