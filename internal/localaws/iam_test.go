@@ -224,7 +224,7 @@ func TestIAMAttachedPoliciesPerRoleQuota(t *testing.T) {
 	const quota = 10
 	var arns []string
 	for i := 0; i <= quota; i++ {
-		out, err := c.CreatePolicy(ctx, &iam.CreatePolicyInput{PolicyName: aws.String("p"+strconv.Itoa(i)),
+		out, err := c.CreatePolicy(ctx, &iam.CreatePolicyInput{PolicyName: aws.String("p" + strconv.Itoa(i)),
 			PolicyDocument: aws.String(`{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"s3:GetObject","Resource":"*"}]}`)})
 		if err != nil {
 			t.Fatal(err)
