@@ -208,6 +208,9 @@ func (h *Handler) serve(w http.ResponseWriter, r *http.Request, c *call) *apiErr
 	if err != nil {
 		return errValidation(err.Error())
 	}
+	if ae := refuseGuardrail(body, r.Header); ae != nil {
+		return ae
+	}
 
 	// Which of the team's profiles the path names; any other model is refused.
 	wantDegrade, ok := view.allows(modelRef)
