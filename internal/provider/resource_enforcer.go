@@ -241,6 +241,12 @@ func (r *enforcerResource) ModifyPlan(ctx context.Context, req resource.ModifyPl
 	if resp.Diagnostics.HasError() {
 		return
 	}
+	if r.client != nil {
+		if msg := enforcerRegionError(r.client.Region); msg != "" {
+			resp.Diagnostics.AddError("Function URLs are not available in this Region", msg)
+			return
+		}
+	}
 	if !plan.Architecture.IsUnknown() {
 		a, err := artifact.Get(plan.Architecture.ValueString())
 		if err != nil {
