@@ -1,7 +1,8 @@
 package provider
 
-// Part 3 of bedgov_team: a team wired to a bedgov_enforcer. The team's invoke policy
-// goes to the enforcer's role (the direct path to Bedrock closes), its principals get the
+// Part 3 of bedgov_team: a team wired to a bedgov_enforcer. The team's profiles are
+// tagged for the enforcer, whose role invokes them (its invoke policy grants on the tag,
+// so nothing per team is attached to it) and the direct path to Bedrock closes; its principals get the
 // right to call the enforcer's URL instead (iam mode) or the team gets a bearer key
 // (api_key mode), and the team's cap record carries its budget, thresholds, profiles,
 // identities, topic and override. Plan shows what a budget change does to a team that
@@ -45,7 +46,8 @@ func addEnforcerSchema(s schema.Schema) {
 	s.Attributes["enforcer"] = schema.StringAttribute{
 		Optional: true,
 		MarkdownDescription: "Name (`id`) of the `bedgov_enforcer` that makes this team's `monthly_budget` a hard cap. The team's " +
-			"invoke policy is then attached to the enforcer's role instead of the principals, so the direct path to Bedrock " +
+			"profiles are then tagged `bedgov:enforcer = <enforcer>`, which the enforcer's role may invoke (one fixed-size " +
+			"policy for any number of teams), and its invoke policy is attached to nobody, so the direct path to Bedrock " +
 			"closes: in `iam` mode the principals get the right to call the enforcer's URL (`caller_policy_arn`), in `api_key` " +
 			"mode the team gets `api_key`. Removing it removes the team's cap record and wiring.",
 		Validators: []validator.String{stringvalidator.RegexMatches(enforcerNamePattern, "must be a bedgov_enforcer name")},
@@ -343,8 +345,9 @@ func (m teamModel) withPlanned(plan teamModel) teamModel {
 	return m
 }
 
-// unwire removes a team from an enforcer: its cap record, the caller policy, and the
-// invoke policy's attachment to the enforcer role. Already gone is done.
+// unwire removes a team from an enforcer: its cap record, the caller policy, and (for a
+// team wired before the enforcer tag) the invoke policy's attachment to the enforcer
+// role; the profiles' tag follows the plan in Update. Already gone is done.
 func (r *teamResource) unwire(ctx context.Context, prior teamModel, state *teamModel) error {
 	name := prior.Enforcer.ValueString()
 	n := namesFor(name)
@@ -464,8 +467,8 @@ func known(v interface {
 	return !v.IsNull() && !v.IsUnknown()
 }
 
-// importEnforcer finds the enforcer a team goes through: the enforcer role its invoke
-// policy is attached to.
+// importEnforcer finds the enforcer a team goes through: the one its profiles are
+// tagged for (or, wired before the tag, the enforcer role its invoke policy is attached to).
 func (r *teamResource) importEnforcer(ctx context.Context, m *teamModel) error {
 	m.Enforcer, m.APIKey, m.CallerPolicyARN = types.StringNull(), types.StringNull(), types.StringNull()
 	m.CurrentSpendUSD, m.SpendPercent, m.ProjectedState = types.Float64Null(), types.Int64Null(), types.StringNull()
