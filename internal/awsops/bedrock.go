@@ -79,6 +79,9 @@ func ResolveModel(ctx context.Context, c *bedrock.Client, region, model string) 
 	if out.ModelDetails == nil {
 		return ModelSource{}, fmt.Errorf("model %q: Bedrock returned no details", id)
 	}
+	if err := requireOnDemand(ctx, c, region, id, out.ModelDetails); err != nil {
+		return ModelSource{}, err
+	}
 	modelARN := aws.ToString(out.ModelDetails.ModelArn)
 	return ModelSource{ARN: modelARN, DisplayName: id, Models: []string{modelARN}}, nil
 }

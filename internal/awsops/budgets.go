@@ -39,7 +39,9 @@ func (n BudgetNotification) subscribers() []types.Subscriber {
 
 // FindBudget returns a budget by name, or ErrNotFound.
 func FindBudget(ctx context.Context, c *budgets.Client, account, name string) (*types.Budget, error) {
-	out, err := c.DescribeBudget(ctx, &budgets.DescribeBudgetInput{AccountId: aws.String(account), BudgetName: aws.String(name)})
+	// FilterExpression is in the answer only when asked for (DescribeBudget, ShowFilterExpression).
+	out, err := c.DescribeBudget(ctx, &budgets.DescribeBudgetInput{AccountId: aws.String(account), BudgetName: aws.String(name),
+		ShowFilterExpression: aws.Bool(true)})
 	if err != nil {
 		if hasCode(err, "NotFoundException") {
 			return nil, wrapNotFound(err)

@@ -216,6 +216,9 @@ func (h *Handler) serve(w http.ResponseWriter, r *http.Request, c *call) *apiErr
 	if err != nil {
 		return errValidation(err.Error())
 	}
+	if ae := refuseGuardrail(body, r.Header); ae != nil {
+		return ae
+	}
 	inBound, err := inputBound(body)
 	if err != nil {
 		return errValidation(err.Error())

@@ -147,6 +147,9 @@ func copySourceModels(c *Call, copyFrom string) ([]string, error) {
 		if !ok || parts[3] != c.Region || !containsString(m.Regions, c.Region) {
 			return nil, ErrorStatus(http.StatusNotFound, "ResourceNotFoundException", "The model %s was not found in %s.", copyFrom, c.Region)
 		}
+		if !containsString(m.InferenceTypes, "ON_DEMAND") {
+			return nil, errNotOnDemand()
+		}
 		return []string{FoundationModelARN(c.Region, m.ID)}, nil
 	}
 	if strings.Contains(copyFrom, ":inference-profile/") {

@@ -28,12 +28,15 @@ type Budget struct {
 	LimitUnit            string
 	// CostFilters are kept exactly as sent (e.g. TagKeyValue: ["user:team$ai-core"]), so
 	// tests can check the wire form.
-	CostFilters   map[string][]string
-	Start, End    time.Time
-	LastUpdated   time.Time
-	ActualSpend   string // for tests; "0" unless set
-	Notifications []BudgetNotification
-	Tags          map[string]string
+	CostFilters map[string][]string
+	// FilterExpression and Metrics, the supported form of CostFilters and CostTypes.
+	FilterExpression *BudgetExpression
+	Metrics          []string
+	Start, End       time.Time
+	LastUpdated      time.Time
+	ActualSpend      string // for tests; "0" unless set
+	Notifications    []BudgetNotification
+	Tags             map[string]string
 }
 
 // BudgetNotification is one notification of a budget with its subscribers.
@@ -108,14 +111,17 @@ type budgetCalculatedSpend struct {
 }
 
 type budgetWire struct {
-	BudgetName      *string                `json:"BudgetName"`
-	BudgetType      *string                `json:"BudgetType"`
-	TimeUnit        *string                `json:"TimeUnit"`
-	BudgetLimit     *budgetSpend           `json:"BudgetLimit,omitempty"`
-	CostFilters     map[string][]string    `json:"CostFilters,omitempty"`
-	TimePeriod      *budgetTimePeriod      `json:"TimePeriod,omitempty"`
-	CalculatedSpend *budgetCalculatedSpend `json:"CalculatedSpend,omitempty"`
-	LastUpdatedTime *EpochSeconds          `json:"LastUpdatedTime,omitempty"`
+	BudgetName       *string                `json:"BudgetName"`
+	BudgetType       *string                `json:"BudgetType"`
+	TimeUnit         *string                `json:"TimeUnit"`
+	BudgetLimit      *budgetSpend           `json:"BudgetLimit,omitempty"`
+	CostFilters      map[string][]string    `json:"CostFilters,omitempty"`
+	CostTypes        map[string]any         `json:"CostTypes,omitempty"`
+	FilterExpression *BudgetExpression      `json:"FilterExpression,omitempty"`
+	Metrics          []string               `json:"Metrics,omitempty"`
+	TimePeriod       *budgetTimePeriod      `json:"TimePeriod,omitempty"`
+	CalculatedSpend  *budgetCalculatedSpend `json:"CalculatedSpend,omitempty"`
+	LastUpdatedTime  *EpochSeconds          `json:"LastUpdatedTime,omitempty"`
 }
 
 type budgetNotificationWire struct {
@@ -186,7 +192,11 @@ func budgetFromWire(w *budgetWire) (Budget, error) {
 	if err != nil {
 		return Budget{}, err
 	}
-	b := Budget{Name: name, BudgetType: deref(w.BudgetType), TimeUnit: deref(w.TimeUnit), CostFilters: w.CostFilters}
+	b := Budget{Name: name, BudgetType: deref(w.BudgetType), TimeUnit: deref(w.TimeUnit), CostFilters: w.CostFilters,
+		FilterExpression: w.FilterExpression, Metrics: w.Metrics}
+	if err := checkBudgetFilter(w); err != nil {
+		return Budget{}, err
+	}
 	switch b.BudgetType {
 	case "COST", "USAGE", "RI_UTILIZATION", "RI_COVERAGE", "SAVINGS_PLANS_UTILIZATION", "SAVINGS_PLANS_COVERAGE":
 	default:
@@ -232,6 +242,7 @@ func (b Budget) wire() *budgetWire {
 	start, end, updated := EpochSeconds(b.Start), EpochSeconds(b.End), EpochSeconds(b.LastUpdated)
 	w := &budgetWire{
 		BudgetName: &b.Name, BudgetType: &b.BudgetType, TimeUnit: &b.TimeUnit, CostFilters: b.CostFilters,
+		FilterExpression: b.FilterExpression, Metrics: b.Metrics,
 		TimePeriod: &budgetTimePeriod{Start: &start, End: &end}, LastUpdatedTime: &updated,
 	}
 	if b.LimitAmount != "" {
@@ -397,6 +408,9 @@ func createBudget(c *Call, in *createBudgetInput) (*empty, error) {
 type budgetNameInput struct {
 	AccountId  *string `json:"AccountId"`
 	BudgetName *string `json:"BudgetName"`
+	// DescribeBudget returns the filter expression only when asked ("Specifies whether
+	// the response includes the filter expression": Budgets API reference, DescribeBudget).
+	ShowFilterExpression *bool `json:"ShowFilterExpression,omitempty"`
 }
 
 type describeBudgetOutput struct {
@@ -408,7 +422,11 @@ func describeBudget(c *Call, in *budgetNameInput) (*describeBudgetOutput, error)
 	if err != nil {
 		return nil, err
 	}
-	return &describeBudgetOutput{Budget: b.wire()}, nil
+	w := b.wire()
+	if in.ShowFilterExpression == nil || !*in.ShowFilterExpression {
+		w.FilterExpression = nil
+	}
+	return &describeBudgetOutput{Budget: w}, nil
 }
 
 type updateBudgetInput struct {
@@ -433,6 +451,7 @@ func updateBudget(c *Call, in *updateBudgetInput) (*empty, error) {
 	err = c.Store().Update(KindBudget, arn, func(v any) (any, error) {
 		b := v.(Budget)
 		b.BudgetType, b.TimeUnit, b.LimitAmount, b.LimitUnit, b.CostFilters = nb.BudgetType, nb.TimeUnit, nb.LimitAmount, nb.LimitUnit, nb.CostFilters
+		b.FilterExpression, b.Metrics = nb.FilterExpression, nb.Metrics
 		if in.NewBudget.TimePeriod != nil {
 			b.Start, b.End = nb.Start, nb.End
 		}

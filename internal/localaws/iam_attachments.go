@@ -68,7 +68,11 @@ func attachHandler[In principalPolicyInput](kind string) func(*Call, *In) (*stru
 		if err != nil {
 			return nil, err
 		}
+		attached := policiesAttachedTo(c, kind, pr.Name) // counted outside the policy's update (the store's lock)
 		_, err = updatePolicy(c, policyARN, func(p *IAMPolicy) error {
+			if !p.Attached[kind+":"+pr.Name] && attached >= iamAttachedPoliciesMax {
+				return errAttachQuota(kind)
+			}
 			p.Attached[kind+":"+pr.Name] = true
 			return nil
 		})

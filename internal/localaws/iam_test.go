@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"net/url"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -207,5 +208,40 @@ func TestIAMRoleInlinePoliciesAndTags(t *testing.T) {
 	}
 	if _, err := c.DeleteRole(ctx, &iam.DeleteRoleInput{RoleName: aws.String("enforcer")}); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// IAM refuses the 11th managed policy on a role (default quota 10); re-attaching one
+// already attached is not a new attachment.
+func TestIAMAttachedPoliciesPerRoleQuota(t *testing.T) {
+	t.Parallel()
+	_, cfg := start(t)
+	c := iam.NewFromConfig(cfg)
+	ctx := context.Background()
+	if _, err := c.CreateRole(ctx, &iam.CreateRoleInput{RoleName: aws.String("r"), AssumeRolePolicyDocument: aws.String(`{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":"lambda.amazonaws.com"},"Action":"sts:AssumeRole"}]}`)}); err != nil {
+		t.Fatal(err)
+	}
+	const quota = 10
+	var arns []string
+	for i := 0; i <= quota; i++ {
+		out, err := c.CreatePolicy(ctx, &iam.CreatePolicyInput{PolicyName: aws.String("p" + strconv.Itoa(i)),
+			PolicyDocument: aws.String(`{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"s3:GetObject","Resource":"*"}]}`)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		arns = append(arns, aws.ToString(out.Policy.Arn))
+	}
+	for _, a := range arns[:quota] {
+		if _, err := c.AttachRolePolicy(ctx, &iam.AttachRolePolicyInput{RoleName: aws.String("r"), PolicyArn: aws.String(a)}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := c.AttachRolePolicy(ctx, &iam.AttachRolePolicyInput{RoleName: aws.String("r"), PolicyArn: aws.String(arns[0])}); err != nil {
+		t.Fatalf("re-attaching an attached policy: %v", err)
+	}
+	_, err := c.AttachRolePolicy(ctx, &iam.AttachRolePolicyInput{RoleName: aws.String("r"), PolicyArn: aws.String(arns[quota])})
+	var limit *types.LimitExceededException
+	if !errors.As(err, &limit) || !strings.Contains(limit.ErrorMessage(), "PoliciesPerRole: 10") {
+		t.Fatalf("11th attachment: %v, want LimitExceeded", err)
 	}
 }

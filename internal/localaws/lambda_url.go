@@ -311,6 +311,9 @@ func urlFunction(c *Call, in *lambdaURLConfigInput) (LambdaFunction, error) {
 }
 
 func lambdaCreateFunctionURLConfig(c *Call, in *lambdaURLConfigInput) (*lambdaURLConfigOutput, error) {
+	if err := checkFunctionURLRegion(c.Region); err != nil {
+		return nil, err
+	}
 	if in.AuthType == nil {
 		return nil, ErrValidation("1 validation error detected: Value null at 'authType' failed to satisfy constraint: Member must not be null")
 	}

@@ -572,3 +572,15 @@ func TestFunctionURLOverTLSWithBearerKey(t *testing.T) {
 		t.Fatalf("usage %+v", res.Usage)
 	}
 }
+
+// Lambda offers no function URLs in some Regions (Lambda developer guide, "Creating
+// and managing Lambda function URLs").
+func TestLambdaFunctionURLRegions(t *testing.T) {
+	t.Parallel()
+	for region, ok := range map[string]bool{"us-east-1": true, "eu-central-2": false, "me-central-1": false} {
+		err := localaws.CheckFunctionURLRegion(region)
+		if (err == nil) != ok {
+			t.Errorf("%s: %v", region, err)
+		}
+	}
+}

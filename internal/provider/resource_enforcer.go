@@ -225,6 +225,12 @@ func (r *enforcerResource) ModifyPlan(ctx context.Context, req resource.ModifyPl
 	if resp.Diagnostics.HasError() {
 		return
 	}
+	if r.client != nil {
+		if msg := enforcerRegionError(r.client.Region); msg != "" {
+			resp.Diagnostics.AddError("Function URLs are not available in this Region", msg)
+			return
+		}
+	}
 	if !plan.Architecture.IsUnknown() {
 		a, err := artifact.Get(plan.Architecture.ValueString())
 		if err != nil {
@@ -416,6 +422,9 @@ func (r *enforcerResource) ensureRole(ctx context.Context, a *enforcerApply) err
 	}
 	if have, err := awsops.RolePolicy(ctx, c.IAM, n.role, enforcerRolePolicyName); err != nil || normalizeJSON(have) != rolePolicy {
 		return failed("put the enforcer role's policy", awsops.PutRolePolicy(ctx, c.IAM, n.role, enforcerRolePolicyName, rolePolicy))
+	}
+	if err := r.ensureInvokePolicy(ctx, a.plan.Name.ValueString()); err != nil {
+		return err
 	}
 	return nil
 }

@@ -357,6 +357,8 @@ func TestAccEnforcer_validation(t *testing.T) {
 		{"retention", enforcerConfig("bedgov", `log_retention_days = 2`), `log_retention_days value must be one of`},
 		{"auth mode", enforcerConfig("bedgov", `auth_mode = "password"`), `value must be one of`},
 		{"price", enforcerConfig("bedgov", `pricing_overrides = { m = { input_per_mtok = "-1", output_per_mtok = "15" } }`), `must be a USD amount per million tokens`},
+		{"region without function URLs", strings.Replace(enforcerConfig("bedgov"), `region      = "us-east-1"`, `region      = "eu-central-2"`, 1),
+			`Lambda offers no function URLs in eu-central-2`},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {

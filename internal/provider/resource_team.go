@@ -479,7 +479,7 @@ func (r *teamResource) ensureProfiles(ctx context.Context, plan teamModel, state
 			return err
 		}
 		arnStr, id, err := awsops.CreateInferenceProfile(ctx, r.client.Bedrock, profileName(team, "", src), src,
-			"bedgov team "+team, profileTags(tags, plan.Model.ValueString(), "primary", plan.MonthlyBudget))
+			"bedgov team "+team, wiredProfileTags(profileTags(tags, plan.Model.ValueString(), "primary", plan.MonthlyBudget), plan.Enforcer))
 		if err != nil {
 			return err
 		}
@@ -493,7 +493,7 @@ func (r *teamResource) ensureProfiles(ctx context.Context, plan teamModel, state
 			return err
 		}
 		arnStr, id, err := awsops.CreateInferenceProfile(ctx, r.client.Bedrock, profileName(team, "degraded", src), src,
-			"bedgov team "+team+" degraded", profileTags(tags, plan.DegradeToModel.ValueString(), "degraded", plan.MonthlyBudget))
+			"bedgov team "+team+" degraded", wiredProfileTags(profileTags(tags, plan.DegradeToModel.ValueString(), "degraded", plan.MonthlyBudget), plan.Enforcer))
 		if err != nil {
 			return err
 		}
@@ -672,7 +672,7 @@ func (r *teamResource) refresh(ctx context.Context, m *teamModel) (gone bool, er
 	if err := r.refreshAlerting(ctx, m); err != nil {
 		return false, err
 	}
-	if err := r.refreshEnforcer(ctx, m, read.invokeAttached); err != nil {
+	if err := r.refreshEnforcer(ctx, m, read.liveTags); err != nil {
 		return false, failed("read the team's enforcer wiring", err)
 	}
 	m.ID = m.Name
@@ -796,7 +796,7 @@ func (r *teamResource) readTags(ctx context.Context, m *teamModel, live map[stri
 	all := map[string]string{}
 	own := map[string]string{}
 	for k, v := range live {
-		if k == tagModel || k == tagRole || k == tagBudget {
+		if k == tagModel || k == tagRole || k == tagBudget || k == tagEnforcer {
 			continue
 		}
 		all[k] = v
@@ -897,7 +897,7 @@ func (r *teamResource) tagProfiles(ctx context.Context, plan, state teamModel, t
 		if p.arn == "" {
 			continue
 		}
-		if err := awsops.SyncTags(ctx, awsops.ProfileTagger(r.client.Bedrock), p.arn, profileTags(tags, p.model, p.role, plan.MonthlyBudget)); err != nil {
+		if err := awsops.SyncTags(ctx, awsops.ProfileTagger(r.client.Bedrock), p.arn, wiredProfileTags(profileTags(tags, p.model, p.role, plan.MonthlyBudget), plan.Enforcer)); err != nil {
 			return err
 		}
 	}

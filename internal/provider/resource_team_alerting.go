@@ -459,10 +459,8 @@ func (r *teamResource) budgetNotifications(ctx context.Context, m teamModel) []a
 func (r *teamResource) budgetDefinition(m teamModel) budgettypes.Budget {
 	return budgettypes.Budget{
 		BudgetName: aws.String(m.BudgetName.ValueString()), BudgetType: budgettypes.BudgetTypeCost, TimeUnit: budgettypes.TimeUnitMonthly,
-		BudgetLimit: &budgettypes.Spend{Amount: aws.String(budgetAmount(m.MonthlyBudget.ValueFloat64())), Unit: aws.String("USD")},
-		// CostFilters (TagKeyValue user:team$<name>) rather than FilterExpression: the form
-		// AWS documents for cost allocation tag budgets, and the one Budgets returns as set.
-		CostFilters: alerts.BudgetFilter(tagTeam, m.Name.ValueString()), //nolint:staticcheck // see above
+		BudgetLimit:      &budgettypes.Spend{Amount: aws.String(budgetAmount(m.MonthlyBudget.ValueFloat64())), Unit: aws.String("USD")},
+		FilterExpression: budgetFilterExpression(tagTeam, m.Name.ValueString()), Metrics: budgetMetrics,
 	}
 }
 
@@ -951,8 +949,7 @@ func (r *teamResource) refreshBudget(ctx context.Context, m *teamModel) (map[str
 	// A changed filter or period, or notifications added, deleted or re-pointed out of
 	// band, show as a planned re-create of the budget, which the apply turns into an
 	// in-place update (the create takes the existing budget over).
-	filters := b.CostFilters //nolint:staticcheck // CostFilters, as created
-	if fmt.Sprint(filters) != fmt.Sprint(alerts.BudgetFilter(tagTeam, team)) || b.TimeUnit != budgettypes.TimeUnitMonthly ||
+	if !sameBudgetFilter(b, tagTeam, team) || b.TimeUnit != budgettypes.TimeUnitMonthly ||
 		!r.readThresholds(ctx, m, notes) {
 		tflog.Debug(ctx, "budget changed out of band", map[string]any{"team": team})
 		m.BudgetName = types.StringNull()

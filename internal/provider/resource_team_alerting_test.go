@@ -132,13 +132,15 @@ func TestAccTeam_alertingBasic(t *testing.T) {
 					checkAllPresent(t, name),
 					func(s *terraform.State) error {
 						attrs := s.RootModule().Resources[teamAddr].Primary.Attributes
-						// The budget filter carries the user: prefix, as the request did.
+						// The budget filters on the team tag with FilterExpression and Metrics,
+						// not the deprecated CostFilters.
 						b, ok := storedBudget(t, name)
 						if !ok {
 							return fmt.Errorf("no budget in the emulator")
 						}
-						if fmt.Sprint(b.CostFilters) != fmt.Sprint(map[string][]string{"TagKeyValue": {"user:team$" + name}}) {
-							return fmt.Errorf("budget cost filter = %v, want TagKeyValue user:team$%s", b.CostFilters, name)
+						if f := b.FilterExpression; len(b.CostFilters) != 0 || f == nil || f.Tags == nil || aws.ToString(f.Tags.Key) != "team" ||
+							fmt.Sprint(f.Tags.Values) != "["+name+"]" || fmt.Sprint(b.Metrics) != "[UnblendedCost]" {
+							return fmt.Errorf("budget filter: CostFilters %v, FilterExpression %+v, Metrics %v; want Tags team=%s, UnblendedCost", b.CostFilters, f, b.Metrics, name)
 						}
 						if b.LimitAmount != "1499.99" || b.TimeUnit != "MONTHLY" || b.BudgetType != "COST" || b.Tags["team"] != name {
 							return fmt.Errorf("budget = %+v", b)

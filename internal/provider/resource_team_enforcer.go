@@ -1,7 +1,8 @@
 package provider
 
-// Part 3 of bedgov_team: a team wired to a bedgov_enforcer. The team's invoke policy
-// goes to the enforcer's role (the direct path to Bedrock closes), its principals get the
+// Part 3 of bedgov_team: a team wired to a bedgov_enforcer. The team's profiles are
+// tagged for the enforcer, whose role invokes them (its invoke policy grants on the tag,
+// so nothing per team is attached to it) and the direct path to Bedrock closes; its principals get the
 // right to call the enforcer's URL instead (iam mode) or the team gets a bearer key
 // (api_key mode), and the team's cap record carries its budget, thresholds, profiles,
 // identities, topic and override. Plan shows what a budget change does to a team that
@@ -85,7 +86,8 @@ func addEnforcerSchema(s schema.Schema) {
 	s.Attributes["enforcer"] = schema.StringAttribute{
 		Optional: true,
 		MarkdownDescription: "Name (`id`) of the `bedgov_enforcer` that makes this team's `monthly_budget` a hard cap. The team's " +
-			"invoke policy is then attached to the enforcer's role instead of the principals, so the direct path to Bedrock " +
+			"profiles are then tagged `bedgov:enforcer = <enforcer>`, which the enforcer's role may invoke (one fixed-size " +
+			"policy for any number of teams), and its invoke policy is attached to nobody, so the direct path to Bedrock " +
 			"closes: in `iam` mode the principals get the right to call the enforcer's URL (`caller_policy_arn`), in `api_key` " +
 			"mode the team gets `api_key`. Removing it removes the team's cap record and wiring.",
 		Validators: []validator.String{stringvalidator.RegexMatches(enforcerNamePattern, "must be a bedgov_enforcer name")},
@@ -305,8 +307,13 @@ func (r *teamResource) ensureEnforcer(ctx context.Context, plan teamModel, state
 	}
 	state.Enforcer = plan.Enforcer
 
-	// The enforcer's role may invoke the team's profiles; nobody else may.
-	if err := awsops.Attach(ctx, r.client.IAM, state.PolicyARN.ValueString(), awsops.Principal{Kind: "role", Name: info.RoleName, ARN: info.RoleName}); err != nil {
+	// The enforcer's role may invoke the team's profiles (by their enforcer tag); nobody
+	// else may. A team wired before the tag had its invoke policy attached to the role:
+	// that attachment goes (not attached is done).
+	if err := r.tagProfilesForEnforcer(ctx, *state, info.Name); err != nil {
+		return err
+	}
+	if err := awsops.Detach(ctx, r.client.IAM, state.PolicyARN.ValueString(), awsops.Principal{Kind: "role", Name: info.RoleName, ARN: info.RoleName}); err != nil {
 		return err
 	}
 	apiKeyHash, err := r.ensureCallers(ctx, plan, state, prior, info, tags)
@@ -385,8 +392,9 @@ func (m teamModel) withPlanned(plan teamModel) teamModel {
 	return m
 }
 
-// unwire removes a team from an enforcer: its cap record, the caller policy, and the
-// invoke policy's attachment to the enforcer role. Already gone is done.
+// unwire removes a team from an enforcer: its cap record, the caller policy, and (for a
+// team wired before the enforcer tag) the invoke policy's attachment to the enforcer
+// role; the profiles' tag follows the plan in Update. Already gone is done.
 func (r *teamResource) unwire(ctx context.Context, prior teamModel, state *teamModel) error {
 	name := prior.Enforcer.ValueString()
 	n := namesFor(name)
@@ -437,11 +445,11 @@ func (r *teamResource) callerPolicyChanged(ctx context.Context, team string, n e
 	return normalizeJSON(have) != normalizeJSON(want), nil
 }
 
-// refreshEnforcer reads the wiring: a missing cap record or caller policy, or an invoke
-// policy no longer attached to the enforcer role, nulls current_spend_usd, which
-// ModifyPlan turns into a planned re-wiring. invokeAttached is the invoke policy's
-// attachments when the caller has read them already (nil: they are read here).
-func (r *teamResource) refreshEnforcer(ctx context.Context, m *teamModel, invokeAttached map[string]bool) error {
+// refreshEnforcer reads the wiring: a missing cap record or caller policy, or profiles
+// no longer tagged for the enforcer, nulls current_spend_usd, which ModifyPlan turns
+// into a planned re-wiring. profileTags is the team's live profile tags when the caller
+// has read them already (nil: they are read here).
+func (r *teamResource) refreshEnforcer(ctx context.Context, m *teamModel, profileTags map[string]string) error {
 	if m.Enforcer.IsNull() {
 		return nil
 	}
@@ -469,17 +477,8 @@ func (r *teamResource) refreshEnforcer(ctx context.Context, m *teamModel, invoke
 			}
 		}
 	}
-	if !m.PolicyARN.IsNull() {
-		attached := invokeAttached
-		if attached == nil {
-			var err error
-			if attached, err = awsops.AttachedEntities(ctx, r.client.IAM, m.PolicyARN.ValueString()); err != nil && !awsops.IsNotFound(err) {
-				return err
-			}
-		}
-		if !attached["role:"+n.role] {
-			m.CurrentSpendUSD = types.Float64Null()
-		}
+	if r.profileEnforcer(ctx, *m, profileTags) != m.Enforcer.ValueString() {
+		m.CurrentSpendUSD = types.Float64Null()
 	}
 	rec, err := governance.ReadCapRecord(ctx, r.client.DynamoDB, n.table, m.Name.ValueString())
 	switch {
@@ -503,15 +502,20 @@ func (m *teamModel) setStanding(st governance.Standing) {
 	m.ProjectedState = types.StringValue(string(st.State))
 }
 
-// importEnforcer finds the enforcer a team goes through: the enforcer role its invoke
-// policy is attached to.
+// importEnforcer finds the enforcer a team goes through: the one its profiles are
+// tagged for (or, wired before the tag, the enforcer role its invoke policy is attached to).
 func (r *teamResource) importEnforcer(ctx context.Context, m *teamModel) error {
 	m.teamEnforcerModel.null()
 	if m.PolicyARN.IsNull() {
 		return nil
 	}
-	attached, err := awsops.AttachedEntities(ctx, r.client.IAM, m.PolicyARN.ValueString())
-	if err != nil {
+	// The enforcer the profiles are tagged for; for a team wired before the tag, the
+	// enforcer role its invoke policy is attached to.
+	attached := map[string]bool{}
+	var err error
+	if name := r.profileEnforcer(ctx, *m, nil); name != "" {
+		attached["role:"+namesFor(name).role] = true
+	} else if attached, err = awsops.AttachedEntities(ctx, r.client.IAM, m.PolicyARN.ValueString()); err != nil {
 		return err
 	}
 	for key := range attached {

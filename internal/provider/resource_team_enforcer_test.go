@@ -139,10 +139,10 @@ func TestAccTeamEnforcer_endToEnd(t *testing.T) {
 					profileA, profileB = attrOf(s, "bedgov_team.a", "inference_profile_arn"), attrOf(s, "bedgov_team.b", "inference_profile_arn")
 					topicA = attrOf(s, "bedgov_team.a", "sns_topic_arn")
 					c := acctest.Client(t)
-					// The direct path is closed: the invoke policy is on the enforcer's role only.
-					attached, err := awsops.AttachedEntities(ctx, c.IAM, attrOf(s, "bedgov_team.a", "policy_arn"))
-					if err != nil || len(attached) != 1 || !attached["role:"+enf+"-enforcer"] {
-						return fmt.Errorf("invoke policy attached to %v (%v), want only the enforcer role", attached, err)
+					// The direct path is closed: the invoke policy is attached to nobody; the
+					// enforcer's role invokes the profiles by their enforcer tag.
+					if err := wiredByTag(ctx, c, attrOf(s, "bedgov_team.a", "policy_arn"), enf, profileA); err != nil {
+						return err
 					}
 					callers, err := awsops.AttachedEntities(ctx, c.IAM, attrOf(s, "bedgov_team.a", "caller_policy_arn"))
 					if err != nil || !callers["role:"+teamA+"-app"] {
@@ -452,11 +452,7 @@ resource "bedgov_team" "test" {
 			{
 				Config: config(true),
 				Check: func(s *terraform.State) error {
-					keys, err := awsops.AttachedEntities(ctx, acctest.Client(t).IAM, policyARN(team))
-					if err != nil || len(keys) != 1 || !keys["role:"+enf+"-enforcer"] {
-						return fmt.Errorf("wired: invoke policy attached to %v (%v)", keys, err)
-					}
-					return nil
+					return wiredByTag(ctx, acctest.Client(t), policyARN(team), enf, attrOf(s, "bedgov_team.test", "inference_profile_arn"))
 				},
 			},
 			{

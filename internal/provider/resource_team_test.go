@@ -388,6 +388,8 @@ func TestAccTeam_validation(t *testing.T) {
 		{"unknown model", teamConfig("valid", attr("model", "anthropic.claude-9-opus-v1:0")), `model "anthropic.claude-9-opus-v1:0" is not available in region us-east-1`},
 		{"wrong region", teamConfig("valid", attr("model", "arn:aws:bedrock:eu-west-1::foundation-model/"+sonnet)), `is in region eu-west-1 but the provider is configured for us-east-1`},
 		{"unknown profile", teamConfig("valid", attr("model", "eu.anthropic.claude-3-5-sonnet-20241022-v2:0")), `inference profile "eu.anthropic.claude-3-5-sonnet-20241022-v2:0" is not available in region us-east-1`},
+		{"profile-only model", teamConfig("valid", attr("model", "anthropic.claude-3-7-sonnet-20250219-v1:0")),
+			`(?s)model "anthropic.claude-3-7-sonnet-20250219-v1:0" is not offered on demand in region us-east-1: Bedrock serves it only through an inference profile. Set the model to one of these system-defined profiles:.*us.anthropic.claude-3-7-sonnet-20250219-v1:0`},
 		{"reserved tag", teamConfig("valid", attr("model", sonnet), attr("tags", map[string]string{"team": "x"})), `value must be none of`},
 		{"bad principal", teamConfig("valid", attr("model", sonnet), attr("principals", []string{"arn:aws:s3:::bucket"})), `is not an IAM role, user or group ARN`},
 	}

@@ -64,7 +64,7 @@ const (
 // managedByBedgov is the managed-by tag's value on everything bedgov makes.
 const managedByBedgov = "bedgov"
 
-var reservedTagKeys = []string{tagTeam, tagCostCenter, tagManagedBy, tagModel, tagRole, tagBudget}
+var reservedTagKeys = []string{tagTeam, tagCostCenter, tagManagedBy, tagModel, tagRole, tagBudget, tagEnforcer}
 
 func systemTags(m teamModel) map[string]string {
 	tags := map[string]string{tagTeam: m.Name.ValueString(), tagManagedBy: managedByBedgov}

@@ -1,0 +1,4 @@
+package localaws
+
+// CheckFunctionURLRegion exposes the Region rule to the external tests.
+var CheckFunctionURLRegion = checkFunctionURLRegion
