@@ -137,7 +137,8 @@ type call struct {
 	rec      *governance.CapRecord // as returned by the reservation
 	target   string
 	model    string
-	price    governance.Price
+	rate     governance.Rate // the billing dimensions' rate of the model forwarded to
+	dims     governance.Dims
 	inBound  int64
 	log      requestLog
 }
@@ -208,6 +209,9 @@ func (h *Handler) serve(w http.ResponseWriter, r *http.Request, c *call) *apiErr
 	if err != nil {
 		return errValidation(err.Error())
 	}
+	if c.dims, err = requestDims(body, r.Header); err != nil {
+		return errValidation(err.Error())
+	}
 
 	// Which of the team's profiles the path names; any other model is refused.
 	wantDegrade, ok := view.allows(modelRef)
@@ -222,15 +226,21 @@ func (h *Handler) serve(w http.ResponseWriter, r *http.Request, c *call) *apiErr
 		return errValidation(view.degrade.err.Error())
 	}
 
-	// Worst case over every profile this request may end up on.
+	// Price the request's billing dimensions; worst case over every profile it may end
+	// up on. A dimension bedgov cannot price is refused, never charged at a cheaper rate.
 	c.inBound = governance.InputTokenBound(len(body))
-	c.reserved = view.primary.price.WorstCase(c.inBound, governance.MaxOutputFor(maxOut, view.primary.mp))
-	if view.rec.DegradeProfileARN != "" {
-		if d := view.degrade.price.WorstCase(c.inBound, governance.MaxOutputFor(maxOut, view.degrade.mp)); d > c.reserved {
+	primaryRate, degradeRate, canDegrade, ae := h.rates(view, c, wantDegrade)
+	if ae != nil {
+		return ae
+	}
+	c.reserved = primaryRate.WorstCase(c.inBound, governance.MaxOutputFor(maxOut, view.primary.mp))
+	if canDegrade {
+		if d := degradeRate.WorstCase(c.inBound, governance.MaxOutputFor(maxOut, view.degrade.mp)); d > c.reserved {
 			c.reserved = d
 		}
 	}
 	c.log.Reserved = int64(c.reserved)
+	c.log.Dims = c.dims.String()
 
 	// Idempotency.
 	inv := r.Header.Get("Amz-Sdk-Invocation-Id")
@@ -278,14 +288,14 @@ func (h *Handler) serve(w http.ResponseWriter, r *http.Request, c *call) *apiErr
 			c.log.Override = fmt.Sprintf("limit %s USD until %s: %s", rec.Override.Limit.Cents(), rec.Override.Expires.Format(time.RFC3339), rec.Override.Reason)
 		}
 	}
-	c.target, c.model, c.price = view.rec.ProfileARN, view.rec.ModelID, view.primary.price
+	c.target, c.model, c.rate = view.rec.ProfileARN, view.rec.ModelID, primaryRate
 	// InvokeModel bodies are model-native: degrading one to another provider's model
 	// would send it a body it cannot read, so only Converse (model-agnostic) or a degrade
 	// model of the same provider is switched.
 	degradable := op == opConverse || op == opConverseStream || provider(view.rec.ModelID) == provider(view.rec.DegradeModelID)
-	degrade := view.rec.DegradeProfileARN != "" && (wantDegrade || (degradable && state.Rank() >= governance.StateDegraded.Rank()))
+	degrade := canDegrade && (wantDegrade || (degradable && state.Rank() >= governance.StateDegraded.Rank()))
 	if degrade {
-		c.target, c.model, c.price = view.rec.DegradeProfileARN, view.rec.DegradeModelID, view.degrade.price
+		c.target, c.model, c.rate = view.rec.DegradeProfileARN, view.rec.DegradeModelID, degradeRate
 	}
 	c.log.State, c.log.Model, c.log.Profile = string(state), c.model, c.target
 	c.log.Decision = decAdmitted
@@ -701,6 +711,7 @@ func (h *Handler) forwardAndSettle(w http.ResponseWriter, r *http.Request, c *ca
 				}
 			}
 			if rerr == io.EOF {
+				meter.complete = true
 				break
 			}
 			if rerr != nil {
@@ -753,7 +764,13 @@ const settleRetryPause = 25 * time.Millisecond
 // sends due notifications.
 func (h *Handler) settle(ctx context.Context, c *call, meter *usageMeter, status int) {
 	usage, exact := meter.billed(status, c.inBound)
-	cost := c.price.Cost(usage)
+	if c.dims.CacheTTL1h && !meter.ttlSplit {
+		// The request asked for a 1-hour TTL and Bedrock did not say which writes had
+		// which: charge them all at the 1-hour rate, never the cheaper one.
+		usage.CacheWrite1hTokens += usage.CacheWriteTokens
+		usage.CacheWriteTokens = 0
+	}
+	cost := c.rate.Cost(usage)
 	if !exact && cost > c.reserved {
 		cost = c.reserved // an estimate never exceeds the worst case
 	}
