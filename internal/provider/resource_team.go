@@ -312,6 +312,8 @@ func (r *teamResource) ModifyPlan(ctx context.Context, req resource.ModifyPlanRe
 		}
 	}
 
+	r.reviewTeamModels(ctx, plan, time.Now(), &resp.Diagnostics)
+
 	// Policy: recreated when gone; its document follows the profiles.
 	if hasState && !state.PolicyARN.IsNull() {
 		plan.PolicyARN = state.PolicyARN
