@@ -43,6 +43,7 @@ var handPrices = map[string]struct {
 	"amazon.titan-text-express-v1":              {"us", handPrice{200_000, 600_000, 200_000, 200_000, 0}},
 	"meta.llama3-1-8b-instruct-v1:0":            {"us", handPrice{220_000, 220_000, 220_000, 220_000, 0}},
 	"meta.llama3-1-70b-instruct-v1:0":           {"us", handPrice{720_000, 720_000, 720_000, 720_000, 0}},
+	"meta.llama4-maverick-17b-instruct-v1:0":    {"us", handPrice{240_000, 970_000, 240_000, 240_000, 0}},
 }
 
 // cost works out a call's cost by hand: the exact sum, rounded up once.

@@ -62,7 +62,9 @@ func TestRateDimensions(t *testing.T) {
 		{"priority not offered", "anthropic.claude-sonnet-4-6", "us", tab, Dims{Tier: TierPriority}, u, 0, ErrNotOffered},
 		{"reserved", "anthropic.claude-sonnet-4-6", "us", tab, Dims{Tier: TierReserved}, u, 0, ErrUnknownModel},
 		{"bogus tier", "anthropic.claude-sonnet-4-6", "us", tab, Dims{Tier: "gold"}, u, 0, ErrNotOffered},
-		{"latency optimized unpriced", "amazon.nova-pro-v1:0", "us", tab, Dims{Latency: LatencyOptimized}, u, 0, ErrUnknownModel},
+		{"latency optimized unpriced", "amazon.nova-lite-v1:0", "us", tab, Dims{Latency: LatencyOptimized}, u, 0, ErrUnknownModel},
+		// Nova Pro latency-optimized: 10,000 * 1.00 + 2,000 * 4.00 = 10,000 + 8,000.
+		{"latency optimized", "amazon.nova-pro-v1:0", "us", tab, Dims{Latency: LatencyOptimized}, u, 18_000, nil},
 		{"1-hour cache not offered", "anthropic.claude-3-7-sonnet-20250219-v1:0", "us", tab, Dims{CacheTTL1h: true}, u, 0, ErrNotOffered},
 		{"retired model", "amazon.nova-premier-v1:0", "us", tab, Dims{}, u, 0, ErrUnknownModel},
 		{"embeddings model", "amazon.titan-embed-text-v2:0", "us", tab, Dims{}, u, 0, ErrUnknownModel},
