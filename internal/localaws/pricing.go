@@ -219,7 +219,9 @@ type pricingGetProductsOutput struct {
 	NextToken     *string  `json:"NextToken,omitempty"`
 }
 
-func pricingKnown(code string) bool { return code == "AmazonBedrock" || code == "AmazonBedrockFoundationModels" }
+func pricingKnown(code string) bool {
+	return code == "AmazonBedrock" || code == "AmazonBedrockFoundationModels"
+}
 
 // matches applies the Price List filters: TERM_MATCH (and the newer EQUALS) is an exact
 // match of the attribute; CONTAINS a substring; ANY_OF / NONE_OF a comma-separated list.
