@@ -63,6 +63,8 @@ type enforcerModel struct {
 	FailMode         types.String   `tfsdk:"fail_mode"`
 	LogRetentionDays types.Int64    `tfsdk:"log_retention_days"`
 	PricingOverrides types.Map      `tfsdk:"pricing_overrides"`
+	PricingSource    types.String   `tfsdk:"pricing_source"`
+	PricedModels     types.Map      `tfsdk:"priced_models"`
 	Tags             types.Map      `tfsdk:"tags"`
 	TagsAll          types.Map      `tfsdk:"tags_all"`
 	FunctionName     types.String   `tfsdk:"function_name"`
@@ -180,6 +182,8 @@ func enforcerSchema(ctx context.Context) schema.Schema {
 					"cache_write_per_mtok": price("Cache-write price; defaults to the table's or the input price.", false),
 				}},
 			},
+			"pricing_source": pricingSourceAttribute(),
+			"priced_models":  pricedModelsAttribute(),
 			"tags": schema.MapAttribute{
 				Optional: true, ElementType: types.StringType,
 				MarkdownDescription: "Tags for the enforcer's objects, merged over the provider's `default_tags`.",
@@ -261,6 +265,11 @@ func (r *enforcerResource) ModifyPlan(ctx context.Context, req resource.ModifyPl
 			types.StringValue(n.function), types.StringValue(n.role), types.StringValue(n.table), types.StringValue(n.logGroup)
 	}
 	plan.TagsAll = mergeTags(ctx, r.client, plan.Tags, map[string]string{tagManagedBy: "bedgov"}, &resp.Diagnostics)
+	var prior *enforcerModel
+	if hasState {
+		prior = &state
+	}
+	r.planPricing(ctx, &plan, prior, &resp.Diagnostics)
 
 	// Sub-objects Read found deleted out of band are planned anew.
 	if hasState {
@@ -448,6 +457,9 @@ func (r *enforcerResource) converge(ctx context.Context, plan enforcerModel, sta
 	if envDiags.HasError() {
 		return fmt.Errorf("pricing_overrides: %v", envDiags)
 	}
+	if err := r.addPriceList(ctx, plan, spec.Env); err != nil {
+		return err
+	}
 	if state.FunctionARN.IsNull() {
 		if spec.Zip, err = a.Zip(); err != nil {
 			return err
@@ -472,7 +484,8 @@ func (r *enforcerResource) converge(ctx context.Context, plan enforcerModel, sta
 		}
 		state.ArtifactSHA256 = types.StringValue(a.SHA256)
 		if !plan.MemorySize.Equal(prior.MemorySize) || !plan.Timeout.Equal(prior.Timeout) || !plan.AuthMode.Equal(prior.AuthMode) ||
-			!plan.FailMode.Equal(prior.FailMode) || !plan.PricingOverrides.Equal(prior.PricingOverrides) || !plan.EnforcerVersion.Equal(prior.EnforcerVersion) {
+			!plan.FailMode.Equal(prior.FailMode) || !plan.PricingOverrides.Equal(prior.PricingOverrides) || !plan.EnforcerVersion.Equal(prior.EnforcerVersion) ||
+			!plan.PricingSource.Equal(prior.PricingSource) || !plan.PricedModels.Equal(prior.PricedModels) {
 			if err := awsops.UpdateFunctionConfiguration(ctx, c.Lambda, spec); err != nil {
 				return err
 			}
@@ -585,6 +598,7 @@ func (r *enforcerResource) refresh(ctx context.Context, m *enforcerModel) (gone 
 			if m.PricingOverrides.IsNull() || env["BEDGOV_PRICING_OVERRIDES"] == "" {
 				m.PricingOverrides = pricingFromEnv(ctx, env["BEDGOV_PRICING_OVERRIDES"])
 			}
+			readPricing(ctx, m, env)
 		}
 		if d := aws.ToString(cfg.Description); len(d) > len("bedgov enforcer ") {
 			m.EnforcerVersion = types.StringValue(d[len("bedgov enforcer "):])
