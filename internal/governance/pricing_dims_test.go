@@ -2,6 +2,7 @@ package governance
 
 import (
 	"errors"
+	"os"
 	"strings"
 	"testing"
 	"time"
@@ -180,6 +181,37 @@ func TestLifecycle(t *testing.T) {
 		got, msg := tab.LifecycleOf(tc.model, day(tc.on))
 		if got != tc.want || !strings.Contains(msg, tc.says) {
 			t.Errorf("%s on %s = %v %q", tc.model, tc.on, got, msg)
+		}
+	}
+}
+
+// The pricing guide (templates/guides/pricing.md.tmpl, rendered into docs/) names every
+// catalog model, its checked note and the catalog's date: a catalog change without the
+// guide's fails here.
+func TestPricingGuideListsTheCatalog(t *testing.T) {
+	t.Parallel()
+	b, err := os.ReadFile("../../templates/guides/pricing.md.tmpl")
+	if err != nil {
+		t.Fatal(err)
+	}
+	guide := string(b)
+	tab := DefaultPricing()
+	if !strings.Contains(guide, "prices taken **"+tab.Taken+"**") {
+		t.Errorf("the guide does not give the catalog's date %s", tab.Taken)
+	}
+	for id, mp := range tab.Models {
+		if !strings.Contains(guide, "| `"+id+"` |") || !strings.Contains(guide, mp.Checked) {
+			t.Errorf("the guide lacks %s or its checked note", id)
+		}
+		for _, d := range []string{mp.Launched, mp.Legacy, mp.EOL, mp.EOLNotBefore} {
+			if d != "" && !strings.Contains(guide, d) {
+				t.Errorf("the guide lacks %s's date %s", id, d)
+			}
+		}
+		for g, p := range mp.Prices {
+			if !strings.Contains(guide, p.Input.String()) || !strings.Contains(guide, p.Output.String()) {
+				t.Errorf("the guide lacks %s's %s prices", id, g)
+			}
 		}
 	}
 }
