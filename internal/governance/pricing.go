@@ -426,7 +426,7 @@ func (t *PricingTable) Lookup(modelID, group string) (Price, ModelPricing, error
 	}
 	p, err := pick(mp.Prices, group)
 	if err != nil {
-		return Price{}, mp, fmt.Errorf("%w %q %s; add it to pricing_overrides", ErrUnknownModel, modelID, err)
+		return Price{}, mp, fmt.Errorf("%w %q %w; add it to pricing_overrides", ErrUnknownModel, modelID, err)
 	}
 	return p, mp, nil
 }
