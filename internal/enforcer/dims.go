@@ -11,9 +11,9 @@ import (
 )
 
 // Request headers that choose billing dimensions on InvokeModel and
-// InvokeModelWithResponseStream. The latency header is in Bedrock Runtime's API model
-// (performanceConfigLatency); the service-tier header is the one the Bedrock service-tier
-// guide names for InvokeModel (docs.aws.amazon.com/bedrock/latest/userguide/service-tiers-inference.html).
+// InvokeModelWithResponseStream, as Bedrock Runtime's API model binds them
+// (performanceConfigLatency and serviceTier; the 2025-04 model in ../shared has only the
+// first, aws-sdk-go-v2 bedrockruntime v1.63's schema has both).
 const (
 	HeaderServiceTier = "X-Amzn-Bedrock-Service-Tier"
 	HeaderLatency     = "X-Amzn-Bedrock-PerformanceConfig-Latency"

@@ -87,8 +87,7 @@ func (m enforcerModel) overrides(ctx context.Context) (map[string]governance.Pri
 	}
 	out := map[string]governance.PriceOverride{}
 	for id, p := range prices {
-		out[id] = governance.PriceOverride{InputPerMTok: json.Number(p.InputPerMTok.ValueString()), OutputPerMTok: json.Number(p.OutputPerMTok.ValueString()),
-			CacheReadPerMTok: json.Number(p.CacheReadPerMTok.ValueString()), CacheWritePerMTok: json.Number(p.CacheWritePerMTok.ValueString())}
+		out[id] = p.override()
 	}
 	return out, nil
 }
@@ -246,4 +245,92 @@ func readPricing(ctx context.Context, m *enforcerModel, env map[string]string) {
 		}
 	}
 	m.PricedModels, _ = types.MapValueFrom(ctx, types.StringType, t.PriceSummary())
+}
+
+// priceDims are the optional prices of pricing_overrides beyond input, output and cache:
+// the 1-hour cache write, the priority and flex tiers and latency-optimized inference.
+// A tier priced here counts as offered by the model.
+type priceDims struct {
+	CacheWrite1hPerMTok           types.String `tfsdk:"cache_write_1h_per_mtok"`
+	PriorityInputPerMTok          types.String `tfsdk:"priority_input_per_mtok"`
+	PriorityOutputPerMTok         types.String `tfsdk:"priority_output_per_mtok"`
+	FlexInputPerMTok              types.String `tfsdk:"flex_input_per_mtok"`
+	FlexOutputPerMTok             types.String `tfsdk:"flex_output_per_mtok"`
+	LatencyOptimizedInputPerMTok  types.String `tfsdk:"latency_optimized_input_per_mtok"`
+	LatencyOptimizedOutputPerMTok types.String `tfsdk:"latency_optimized_output_per_mtok"`
+}
+
+func (d *priceDims) fields() []struct {
+	key string
+	v   *types.String
+} {
+	return []struct {
+		key string
+		v   *types.String
+	}{
+		{"cache_write_1h_per_mtok", &d.CacheWrite1hPerMTok},
+		{"priority_input_per_mtok", &d.PriorityInputPerMTok}, {"priority_output_per_mtok", &d.PriorityOutputPerMTok},
+		{"flex_input_per_mtok", &d.FlexInputPerMTok}, {"flex_output_per_mtok", &d.FlexOutputPerMTok},
+		{"latency_optimized_input_per_mtok", &d.LatencyOptimizedInputPerMTok}, {"latency_optimized_output_per_mtok", &d.LatencyOptimizedOutputPerMTok},
+	}
+}
+
+var priceDimDescriptions = map[string]string{
+	"cache_write_1h_per_mtok":           "1-hour cache-write price; without it a 1-hour TTL request is refused unless the catalog prices it.",
+	"priority_input_per_mtok":           "Priority-tier input price (with `priority_output_per_mtok`): prices priority requests, which are refused without a price.",
+	"priority_output_per_mtok":          "Priority-tier output price.",
+	"flex_input_per_mtok":               "Flex-tier input price (with `flex_output_per_mtok`).",
+	"flex_output_per_mtok":              "Flex-tier output price.",
+	"latency_optimized_input_per_mtok":  "Latency-optimized input price (with `latency_optimized_output_per_mtok`).",
+	"latency_optimized_output_per_mtok": "Latency-optimized output price.",
+}
+
+func init() {
+	for k := range priceDimDescriptions {
+		priceAttrTypes[k] = types.StringType
+	}
+}
+
+// withPriceDims adds the optional dimension prices to pricing_overrides' attributes.
+func withPriceDims(attrs map[string]schema.Attribute, price func(string, bool) schema.StringAttribute) map[string]schema.Attribute {
+	for k, d := range priceDimDescriptions {
+		attrs[k] = price(d, false)
+	}
+	return attrs
+}
+
+// addTo writes the set prices into an override's environment entry.
+func (d priceDims) addTo(entry map[string]string) {
+	for _, f := range d.fields() {
+		if !f.v.IsNull() && !f.v.IsUnknown() {
+			entry[f.key] = f.v.ValueString()
+		}
+	}
+}
+
+// priceDimsFrom reads them back from an environment entry (import).
+func priceDimsFrom(entry map[string]string) priceDims {
+	var d priceDims
+	for _, f := range d.fields() {
+		*f.v = types.StringNull()
+		if v := entry[f.key]; v != "" {
+			*f.v = types.StringValue(v)
+		}
+	}
+	return d
+}
+
+// override is governance's override of one pricing_overrides entry.
+func (p priceModel) override() governance.PriceOverride {
+	o := governance.PriceOverride{InputPerMTok: json.Number(p.InputPerMTok.ValueString()), OutputPerMTok: json.Number(p.OutputPerMTok.ValueString()),
+		CacheReadPerMTok: json.Number(p.CacheReadPerMTok.ValueString()), CacheWritePerMTok: json.Number(p.CacheWritePerMTok.ValueString()),
+		CacheWrite1hPerMTok:           json.Number(p.CacheWrite1hPerMTok.ValueString()),
+		PriorityInputPerMTok:          json.Number(p.PriorityInputPerMTok.ValueString()),
+		PriorityOutputPerMTok:         json.Number(p.PriorityOutputPerMTok.ValueString()),
+		FlexInputPerMTok:              json.Number(p.FlexInputPerMTok.ValueString()),
+		FlexOutputPerMTok:             json.Number(p.FlexOutputPerMTok.ValueString()),
+		LatencyOptimizedInputPerMTok:  json.Number(p.LatencyOptimizedInputPerMTok.ValueString()),
+		LatencyOptimizedOutputPerMTok: json.Number(p.LatencyOptimizedOutputPerMTok.ValueString()),
+	}
+	return o
 }

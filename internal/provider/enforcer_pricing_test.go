@@ -2,11 +2,16 @@ package provider_test
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"regexp"
 	"strings"
 	"testing"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/bedrockruntime"
+	brtypes "github.com/aws/aws-sdk-go-v2/service/bedrockruntime/types"
+	"github.com/aws/smithy-go"
 	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
 	"github.com/hashicorp/terraform-plugin-testing/knownvalue"
 	"github.com/hashicorp/terraform-plugin-testing/plancheck"
@@ -101,6 +106,101 @@ func TestAccEnforcer_pricingSourceAWS(t *testing.T) {
 			{
 				ResourceName: enforcerAddr, ImportState: true, ImportStateId: name,
 				ImportStateVerify: true, ImportStateVerifyIgnore: []string{"timeouts"},
+			},
+		},
+	})
+}
+
+// A priority-tier request through the deployed enforcer, with the official SDK, is
+// charged at the priority price: the ledger equals the emulator's usage at the
+// override's priority rates (0.525 / 4.375 USD per million tokens), to the micro-dollar.
+func TestAccTeamEnforcer_priorityTier(t *testing.T) {
+	t.Parallel()
+	enf, team := acctest.RandomName(), acctest.RandomName()
+	role := createRole(t, team+"-app")
+	ctx := context.Background()
+	nova := "amazon.nova-2-lite-v1:0"
+	config := acctest.ProviderConfig() + fmt.Sprintf(`
+resource "bedgov_enforcer" "test" {
+  name = %[1]q
+  pricing_overrides = {
+    %[4]q = { input_per_mtok = "0.30", output_per_mtok = "2.50", priority_input_per_mtok = "0.525", priority_output_per_mtok = "4.375" }
+  }
+}
+
+resource "bedgov_team" "a" {
+  name           = %[2]q
+  model          = "global.%[4]s"
+  monthly_budget = 100
+  enforcer       = bedgov_enforcer.test.id
+  principals     = [%[3]q]
+}
+`, enf, team, role, nova)
+	var url, profile string
+	resource.Test(t, resource.TestCase{
+		ProtoV6ProviderFactories: acctest.ProtoV6ProviderFactories,
+		Steps: []resource.TestStep{
+			{
+				Config: config,
+				Check: func(s *terraform.State) error {
+					url, profile = attrOf(s, "bedgov_enforcer.test", "function_url"), attrOf(s, "bedgov_team.a", "inference_profile_arn")
+					return nil
+				},
+			},
+			{
+				PreConfig: func() {
+					c := teamClient(t, role, url)
+					runtime := localaws.BedrockRuntimeOf(acctest.Emulator(t))
+					before := len(runtime.Calls())
+					_, err := c.Converse(ctx, &bedrockruntime.ConverseInput{
+						ModelId: aws.String(profile), ServiceTier: &brtypes.ServiceTier{Type: brtypes.ServiceTierTypePriority},
+						Messages: []brtypes.Message{{Role: brtypes.ConversationRoleUser,
+							Content: []brtypes.ContentBlock{&brtypes.ContentBlockMemberText{Value: "urgent [[tokens:800]]"}}}},
+						InferenceConfig: &brtypes.InferenceConfiguration{MaxTokens: aws.Int32(800)},
+					})
+					if err != nil {
+						t.Fatal(err)
+					}
+					_, err = c.InvokeModel(ctx, &bedrockruntime.InvokeModelInput{
+						ModelId: aws.String(profile), ServiceTier: brtypes.ServiceTierTypePriority, ContentType: aws.String("application/json"),
+						Body: []byte(`{"messages":[{"role":"user","content":[{"text":"urgent [[tokens:600]]"}]}],"inferenceConfig":{"max_new_tokens":600}}`),
+					})
+					if err != nil {
+						t.Fatal(err)
+					}
+					// A flex request: the model offers flex, bedgov has no flex price: refused.
+					_, err = c.InvokeModel(ctx, &bedrockruntime.InvokeModelInput{
+						ModelId: aws.String(profile), ServiceTier: brtypes.ServiceTierTypeFlex, ContentType: aws.String("application/json"),
+						Body: []byte(`{"messages":[{"role":"user","content":[{"text":"later"}]}]}`),
+					})
+					var apiErr smithy.APIError
+					if !errors.As(err, &apiErr) || apiErr.ErrorCode() != "ValidationException" || !strings.Contains(apiErr.ErrorMessage(), "flex") {
+						t.Fatalf("flex request: %v", err)
+					}
+					var want governance.Micros
+					calls := runtime.Calls()[before:]
+					n := 0
+					for _, call := range calls {
+						if call.ModelID != nova {
+							continue
+						}
+						n++
+						u := call.Usage
+						want += governance.Micros((u.InputTokens*525_000 + u.OutputTokens*4_375_000 + 999_999) / 1_000_000)
+					}
+					if n != 2 {
+						t.Fatalf("%d calls reached Bedrock", n)
+					}
+					rec, err := governance.ReadCapRecord(ctx, acctest.Client(t).DynamoDB, enf+"-caps", team)
+					if err != nil {
+						t.Fatal(err)
+					}
+					if rec.Spent != want || rec.Reserved != 0 {
+						t.Fatalf("ledger %d (reserved %d), priority price %d", rec.Spent, rec.Reserved, want)
+					}
+				},
+				Config:           config,
+				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()}},
 			},
 		},
 	})

@@ -85,6 +85,7 @@ type priceModel struct {
 	OutputPerMTok     types.String `tfsdk:"output_per_mtok"`
 	CacheReadPerMTok  types.String `tfsdk:"cache_read_per_mtok"`
 	CacheWritePerMTok types.String `tfsdk:"cache_write_per_mtok"`
+	priceDims
 }
 
 var priceAttrTypes = map[string]attr.Type{
@@ -175,12 +176,12 @@ func enforcerSchema(ctx context.Context) schema.Schema {
 				MarkdownDescription: "Prices per model id (USD per million tokens) that replace the embedded price table, " +
 					"e.g. for negotiated rates or a model the table does not know.",
 				Validators: []validator.Map{mapvalidator.KeysAre(stringvalidator.LengthBetween(1, 256))},
-				NestedObject: schema.NestedAttributeObject{Attributes: map[string]schema.Attribute{
+				NestedObject: schema.NestedAttributeObject{Attributes: withPriceDims(map[string]schema.Attribute{
 					"input_per_mtok":       price("Input price.", true),
 					"output_per_mtok":      price("Output price.", true),
 					"cache_read_per_mtok":  price("Cache-read price; defaults to the table's or the input price.", false),
 					"cache_write_per_mtok": price("Cache-write price; defaults to the table's or the input price.", false),
-				}},
+				}, price)},
 			},
 			"pricing_source": pricingSourceAttribute(),
 			"priced_models":  pricedModelsAttribute(),
@@ -331,6 +332,7 @@ func (m enforcerModel) environment(ctx context.Context, diags *diag.Diagnostics)
 			if !p.CacheWritePerMTok.IsNull() {
 				entry["cache_write_per_mtok"] = p.CacheWritePerMTok.ValueString()
 			}
+			p.priceDims.addTo(entry)
 			out[model] = entry
 		}
 		b, _ := json.Marshal(out)
@@ -643,7 +645,7 @@ func pricingFromEnv(ctx context.Context, raw string) types.Map {
 	}
 	for model, p := range in {
 		out[model] = priceModel{InputPerMTok: str(p["input_per_mtok"]), OutputPerMTok: str(p["output_per_mtok"]),
-			CacheReadPerMTok: str(p["cache_read_per_mtok"]), CacheWritePerMTok: str(p["cache_write_per_mtok"])}
+			CacheReadPerMTok: str(p["cache_read_per_mtok"]), CacheWritePerMTok: str(p["cache_write_per_mtok"]), priceDims: priceDimsFrom(p)}
 	}
 	m, diags := types.MapValueFrom(ctx, types.ObjectType{AttrTypes: priceAttrTypes}, out)
 	if diags.HasError() {
