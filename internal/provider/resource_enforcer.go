@@ -332,7 +332,7 @@ func (m enforcerModel) environment(ctx context.Context, diags *diag.Diagnostics)
 			if !p.CacheWritePerMTok.IsNull() {
 				entry["cache_write_per_mtok"] = p.CacheWritePerMTok.ValueString()
 			}
-			p.priceDims.addTo(entry)
+			p.addTo(entry)
 			out[model] = entry
 		}
 		b, _ := json.Marshal(out)
