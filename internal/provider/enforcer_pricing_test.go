@@ -205,3 +205,44 @@ resource "bedgov_team" "a" {
 		},
 	})
 }
+
+// A team wired to an existing enforcer, on a model bedgov cannot price, fails at plan
+// with the closest priced models and the override to add; the enforcer's override makes
+// it plannable.
+func TestAccTeamEnforcer_unpricedModelFailsPlan(t *testing.T) {
+	t.Parallel()
+	enf, team := acctest.RandomName(), acctest.RandomName()
+	role := createRole(t, team+"-app")
+	config := func(override, withTeam string) string {
+		c := acctest.ProviderConfig() + fmt.Sprintf(`
+resource "bedgov_enforcer" "test" {
+  name = %[1]q
+  %[2]s
+}
+`, enf, override)
+		if withTeam != "" {
+			c += fmt.Sprintf(`
+resource "bedgov_team" "a" {
+  name           = %[1]q
+  model          = "openai.gpt-oss-120b-1:0"
+  monthly_budget = 100
+  enforcer       = bedgov_enforcer.test.id
+  principals     = [%[2]q]
+}
+`, team, role)
+		}
+		return c
+	}
+	resource.Test(t, resource.TestCase{
+		ProtoV6ProviderFactories: acctest.ProtoV6ProviderFactories,
+		Steps: []resource.TestStep{
+			{Config: config("", "")},
+			{
+				Config:      config("", "team"),
+				ExpectError: regexp.MustCompile(`(?s)Model has no price.*no confirmed price.*Closest priced models:.*pricing_overrides = \{\s*"openai.gpt-oss-120b-1:0"`),
+			},
+			{Config: config(`pricing_overrides = { "openai.gpt-oss-120b-1:0" = { input_per_mtok = "0.15", output_per_mtok = "0.60" } }`, "")},
+			{Config: config(`pricing_overrides = { "openai.gpt-oss-120b-1:0" = { input_per_mtok = "0.15", output_per_mtok = "0.60" } }`, "team")},
+		},
+	})
+}

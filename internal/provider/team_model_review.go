@@ -21,7 +21,7 @@ import (
 // model within governance.LifecycleWarnDays of its announced end of life on Bedrock
 // gets a warning naming its successor; one past it fails. now is the plan's clock.
 func (r *teamResource) reviewTeamModels(ctx context.Context, plan teamModel, now time.Time, diags *diag.Diagnostics) {
-	prices := r.planPricing(ctx, plan.Enforcer)
+	prices, live := r.planPricing(ctx, plan.Enforcer)
 	for _, m := range []struct {
 		attr   path.Path
 		source types.String
@@ -29,7 +29,9 @@ func (r *teamResource) reviewTeamModels(ctx context.Context, plan teamModel, now
 		if m.source.IsNull() || m.source.IsUnknown() {
 			continue
 		}
-		reviewModel(m.attr, m.source.ValueString(), prices, !plan.Enforcer.IsNull(), now, diags)
+		// With an enforcer that does not exist yet, its pricing_overrides cannot be read:
+		// an unpriced model is a warning then, an error once the enforcer's prices are known.
+		reviewModel(m.attr, m.source.ValueString(), prices, !plan.Enforcer.IsNull() && live, now, diags)
 	}
 }
 
@@ -73,15 +75,16 @@ func pricingHelp(modelID string, prices *governance.PricingTable) string {
 }
 
 // planPricing is the table the team's enforcer charges with (the embedded catalog plus
-// the function's overrides), or the embedded catalog when there is no enforcer yet.
-func (r *teamResource) planPricing(ctx context.Context, enforcer types.String) *governance.PricingTable {
+// the function's Price List and overrides; live), or the embedded catalog when there is
+// no enforcer, or not yet one to read.
+func (r *teamResource) planPricing(ctx context.Context, enforcer types.String) (*governance.PricingTable, bool) {
 	if r.client != nil && !enforcer.IsNull() && !enforcer.IsUnknown() && enforcer.ValueString() != "" {
 		fn := namesFor(enforcer.ValueString()).function
-		if t, err := awsops.EnforcerPricing(ctx, r.client.Lambda, fn); err == nil {
-			return t
-		} else {
-			tflog.Debug(ctx, "enforcer pricing not readable at plan; reviewing against the embedded catalog", map[string]any{"function": fn, "error": err.Error()})
+		t, err := awsops.EnforcerPricing(ctx, r.client.Lambda, fn)
+		if err == nil {
+			return t, true
 		}
+		tflog.Debug(ctx, "enforcer pricing not readable at plan; reviewing against the embedded catalog", map[string]any{"function": fn, "error": err.Error()})
 	}
-	return governance.DefaultPricing()
+	return governance.DefaultPricing(), false
 }
