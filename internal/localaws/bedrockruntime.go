@@ -73,6 +73,25 @@ type BedrockCall struct {
 	Usage     BedrockUsage
 	Throttled bool
 	Signed    bool
+	// ServiceTier is the tier the call asked for (X-Amzn-Bedrock-Service-Tier on
+	// InvokeModel, serviceTier.type on Converse), "" for the standard tier.
+	ServiceTier string
+}
+
+// serviceTierOf reads the service tier a call asks for.
+func serviceTierOf(r *http.Request, body []byte) string {
+	if v := r.Header.Get("X-Amzn-Bedrock-Service-Tier"); v != "" {
+		return v
+	}
+	var b struct {
+		ServiceTier *struct {
+			Type string `json:"type"`
+		} `json:"serviceTier"`
+	}
+	if json.Unmarshal(body, &b) == nil && b.ServiceTier != nil {
+		return b.ServiceTier.Type
+	}
+	return ""
 }
 
 // BedrockUsage is the usage the runtime reported (or would have) for a call.
@@ -234,7 +253,7 @@ func (b *BedrockRuntime) serve(w http.ResponseWriter, r *http.Request, resolve f
 	if throttled {
 		b.faults.ThrottleNext--
 	}
-	call := BedrockCall{Operation: op, ModelID: model, BodyBytes: body.Len(), Throttled: throttled, Signed: signed}
+	call := BedrockCall{Operation: op, ModelID: model, BodyBytes: body.Len(), Throttled: throttled, Signed: signed, ServiceTier: serviceTierOf(r, body.Bytes())}
 	if !throttled {
 		call.Usage = BedrockUsageFor(body.Bytes())
 	}
@@ -283,6 +302,9 @@ func (b *BedrockRuntime) serve(w http.ResponseWriter, r *http.Request, resolve f
 			"usage":      converseUsage(u),
 			"metrics":    map[string]any{"latencyMs": f.Latency.Milliseconds()},
 		}
+		if call.ServiceTier != "" {
+			resp["serviceTier"] = map[string]any{"type": call.ServiceTier} // the tier that served it
+		}
 		if inv != nil {
 			inv.Output = resp
 			logf(inv)
@@ -300,6 +322,9 @@ func (b *BedrockRuntime) serve(w http.ResponseWriter, r *http.Request, resolve f
 			}
 		}
 		w.Header().Set("X-Amzn-Bedrock-Invocation-Latency", strconv.FormatInt(f.Latency.Milliseconds(), 10))
+		if call.ServiceTier != "" {
+			w.Header().Set("X-Amzn-Bedrock-Service-Tier", call.ServiceTier)
+		}
 		resp := invokeBody(model, text, stop, u)
 		if inv != nil {
 			inv.Output = resp

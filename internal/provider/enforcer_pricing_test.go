@@ -185,6 +185,9 @@ resource "bedgov_team" "a" {
 							continue
 						}
 						n++
+						if call.ServiceTier != "priority" {
+							t.Fatalf("Bedrock was asked for tier %q", call.ServiceTier)
+						}
 						u := call.Usage
 						want += governance.Micros((u.InputTokens*525_000 + u.OutputTokens*4_375_000 + 999_999) / 1_000_000)
 					}
