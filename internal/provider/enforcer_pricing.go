@@ -55,25 +55,33 @@ func pricedModelsAttribute() schema.MapAttribute {
 // tableInForce is the Price List table (catalog, plus the Price List with
 // pricing_source = "aws") and the final table (plus pricing_overrides).
 func (r *enforcerResource) tableInForce(ctx context.Context, m enforcerModel) (list, final *governance.PricingTable, err error) {
+	list, final, _, err = r.tableAndUnmapped(ctx, m)
+	return list, final, err
+}
+
+// tableAndUnmapped is tableInForce with the Price List's product names bedgov could not
+// map to a model id.
+func (r *enforcerResource) tableAndUnmapped(ctx context.Context, m enforcerModel) (list, final *governance.PricingTable, unmapped []string, err error) {
 	list = governance.DefaultPricing()
 	if m.PricingSource.ValueString() == pricingSourceAWS {
 		up, err := awsops.ReadPriceList(ctx, r.client.Pricing, r.client.Bedrock, r.client.Region, list)
 		if err != nil {
-			return nil, nil, err
+			return nil, nil, nil, err
 		}
+		unmapped = up.Unmapped
 		if len(up.Unmapped) > 0 {
 			tflog.Warn(ctx, "Price List products for models Bedrock does not list in this Region were left out", map[string]any{"models": strings.Join(up.Unmapped, ", ")})
 		}
 		if list, err = list.WithPriceList(up); err != nil {
-			return nil, nil, err
+			return nil, nil, nil, err
 		}
 	}
 	overrides, err := m.overrides(ctx)
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, nil, err
 	}
 	final, err = list.WithOverrides(overrides)
-	return list, final, err
+	return list, final, unmapped, err
 }
 
 // overrides reads pricing_overrides as governance's override type.
@@ -99,7 +107,12 @@ func (r *enforcerResource) planPricing(ctx context.Context, plan, state *enforce
 		plan.PricedModels = types.MapUnknown(types.StringType)
 		return
 	}
-	_, final, err := r.tableInForce(ctx, *plan)
+	_, final, unmapped, err := r.tableAndUnmapped(ctx, *plan)
+	if len(unmapped) > 0 {
+		diags.AddAttributeWarning(path.Root("pricing_source"), "Price List products not priced",
+			fmt.Sprintf("The AWS Price List prices models that Bedrock does not list in %s, so bedgov cannot tell their model ids: %s. Teams cannot use them until Bedrock lists them here, or a pricing_overrides entry prices them by model id.",
+				r.client.Region, strings.Join(unmapped, ", ")))
+	}
 	if err != nil {
 		diags.AddAttributeError(path.Root("pricing_source"), "Cannot read the enforcer's prices",
 			fmt.Sprintf("%s. With pricing_source = \"aws\" the provider's credentials need pricing:GetProducts and bedrock:ListFoundationModels; "+
