@@ -78,7 +78,7 @@ echo "demo: the enforcer listens at $("$tf" output -raw enforcer_url)"
 traffic=("$work/bin/traffic")
 targs=(-endpoint "$endpoint" -outputs "$work/outputs.json")
 
-step "Team ai-core calls Claude 3.5 Sonnet through the enforcer with the official AWS SDK"
+step "Team ai-core calls Claude Sonnet 4.6 (global. profile) through the enforcer with the official AWS SDK"
 "${traffic[@]}" call "${targs[@]}" -team ai-core
 
 step "Team business keeps calling: notify at 50 %, degrade to the cheaper model at 80 %, block at 100 %"

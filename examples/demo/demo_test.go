@@ -34,11 +34,11 @@ func TestDemo(t *testing.T) {
 	for _, want := range []string{
 		"Apply complete! Resources: 5 added",
 		"bedgov_invocation_logging.audit: Creation complete",
-		"team ai-core served by anthropic.claude-3-5-sonnet-20241022-v2:0",
+		"team ai-core served by anthropic.claude-sonnet-4-6",
 		"took team business past its notify threshold",
 		"SNS arn:aws:sns:us-east-1:123456789012:bedgov-business: [bedgov: team business reached 50%",
 		"took team business past its degrade threshold",
-		"amazon.nova-micro-v1:0",
+		"amazon.nova-2-lite-v1:0",
 		"refused by the SDK with ServiceQuotaExceededException",
 		"monthly budget of 2000.00 USD for team business",
 		"Warning: Budget change restricts team business",
@@ -47,7 +47,7 @@ func TestDemo(t *testing.T) {
 		"invocation records in s3://bedgov-demo-invocation-logs, e.g. AWSLogs/123456789012/BedrockModelInvocationLogs/us-east-1/",
 		"ai-core 1 34 4000 0", // the audit's line: calls, input and output tokens, errors
 		"# Bedrock spend report",
-		"| ai-core | anthropic.claude-3-5-sonnet-20241022-v2:0 | 34 | 4000 |",
+		"| ai-core | anthropic.claude-sonnet-4-6 | 34 | 4000 |",
 	} {
 		if !strings.Contains(flat, want) {
 			t.Errorf("the demo's output lacks %q", want)

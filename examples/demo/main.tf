@@ -58,20 +58,24 @@ provider "bedgov" {
 resource "bedgov_enforcer" "main" {
   name = "bedgov"
 
-  # Demo prices: list prices times 20,000, so that a handful of requests moves budgets of
-  # real size (a 4,000-token answer from Claude 3 Haiku costs 100 USD here).
+  # Demo prices: list prices inflated so that a handful of requests moves budgets of real
+  # size (a 4,000-token answer from Claude Haiku 4.5 costs 100 USD here). The embedded
+  # catalog prices these models already; overrides are how negotiated rates are set.
   pricing_overrides = {
-    "anthropic.claude-3-haiku-20240307-v1:0"    = { input_per_mtok = "5000", output_per_mtok = "25000" }
-    "anthropic.claude-3-5-sonnet-20241022-v2:0" = { input_per_mtok = "60000", output_per_mtok = "300000" }
-    "amazon.nova-micro-v1:0"                    = { input_per_mtok = "700", output_per_mtok = "2800" }
+    "anthropic.claude-sonnet-4-6"              = { input_per_mtok = "60000", output_per_mtok = "300000" }
+    "anthropic.claude-opus-4-6-v1"             = { input_per_mtok = "100000", output_per_mtok = "500000" }
+    "anthropic.claude-haiku-4-5-20251001-v1:0" = { input_per_mtok = "5000", output_per_mtok = "25000" }
+    "amazon.nova-2-lite-v1:0"                  = { input_per_mtok = "1200", output_per_mtok = "10000" }
   }
 }
 
 locals {
+  # Current models only, through global. cross-Region profiles (the cheapest way in:
+  # in-Region and geographic profiles of the Claude 4.5 generation on cost 10% more).
   teams = {
-    "ai-core"     = { model = "anthropic.claude-3-5-sonnet-20241022-v2:0", degrade = "anthropic.claude-3-haiku-20240307-v1:0", budget = 10000, cost_center = "AI-001" }
-    "ai-extended" = { model = "anthropic.claude-3-5-sonnet-20241022-v2:0", degrade = "anthropic.claude-3-haiku-20240307-v1:0", budget = 5000, cost_center = "AI-002" }
-    "business"    = { model = "anthropic.claude-3-haiku-20240307-v1:0", degrade = "amazon.nova-micro-v1:0", budget = var.business_budget, cost_center = "BIZ-001" }
+    "ai-core"     = { model = "global.anthropic.claude-sonnet-4-6", degrade = "global.anthropic.claude-haiku-4-5-20251001-v1:0", budget = 10000, cost_center = "AI-001" }
+    "ai-extended" = { model = "global.anthropic.claude-opus-4-6-v1", degrade = "global.anthropic.claude-sonnet-4-6", budget = 5000, cost_center = "AI-002" }
+    "business"    = { model = "global.anthropic.claude-haiku-4-5-20251001-v1:0", degrade = "global.amazon.nova-2-lite-v1:0", budget = var.business_budget, cost_center = "BIZ-001" }
   }
 }
 

@@ -53,7 +53,7 @@ var iamActionOverrides = map[string]string{
 var servicePrefix = map[string]string{
 	"bedrock": "bedrock", "iam": "iam", "sts": "sts", "budgets": "budgets", "ce": "ce", "logs": "logs",
 	"cloudwatch": "cloudwatch", "sns": "sns", "dynamodb": "dynamodb", "lambda": "lambda",
-	"s3": "s3", "glue": "glue", "athena": "athena",
+	"s3": "s3", "glue": "glue", "athena": "athena", "pricing": "pricing",
 }
 
 // impliedActions are permissions a call needs besides its own action.

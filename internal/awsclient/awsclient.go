@@ -33,6 +33,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/glue"
 	"github.com/aws/aws-sdk-go-v2/service/iam"
 	"github.com/aws/aws-sdk-go-v2/service/lambda"
+	"github.com/aws/aws-sdk-go-v2/service/pricing"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/aws/aws-sdk-go-v2/service/sns"
 	"github.com/aws/aws-sdk-go-v2/service/sts"
@@ -56,12 +57,13 @@ const (
 	ServiceS3             = "s3"
 	ServiceGlue           = "glue"
 	ServiceAthena         = "athena"
+	ServicePricing        = "pricing"
 )
 
 // Services lists every endpoint key, in the order the documentation shows them.
 var Services = []string{
 	ServiceAthena, ServiceBedrock, ServiceBedrockRuntime, ServiceBudgets, ServiceCostExplorer, ServiceCloudWatch,
-	ServiceDynamoDB, ServiceGlue, ServiceIAM, ServiceLambda, ServiceLogs, ServiceS3, ServiceSNS, ServiceSTS,
+	ServiceDynamoDB, ServiceGlue, ServiceIAM, ServiceLambda, ServiceLogs, ServicePricing, ServiceS3, ServiceSNS, ServiceSTS,
 }
 
 // EnvVar is the SDK's service-specific endpoint variable for an endpoints key.
@@ -78,6 +80,7 @@ var EnvVar = map[string]string{
 	ServiceLambda:         "AWS_ENDPOINT_URL_LAMBDA",
 	ServiceCostExplorer:   "AWS_ENDPOINT_URL_COST_EXPLORER",
 	ServiceS3:             "AWS_ENDPOINT_URL_S3",
+	ServicePricing:        "AWS_ENDPOINT_URL_PRICING",
 	ServiceGlue:           "AWS_ENDPOINT_URL_GLUE",
 	ServiceAthena:         "AWS_ENDPOINT_URL_ATHENA",
 }
@@ -147,9 +150,24 @@ type Client struct {
 	IAM            *iam.Client
 	Lambda         *lambda.Client
 	Logs           *cloudwatchlogs.Client
-	S3             *s3.Client
-	SNS            *sns.Client
-	STS            *sts.Client
+	// Pricing is the Price List API, served only from us-east-1, eu-central-1 and
+	// ap-south-1 (AWS Price List API docs): the client uses the nearest of them.
+	Pricing *pricing.Client
+	S3      *s3.Client
+	SNS     *sns.Client
+	STS     *sts.Client
+}
+
+// PriceListRegion is the Price List API endpoint Region for a provider Region: the API
+// is served in us-east-1, eu-central-1 and ap-south-1 only.
+func PriceListRegion(region string) string {
+	switch {
+	case strings.HasPrefix(region, "eu-"), strings.HasPrefix(region, "me-"), strings.HasPrefix(region, "af-"), strings.HasPrefix(region, "il-"):
+		return "eu-central-1"
+	case strings.HasPrefix(region, "ap-"):
+		return "ap-south-1"
+	}
+	return "us-east-1"
 }
 
 // Error is a configuration failure with a one-line summary and an actionable detail.
@@ -271,6 +289,9 @@ func New(ctx context.Context, c Config) (*Client, error) {
 		S3: s3.NewFromConfig(cfg, endpointOption[s3.Options](c.Endpoints[ServiceS3]), func(o *s3.Options) {
 			o.UsePathStyle = o.BaseEndpoint != nil
 		}),
+		Pricing: pricing.NewFromConfig(cfg, endpointOption[pricing.Options](c.Endpoints[ServicePricing]), func(o *pricing.Options) {
+			o.Region = PriceListRegion(cfg.Region)
+		}),
 		SNS: sns.NewFromConfig(cfg, endpointOption[sns.Options](c.Endpoints[ServiceSNS])),
 		STS: sts.NewFromConfig(cfg, endpointOption[sts.Options](c.Endpoints[ServiceSTS])),
 	}
@@ -304,7 +325,7 @@ func New(ctx context.Context, c Config) (*Client, error) {
 // one: the highest precedence, above every SDK source.
 func endpointOption[O athena.Options | bedrock.Options | bedrockruntime.Options | budgets.Options | cloudwatch.Options |
 	costexplorer.Options | dynamodb.Options | glue.Options | iam.Options | lambda.Options | cloudwatchlogs.Options |
-	s3.Options | sns.Options | sts.Options](endpoint string) func(*O) {
+	pricing.Options | s3.Options | sns.Options | sts.Options](endpoint string) func(*O) {
 	return func(o *O) {
 		if endpoint == "" {
 			return
@@ -315,6 +336,8 @@ func endpointOption[O athena.Options | bedrock.Options | bedrockruntime.Options 
 		case *bedrock.Options:
 			v.BaseEndpoint = aws.String(endpoint)
 		case *glue.Options:
+			v.BaseEndpoint = aws.String(endpoint)
+		case *pricing.Options:
 			v.BaseEndpoint = aws.String(endpoint)
 		case *s3.Options:
 			v.BaseEndpoint = aws.String(endpoint)

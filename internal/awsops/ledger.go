@@ -59,6 +59,11 @@ func EnforcerPricing(ctx context.Context, c *lambda.Client, function string) (*g
 	var raw string
 	if cfg := fn.Configuration; cfg != nil && cfg.Environment != nil {
 		raw = cfg.Environment.Variables[enforcerPricingEnv]
+		if patch := cfg.Environment.Variables[EnforcerPriceListEnv]; patch != "" {
+			if table, err = table.WithPatch([]byte(patch)); err != nil {
+				return nil, fmt.Errorf("function %s: %s: %w", function, EnforcerPriceListEnv, err)
+			}
+		}
 	}
 	if raw == "" {
 		return table, nil

@@ -67,6 +67,7 @@ const (
 	EnvDynamoDBEndpoint       = "BEDGOV_DYNAMODB_ENDPOINT"        // default: the SDK's
 	EnvSNSEndpoint            = "BEDGOV_SNS_ENDPOINT"             // default: the SDK's
 	EnvPricingOverrides       = "BEDGOV_PRICING_OVERRIDES"        // JSON {"<model id>": {"input_per_mtok": 3, "output_per_mtok": 15, ...}} (numbers or decimal strings)
+	EnvPriceList              = "BEDGOV_PRICE_LIST"               // pricing.json-format models from AWS's Price List that differ from the embedded catalog (pricing_source = "aws")
 	EnvReservationTTL         = "BEDGOV_RESERVATION_TTL"          // Go duration, default 15m
 	EnvMaxBodyBytes           = "BEDGOV_MAX_BODY_BYTES"           // default 20971520
 	EnvIdentityCacheTTL       = "BEDGOV_IDENTITY_CACHE_TTL"       // Go duration, default 30s
@@ -107,6 +108,11 @@ func FromEnv(getenv func(string) string) (Config, error) {
 		}
 	}
 	c.Pricing = governance.DefaultPricing()
+	if v := getenv(EnvPriceList); v != "" {
+		if c.Pricing, err = c.Pricing.WithPatch([]byte(v)); err != nil {
+			return c, fmt.Errorf("%s: %w", EnvPriceList, err)
+		}
+	}
 	if v := getenv(EnvPricingOverrides); v != "" {
 		var o map[string]governance.PriceOverride
 		if err := json.Unmarshal([]byte(v), &o); err != nil {

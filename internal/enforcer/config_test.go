@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/bedgov/terraform-provider-bedgov/internal/enforcer"
+	"github.com/bedgov/terraform-provider-bedgov/internal/governance"
 )
 
 func TestFromEnv(t *testing.T) {
@@ -82,5 +83,29 @@ func TestFromEnvironmentServes(t *testing.T) {
 	srv.Close() // waits for the handler, which settles after the body
 	if rec := e.record("wired"); rec.Spent != e.billed() || rec.Spent == 0 {
 		t.Fatalf("spent %d want %d", rec.Spent, e.billed())
+	}
+}
+
+// The provider hands the enforcer the Price List's changes (BEDGOV_PRICE_LIST) and the
+// configured overrides; overrides win.
+func TestFromEnvPriceListThenOverrides(t *testing.T) {
+	t.Parallel()
+	patch := `{"models":{"anthropic.claude-sonnet-4-6":{"name":"Claude Sonnet 4.6","max_output_tokens":128000,"prices":{"global":{"input":"2.00","output":"10.00"},"*":{"input":"2.20","output":"11.00"}}},
+		"amazon.nova-2-lite-v1:0":{"max_output_tokens":1000,"prices":{"*":{"input":"0.40","output":"3.00"}}}}}`
+	env := map[string]string{enforcer.EnvTable: "t", enforcer.EnvRegion: "us-east-1", enforcer.EnvPriceList: patch,
+		enforcer.EnvPricingOverrides: `{"amazon.nova-2-lite-v1:0":{"input_per_mtok":"0.25","output_per_mtok":"2"}}`}
+	c, err := enforcer.FromEnv(func(k string) string { return env[k] })
+	if err != nil {
+		t.Fatal(err)
+	}
+	if p, _, _ := c.Pricing.Lookup("anthropic.claude-sonnet-4-6", "global"); p.Output != 10*governance.MicrosPerUSD {
+		t.Errorf("price list not applied: %+v", p)
+	}
+	if p, _, _ := c.Pricing.Lookup("amazon.nova-2-lite-v1:0", "us"); p.Input != 250_000 || p.Output != 2*governance.MicrosPerUSD {
+		t.Errorf("override did not win: %+v", p)
+	}
+	env[enforcer.EnvPriceList] = "{"
+	if _, err := enforcer.FromEnv(func(k string) string { return env[k] }); err == nil || !strings.Contains(err.Error(), enforcer.EnvPriceList) {
+		t.Errorf("bad price list: %v", err)
 	}
 }

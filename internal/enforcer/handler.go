@@ -142,8 +142,13 @@ type call struct {
 	rec      *governance.CapRecord // as returned by the reservation
 	target   string
 	model    string
-	price    governance.Price
-	inBound  int64
+	// primaryRate and degradeRate price the team's two profiles for this request's
+	// billing dimensions; canDegrade says the degrade profile can be priced for it.
+	primaryRate, degradeRate governance.Rate
+	canDegrade               bool
+	rate                     governance.Rate // the billing dimensions' rate of the model forwarded to
+	dims                     governance.Dims
+	inBound                  int64
 	// chargeReserved: the request was sent to Bedrock and its answer lost, so the call
 	// is charged its whole reservation.
 	chargeReserved bool
@@ -219,6 +224,9 @@ func (h *Handler) serve(w http.ResponseWriter, r *http.Request, c *call) *apiErr
 	if ae := refuseGuardrail(body, r.Header); ae != nil {
 		return ae
 	}
+	if c.dims, err = requestDims(body, r.Header); err != nil {
+		return errValidation(err.Error())
+	}
 	inBound, err := inputBound(body)
 	if err != nil {
 		return errValidation(err.Error())
@@ -292,13 +300,13 @@ func (h *Handler) serve(w http.ResponseWriter, r *http.Request, c *call) *apiErr
 			c.log.Override = fmt.Sprintf("limit %s USD until %s: %s", rec.Override.Limit.Cents(), rec.Override.Expires.Format(time.RFC3339), rec.Override.Reason)
 		}
 	}
-	c.target, c.model, c.price = view.rec.ProfileARN, view.rec.ModelID, view.primary.price
+	c.target, c.model, c.rate = view.rec.ProfileARN, view.rec.ModelID, c.primaryRate
 	// InvokeModel bodies are model-native: one is degraded only to a model that reads the
 	// same request format (governance.RequestFormat); Converse is model-agnostic.
 	degradable := op == opConverse || op == opConverseStream || governance.SameRequestFormat(view.rec.ModelID, view.rec.DegradeModelID)
-	degrade := view.rec.DegradeProfileARN != "" && (wantDegrade || (degradable && state.Rank() >= governance.StateDegraded.Rank()))
+	degrade := c.canDegrade && (wantDegrade || (degradable && state.Rank() >= governance.StateDegraded.Rank()))
 	if degrade {
-		c.target, c.model, c.price = view.rec.DegradeProfileARN, view.rec.DegradeModelID, view.degrade.price
+		c.target, c.model, c.rate = view.rec.DegradeProfileARN, view.rec.DegradeModelID, c.degradeRate
 		// Fit the request to the degrade model's maximum output, which Bedrock enforces.
 		body = fitOutput(body, view.degrade.mp.MaxOutputTokens)
 	}
@@ -338,14 +346,21 @@ func (h *Handler) price(view *teamView, modelRef string, c *call, inBound, maxOu
 	if view.rec.DegradeProfileARN != "" && view.degrade.err != nil {
 		return false, errValidation(view.degrade.err.Error())
 	}
+	// The request's billing dimensions; worst case over every profile it may end up on.
+	// A dimension bedgov cannot price is refused, never charged at a cheaper rate.
 	c.inBound = inBound
-	c.reserved = view.primary.price.WorstCase(c.inBound, governance.MaxOutputFor(maxOut, view.primary.mp))
-	if view.rec.DegradeProfileARN != "" {
-		if d := view.degrade.price.WorstCase(c.inBound, governance.MaxOutputFor(maxOut, view.degrade.mp)); d > c.reserved {
+	var ae *apiError
+	if c.primaryRate, c.degradeRate, c.canDegrade, ae = h.rates(view, c, wantDegrade); ae != nil {
+		return false, ae
+	}
+	c.reserved = c.primaryRate.WorstCase(c.inBound, governance.MaxOutputFor(maxOut, view.primary.mp))
+	if c.canDegrade {
+		if d := c.degradeRate.WorstCase(c.inBound, governance.MaxOutputFor(maxOut, view.degrade.mp)); d > c.reserved {
 			c.reserved = d
 		}
 	}
 	c.log.Reserved = int64(c.reserved)
+	c.log.Dims = c.dims.String()
 	return wantDegrade, nil
 }
 
@@ -802,6 +817,7 @@ func (h *Handler) forwardAndSettle(w http.ResponseWriter, r *http.Request, c *ca
 				}
 			}
 			if rerr == io.EOF {
+				meter.complete = true
 				break
 			}
 			if rerr != nil {
@@ -854,7 +870,13 @@ const settleRetryPause = 25 * time.Millisecond
 // sends due notifications.
 func (h *Handler) settle(ctx context.Context, c *call, meter *usageMeter, status int) {
 	usage, exact := meter.billed(status, c.inBound)
-	cost := c.price.Cost(usage)
+	if c.dims.CacheTTL1h && !meter.ttlSplit {
+		// The request asked for a 1-hour TTL and Bedrock did not say which writes had
+		// which: charge them all at the 1-hour rate, never the cheaper one.
+		usage.CacheWrite1hTokens += usage.CacheWriteTokens
+		usage.CacheWriteTokens = 0
+	}
+	cost := c.rate.Cost(usage)
 	switch {
 	case c.chargeReserved || (!exact && !c.op.streaming()):
 		// Sent and its answer lost, or a non-streaming answer without readable usage:

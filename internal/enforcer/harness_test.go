@@ -63,7 +63,7 @@ func newDDB(endpoint string) *dynamodb.Client {
 
 const (
 	account  = "111122223333"
-	sonnet   = "anthropic.claude-3-5-sonnet-20241022-v2:0"
+	sonnet   = "anthropic.claude-3-7-sonnet-20250219-v1:0"
 	haiku    = "anthropic.claude-3-haiku-20240307-v1:0"
 	trustHdr = "X-Test-Verified-Principal"
 )
@@ -133,7 +133,7 @@ type envOpt struct {
 	failOpen     bool
 	db           governance.DynamoDB
 	upstream     func(http.Handler) http.Handler
-	pricing      *governance.PricingTable // nil: the embedded table
+	pricing      *governance.PricingTable // default: the embedded catalog
 }
 
 var nov15 = time.Date(2026, 11, 15, 12, 0, 0, 0, time.UTC)
@@ -152,11 +152,11 @@ func teamConfig(name string, limit governance.Micros) governance.CapConfig {
 func newEnv(t testing.TB, o envOpt, teams ...governance.CapConfig) *env {
 	t.Helper()
 	e := &env{t: t, clock: &clock{}, notes: &published{}, logs: &syncBuf{}, mode: o.mode, pricing: governance.DefaultPricing(), teams: map[string]governance.CapConfig{}}
-	if e.mode == "" {
-		e.mode = enforcer.AuthIAM
-	}
 	if o.pricing != nil {
 		e.pricing = o.pricing
+	}
+	if e.mode == "" {
+		e.mode = enforcer.AuthIAM
 	}
 	e.clock.set(nov15)
 	e.table = fmt.Sprintf("enforcer-%d", tableSeq.Add(1))
@@ -212,7 +212,7 @@ func newEnv(t testing.TB, o envOpt, teams ...governance.CapConfig) *env {
 	}
 	h, err := enforcer.New(enforcer.Config{
 		Table: e.table, AuthMode: e.mode, FailOpen: o.failOpen, Region: "us-east-1",
-		BedrockEndpoint: e.emuSrv.URL, TrustedPrincipalHeader: trustHdr, DetachSettle: o.detach, Pricing: o.pricing,
+		BedrockEndpoint: e.emuSrv.URL, TrustedPrincipalHeader: trustHdr, DetachSettle: o.detach, Pricing: e.pricing,
 	}, enforcer.Deps{
 		DB: db, Notifier: notifier, Clock: e.clock.now, Log: e.logs,
 		Credentials: credentials.NewStaticCredentialsProvider("AKIDENFORCER", "enforcer-secret", ""),

@@ -19,6 +19,9 @@ const (
 	decFailOpen     = "fail_open"
 	decReplay       = "replay"
 	decInFlight     = "in_flight"
+	// decUnpriced: a model or billing dimension bedgov cannot price (or the model does
+	// not offer), refused before it reaches Bedrock.
+	decUnpriced = "unpriced"
 )
 
 // requestLog is the one line written per request: a structured JSON log record that is
@@ -46,6 +49,7 @@ type requestLog struct {
 	Cancelled    bool    `json:"cancelled,omitempty"`
 	Override     string  `json:"override,omitempty"`
 	Reserved     int64   `json:"reserved_micros,omitempty"`
+	Dims         string  `json:"billing_dimensions,omitempty"`
 	Requests     int     `json:"Requests"`
 	CostMicroUSD int64   `json:"CostMicroUSD"`
 	InputTokens  int64   `json:"InputTokens"`

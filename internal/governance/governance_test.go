@@ -186,16 +186,16 @@ func TestPricingAndCost(t *testing.T) {
 	if tab.Taken == "" || tab.Source == "" || len(tab.Models) < 5 {
 		t.Fatalf("embedded table incomplete: %+v", tab)
 	}
-	p, mp, ref, err := tab.Quote("us.anthropic.claude-3-5-sonnet-20241022-v2:0", nil, "")
+	p, mp, ref, err := tab.Quote("us.anthropic.claude-3-7-sonnet-20250219-v1:0", nil, "")
 	if err != nil || ref.Group != "us" {
 		t.Fatal(err, ref)
 	}
-	if p.Input != 3*MicrosPerUSD || p.Output != 15*MicrosPerUSD || p.CacheRead != 300_000 || p.CacheWrite != 3_750_000 || mp.MaxOutputTokens != 8192 {
+	if p.Input != 3*MicrosPerUSD || p.Output != 15*MicrosPerUSD || p.CacheRead != 300_000 || p.CacheWrite != 3_750_000 || mp.MaxOutputTokens != 64000 {
 		t.Fatalf("price = %+v %+v", p, mp)
 	}
 	// 1000 in * 3 + 500 out * 15 + 2000 cr * 0.30 + 100 cw * 3.75 (USD per 1M tokens)
 	// = 3000 + 7500 + 600 + 375 = 11475 micro-dollars exactly.
-	if c := p.Cost(Usage{1000, 500, 2000, 100}); c != 11475 {
+	if c := p.Cost(Usage{InputTokens: 1000, OutputTokens: 500, CacheReadTokens: 2000, CacheWriteTokens: 100}); c != 11475 {
 		t.Errorf("cost = %d, want 11475", c)
 	}
 	// Rounding is up, once: 1 input token of Nova Micro costs 0.035 micro-dollars -> 1.
@@ -213,10 +213,11 @@ func TestPricingAndCost(t *testing.T) {
 	if w := p.WorstCase(1000, 100); w != 1000*3_750_000/1_000_000+100*15 {
 		t.Errorf("worst case = %d", w)
 	}
-	if w, c := p.WorstCase(4000, 300), p.Cost(Usage{1000, 300, 1000, 2000}); c > w {
+	if w, c := p.WorstCase(4000, 300), p.Cost(Usage{InputTokens: 1000, OutputTokens: 300, CacheReadTokens: 1000, CacheWriteTokens: 2000}); c > w {
 		t.Errorf("cost %d exceeds worst case %d", c, w)
 	}
-	if MaxOutputFor(0, mp) != 8192 || MaxOutputFor(100, mp) != 100 || MaxOutputFor(1e9, mp) != 8192 || MaxOutputFor(0, ModelPricing{}) != DefaultMaxOutputTokens {
+	// The request's own max tokens is never lowered to the catalog's figure.
+	if MaxOutputFor(0, mp) != 64000 || MaxOutputFor(100, mp) != 100 || MaxOutputFor(1e9, mp) != 1e9 || MaxOutputFor(0, ModelPricing{}) != DefaultMaxOutputTokens {
 		t.Error("MaxOutputFor")
 	}
 	if InputTokenBound(100) != 100+InputOverheadTokens {

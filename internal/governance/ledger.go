@@ -81,7 +81,8 @@ func RecordOfFailedCondition(err error) *CapRecord {
 // tokenSets adds the per-model token counters of a settlement to an update.
 func tokenSets(model string, u Usage, names map[string]string, values map[string]types.AttributeValue) string {
 	var expr strings.Builder
-	for i, n := range [...]int64{u.InputTokens, u.OutputTokens, u.CacheReadTokens, u.CacheWriteTokens} {
+	// 1-hour cache writes count with the cache writes (the cost already priced them).
+	for i, n := range [...]int64{u.InputTokens, u.OutputTokens, u.CacheReadTokens, u.CacheWriteTokens + u.CacheWrite1hTokens} {
 		if n <= 0 {
 			continue
 		}

@@ -10,6 +10,14 @@ package localaws
 //	                      capped by the request's max tokens (inferenceConfig.maxTokens,
 //	                      max_tokens, max_new_tokens, max_gen_len, maxTokenCount)
 //	cache read / write  = N from "[[cache_read:N]]" / "[[cache_write:N]]", else 0
+//	1-hour cache writes = N from "[[cache_write_1h:N]]", else 0 (reported with the cache
+//	                      writes in Converse and Bedrock's headers and metrics, and
+//	                      split by TTL in Anthropic's own usage block)
+//
+// InvokeModel bodies and streams carry each family's own usage block (Anthropic,
+// OpenAI gpt-oss, Amazon Nova, Meta Llama) beside Bedrock's token-count headers and
+// invocation metrics; "[[native_only]]" leaves Bedrock's out, so a client must read the
+// family's block.
 //
 // The generated text is output-tokens copies of "ab " (3 bytes per token). Streams send
 // one content delta per BedrockStreamChunkTokens tokens. Faults: latency before the
@@ -65,12 +73,38 @@ type BedrockCall struct {
 	Usage     BedrockUsage
 	Throttled bool
 	Signed    bool
+	// ServiceTier is the tier the call asked for (X-Amzn-Bedrock-Service-Tier on
+	// InvokeModel, serviceTier.type on Converse), "" for the standard tier.
+	ServiceTier string
+}
+
+// serviceTierOf reads the service tier a call asks for.
+func serviceTierOf(r *http.Request, body []byte) string {
+	if v := r.Header.Get("X-Amzn-Bedrock-Service-Tier"); v != "" {
+		return v
+	}
+	var b struct {
+		ServiceTier *struct {
+			Type string `json:"type"`
+		} `json:"serviceTier"`
+	}
+	if json.Unmarshal(body, &b) == nil && b.ServiceTier != nil {
+		return b.ServiceTier.Type
+	}
+	return ""
 }
 
 // BedrockUsage is the usage the runtime reported (or would have) for a call.
 type BedrockUsage struct {
 	InputTokens, OutputTokens, CacheReadTokens, CacheWriteTokens int64
+	// CacheWrite1hTokens are the 1-hour writes; CacheWriteTokens the 5-minute ones.
+	CacheWrite1hTokens int64
+	// NativeOnly: the response carries only the model family's usage block.
+	NativeOnly bool
 }
+
+// allWrites is every cache write, as Bedrock's headers, metrics and Converse report them.
+func (u BedrockUsage) allWrites() int64 { return u.CacheWriteTokens + u.CacheWrite1hTokens }
 
 // BedrockRuntime is the deterministic runtime; it is an http.Handler.
 type BedrockRuntime struct {
@@ -114,6 +148,10 @@ func BedrockUsageFor(body []byte) BedrockUsage {
 	if n, ok := marker(body, "[[cache_write:"); ok {
 		u.CacheWriteTokens = n
 	}
+	if n, ok := marker(body, "[[cache_write_1h:"); ok {
+		u.CacheWrite1hTokens = n
+	}
+	u.NativeOnly = bytes.Contains(body, []byte("[[native_only]]"))
 	var l struct {
 		InferenceConfig struct {
 			MaxTokens    *int64 `json:"maxTokens"`
@@ -215,7 +253,7 @@ func (b *BedrockRuntime) serve(w http.ResponseWriter, r *http.Request, resolve f
 	if throttled {
 		b.faults.ThrottleNext--
 	}
-	call := BedrockCall{Operation: op, ModelID: model, BodyBytes: body.Len(), Throttled: throttled, Signed: signed}
+	call := BedrockCall{Operation: op, ModelID: model, BodyBytes: body.Len(), Throttled: throttled, Signed: signed, ServiceTier: serviceTierOf(r, body.Bytes())}
 	if !throttled {
 		call.Usage = BedrockUsageFor(body.Bytes())
 	}
@@ -264,26 +302,30 @@ func (b *BedrockRuntime) serve(w http.ResponseWriter, r *http.Request, resolve f
 			"usage":      converseUsage(u),
 			"metrics":    map[string]any{"latencyMs": f.Latency.Milliseconds()},
 		}
+		if call.ServiceTier != "" {
+			resp["serviceTier"] = map[string]any{"type": call.ServiceTier} // the tier that served it
+		}
 		if inv != nil {
 			inv.Output = resp
 			logf(inv)
 		}
 		writeJSON(w, resp)
 	case "invoke":
-		w.Header().Set("X-Amzn-Bedrock-Input-Token-Count", strconv.FormatInt(u.InputTokens, 10))
-		w.Header().Set("X-Amzn-Bedrock-Output-Token-Count", strconv.FormatInt(u.OutputTokens, 10))
-		if u.CacheReadTokens > 0 {
-			w.Header().Set("X-Amzn-Bedrock-Cache-Read-Input-Token-Count", strconv.FormatInt(u.CacheReadTokens, 10))
-		}
-		if u.CacheWriteTokens > 0 {
-			w.Header().Set("X-Amzn-Bedrock-Cache-Write-Input-Token-Count", strconv.FormatInt(u.CacheWriteTokens, 10))
+		if !u.NativeOnly {
+			w.Header().Set("X-Amzn-Bedrock-Input-Token-Count", strconv.FormatInt(u.InputTokens, 10))
+			w.Header().Set("X-Amzn-Bedrock-Output-Token-Count", strconv.FormatInt(u.OutputTokens, 10))
+			if u.CacheReadTokens > 0 {
+				w.Header().Set("X-Amzn-Bedrock-Cache-Read-Input-Token-Count", strconv.FormatInt(u.CacheReadTokens, 10))
+			}
+			if u.allWrites() > 0 {
+				w.Header().Set("X-Amzn-Bedrock-Cache-Write-Input-Token-Count", strconv.FormatInt(u.allWrites(), 10))
+			}
 		}
 		w.Header().Set("X-Amzn-Bedrock-Invocation-Latency", strconv.FormatInt(f.Latency.Milliseconds(), 10))
-		resp := map[string]any{
-			"id": "msg_local", "type": "message", "role": "assistant", "model": model,
-			"content":     []any{map[string]any{"type": "text", "text": text}},
-			"stop_reason": stop, "usage": map[string]any{"input_tokens": u.InputTokens, "output_tokens": u.OutputTokens},
+		if call.ServiceTier != "" {
+			w.Header().Set("X-Amzn-Bedrock-Service-Tier", call.ServiceTier)
 		}
+		resp := invokeBody(model, text, stop, u)
 		if inv != nil {
 			inv.Output = resp
 			logf(inv)
@@ -309,10 +351,96 @@ func converseUsage(u BedrockUsage) map[string]any {
 	if u.CacheReadTokens > 0 {
 		m["cacheReadInputTokens"] = u.CacheReadTokens
 	}
-	if u.CacheWriteTokens > 0 {
-		m["cacheWriteInputTokens"] = u.CacheWriteTokens
+	if u.allWrites() > 0 {
+		m["cacheWriteInputTokens"] = u.allWrites()
 	}
 	return m
+}
+
+// familyOf names the response format of a model: its provider prefix.
+func familyOf(model string) string {
+	switch p, _, _ := strings.Cut(model, "."); p {
+	case "openai", "meta":
+		return p
+	case "amazon":
+		if strings.HasPrefix(model, "amazon.nova") {
+			return "nova"
+		}
+	}
+	return "anthropic"
+}
+
+// anthropicUsage is Anthropic's usage block; out is its output count.
+func anthropicUsage(u BedrockUsage, out int64) map[string]any {
+	m := map[string]any{"input_tokens": u.InputTokens, "output_tokens": out}
+	if u.CacheReadTokens > 0 {
+		m["cache_read_input_tokens"] = u.CacheReadTokens
+	}
+	if u.allWrites() > 0 {
+		m["cache_creation_input_tokens"] = u.allWrites()
+		m["cache_creation"] = map[string]any{"ephemeral_5m_input_tokens": u.CacheWriteTokens, "ephemeral_1h_input_tokens": u.CacheWrite1hTokens}
+	}
+	return m
+}
+
+func novaUsage(u BedrockUsage) map[string]any {
+	return map[string]any{"inputTokens": u.InputTokens, "outputTokens": u.OutputTokens, "totalTokens": u.InputTokens + u.OutputTokens,
+		"cacheReadInputTokenCount": u.CacheReadTokens, "cacheWriteInputTokenCount": u.allWrites()}
+}
+
+func openaiUsage(u BedrockUsage) map[string]any {
+	return map[string]any{"prompt_tokens": u.InputTokens, "completion_tokens": u.OutputTokens, "total_tokens": u.InputTokens + u.OutputTokens}
+}
+
+// invokeBody is InvokeModel's response body in the model family's format.
+func invokeBody(model, text, stop string, u BedrockUsage) map[string]any {
+	switch familyOf(model) {
+	case "openai":
+		return map[string]any{"id": "chatcmpl-local", "object": "chat.completion", "model": model,
+			"choices": []any{map[string]any{"index": 0, "message": map[string]any{"role": "assistant", "content": text}, "finish_reason": "stop"}},
+			"usage":   openaiUsage(u)}
+	case "nova":
+		return map[string]any{"output": map[string]any{"message": map[string]any{"role": "assistant", "content": []any{map[string]any{"text": text}}}},
+			"stopReason": stop, "usage": novaUsage(u)}
+	case "meta":
+		return map[string]any{"generation": text, "prompt_token_count": u.InputTokens, "generation_token_count": u.OutputTokens, "stop_reason": "stop"}
+	}
+	return map[string]any{
+		"id": "msg_local", "type": "message", "role": "assistant", "model": model,
+		"content":     []any{map[string]any{"type": "text", "text": text}},
+		"stop_reason": stop, "usage": anthropicUsage(u, u.OutputTokens),
+	}
+}
+
+// streamDelta is one InvokeModelWithResponseStream chunk carrying text; sofar is the
+// output count once it is sent.
+func streamDelta(fam, text string, u BedrockUsage, sofar int64, first bool) map[string]any {
+	switch fam {
+	case "openai":
+		return map[string]any{"object": "chat.completion.chunk", "choices": []any{map[string]any{"index": 0, "delta": map[string]any{"content": text}}}}
+	case "nova":
+		return map[string]any{"contentBlockDelta": map[string]any{"contentBlockIndex": 0, "delta": map[string]any{"text": text}}}
+	case "meta":
+		m := map[string]any{"generation": text, "generation_token_count": sofar, "stop_reason": nil}
+		if first {
+			m["prompt_token_count"] = u.InputTokens
+		}
+		return m
+	}
+	return map[string]any{"type": "content_block_delta", "index": 0, "delta": map[string]any{"type": "text_delta", "text": text}}
+}
+
+// streamEnd is the last chunk of a stream, with the family's final usage.
+func streamEnd(fam string, u BedrockUsage) map[string]any {
+	switch fam {
+	case "openai":
+		return map[string]any{"object": "chat.completion.chunk", "choices": []any{map[string]any{"index": 0, "delta": map[string]any{}, "finish_reason": "stop"}}, "usage": openaiUsage(u)}
+	case "nova":
+		return map[string]any{"metadata": map[string]any{"usage": novaUsage(u)}}
+	case "meta":
+		return map[string]any{"generation": "", "generation_token_count": u.OutputTokens, "stop_reason": "stop"}
+	}
+	return map[string]any{"type": "message_stop"}
 }
 
 func writeJSON(w http.ResponseWriter, v any) {
@@ -359,10 +487,12 @@ func (b *BedrockRuntime) stream(w http.ResponseWriter, r *http.Request, op, mode
 			time.Sleep(f.EventDelay)
 		}
 	}
-	if op == "converse-stream" {
+	fam := familyOf(model)
+	switch {
+	case op == "converse-stream":
 		send("messageStart", map[string]any{"role": "assistant"})
-	} else {
-		send("chunk", map[string]any{"type": "message_start", "message": map[string]any{"role": "assistant", "model": model, "usage": map[string]any{"input_tokens": u.InputTokens, "output_tokens": 0}}})
+	case fam == "anthropic":
+		send("chunk", map[string]any{"type": "message_start", "message": map[string]any{"role": "assistant", "model": model, "usage": anthropicUsage(u, 1)}})
 	}
 	deltas := 0
 	for left := u.OutputTokens; left > 0; left -= BedrockStreamChunkTokens {
@@ -388,7 +518,7 @@ func (b *BedrockRuntime) stream(w http.ResponseWriter, r *http.Request, op, mode
 		if op == "converse-stream" {
 			send("contentBlockDelta", map[string]any{"contentBlockIndex": 0, "delta": map[string]any{"text": text}})
 		} else {
-			send("chunk", map[string]any{"type": "content_block_delta", "index": 0, "delta": map[string]any{"type": "text_delta", "text": text}})
+			send("chunk", streamDelta(fam, text, u, u.OutputTokens-left+n, deltas == 0))
 		}
 		deltas++
 	}
@@ -406,10 +536,16 @@ func (b *BedrockRuntime) stream(w http.ResponseWriter, r *http.Request, op, mode
 	if u.CacheReadTokens > 0 {
 		metrics["cacheReadInputTokenCount"] = u.CacheReadTokens
 	}
-	if u.CacheWriteTokens > 0 {
-		metrics["cacheWriteInputTokenCount"] = u.CacheWriteTokens
+	if u.allWrites() > 0 {
+		metrics["cacheWriteInputTokenCount"] = u.allWrites()
 	}
-	last := map[string]any{"type": "message_stop", "amazon-bedrock-invocationMetrics": metrics}
+	if fam == "anthropic" {
+		send("chunk", map[string]any{"type": "message_delta", "delta": map[string]any{"stop_reason": "end_turn"}, "usage": map[string]any{"output_tokens": u.OutputTokens}})
+	}
+	last := streamEnd(fam, u)
+	if !u.NativeOnly {
+		last["amazon-bedrock-invocationMetrics"] = metrics
+	}
 	if done != nil {
 		done(append(events, last), "")
 	}

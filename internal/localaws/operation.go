@@ -70,6 +70,7 @@ var serviceSpecs = []serviceSpec{
 	{Name: "cloudwatch", SigningName: "monitoring", Protocol: RPCv2CBOR, Target: "GraniteServiceVersion20100801", Namespace: "com.amazonaws.cloudwatch", QueryCompatible: true},
 	{Name: "glue", SigningName: "glue", Protocol: AWSJSON11, Target: "AWSGlue", Namespace: "com.amazonaws.glue"},
 	{Name: "athena", SigningName: "athena", Protocol: AWSJSON11, Target: "AmazonAthena", Namespace: "com.amazonaws.athena"},
+	{Name: "pricing", SigningName: "pricing", Protocol: AWSJSON11, Target: "AWSPriceListService", Namespace: "com.amazonaws.pricing"},
 	{Name: "s3", SigningName: "s3", Protocol: RESTXML, XMLNS: "http://s3.amazonaws.com/doc/2006-03-01/", NoErrorWrapping: true},
 }
 

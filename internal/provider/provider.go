@@ -81,6 +81,7 @@ type endpointsModel struct {
 	IAM            types.String `tfsdk:"iam"`
 	Lambda         types.String `tfsdk:"lambda"`
 	Logs           types.String `tfsdk:"logs"`
+	Pricing        types.String `tfsdk:"pricing"`
 	S3             types.String `tfsdk:"s3"`
 	SNS            types.String `tfsdk:"sns"`
 	STS            types.String `tfsdk:"sts"`
@@ -99,6 +100,7 @@ func (m *endpointsModel) byService() map[string]types.String {
 		awsclient.ServiceIAM:            m.IAM,
 		awsclient.ServiceLambda:         m.Lambda,
 		awsclient.ServiceLogs:           m.Logs,
+		awsclient.ServicePricing:        m.Pricing,
 		awsclient.ServiceS3:             m.S3,
 		awsclient.ServiceSNS:            m.SNS,
 		awsclient.ServiceSTS:            m.STS,

@@ -62,6 +62,8 @@ type enforcerModel struct {
 	FailMode         types.String   `tfsdk:"fail_mode"`
 	LogRetentionDays types.Int64    `tfsdk:"log_retention_days"`
 	PricingOverrides types.Map      `tfsdk:"pricing_overrides"`
+	PricingSource    types.String   `tfsdk:"pricing_source"`
+	PricedModels     types.Map      `tfsdk:"priced_models"`
 	Tags             types.Map      `tfsdk:"tags"`
 	TagsAll          types.Map      `tfsdk:"tags_all"`
 	FunctionName     types.String   `tfsdk:"function_name"`
@@ -82,6 +84,7 @@ type priceModel struct {
 	OutputPerMTok     types.String `tfsdk:"output_per_mtok"`
 	CacheReadPerMTok  types.String `tfsdk:"cache_read_per_mtok"`
 	CacheWritePerMTok types.String `tfsdk:"cache_write_per_mtok"`
+	priceDims
 }
 
 var priceAttrTypes = map[string]attr.Type{
@@ -166,13 +169,15 @@ func enforcerSchema(ctx context.Context) schema.Schema {
 				MarkdownDescription: "Prices per model id (USD per million tokens) that replace the embedded price table, " +
 					"e.g. for negotiated rates or a model the table does not know.",
 				Validators: []validator.Map{mapvalidator.KeysAre(stringvalidator.LengthBetween(1, 256))},
-				NestedObject: schema.NestedAttributeObject{Attributes: map[string]schema.Attribute{
+				NestedObject: schema.NestedAttributeObject{Attributes: withPriceDims(map[string]schema.Attribute{
 					"input_per_mtok":       price("Input price.", true),
 					"output_per_mtok":      price("Output price.", true),
 					"cache_read_per_mtok":  price("Cache-read price; defaults to the table's or the input price.", false),
 					"cache_write_per_mtok": price("Cache-write price; defaults to the table's or the input price.", false),
-				}},
+				}, price)},
 			},
+			"pricing_source": pricingSourceAttribute(),
+			"priced_models":  pricedModelsAttribute(),
 			"tags": schema.MapAttribute{
 				Optional: true, ElementType: types.StringType,
 				MarkdownDescription: "Tags for the enforcer's objects, merged over the provider's `default_tags`.",
@@ -251,6 +256,11 @@ func (r *enforcerResource) ModifyPlan(ctx context.Context, req resource.ModifyPl
 			types.StringValue(n.function), types.StringValue(n.role), types.StringValue(n.table), types.StringValue(n.logGroup)
 	}
 	plan.TagsAll = mergeTags(ctx, r.client, plan.Tags, map[string]string{tagManagedBy: managedByBedgov}, &resp.Diagnostics)
+	var prior *enforcerModel
+	if hasState {
+		prior = &state
+	}
+	r.planPricing(ctx, &plan, prior, &resp.Diagnostics)
 
 	// Sub-objects Read found deleted out of band are planned anew.
 	if hasState {
@@ -290,6 +300,7 @@ func (m enforcerModel) environment(ctx context.Context, diags *diag.Diagnostics)
 			if !p.CacheWritePerMTok.IsNull() {
 				entry["cache_write_per_mtok"] = p.CacheWritePerMTok.ValueString()
 			}
+			p.addTo(entry)
 			out[model] = entry
 		}
 		b, _ := json.Marshal(out)
@@ -447,6 +458,9 @@ func (r *enforcerResource) ensureFunction(ctx context.Context, a *enforcerApply)
 	if envDiags.HasError() {
 		return fmt.Errorf("pricing_overrides: %v", envDiags)
 	}
+	if err := r.addPriceList(ctx, plan, spec.Env); err != nil {
+		return err
+	}
 	if state.FunctionARN.IsNull() {
 		if spec.Zip, err = pkg.Zip(); err != nil {
 			return failed("read the enforcer package", err)
@@ -479,7 +493,8 @@ func (r *enforcerResource) updateFunction(ctx context.Context, a *enforcerApply,
 	}
 	a.state.ArtifactSHA256 = types.StringValue(pkg.SHA256)
 	if !plan.MemorySize.Equal(prior.MemorySize) || !plan.Timeout.Equal(prior.Timeout) || !plan.AuthMode.Equal(prior.AuthMode) ||
-		!plan.FailMode.Equal(prior.FailMode) || !plan.PricingOverrides.Equal(prior.PricingOverrides) || !plan.EnforcerVersion.Equal(prior.EnforcerVersion) {
+		!plan.FailMode.Equal(prior.FailMode) || !plan.PricingOverrides.Equal(prior.PricingOverrides) || !plan.EnforcerVersion.Equal(prior.EnforcerVersion) ||
+		!plan.PricingSource.Equal(prior.PricingSource) || !plan.PricedModels.Equal(prior.PricedModels) {
 		if err := awsops.UpdateFunctionConfiguration(ctx, c.Lambda, spec); err != nil {
 			return failed("update the enforcer function's configuration", err)
 		}
@@ -622,6 +637,7 @@ func readFunctionConfiguration(ctx context.Context, m *enforcerModel, cfg *lambd
 		if m.PricingOverrides.IsNull() || env["BEDGOV_PRICING_OVERRIDES"] == "" {
 			m.PricingOverrides = pricingFromEnv(ctx, env["BEDGOV_PRICING_OVERRIDES"])
 		}
+		readPricing(ctx, m, env)
 	}
 	if d := aws.ToString(cfg.Description); len(d) > len("bedgov enforcer ") {
 		m.EnforcerVersion = types.StringValue(d[len("bedgov enforcer "):])
@@ -647,7 +663,7 @@ func pricingFromEnv(ctx context.Context, raw string) types.Map {
 	}
 	for model, p := range in {
 		out[model] = priceModel{InputPerMTok: str(p["input_per_mtok"]), OutputPerMTok: str(p["output_per_mtok"]),
-			CacheReadPerMTok: str(p["cache_read_per_mtok"]), CacheWritePerMTok: str(p["cache_write_per_mtok"])}
+			CacheReadPerMTok: str(p["cache_read_per_mtok"]), CacheWritePerMTok: str(p["cache_write_per_mtok"]), priceDims: priceDimsFrom(p)}
 	}
 	m, diags := types.MapValueFrom(ctx, types.ObjectType{AttrTypes: priceAttrTypes}, out)
 	if diags.HasError() {

@@ -262,6 +262,7 @@ func (r *teamResource) ModifyPlan(ctx context.Context, req resource.ModifyPlanRe
 	plan.TagsAll = r.planTagsAll(ctx, plan, &resp.Diagnostics)
 	resolver := r.newModelResolver(ctx, &resp.Diagnostics)
 	profilesChanged := r.planProfiles(&plan, state, resolver)
+	r.reviewTeamModels(ctx, plan, time.Now(), &resp.Diagnostics)
 	r.planPolicy(ctx, &plan, state, profilesChanged, resolver, &resp.Diagnostics)
 	r.planAlerting(ctx, req, &plan, state, &resp.Diagnostics)
 	r.planEnforcer(ctx, &plan, state, &resp.Diagnostics)

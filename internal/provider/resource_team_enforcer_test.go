@@ -33,7 +33,9 @@ import (
 	"github.com/bedgov/terraform-provider-bedgov/internal/localaws"
 )
 
-const haiku35 = "anthropic.claude-3-5-haiku-20241022-v1:0"
+// haiku35 names a second model in these tests: Claude 3.5 Sonnet (legacy on Bedrock,
+// still priced; Claude 3.5 Haiku reached end of life on 2026-06-19 and fails plan).
+const haiku35 = "anthropic.claude-3-5-sonnet-20240620-v1:0"
 
 // wiredConfig is an enforcer and two teams behind it. Prices are overridden so that
 // one request of 1,000 output tokens costs 100 USD: budgets with real-looking numbers

@@ -7,11 +7,15 @@ resource "bedgov_enforcer" "main" {
   fail_mode          = "closed"
   log_retention_days = 30
 
-  # Negotiated prices, or a model the embedded price table does not know.
+  # Negotiated prices, or a model the embedded catalog has no confirmed price for
+  # (gpt-oss, Llama 4): one entry per foundation model id, applied to every profile.
+  # Shown here: Claude Sonnet 4.6 at its global list price; put your agreed rates.
   pricing_overrides = {
-    "anthropic.claude-3-5-sonnet-20241022-v2:0" = {
-      input_per_mtok  = "3"
-      output_per_mtok = "15"
+    "anthropic.claude-sonnet-4-6" = {
+      input_per_mtok       = "3.00"
+      output_per_mtok      = "15.00"
+      cache_read_per_mtok  = "0.30"
+      cache_write_per_mtok = "3.75"
     }
   }
 

@@ -1,7 +1,7 @@
 resource "bedgov_team" "ai_core" {
   name             = "ai-core"
-  model            = "anthropic.claude-3-5-sonnet-20241022-v2:0"
-  degrade_to_model = "anthropic.claude-3-haiku-20240307-v1:0"
+  model            = "global.anthropic.claude-sonnet-4-6"
+  degrade_to_model = "global.anthropic.claude-haiku-4-5-20251001-v1:0"
   cost_center      = "AI-001"
   principals       = ["arn:aws:iam::123456789012:role/ai-core-app"]
 

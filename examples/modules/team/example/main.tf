@@ -24,8 +24,8 @@ module "business" {
   source = "../"
 
   name             = "business"
-  model            = "anthropic.claude-3-5-sonnet-20241022-v2:0"
-  degrade_to_model = "anthropic.claude-3-haiku-20240307-v1:0"
+  model            = "global.anthropic.claude-sonnet-4-6"
+  degrade_to_model = "global.anthropic.claude-haiku-4-5-20251001-v1:0"
   cost_center      = "BIZ-002"
   monthly_budget   = 2000
 
@@ -38,7 +38,7 @@ module "research" {
   source = "../"
 
   name           = "research"
-  model          = "anthropic.claude-3-haiku-20240307-v1:0"
+  model          = "us.amazon.nova-2-lite-v1:0"
   monthly_budget = 500
   principals     = ["arn:aws:iam::123456789012:role/research-notebooks"]
   thresholds     = { notify = 25, degrade = 90, block = 100 }
