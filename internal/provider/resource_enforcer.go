@@ -432,12 +432,11 @@ func (r *enforcerResource) ensureRole(ctx context.Context, a *enforcerApply) err
 		}
 	}
 	if have, err := awsops.RolePolicy(ctx, c.IAM, n.role, enforcerRolePolicyName); err != nil || normalizeJSON(have) != rolePolicy {
-		return failed("put the enforcer role's policy", awsops.PutRolePolicy(ctx, c.IAM, n.role, enforcerRolePolicyName, rolePolicy))
+		if err := awsops.PutRolePolicy(ctx, c.IAM, n.role, enforcerRolePolicyName, rolePolicy); err != nil {
+			return failed("put the enforcer role's policy", err)
+		}
 	}
-	if err := r.ensureInvokePolicy(ctx, a.plan.Name.ValueString()); err != nil {
-		return err
-	}
-	return nil
+	return r.ensureInvokePolicy(ctx, a.plan.Name.ValueString())
 }
 
 // ensureFunction creates the function from the embedded package, or deploys a new
