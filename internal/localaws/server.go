@@ -297,6 +297,11 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if sv.Name == "dynamodb" {
 		if op, pass := s.dynamoPassthrough(sv, r); pass {
 			rec.Operation = op
+			if e := checkPassthrough(sv, op, r); e != nil {
+				rec.ErrorCode = e.codeFor(sv.Protocol)
+				codecs[sv.Protocol].writeError(sw, sv, op, e)
+				return
+			}
 			s.proxyDynamoDB(sw, r, sv, op, &rec)
 			return
 		}
@@ -329,6 +334,9 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if apiErr == nil {
 		apiErr = s.faults.apply(r.Context(), sv.Name, opName, rec.Region)
 	}
+	if apiErr == nil {
+		apiErr = checkRequest(sv, opName, r, body) // AWS's model of the operation (model_check.go)
+	}
 	if apiErr != nil {
 		rec.ErrorCode = apiErr.codeFor(sv.Protocol)
 		codec.writeError(sw, sv, opName, apiErr)
@@ -336,7 +344,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	call.decode = func(v any) error { return codec.decode(call, v) }
 	if op.Raw != nil {
-		op.Raw(call, sw)
+		runRawChecked(sw, sv, op, call)
 		return
 	}
 	out, err := op.Handler(call)
@@ -346,7 +354,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		codec.writeError(sw, sv, opName, e)
 		return
 	}
-	codec.writeOutput(sw, sv, op, out)
+	rec.ErrorCode = writeCheckedOutput(sw, codec, sv, op, out)
 }
 
 // serviceFor maps a signing name to the emulated service. Bedrock's control plane and
