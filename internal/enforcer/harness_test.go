@@ -181,7 +181,10 @@ func newEnv(t testing.TB, o envOpt, teams ...governance.CapConfig) *env {
 	if o.fullEmulator {
 		// The whole emulator: SigV4 routing, the Bedrock catalog, application profiles
 		// in its store, and the runtime registered as its bedrock-runtime operations.
-		srv := localaws.New()
+		// The enforcer's key is one the emulator issued (it verifies signatures).
+		// The enforcer signs with the test's clock.
+		srv := localaws.New(localaws.WithAccessKey("AKIDENFORCER", "enforcer-secret", "arn:aws:iam::123456789012:role/bedgov-enforcer"),
+			localaws.WithSigningClock(e.clock.now))
 		for arn, model := range profiles {
 			srv.Store().Put(localaws.KindInferenceProfile, arn, localaws.InferenceProfile{
 				Arn: arn, ID: arn[strings.LastIndexByte(arn, '/')+1:], Region: "us-east-1", Type: "APPLICATION", Status: "ACTIVE",
@@ -200,7 +203,7 @@ func newEnv(t testing.TB, o envOpt, teams ...governance.CapConfig) *env {
 	var notifier enforcer.Notifier = e.notes
 	if o.realSNS {
 		notifier = enforcer.SNSNotifier{Client: sns.New(sns.Options{Region: "us-east-1", BaseEndpoint: aws.String(e.emuSrv.URL),
-			Credentials: credentials.NewStaticCredentialsProvider("AKIDENFORCER", "secret", "")})}
+			Credentials: credentials.NewStaticCredentialsProvider("AKIDENFORCER", "enforcer-secret", ""), HTTPSignerV4: clockSigner{e.clock.now}})}
 	}
 	var db governance.DynamoDB = ddb
 	if o.db != nil {

@@ -49,6 +49,10 @@ type Server struct {
 
 	urls functionURLs // Lambda function URLs and their runtime (lambda_url.go)
 
+	credentials  map[string]credential // access key id -> secret it was issued with (sigv4.go)
+	pendingKeys  []pendingKey
+	signingClock func() time.Time
+
 	// invocationLogging is set while some Region has a model invocation logging
 	// configuration (bedrock_logging.go), so Bedrock Runtime calls skip the lookup
 	// otherwise.
@@ -91,6 +95,9 @@ func New(opts ...Option) *Server {
 	}
 	for _, o := range opts {
 		o(s)
+	}
+	for _, k := range s.pendingKeys {
+		s.AddAccessKey(k.id, k.secret, k.arn)
 	}
 	s.services = map[string]*service{}
 	for _, spec := range serviceSpecs {
@@ -150,7 +157,15 @@ func (s *Server) Reset() {
 	s.mu.Lock()
 	s.calls, s.history = nil, nil
 	s.identities = map[string]Identity{}
+	for k, c := range s.credentials {
+		if c.token != "" { // sessions end; long-term keys stay
+			delete(s.credentials, k)
+		}
+	}
 	s.mu.Unlock()
+	for _, k := range s.pendingKeys {
+		s.AddAccessKey(k.id, k.secret, k.arn)
+	}
 }
 
 // Identity is who a call is made as.
@@ -287,6 +302,15 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	rec.Service = sv.Name
+	if rec.AccessKeyID != "" {
+		if e := s.verifySigV4(r, sv.Protocol, s.signingNow()); e != nil {
+			rec.Status, rec.ErrorCode = e.HTTPStatus(), e.codeFor(sv.Protocol)
+			codecs[sv.Protocol].writeError(w, sv, "", e)
+			rec.Duration = time.Since(start)
+			s.record(rec)
+			return
+		}
+	}
 
 	sw := &statusWriter{ResponseWriter: w}
 	defer func() {
