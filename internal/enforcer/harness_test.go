@@ -191,6 +191,7 @@ func newEnv(t testing.TB, o envOpt, teams ...governance.CapConfig) *env {
 				ModelArns: []string{localaws.FoundationModelARN("us-east-1", model)},
 			})
 		}
+		enforcerRole(t, srv, e.table, teams)
 		e.emu = localaws.BedrockRuntimeOf(srv)
 		e.local = srv
 		up = srv
@@ -363,4 +364,39 @@ func numOf(av dynamodbAV) int64 {
 		return v
 	}
 	return 0
+}
+
+// enforcerRole creates the enforcer's IAM role in the emulator with the policies bedgov
+// gives it (its role policy and each team's invoke policy), so the emulator's IAM
+// evaluation of its Bedrock and SNS calls decides as AWS would.
+func enforcerRole(t testing.TB, srv *localaws.Server, table string, teams []governance.CapConfig) {
+	t.Helper()
+	const account = "123456789012"
+	inline := map[string]string{}
+	doc, err := governance.EnforcerRolePolicy("aws", "us-east-1", account, "arn:aws:dynamodb:us-east-1:"+account+":table/"+table,
+		"arn:aws:logs:us-east-1:"+account+":log-group:/aws/lambda/bedgov-enforcer")
+	if err != nil {
+		t.Fatal(err)
+	}
+	inline["bedgov-enforcer"] = doc
+	for _, c := range teams {
+		var routes []governance.ProfileRoute
+		for profile, model := range map[string]string{c.ProfileARN: c.ModelID, c.DegradeProfileARN: c.DegradeModelID} {
+			if profile != "" {
+				routes = append(routes, governance.ProfileRoute{ProfileARN: profile, ModelARNs: []string{localaws.FoundationModelARN("us-east-1", model)}})
+			}
+		}
+		if len(routes) == 0 {
+			continue
+		}
+		doc, err := governance.InvokePolicy(c.Team, routes)
+		if err != nil {
+			t.Fatal(err)
+		}
+		inline["bedgov-"+c.Team+"-invoke"] = doc
+	}
+	srv.Store().Put(localaws.KindRole, "bedgov-enforcer", localaws.IAMPrincipal{
+		Kind: "role", Name: "bedgov-enforcer", ARN: "arn:aws:iam::" + account + ":role/bedgov-enforcer", Path: "/",
+		InlinePolicies: inline, Created: time.Now(),
+	})
 }

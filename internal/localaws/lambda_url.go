@@ -488,6 +488,17 @@ func (s *Server) serveFunctionURL(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 		req.Body = r.Body // verifySigV4 read the body and put it back
+		// IAM: lambda:InvokeFunctionUrl and lambda:InvokeFunction (authorize.go).
+		fp, _ := GetAs[LambdaPolicy](s.store, KindFunctionPolicy, f.ARN)
+		if ok, err := s.authorizeFunctionURL(s.Caller(m[1]), f.ARN, fp); !ok {
+			rec.ErrorCode = "AccessDeniedException"
+			if err != nil {
+				writeURLError(sw, http.StatusInternalServerError, "InternalFailure", "localaws: IAM evaluation failed: "+err.Error(), nil)
+				return
+			}
+			writeURLError(sw, http.StatusForbidden, "AccessDeniedException", "Forbidden", nil)
+			return
+		}
 		req.Header.Set(FunctionURLPrincipalHeader, s.Caller(m[1]).Arn)
 	default: // NONE
 		req.Header.Del(FunctionURLPrincipalHeader)

@@ -162,9 +162,31 @@ func TestFunctionURLAWSIAM(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	req, _ = http.NewRequest(http.MethodGet, url, nil)
-	signedRequest(t, req, "", "lambda", *ar.Credentials.AccessKeyId, *ar.Credentials.SecretAccessKey, *ar.Credentials.SessionToken)
-	status, _, b = do(t, req)
+	// IAM decides: the role may call the URL only when its policies allow both
+	// lambda:InvokeFunctionUrl and lambda:InvokeFunction (Lambda's rule since October
+	// 2025); one of them alone is refused with 403.
+	sessionCall := func() (int, []byte) {
+		req, _ := http.NewRequest(http.MethodGet, url, nil)
+		signedRequest(t, req, "", "lambda", *ar.Credentials.AccessKeyId, *ar.Credentials.SecretAccessKey, *ar.Credentials.SessionToken)
+		status, _, b := do(t, req)
+		return status, b
+	}
+	ic := iam.NewFromConfig(cfg)
+	grant := func(actions string) {
+		doc := `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":[` + actions + `],"Resource":"*"}]}`
+		if _, err := ic.PutRolePolicy(context.Background(), &iam.PutRolePolicyInput{RoleName: aws.String("fn-role"), PolicyName: aws.String("call"), PolicyDocument: aws.String(doc)}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if status, b := sessionCall(); status != http.StatusForbidden {
+		t.Fatalf("no policy: %d %s", status, b)
+	}
+	grant(`"lambda:InvokeFunctionUrl"`)
+	if status, b := sessionCall(); status != http.StatusForbidden {
+		t.Fatalf("InvokeFunctionUrl alone: %d %s", status, b)
+	}
+	grant(`"lambda:InvokeFunctionUrl","lambda:InvokeFunction"`)
+	status, b = sessionCall()
 	if e := decodeEcho(t, b); status != http.StatusOK || e.Principal != "arn:aws:sts::123456789012:assumed-role/fn-role/alice" || e.Path != "/" || e.Method != http.MethodGet {
 		t.Fatalf("assumed role: %d %+v", status, e)
 	}
@@ -190,8 +212,8 @@ func TestFunctionURLAWSIAM(t *testing.T) {
 			t.Errorf("unsigned: %s %v", b, hdr)
 		}
 	}
-	if n := s.CallCount("lambda", "InvokeFunctionUrl"); n != 7 {
-		t.Errorf("call log has %d InvokeFunctionUrl calls, want 7", n)
+	if n := s.CallCount("lambda", "InvokeFunctionUrl"); n != 9 {
+		t.Errorf("call log has %d InvokeFunctionUrl calls, want 9", n)
 	}
 }
 

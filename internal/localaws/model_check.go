@@ -226,16 +226,20 @@ func writeCheckedOutput(w http.ResponseWriter, c codec, sv *service, op *Operati
 	return ""
 }
 
-// checkPassthrough validates a DynamoDB request dynalite answers; the body is read and
-// put back for the proxy.
-func checkPassthrough(sv *service, op string, r *http.Request) *APIError {
+// checkPassthrough validates and authorizes a DynamoDB request dynalite answers; the
+// body is read and put back for the proxy.
+func (s *Server) checkPassthrough(sv *service, op string, r *http.Request, rec CallRecord) *APIError {
 	body, err := io.ReadAll(io.LimitReader(r.Body, 32<<20))
 	if err != nil {
 		return Errorf("SerializationException", "reading the request body: %v", err)
 	}
 	_ = r.Body.Close()
 	r.Body = io.NopCloser(bytes.NewReader(body))
-	return checkRequest(sv, op, r, body)
+	if e := checkRequest(sv, op, r, body); e != nil {
+		return e
+	}
+	return s.authorizeCall(sv, op, &Call{Service: sv.Name, Operation: op, Region: rec.Region, AccessKeyID: rec.AccessKeyID,
+		Request: r, Body: body, server: s, protocol: sv.Protocol})
 }
 
 // EmulatedOperations lists every operation a new Server routes ("service.Operation").

@@ -321,7 +321,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if sv.Name == "dynamodb" {
 		if op, pass := s.dynamoPassthrough(sv, r); pass {
 			rec.Operation = op
-			if e := checkPassthrough(sv, op, r); e != nil {
+			if e := s.checkPassthrough(sv, op, r, rec); e != nil {
 				rec.ErrorCode = e.codeFor(sv.Protocol)
 				codecs[sv.Protocol].writeError(sw, sv, op, e)
 				return
@@ -360,6 +360,9 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	if apiErr == nil {
 		apiErr = checkRequest(sv, opName, r, body) // AWS's model of the operation (model_check.go)
+	}
+	if apiErr == nil {
+		apiErr = s.authorizeCall(sv, opName, call) // IAM, for the governance calls (authorize.go)
 	}
 	if apiErr != nil {
 		rec.ErrorCode = apiErr.codeFor(sv.Protocol)
