@@ -74,8 +74,10 @@ func InvokePolicy(team string, routes []ProfileRoute) (string, error) {
 }
 
 // EnforcerCallerPolicy is the policy a team's principals get when the team goes through
-// an enforcer in iam mode: the right to call the enforcer's function URL, and nothing on
-// Bedrock itself. Since October 2025 a function URL call needs both
+// an enforcer in iam mode: the right to call the enforcer's function URL, and an explicit
+// Deny of every direct inference path (DirectInferenceActions), so a principal that
+// also holds a broad policy (AdministratorAccess, PowerUserAccess) still cannot call
+// Bedrock around the enforcer. Since October 2025 a function URL call needs both
 // lambda:InvokeFunctionUrl and lambda:InvokeFunction
 // (https://docs.aws.amazon.com/lambda/latest/dg/urls-auth.html); the second is granted
 // only for calls through the URL (lambda:InvokedViaFunctionUrl), so the principals
@@ -93,6 +95,7 @@ func EnforcerCallerPolicy(team, functionARN string) (string, error) {
 			Sid: "InvokeBedgovEnforcerThroughURL", Effect: "Allow", Action: []string{"lambda:InvokeFunction"}, Resource: []string{functionARN},
 			Condition: map[string]map[string][]string{"Bool": {"lambda:InvokedViaFunctionUrl": {"true"}}},
 		},
+		directInferenceDeny(),
 	}}
 	return render(team, doc)
 }

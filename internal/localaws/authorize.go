@@ -93,6 +93,19 @@ func (s *Server) IdentityPolicies(arn string) []iamsim.Policy {
 	return out
 }
 
+// principalARN is aws:PrincipalArn of an identity: an assumed-role session's is its
+// role's ARN (with the role's path).
+func (s *Server) principalARN(arn string) string {
+	kind, name := principalName(arn)
+	if kind == "role" {
+		if r, ok := GetAs[IAMPrincipal](s.store, KindRole, strings.ToLower(name)); ok {
+			return r.ARN
+		}
+		return fmt.Sprintf("arn:aws:iam::%s:role/%s", accountOf(arn, s.account), name)
+	}
+	return arn
+}
+
 // decodePolicyDoc reads a stored policy document (IAM keeps them URL-encoded or plain).
 func decodePolicyDoc(doc string) string {
 	if !strings.HasPrefix(strings.TrimSpace(doc), "{") {
@@ -121,9 +134,14 @@ func (s *Server) authorize(id Identity, qs []authz) (*authz, iamsim.Decision, er
 	for i := range qs {
 		q := &qs[i]
 		iamDecisions.Add(1)
+		// The global keys AWS puts in every request's context.
+		ctx := map[string]any{"aws:PrincipalArn": s.principalARN(id.Arn), "aws:PrincipalAccount": id.Account}
+		for k, v := range q.Context {
+			ctx[k] = v
+		}
 		d, err := sim.Decide(iamsim.Request{
 			Principal: id.Arn, Action: q.Action, Resource: q.Resource, Account: id.Account,
-			Context: q.Context, IdentityPolicies: policies, ResourcePolicy: q.ResourcePolicy,
+			Context: ctx, IdentityPolicies: policies, ResourcePolicy: q.ResourcePolicy,
 		})
 		if err != nil {
 			return q, "", err

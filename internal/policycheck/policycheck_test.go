@@ -45,10 +45,11 @@ func documents(t *testing.T) map[string]string {
 		"enforcer trust policy (governance.EnforcerTrustPolicy)": must(governance.EnforcerTrustPolicy(account)),
 		"enforcer role policy (governance.EnforcerRolePolicy)": must(governance.EnforcerRolePolicy("aws", region, account,
 			"arn:aws:dynamodb:us-east-1:123456789012:table/bedgov-caps", "arn:aws:logs:us-east-1:123456789012:log-group:/aws/lambda/bedgov-enforcer:*")),
-		"invocation log bucket policy (auditlog.BucketPolicy)":     auditlog.BucketPolicy(dest),
-		"invocation log role trust (auditlog.DeliveryRoleTrust)":   auditlog.DeliveryRoleTrust(dest),
-		"invocation log role policy (auditlog.DeliveryRolePolicy)": auditlog.DeliveryRolePolicy(dest, "bedgov-invocations"),
-		"team topic policy (alerts.TopicPolicy)":                   alerts.TopicPolicy("aws", account, "arn:aws:sns:us-east-1:123456789012:bedgov-ai-core"),
+		"invocation log bucket policy (auditlog.BucketPolicy)":                    auditlog.BucketPolicy(dest),
+		"invocation log role trust (auditlog.DeliveryRoleTrust)":                  auditlog.DeliveryRoleTrust(dest),
+		"invocation log role policy (auditlog.DeliveryRolePolicy)":                auditlog.DeliveryRolePolicy(dest, "bedgov-invocations"),
+		"team topic policy (alerts.TopicPolicy)":                                  alerts.TopicPolicy("aws", account, "arn:aws:sns:us-east-1:123456789012:bedgov-ai-core"),
+		"organization SCP (governance.OrganizationSCP, bedgov_enforcer.scp_json)": must(governance.OrganizationSCP([]string{"arn:aws:iam::123456789012:role/bedgov/main-enforcer"})),
 	}
 	root := repoRoot(t)
 	b, err := os.ReadFile(filepath.Join(root, "examples", "iam", "provider-policy.json"))

@@ -75,6 +75,7 @@ type enforcerModel struct {
 	LogGroupName     types.String   `tfsdk:"log_group_name"`
 	ArtifactSHA256   types.String   `tfsdk:"artifact_sha256"`
 	EnforcerVersion  types.String   `tfsdk:"enforcer_version"`
+	SCPJSON          types.String   `tfsdk:"scp_json"`
 	Timeouts         timeouts.Value `tfsdk:"timeouts"`
 }
 
@@ -202,6 +203,7 @@ func enforcerSchema(ctx context.Context) schema.Schema {
 			"log_group_name":   computed("Name of the enforcer's log group."),
 			"artifact_sha256":  schema.StringAttribute{Computed: true, MarkdownDescription: "SHA-256 (hex) of the deployed Lambda package. It changes, as an in-place update, when a provider upgrade brings a different enforcer."},
 			"enforcer_version": schema.StringAttribute{Computed: true, MarkdownDescription: "Version of the provider whose enforcer is deployed."},
+			"scp_json":         scpAttribute(),
 		},
 		Blocks: map[string]schema.Block{
 			"timeouts": timeouts.Block(ctx, timeouts.Opts{Create: true, Update: true, Delete: true}),
@@ -261,6 +263,7 @@ func (r *enforcerResource) ModifyPlan(ctx context.Context, req resource.ModifyPl
 			types.StringValue(n.function), types.StringValue(n.role), types.StringValue(n.table), types.StringValue(n.logGroup)
 	}
 	plan.TagsAll = mergeTags(ctx, r.client, plan.Tags, map[string]string{tagManagedBy: "bedgov"}, &resp.Diagnostics)
+	plan.SCPJSON = enforcerSCP(r.client, plan.Name)
 
 	// Sub-objects Read found deleted out of band are planned anew.
 	if hasState {
@@ -511,6 +514,7 @@ func (r *enforcerResource) Read(ctx context.Context, req resource.ReadRequest, r
 		resp.State.RemoveResource(ctx)
 		return
 	}
+	state.SCPJSON = enforcerSCP(r.client, state.Name)
 	resp.Diagnostics.Append(resp.State.Set(ctx, &state)...)
 }
 
@@ -712,12 +716,13 @@ func (r *enforcerResource) ImportState(ctx context.Context, req resource.ImportS
 		return
 	}
 	m.Tags = importedTags(ctx, r.client, m.TagsAll, &resp.Diagnostics)
+	m.SCPJSON = enforcerSCP(r.client, m.Name)
 	resp.Diagnostics.Append(resp.State.Set(ctx, &m)...)
 }
 
 func (m *enforcerModel) clearUnknown() {
 	for _, s := range []*types.String{&m.ID, &m.FunctionName, &m.FunctionARN, &m.FunctionURL, &m.RoleName, &m.RoleARN,
-		&m.TableName, &m.TableARN, &m.LogGroupName, &m.ArtifactSHA256, &m.EnforcerVersion} {
+		&m.TableName, &m.TableARN, &m.LogGroupName, &m.ArtifactSHA256, &m.EnforcerVersion, &m.SCPJSON} {
 		if s.IsUnknown() {
 			*s = types.StringNull()
 		}

@@ -19,7 +19,9 @@ async function simulate(sim) {
   if (res.errors) {
     return { error: JSON.stringify(res.errors) };
   }
-  const r = res.result && res.result.analysis ? res.result.analysis.result : undefined;
+  // A request on "*" is evaluated against every resource type of the action: its
+  // overall result is the answer.
+  const r = res.result && res.result.analysis ? res.result.analysis.result : res.overallResult || (res.result && res.result.overallResult);
   if (!r) {
     return { error: 'no analysis in ' + JSON.stringify(res).slice(0, 500) };
   }
