@@ -10,7 +10,7 @@ import (
 	"sync"
 	"sync/atomic"
 
-	"github.com/bedgov/terraform-provider-bedgov/internal/localaws/awsmodel"
+	"github.com/bedgov/terraform-provider-bedgov/internal/awsmodel"
 )
 
 // Every request of every emulated operation is checked against AWS's API model of its

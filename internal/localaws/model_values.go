@@ -13,7 +13,7 @@ import (
 
 	"github.com/aws/smithy-go/encoding/cbor"
 
-	"github.com/bedgov/terraform-provider-bedgov/internal/localaws/awsmodel"
+	"github.com/bedgov/terraform-provider-bedgov/internal/awsmodel"
 )
 
 // The wire-to-model readers: each turns a request (or a response) of one protocol into

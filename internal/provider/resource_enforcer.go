@@ -187,6 +187,7 @@ func enforcerSchema(ctx context.Context) schema.Schema {
 				Validators: []validator.Map{
 					mapvalidator.KeysAre(stringvalidator.LengthBetween(1, 128)),
 					mapvalidator.ValueStringsAre(stringvalidator.LengthAtMost(256)),
+					enforcerTagsValidator(),
 				},
 			},
 			"tags_all": schema.MapAttribute{

@@ -3,7 +3,7 @@
 // emulator validates against (required, length, pattern, range, enum values, HTTP and
 // XML bindings, error codes), without documentation, examples or endpoint rules.
 //
-//	go run ./awsmodels -in /path/to/aws-models -out ../internal/localaws/awsmodel/models
+//	go run ./awsmodels -in /path/to/aws-models -out ../internal/awsmodel/models
 //
 // The models are AWS's (github.com/aws/api-models-aws, Apache License 2.0); the output
 // folder keeps their LICENSE and NOTICE and says where the snapshot came from.
@@ -179,7 +179,8 @@ func run(in, out string) error {
 		"56c8953e87aeead95ae5e66a3ca6a355731db6ad), Apache License 2.0: see LICENSE and NOTICE\n" +
 		"here. Modified: documentation, examples, endpoint rules and other traits the emulator\n" +
 		"does not read are removed; shapes no operation reaches are dropped. Do not edit by hand.\n\n" +
-		"The emulator (internal/localaws) validates every request and response against these.\n\n"
+		"The emulator (internal/localaws) validates every request and response against these, and\n" +
+		"the provider derives plan-time validation from them (internal/provider/model_validators.go).\n\n"
 	for _, l := range index {
 		readme += "- " + l + "\n"
 	}
