@@ -7,6 +7,7 @@ import (
 	"net/url"
 	"sort"
 	"strings"
+	"sync"
 	"sync/atomic"
 
 	"github.com/bedgov/terraform-provider-bedgov/internal/localaws/iamsim"
@@ -31,6 +32,28 @@ import (
 const AdministratorAccess = `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"*","Resource":"*"}]}`
 
 var iamDecisions atomic.Int64
+
+// Authorization is one IAM decision the emulator made about a call.
+type Authorization struct {
+	Principal string // the caller's identity ARN (an assumed-role session's ARN)
+	Action    string
+	Resource  string
+	Decision  iamsim.Decision
+}
+
+// authzLog keeps a server's decisions, for checks over a whole run (the actions an
+// enforcer's role really uses).
+type authzLog struct {
+	mu  sync.Mutex
+	log []Authorization
+}
+
+// Authorizations returns the IAM decisions made since the server started, oldest first.
+func (s *Server) Authorizations() []Authorization {
+	s.authz.mu.Lock()
+	defer s.authz.mu.Unlock()
+	return append([]Authorization(nil), s.authz.log...)
+}
 
 // IAMDecisions counts the authorization decisions the emulators of this process asked
 // the IAM simulator for.
@@ -146,6 +169,9 @@ func (s *Server) authorize(id Identity, qs []authz) (*authz, iamsim.Decision, er
 		if err != nil {
 			return q, "", err
 		}
+		s.authz.mu.Lock()
+		s.authz.log = append(s.authz.log, Authorization{Principal: id.Arn, Action: q.Action, Resource: q.Resource, Decision: d})
+		s.authz.mu.Unlock()
 		if d != iamsim.Allowed {
 			return q, d, nil
 		}

@@ -49,6 +49,7 @@ type Server struct {
 
 	urls functionURLs // Lambda function URLs and their runtime (lambda_url.go)
 
+	authz        authzLog              // IAM decisions (authorize.go)
 	credentials  map[string]credential // access key id -> secret it was issued with (sigv4.go)
 	pendingKeys  []pendingKey
 	signingClock func() time.Time
@@ -157,6 +158,9 @@ func (s *Server) Reset() {
 	s.mu.Lock()
 	s.calls, s.history = nil, nil
 	s.identities = map[string]Identity{}
+	s.authz.mu.Lock()
+	s.authz.log = nil
+	s.authz.mu.Unlock()
 	for k, c := range s.credentials {
 		if c.token != "" { // sessions end; long-term keys stay
 			delete(s.credentials, k)
