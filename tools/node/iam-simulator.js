@@ -174,6 +174,16 @@ async function check(doc) {
   return { problems };
 }
 
+// Counts, appended as one JSON line to $BEDGOV_IAMSIM_STATS at exit when it is set:
+// decisions evaluated here, decisions the client answered from its cache (it reports
+// them with its next request), policy documents checked.
+const stats = { evaluated: 0, cached: 0, checked: 0 };
+process.on('exit', () => {
+  if (process.env.BEDGOV_IAMSIM_STATS) {
+    require('fs').appendFileSync(process.env.BEDGOV_IAMSIM_STATS, JSON.stringify(stats) + '\n');
+  }
+});
+
 const rl = readline.createInterface({ input: process.stdin, terminal: false });
 let chain = Promise.resolve();
 rl.on('line', (line) => {
@@ -187,6 +197,9 @@ rl.on('line', (line) => {
     }
     let out;
     try {
+      stats.cached += req.cached || 0;
+      if (req.simulate) stats.evaluated++;
+      else stats.checked++;
       out = req.simulate ? await simulate(req.simulate) : await check(req.check);
     } catch (e) {
       out = { error: String(e && e.stack ? e.stack : e) };

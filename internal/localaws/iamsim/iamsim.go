@@ -87,6 +87,7 @@ type Sim struct {
 	cache  sync.Map // sha256 of the request -> Decision or []string
 
 	decisions, asked atomic.Int64
+	unreported        atomic.Int64 // cache hits not yet reported to the process (its stats)
 }
 
 var (
@@ -152,7 +153,7 @@ func (s *Sim) ask(kind string, payload any) (*answer, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.nextID++
-	b, err := json.Marshal(map[string]any{"id": s.nextID, kind: payload})
+	b, err := json.Marshal(map[string]any{"id": s.nextID, kind: payload, "cached": s.unreported.Swap(0)})
 	if err != nil {
 		return nil, err
 	}
@@ -221,6 +222,7 @@ func (s *Sim) Decide(r Request) (Decision, error) {
 	sum := sha256.Sum256(key)
 	s.decisions.Add(1)
 	if d, ok := s.cache.Load(sum); ok {
+		s.unreported.Add(1)
 		return d.(Decision), nil
 	}
 	a, err := s.ask("simulate", w)
