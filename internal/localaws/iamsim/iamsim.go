@@ -87,7 +87,7 @@ type Sim struct {
 	cache  sync.Map // sha256 of the request -> Decision or []string
 
 	decisions, asked atomic.Int64
-	unreported        atomic.Int64 // cache hits not yet reported to the process (its stats)
+	unreported       atomic.Int64 // cache hits not yet reported to the process (its stats)
 }
 
 var (
