@@ -234,18 +234,24 @@ var (
 	patternMu sync.Mutex
 	patterns  = map[string]*regexp.Regexp{}
 	javaEsc   = regexp.MustCompile(`\\u([0-9A-Fa-f]{4})`)
+	bigRepeat = regexp.MustCompile(`\{(\d+),\d{4,}\}`)
 )
 
 // compilePattern translates a model pattern (ECMA 262 / Java syntax) to Go's RE2. A
 // pattern RE2 cannot express (lookaround, backreferences) yields nil: it is not
-// checked, and UncheckedPatterns counts it.
+// checked, and UncheckedPatterns lists it (9 distinct patterns of the 413 in the extract).
 func compilePattern(p string) *regexp.Regexp {
 	patternMu.Lock()
 	defer patternMu.Unlock()
 	if re, ok := patterns[p]; ok {
 		return re
 	}
-	q := javaEsc.ReplaceAllString(p, `\x{$1}`)
+	// Java matches UTF-16: a surrogate-pair range stands for the supplementary planes.
+	q := strings.ReplaceAll(p, `\uD800\uDC00-\uDBFF\uDFFF`, `\x{10000}-\x{10FFFF}`)
+	q = javaEsc.ReplaceAllString(q, `\x{$1}`)
+	q = strings.ReplaceAll(q, `\p{Print}`, `[\x20-\x7E]`) // Java's POSIX class: printable ASCII
+	// RE2 repeats at most 1000 times; a longer bound is left to the length trait.
+	q = bigRepeat.ReplaceAllString(q, `{$1,}`)
 	re, err := regexp.Compile(q)
 	if err != nil {
 		re = nil
