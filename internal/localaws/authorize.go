@@ -231,7 +231,10 @@ func (s *Server) questions(sv *service, op string, c *Call) ([]authz, *APIError)
 			return nil, nil
 		}
 		ref, err := url.PathUnescape(c.PathParams["modelId"])
-		if err != nil || ref == "" {
+		if err != nil {
+			return nil, ErrValidation("the model identifier %q is not a valid path segment", c.PathParams["modelId"])
+		}
+		if ref == "" {
 			return nil, nil
 		}
 		return s.modelQuestions(action, c.Region, ref), nil

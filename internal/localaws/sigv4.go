@@ -215,14 +215,15 @@ func canonicalRequest(r *http.Request, signed []string, payload string, singleEn
 	b.WriteByte('\n')
 	for _, h := range signed {
 		var vals []string
-		if h == "host" {
+		switch h {
+		case "host":
 			vals = []string{r.Host}
-		} else if h == "content-length" {
+		case "content-length":
 			vals = r.Header.Values("Content-Length")
 			if len(vals) == 0 && r.ContentLength >= 0 {
 				vals = []string{strconv.FormatInt(r.ContentLength, 10)}
 			}
-		} else {
+		default:
 			vals = r.Header.Values(h)
 		}
 		for i, v := range vals {

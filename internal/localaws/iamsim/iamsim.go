@@ -135,9 +135,13 @@ func Start() (*Sim, error) {
 	}
 	s := &Sim{cmd: cmd, stdin: stdin, out: bufio.NewReaderSize(stdout, 1<<20)}
 	line, err := s.out.ReadString('\n')
-	if err != nil || line != "IAMSIM_READY\n" {
+	if err != nil {
 		_ = cmd.Process.Kill()
-		return nil, fmt.Errorf("the IAM simulator did not start: %q %v", line, err)
+		return nil, fmt.Errorf("the IAM simulator did not start: %w", err)
+	}
+	if line != "IAMSIM_READY\n" {
+		_ = cmd.Process.Kill()
+		return nil, fmt.Errorf("the IAM simulator did not start: it printed %q", line)
 	}
 	return s, nil
 }
@@ -238,9 +242,12 @@ func (s *Sim) Decide(r Request) (Decision, error) {
 // every action exists, every resource is one of the action's resource types, every
 // condition key is valid for the action. It returns the problems found (none: nil).
 func (s *Sim) CheckPolicy(doc string) ([]string, error) {
+	if !json.Valid([]byte(doc)) {
+		return []string{"the document is not JSON"}, nil
+	}
 	var v any
 	if err := json.Unmarshal([]byte(doc), &v); err != nil {
-		return []string{"not JSON: " + err.Error()}, nil
+		return nil, err
 	}
 	a, err := s.ask("check", v)
 	if err != nil {
