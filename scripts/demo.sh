@@ -58,10 +58,11 @@ provider_installation {
 }
 TFRC
 export TF_CLI_CONFIG_FILE="$work/terraformrc" TF_IN_AUTOMATION=1
-# The emulator takes any keys; nothing of this machine's AWS setup is used.
+# The emulator's test key (it verifies SigV4 signatures with the secrets it issued);
+# nothing of this machine's AWS setup is used.
 unset AWS_PROFILE AWS_SESSION_TOKEN AWS_ENDPOINT_URL
 : >"$work/aws-config"
-export AWS_ACCESS_KEY_ID=AKIDBEDGOVDEMO AWS_SECRET_ACCESS_KEY=bedgov-demo-secret AWS_EC2_METADATA_DISABLED=true \
+export AWS_ACCESS_KEY_ID=AKIALOCALAWSTEST0001 AWS_SECRET_ACCESS_KEY=localaws-secret-access-key AWS_EC2_METADATA_DISABLED=true \
   AWS_CONFIG_FILE="$work/aws-config" AWS_SHARED_CREDENTIALS_FILE="$work/aws-config"
 mkdir -p "$work/tf"
 cp "$root/examples/demo/main.tf" "$work/tf/"

@@ -74,7 +74,7 @@ func run(m *testing.M) int {
 	}
 	defer dyn.Stop()
 
-	emulator = localaws.New(localaws.WithDynamoDB(dyn.Endpoint), localaws.WithFunctionRuntime(enforcerruntime.New(func() string { return endpoint }, io.Discard)))
+	emulator = localaws.New(localaws.WithDynamoDB(dyn.Endpoint), localaws.WithAccessKey(accessKey, secretKey, localaws.DefaultIdentity), localaws.WithFunctionRuntime(enforcerruntime.New(func() string { return endpoint }, io.Discard)))
 	srv := httptest.NewServer(emulator)
 	defer srv.Close()
 	endpoint = srv.URL

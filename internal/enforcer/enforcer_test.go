@@ -15,6 +15,7 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	awsmiddleware "github.com/aws/aws-sdk-go-v2/aws/middleware"
+	v4 "github.com/aws/aws-sdk-go-v2/aws/signer/v4"
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/bedrockruntime"
 	brtypes "github.com/aws/aws-sdk-go-v2/service/bedrockruntime/types"
@@ -758,7 +759,8 @@ func TestNotificationsThroughSNS(t *testing.T) {
 	cfg := teamConfig("topic", 12_000)
 	e := newEnv(t, envOpt{fullEmulator: true, realSNS: true}, cfg)
 	ctx := context.Background()
-	client := sns.New(sns.Options{Region: "us-east-1", BaseEndpoint: aws.String(e.emuSrv.URL), Credentials: credentials.NewStaticCredentialsProvider("AKIDADMIN", "secret", "")})
+	client := sns.New(sns.Options{Region: "us-east-1", BaseEndpoint: aws.String(e.emuSrv.URL), Credentials: credentials.NewStaticCredentialsProvider(localaws.TestAccessKeyID, localaws.TestSecretAccessKey, ""),
+		HTTPSignerV4: clockSigner{e.clock.now}}) // signed at the test's time, which the emulator checks
 	topic, err := client.CreateTopic(ctx, &sns.CreateTopicInput{Name: aws.String("bedgov-topic")})
 	if err != nil {
 		t.Fatal(err)
@@ -903,4 +905,12 @@ func TestThrottledSettlementIsRetried(t *testing.T) {
 	if db.left.Load() >= 0 || rec.Spent != e.billed() || rec.Spent == 0 || rec.Reserved != 0 || rec.Requests != 1 {
 		t.Fatalf("throttles left %d, spent %d (billed %d), reserved %d, requests %d", db.left.Load(), rec.Spent, e.billed(), rec.Reserved, rec.Requests)
 	}
+}
+
+// clockSigner signs at a clock's time (the emulator refuses a signature 15 minutes off
+// its signing clock, which the harness sets to the test's).
+type clockSigner struct{ now func() time.Time }
+
+func (c clockSigner) SignHTTP(ctx context.Context, creds aws.Credentials, r *http.Request, payloadHash, service, region string, _ time.Time, optFns ...func(*v4.SignerOptions)) error {
+	return v4.NewSigner().SignHTTP(ctx, creds, r, payloadHash, service, region, c.now(), optFns...)
 }

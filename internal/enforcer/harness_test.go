@@ -185,13 +185,17 @@ func newEnv(t testing.TB, o envOpt, teams ...governance.CapConfig) *env {
 	if o.fullEmulator {
 		// The whole emulator: SigV4 routing, the Bedrock catalog, application profiles
 		// in its store, and the runtime registered as its bedrock-runtime operations.
-		srv := localaws.New()
+		// The enforcer's key is one the emulator issued (it verifies signatures).
+		// The enforcer signs with the test's clock.
+		srv := localaws.New(localaws.WithAccessKey("AKIDENFORCER", "enforcer-secret", "arn:aws:iam::123456789012:role/bedgov-enforcer"),
+			localaws.WithSigningClock(e.clock.now))
 		for arn, model := range profiles {
 			srv.Store().Put(localaws.KindInferenceProfile, arn, localaws.InferenceProfile{
 				Arn: arn, ID: arn[strings.LastIndexByte(arn, '/')+1:], Region: "us-east-1", Type: "APPLICATION", Status: "ACTIVE",
 				ModelArns: []string{localaws.FoundationModelARN("us-east-1", model)},
 			})
 		}
+		enforcerRole(t, srv, e.table, teams)
 		e.emu = localaws.BedrockRuntimeOf(srv)
 		e.local = srv
 		up = srv
@@ -204,7 +208,7 @@ func newEnv(t testing.TB, o envOpt, teams ...governance.CapConfig) *env {
 	var notifier enforcer.Notifier = e.notes
 	if o.realSNS {
 		notifier = enforcer.SNSNotifier{Client: sns.New(sns.Options{Region: "us-east-1", BaseEndpoint: aws.String(e.emuSrv.URL),
-			Credentials: credentials.NewStaticCredentialsProvider("AKIDENFORCER", "secret", "")})}
+			Credentials: credentials.NewStaticCredentialsProvider("AKIDENFORCER", "enforcer-secret", ""), HTTPSignerV4: clockSigner{e.clock.now}})}
 	}
 	var db governance.DynamoDB = ddb
 	if o.db != nil {
@@ -364,4 +368,39 @@ func numOf(av dynamodbAV) int64 {
 		return v
 	}
 	return 0
+}
+
+// enforcerRole creates the enforcer's IAM role in the emulator with the policies bedgov
+// gives it (its role policy and each team's invoke policy), so the emulator's IAM
+// evaluation of its Bedrock and SNS calls decides as AWS would.
+func enforcerRole(t testing.TB, srv *localaws.Server, table string, teams []governance.CapConfig) {
+	t.Helper()
+	const account = "123456789012"
+	inline := map[string]string{}
+	doc, err := governance.EnforcerRolePolicy("aws", "us-east-1", account, "arn:aws:dynamodb:us-east-1:"+account+":table/"+table,
+		"arn:aws:logs:us-east-1:"+account+":log-group:/aws/lambda/bedgov-enforcer")
+	if err != nil {
+		t.Fatal(err)
+	}
+	inline["bedgov-enforcer"] = doc
+	for _, c := range teams {
+		var routes []governance.ProfileRoute
+		for profile, model := range map[string]string{c.ProfileARN: c.ModelID, c.DegradeProfileARN: c.DegradeModelID} {
+			if profile != "" {
+				routes = append(routes, governance.ProfileRoute{ProfileARN: profile, ModelARNs: []string{localaws.FoundationModelARN("us-east-1", model)}})
+			}
+		}
+		if len(routes) == 0 {
+			continue
+		}
+		doc, err := governance.InvokePolicy(c.Team, routes)
+		if err != nil {
+			t.Fatal(err)
+		}
+		inline["bedgov-"+c.Team+"-invoke"] = doc
+	}
+	srv.Store().Put(localaws.KindRole, "bedgov-enforcer", localaws.IAMPrincipal{
+		Kind: "role", Name: "bedgov-enforcer", ARN: "arn:aws:iam::" + account + ":role/bedgov-enforcer", Path: "/",
+		InlinePolicies: inline, Created: time.Now(),
+	})
 }

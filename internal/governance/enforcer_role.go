@@ -26,8 +26,8 @@ func EnforcerTrustPolicy(account string) (string, error) {
 	return string(b), err
 }
 
-// EnforcerRolePolicy is the enforcer's least-privilege inline policy: item access on its
-// own cap table, writing to its own log group, and publishing to the teams' bedgov-*
+// EnforcerRolePolicy is the enforcer's least-privilege inline policy: the item reads and
+// writes its code makes on its own cap table, writing to its own log group, and publishing to the teams' bedgov-*
 // topics. Bedrock invoke rights are not here: each team's InvokePolicy is attached to
 // the role, so the enforcer can reach exactly the teams' profiles.
 func EnforcerRolePolicy(partition, region, account, tableARN, logGroupARN string) (string, error) {
@@ -39,8 +39,10 @@ func EnforcerRolePolicy(partition, region, account, tableARN, logGroupARN string
 	}
 	logGroupARN = strings.TrimSuffix(logGroupARN, ":*")
 	doc := policyDoc{Version: "2012-10-17", Statement: []statement{
+		// The enforcer reads, reserves, settles and writes idempotency records; it never
+		// deletes (only the provider removes a team's records).
 		{Sid: "CapLedger", Effect: "Allow", Resource: []string{tableARN},
-			Action: []string{"dynamodb:DeleteItem", "dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem"}},
+			Action: []string{"dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem"}},
 		{Sid: "Logs", Effect: "Allow", Resource: []string{logGroupARN + ":*"},
 			Action: []string{"logs:CreateLogStream", "logs:PutLogEvents"}},
 		{Sid: "TeamNotifications", Effect: "Allow", Resource: []string{fmt.Sprintf("arn:%s:sns:%s:%s:bedgov-*", partition, region, account)},

@@ -74,16 +74,29 @@ func InvokePolicy(team string, routes []ProfileRoute) (string, error) {
 }
 
 // EnforcerCallerPolicy is the policy a team's principals get when the team goes through
-// an enforcer in iam mode: the right to call the enforcer's function URL, and nothing on
-// Bedrock itself.
+// an enforcer in iam mode: the right to call the enforcer's function URL, and an explicit
+// Deny of every direct inference path (DirectInferenceActions), so a principal that
+// also holds a broad policy (AdministratorAccess, PowerUserAccess) still cannot call
+// Bedrock around the enforcer. Since October 2025 a function URL call needs both
+// lambda:InvokeFunctionUrl and lambda:InvokeFunction
+// (https://docs.aws.amazon.com/lambda/latest/dg/urls-auth.html); the second is granted
+// only for calls through the URL (lambda:InvokedViaFunctionUrl), so the principals
+// cannot invoke the function directly and pass a forged principal header.
 func EnforcerCallerPolicy(team, functionARN string) (string, error) {
 	if !strings.HasPrefix(functionARN, "arn:") || !strings.Contains(functionARN, ":lambda:") {
 		return "", fmt.Errorf("team %s: %q is not a Lambda function ARN", team, functionARN)
 	}
-	doc := policyDoc{Version: "2012-10-17", Statement: []statement{{
-		Sid: "CallBedgovEnforcer", Effect: "Allow", Action: []string{"lambda:InvokeFunctionUrl"}, Resource: []string{functionARN},
-		Condition: map[string]map[string][]string{"StringEquals": {"lambda:FunctionUrlAuthType": {"AWS_IAM"}}},
-	}}}
+	doc := policyDoc{Version: "2012-10-17", Statement: []statement{
+		{
+			Sid: "CallBedgovEnforcer", Effect: "Allow", Action: []string{"lambda:InvokeFunctionUrl"}, Resource: []string{functionARN},
+			Condition: map[string]map[string][]string{"StringEquals": {"lambda:FunctionUrlAuthType": {"AWS_IAM"}}},
+		},
+		{
+			Sid: "InvokeBedgovEnforcerThroughURL", Effect: "Allow", Action: []string{"lambda:InvokeFunction"}, Resource: []string{functionARN},
+			Condition: map[string]map[string][]string{"Bool": {"lambda:InvokedViaFunctionUrl": {"true"}}},
+		},
+		directInferenceDeny(),
+	}}
 	return render(team, doc)
 }
 

@@ -152,7 +152,7 @@ func TestBudgetValidation(t *testing.T) {
 		{"colon in name", &budgets.CreateBudgetInput{AccountId: aws.String(account), Budget: budget("a:b", "1")}, "InvalidParameterException"},
 		{"zero amount", &budgets.CreateBudgetInput{AccountId: aws.String(account), Budget: budget("z", "0")}, "InvalidParameterException"},
 		{"other account", &budgets.CreateBudgetInput{AccountId: aws.String("210987654321"), Budget: budget("o", "1")}, "AccessDeniedException"},
-		{"11 notifications", &budgets.CreateBudgetInput{AccountId: aws.String(account), Budget: budget("n", "1"), NotificationsWithSubscribers: many}, "CreationLimitExceededException"},
+		{"11 notifications", &budgets.CreateBudgetInput{AccountId: aws.String(account), Budget: budget("n", "1"), NotificationsWithSubscribers: many}, "ValidationException"}, // the model's length limit of 10 (NotificationWithSubscribersList), checked before the service's own
 		{"11 emails", &budgets.CreateBudgetInput{AccountId: aws.String(account), Budget: budget("e", "1"),
 			NotificationsWithSubscribers: []types.NotificationWithSubscribers{{Notification: testNotification(50), Subscribers: emails}}}, "InvalidParameterException"},
 	}

@@ -5,8 +5,9 @@ import (
 	"github.com/aws/aws-sdk-go-v2/credentials"
 )
 
-// Dummy long-term credentials the emulator accepts (it checks no signature; any key
-// works, and keys issued by AssumeRole map to their session).
+// The long-term test key every emulator accepts, as the administrator of the emulated
+// account (AdministratorAccess). Signatures are verified: other keys must be added with
+// WithAccessKey or issued by the emulator (AssumeRole, function instances).
 const (
 	TestAccessKeyID     = "AKIALOCALAWSTEST0001"
 	TestSecretAccessKey = "localaws-secret-access-key"

@@ -2,11 +2,13 @@ package localaws_test
 
 import (
 	"context"
+	"strings"
 	"testing"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/cloudwatch"
 	"github.com/aws/aws-sdk-go-v2/service/cloudwatch/types"
+	"github.com/aws/smithy-go"
 )
 
 func alarmInput(name string, threshold float64) *cloudwatch.PutMetricAlarmInput {
@@ -104,10 +106,9 @@ func TestCloudWatchPutMetricAlarmValidation(t *testing.T) {
 	_, cfg := start(t)
 	c := cloudwatch.NewFromConfig(cfg)
 	cases := map[string]func(*cloudwatch.PutMetricAlarmInput){
-		"period":    func(in *cloudwatch.PutMetricAlarmInput) { in.Period = aws.Int32(45) },
-		"statistic": func(in *cloudwatch.PutMetricAlarmInput) { in.Statistic = "Median" },
-		"missing":   func(in *cloudwatch.PutMetricAlarmInput) { in.TreatMissingData = aws.String("zero") },
-		"action":    func(in *cloudwatch.PutMetricAlarmInput) { in.AlarmActions = []string{"not-an-arn"} },
+		"period":  func(in *cloudwatch.PutMetricAlarmInput) { in.Period = aws.Int32(45) },
+		"missing": func(in *cloudwatch.PutMetricAlarmInput) { in.TreatMissingData = aws.String("zero") },
+		"action":  func(in *cloudwatch.PutMetricAlarmInput) { in.AlarmActions = []string{"not-an-arn"} },
 	}
 	for name, mutate := range cases {
 		in := alarmInput("v", 1)
@@ -117,5 +118,14 @@ func TestCloudWatchPutMetricAlarmValidation(t *testing.T) {
 		if !asErr(err, &inv) || inv.ErrorCode() != "InvalidParameterValue" {
 			t.Errorf("%s: error = %v, want InvalidParameterValue", name, err)
 		}
+	}
+	// A statistic outside the model's enum fails AWS's request validation first:
+	// ValidationError, as CloudWatch answers constraint failures (awsQuery code).
+	in := alarmInput("v", 1)
+	in.Statistic = "Median"
+	_, err := c.PutMetricAlarm(context.Background(), in)
+	var ae smithy.APIError
+	if !asErr(err, &ae) || ae.ErrorCode() != "ValidationError" || !strings.Contains(ae.ErrorMessage(), "at 'statistic' failed to satisfy constraint: Member must satisfy enum value set") {
+		t.Errorf("statistic: error = %v, want ValidationError", err)
 	}
 }

@@ -17,8 +17,9 @@
 // control API (faults, call log, state, invisibility) lives under /_localaws/ (see
 // adminPrefix in admin.go).
 //
-// Identity: long-term keys are the configured identity (WithIdentity; default
-// arn:aws:iam::123456789012:user/bedgov-test). STS AssumeRole accepts any well-formed
+// Identity: the test key (TestAccessKeyID) is the configured identity (WithIdentity;
+// default arn:aws:iam::123456789012:user/bedgov-test), and WithAccessKey adds others.
+// STS AssumeRole accepts any well-formed
 // role ARN (the role need not exist) and issues ASIA... keys; calls signed with them
 // are made as arn:aws:sts::ACCOUNT:assumed-role/ROLE/SESSION.
 //
@@ -26,7 +27,12 @@
 // (Credential=AKID/date/REGION/SERVICE/aws4_request). Bedrock's control plane and
 // runtime both sign as "bedrock"; runtime paths (/model/{id}/converse, converse-stream,
 // invoke, invoke-with-response-stream) go to the "bedrock-runtime" service, which also
-// accepts "Authorization: Bearer <key>" (Bedrock API keys). Signatures are not checked.
+// accepts "Authorization: Bearer <key>" (Bedrock API keys). SigV4 signatures are
+// verified with the secrets the emulator issued (sigv4.go); every request is validated
+// against AWS's API model of its operation and every response against the output shape
+// (model_check.go); Bedrock Runtime invocations, AWS_IAM function URL calls and the
+// enforcer's DynamoDB, SNS and Logs calls are authorized by the IAM policy simulator
+// (authorize.go).
 // While a Region has a model invocation logging configuration, its runtime calls are
 // logged as Bedrock logs them, one gzipped object per call in the S3 destination and one
 // event in the log group (bedrock_logging_delivery.go).

@@ -28,6 +28,9 @@ func TestMain(m *testing.M) {
 	dynaliteEndpoint = p.Endpoint
 	code := m.Run()
 	p.Stop()
+	if code == 0 {
+		code = checkEveryResponseWalked()
+	}
 	os.Exit(code)
 }
 

@@ -215,6 +215,7 @@ func (f LambdaFunction) instance(s *Server) FunctionInstance {
 	env["AWS_ACCESS_KEY_ID"] = akid
 	env["AWS_SECRET_ACCESS_KEY"] = randomToken(40)
 	env["AWS_SESSION_TOKEN"] = "IQoJb3JpZ2luX2VjE" + randomToken(120)
+	s.addCredential(akid, credential{secret: env["AWS_SECRET_ACCESS_KEY"], token: env["AWS_SESSION_TOKEN"]})
 	return FunctionInstance{
 		ARN: f.ARN, Name: f.Name, Region: f.Region, Runtime: f.Runtime, Handler: f.Handler,
 		Architecture: f.Architecture, MemorySize: f.MemorySize, Timeout: time.Duration(f.Timeout) * time.Second,
@@ -483,6 +484,24 @@ func (s *Server) serveFunctionURL(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 		rec.AccessKeyID = m[1]
+		// The signature is checked with the key's secret, signing name lambda.
+		if e := s.verifySigV4(r, RESTJSON1, s.signingNow()); e != nil {
+			rec.ErrorCode = e.Code
+			writeURLError(sw, http.StatusForbidden, e.Code, "Forbidden", nil)
+			return
+		}
+		req.Body = r.Body // verifySigV4 read the body and put it back
+		// IAM: lambda:InvokeFunctionUrl and lambda:InvokeFunction (authorize.go).
+		fp, _ := GetAs[LambdaPolicy](s.store, KindFunctionPolicy, f.ARN)
+		if ok, err := s.authorizeFunctionURL(s.Caller(m[1]), f.ARN, fp); !ok {
+			rec.ErrorCode = "AccessDeniedException"
+			if err != nil {
+				writeURLError(sw, http.StatusInternalServerError, "InternalFailure", "localaws: IAM evaluation failed: "+err.Error(), nil)
+				return
+			}
+			writeURLError(sw, http.StatusForbidden, "AccessDeniedException", "Forbidden", nil)
+			return
+		}
 		req.Header.Set(FunctionURLPrincipalHeader, s.Caller(m[1]).Arn)
 	default: // NONE
 		req.Header.Del(FunctionURLPrincipalHeader)

@@ -82,10 +82,14 @@ func urlFunction(t *testing.T, lc *lambda.Client, role string, auth types.Functi
 }
 
 // signedRequest signs req with SigV4 for service in us-east-1 with the given key.
-func signedRequest(t *testing.T, req *http.Request, body, service, akid, secret string) {
+func signedRequest(t *testing.T, req *http.Request, body, service, akid, secret string, sessionToken ...string) {
 	t.Helper()
 	sum := sha256.Sum256([]byte(body))
-	err := v4.NewSigner().SignHTTP(context.Background(), aws.Credentials{AccessKeyID: akid, SecretAccessKey: secret},
+	creds := aws.Credentials{AccessKeyID: akid, SecretAccessKey: secret}
+	if len(sessionToken) > 0 {
+		creds.SessionToken = sessionToken[0]
+	}
+	err := v4.NewSigner().SignHTTP(context.Background(), creds,
 		req, hex.EncodeToString(sum[:]), service, "us-east-1", time.Now())
 	if err != nil {
 		t.Fatal(err)
@@ -146,14 +150,43 @@ func TestFunctionURLAWSIAM(t *testing.T) {
 		t.Errorf("the function's credentials are %q", got)
 	}
 
+	// A signature made with another secret is refused: 403 Forbidden, as at Lambda.
+	req, _ = http.NewRequest(http.MethodGet, url, nil)
+	signedRequest(t, req, "", "lambda", localaws.TestAccessKeyID, "not-the-secret")
+	if status, _, b := do(t, req); status != http.StatusForbidden || !strings.Contains(string(b), "Forbidden") {
+		t.Fatalf("bad signature: %d %s", status, b)
+	}
+
 	// An assumed-role session is its assumed-role ARN.
 	ar, err := sts.NewFromConfig(cfg).AssumeRole(context.Background(), &sts.AssumeRoleInput{RoleArn: aws.String(role), RoleSessionName: aws.String("alice")})
 	if err != nil {
 		t.Fatal(err)
 	}
-	req, _ = http.NewRequest(http.MethodGet, url, nil)
-	signedRequest(t, req, "", "lambda", *ar.Credentials.AccessKeyId, *ar.Credentials.SecretAccessKey)
-	status, _, b = do(t, req)
+	// IAM decides: the role may call the URL only when its policies allow both
+	// lambda:InvokeFunctionUrl and lambda:InvokeFunction (Lambda's rule since October
+	// 2025); one of them alone is refused with 403.
+	sessionCall := func() (int, []byte) {
+		req, _ := http.NewRequest(http.MethodGet, url, nil)
+		signedRequest(t, req, "", "lambda", *ar.Credentials.AccessKeyId, *ar.Credentials.SecretAccessKey, *ar.Credentials.SessionToken)
+		status, _, b := do(t, req)
+		return status, b
+	}
+	ic := iam.NewFromConfig(cfg)
+	grant := func(actions string) {
+		doc := `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":[` + actions + `],"Resource":"*"}]}`
+		if _, err := ic.PutRolePolicy(context.Background(), &iam.PutRolePolicyInput{RoleName: aws.String("fn-role"), PolicyName: aws.String("call"), PolicyDocument: aws.String(doc)}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if status, b := sessionCall(); status != http.StatusForbidden {
+		t.Fatalf("no policy: %d %s", status, b)
+	}
+	grant(`"lambda:InvokeFunctionUrl"`)
+	if status, b := sessionCall(); status != http.StatusForbidden {
+		t.Fatalf("InvokeFunctionUrl alone: %d %s", status, b)
+	}
+	grant(`"lambda:InvokeFunctionUrl","lambda:InvokeFunction"`)
+	status, b = sessionCall()
 	if e := decodeEcho(t, b); status != http.StatusOK || e.Principal != "arn:aws:sts::123456789012:assumed-role/fn-role/alice" || e.Path != "/" || e.Method != http.MethodGet {
 		t.Fatalf("assumed role: %d %+v", status, e)
 	}
@@ -179,8 +212,8 @@ func TestFunctionURLAWSIAM(t *testing.T) {
 			t.Errorf("unsigned: %s %v", b, hdr)
 		}
 	}
-	if n := s.CallCount("lambda", "InvokeFunctionUrl"); n != 6 {
-		t.Errorf("call log has %d InvokeFunctionUrl calls, want 6", n)
+	if n := s.CallCount("lambda", "InvokeFunctionUrl"); n != 9 {
+		t.Errorf("call log has %d InvokeFunctionUrl calls, want 9", n)
 	}
 }
 

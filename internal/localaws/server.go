@@ -49,6 +49,11 @@ type Server struct {
 
 	urls functionURLs // Lambda function URLs and their runtime (lambda_url.go)
 
+	authz        authzLog              // IAM decisions (authorize.go)
+	credentials  map[string]credential // access key id -> secret it was issued with (sigv4.go)
+	pendingKeys  []pendingKey
+	signingClock func() time.Time
+
 	// invocationLogging is set while some Region has a model invocation logging
 	// configuration (bedrock_logging.go), so Bedrock Runtime calls skip the lookup
 	// otherwise.
@@ -91,6 +96,9 @@ func New(opts ...Option) *Server {
 	}
 	for _, o := range opts {
 		o(s)
+	}
+	for _, k := range s.pendingKeys {
+		s.AddAccessKey(k.id, k.secret, k.arn)
 	}
 	s.services = map[string]*service{}
 	for _, spec := range serviceSpecs {
@@ -150,7 +158,18 @@ func (s *Server) Reset() {
 	s.mu.Lock()
 	s.calls, s.history = nil, nil
 	s.identities = map[string]Identity{}
+	s.authz.mu.Lock()
+	s.authz.log = nil
+	s.authz.mu.Unlock()
+	for k, c := range s.credentials {
+		if c.token != "" { // sessions end; long-term keys stay
+			delete(s.credentials, k)
+		}
+	}
 	s.mu.Unlock()
+	for _, k := range s.pendingKeys {
+		s.AddAccessKey(k.id, k.secret, k.arn)
+	}
 }
 
 // Identity is who a call is made as.
@@ -324,6 +343,15 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	rec.Service = sv.Name
+	if rec.AccessKeyID != "" {
+		if e := s.verifySigV4(r, sv.Protocol, s.signingNow()); e != nil {
+			rec.Status, rec.ErrorCode = e.HTTPStatus(), e.codeFor(sv.Protocol)
+			codecs[sv.Protocol].writeError(w, sv, "", e)
+			rec.Duration = time.Since(start)
+			s.record(rec)
+			return
+		}
+	}
 
 	sw := &statusWriter{ResponseWriter: w}
 	defer func() {
@@ -334,6 +362,11 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if sv.Name == "dynamodb" {
 		if op, pass := s.dynamoPassthrough(sv, r); pass {
 			rec.Operation = op
+			if e := s.checkPassthrough(sv, op, r, rec); e != nil {
+				rec.ErrorCode = e.codeFor(sv.Protocol)
+				codecs[sv.Protocol].writeError(sw, sv, op, e)
+				return
+			}
 			s.proxyDynamoDB(sw, r, sv, op, &rec)
 			return
 		}
@@ -366,6 +399,12 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if apiErr == nil {
 		apiErr = s.faults.apply(r.Context(), sv.Name, opName, rec.Region)
 	}
+	if apiErr == nil {
+		apiErr = checkRequest(sv, opName, r, body) // AWS's model of the operation (model_check.go)
+	}
+	if apiErr == nil {
+		apiErr = s.authorizeCall(sv, opName, call) // IAM, for the governance calls (authorize.go)
+	}
 	if apiErr != nil {
 		rec.ErrorCode = apiErr.codeFor(sv.Protocol)
 		codec.writeError(sw, sv, opName, apiErr)
@@ -373,7 +412,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	call.decode = func(v any) error { return codec.decode(call, v) }
 	if op.Raw != nil {
-		op.Raw(call, sw)
+		runRawChecked(sw, sv, op, call)
 		return
 	}
 	out, err := op.Handler(call)
@@ -383,7 +422,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		codec.writeError(sw, sv, opName, e)
 		return
 	}
-	codec.writeOutput(sw, sv, op, out)
+	rec.ErrorCode = writeCheckedOutput(sw, codec, sv, op, out)
 }
 
 // serviceFor maps a signing name to the emulated service. Bedrock's control plane and

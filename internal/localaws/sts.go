@@ -107,11 +107,13 @@ func assumeRole(c *Call, in *assumeRoleInput) (*assumeRoleOutput, error) {
 		UserID:  roleID + ":" + session,
 	}
 	c.Server().addSession(akid, id)
+	secret, token := randomToken(40), "FwoGZXIvYXdzE"+randomToken(120)
+	c.Server().addCredential(akid, credential{secret: secret, token: token})
 	return &assumeRoleOutput{
 		Credentials: stsCredentials{
 			AccessKeyId:     akid,
-			SecretAccessKey: randomToken(40),
-			SessionToken:    "FwoGZXIvYXdzE" + randomToken(120),
+			SecretAccessKey: secret,
+			SessionToken:    token,
 			Expiration:      ISOTime(time.Now().Add(time.Duration(duration) * time.Second)),
 		},
 		AssumedRoleUser: assumedRoleUser{AssumedRoleId: id.UserID, Arn: id.Arn},

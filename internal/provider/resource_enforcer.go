@@ -76,6 +76,7 @@ type enforcerModel struct {
 	LogGroupName     types.String   `tfsdk:"log_group_name"`
 	ArtifactSHA256   types.String   `tfsdk:"artifact_sha256"`
 	EnforcerVersion  types.String   `tfsdk:"enforcer_version"`
+	SCPJSON          types.String   `tfsdk:"scp_json"`
 	Timeouts         timeouts.Value `tfsdk:"timeouts"`
 }
 
@@ -184,6 +185,7 @@ func enforcerSchema(ctx context.Context) schema.Schema {
 				Validators: []validator.Map{
 					mapvalidator.KeysAre(stringvalidator.LengthBetween(1, 128)),
 					mapvalidator.ValueStringsAre(stringvalidator.LengthAtMost(256)),
+					enforcerTagsValidator(),
 				},
 			},
 			"tags_all": schema.MapAttribute{
@@ -200,6 +202,7 @@ func enforcerSchema(ctx context.Context) schema.Schema {
 			"log_group_name":   computed("Name of the enforcer's log group."),
 			"artifact_sha256":  schema.StringAttribute{Computed: true, MarkdownDescription: "SHA-256 (hex) of the deployed Lambda package. It changes, as an in-place update, when a provider upgrade brings a different enforcer."},
 			"enforcer_version": schema.StringAttribute{Computed: true, MarkdownDescription: "Version of the provider whose enforcer is deployed."},
+			"scp_json":         scpAttribute(),
 		},
 		Blocks: map[string]schema.Block{
 			"timeouts": timeouts.Block(ctx, timeouts.Opts{Create: true, Update: true, Delete: true}),
@@ -261,6 +264,7 @@ func (r *enforcerResource) ModifyPlan(ctx context.Context, req resource.ModifyPl
 		prior = &state
 	}
 	r.planPricing(ctx, &plan, prior, &resp.Diagnostics)
+	plan.SCPJSON = enforcerSCP(r.client, plan.Name)
 
 	// Sub-objects Read found deleted out of band are planned anew.
 	if hasState {
@@ -540,6 +544,7 @@ func (r *enforcerResource) refresh(ctx context.Context, m *enforcerModel) (gone 
 		return true, nil
 	}
 	m.ID = m.Name
+	m.SCPJSON = enforcerSCP(r.client, m.Name)
 	return false, nil
 }
 
@@ -745,12 +750,13 @@ func (r *enforcerResource) ImportState(ctx context.Context, req resource.ImportS
 		return
 	}
 	m.Tags = importedTags(ctx, r.client, m.TagsAll, &resp.Diagnostics)
+	m.SCPJSON = enforcerSCP(r.client, m.Name)
 	resp.Diagnostics.Append(resp.State.Set(ctx, &m)...)
 }
 
 func (m *enforcerModel) clearUnknown() {
 	for _, s := range []*types.String{&m.ID, &m.FunctionName, &m.FunctionARN, &m.FunctionURL, &m.RoleName, &m.RoleARN,
-		&m.TableName, &m.TableARN, &m.LogGroupName, &m.ArtifactSHA256, &m.EnforcerVersion} {
+		&m.TableName, &m.TableARN, &m.LogGroupName, &m.ArtifactSHA256, &m.EnforcerVersion, &m.SCPJSON} {
 		if s.IsUnknown() {
 			*s = types.StringNull()
 		}

@@ -175,6 +175,7 @@ func teamSchema(ctx context.Context) schema.Schema {
 				Validators: []validator.String{
 					stringvalidator.LengthBetween(1, 256),
 					stringvalidator.RegexMatches(regexp.MustCompile(`^[\p{L}\p{Z}\p{N}_.:/=+\-@]*$`), "may contain only letters, digits, spaces and _.:/=+-@"),
+					costCenterValidator(),
 				},
 			},
 			"principals": schema.SetAttribute{
@@ -191,6 +192,7 @@ func teamSchema(ctx context.Context) schema.Schema {
 					mapvalidator.KeysAre(stringvalidator.LengthBetween(1, 128), stringvalidator.NoneOf(reservedTagKeys...),
 						stringvalidator.RegexMatches(regexp.MustCompile(`^[^a]|^a[^w]|^aw[^s]|^aws[^:]|^.{1,3}$`), "must not start with aws:")),
 					mapvalidator.ValueStringsAre(stringvalidator.LengthAtMost(256)),
+					teamTagsValidator(),
 				},
 			},
 			"tags_all": schema.MapAttribute{

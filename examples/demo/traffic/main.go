@@ -114,7 +114,7 @@ func (d *demo) config() aws.Config {
 	return aws.Config{
 		Region:       region,
 		BaseEndpoint: aws.String(d.endpoint),
-		Credentials:  credentials.NewStaticCredentialsProvider("AKIDBEDGOVDEMO", "bedgov-demo-secret", ""),
+		Credentials:  credentials.NewStaticCredentialsProvider("AKIALOCALAWSTEST0001", "localaws-secret-access-key", ""), // the emulator's test key: it verifies signatures,
 	}
 }
 

@@ -32,6 +32,10 @@ type Process struct {
 	done  chan struct{}
 }
 
+// EmulatedAccount is the account id of dynalite's table ARNs: the emulator's default
+// account (localaws.DefaultAccount).
+const EmulatedAccount = "123456789012"
+
 // ErrNotInstalled is returned when Node.js or the dynalite package cannot be found.
 var ErrNotInstalled = errors.New("dynalite is not installed")
 
@@ -77,6 +81,9 @@ func Start(ctx context.Context) (*Process, error) {
 
 	cmd := exec.Command(node, "start-dynalite.js")
 	cmd.Dir = dir
+	// dynalite puts AWS_ACCOUNT_ID into table ARNs (0000-0000-0000 without it): the
+	// emulated account's, so IAM policies naming a table's ARN match it.
+	cmd.Env = append(os.Environ(), "AWS_ACCOUNT_ID="+EmulatedAccount)
 	cmd.Stderr = os.Stderr
 	stdin, err := cmd.StdinPipe()
 	if err != nil {
