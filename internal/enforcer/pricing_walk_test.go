@@ -294,7 +294,9 @@ func TestReservationNeverClampsMaxTokens(t *testing.T) {
 	c.Limit = 8_000
 	e := newEnv(t, envOpt{}, c)
 	resp, b := e.post(context.Background(), "clamp", profileARN("clamp"), "converse", converseBody("x", 10_000), nil)
-	if resp == nil || resp.Header.Get("X-Amzn-ErrorType") != "ServiceQuotaExceededException" || !strings.Contains(string(b), "worst-case cost of 0.0127") {
+	// 10,000 output tokens cost 0.0127 USD, shown rounded up to 0.02; clamped to Haiku 3's
+	// 4,096 the worst case would show as 0.01.
+	if resp == nil || resp.Header.Get("X-Amzn-ErrorType") != "ServiceQuotaExceededException" || !strings.Contains(string(b), "worst-case cost of 0.02 USD") {
 		t.Fatalf("%v %s", resp, b)
 	}
 	if resp, b := e.post(context.Background(), "clamp", profileARN("clamp"), "converse", converseBody("x", 4_000), nil); resp == nil || resp.StatusCode != http.StatusOK {

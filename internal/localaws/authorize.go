@@ -270,7 +270,14 @@ func (s *Server) questions(sv *service, op string, c *Call) ([]authz, *APIError)
 // Bedrock authorizes profile calls).
 func (s *Server) modelQuestions(action, region, ref string) []authz {
 	if p, ok := s.findInferenceProfile(region, ref); ok {
-		qs := []authz{{Action: action, Resource: p.Arn}}
+		// The profile's tags are in the context as aws:ResourceTag/<key>: a condition key
+		// of the application-inference-profile resource type (Service Authorization
+		// Reference, "Actions, resources, and condition keys for Amazon Bedrock").
+		tags := map[string]any{}
+		for k, v := range p.Tags {
+			tags["aws:ResourceTag/"+k] = v
+		}
+		qs := []authz{{Action: action, Resource: p.Arn, Context: tags}}
 		arns := append([]string(nil), p.ModelArns...)
 		sort.Strings(arns)
 		for _, m := range arns {
