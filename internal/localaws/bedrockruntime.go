@@ -27,6 +27,7 @@ import (
 	"strings"
 	"sync"
 	"time"
+	"unicode/utf8"
 
 	"github.com/aws/aws-sdk-go-v2/aws/protocol/eventstream"
 )
@@ -77,6 +78,7 @@ type BedrockRuntime struct {
 	mu     sync.Mutex
 	faults BedrockFaults
 	calls  []BedrockCall
+	cache  promptCache // prefixes cached by prompt-cache checkpoints (bedrockruntime_script.go)
 	// Models resolves a model id, model ARN or profile id/ARN from the path to a model
 	// id, or "" when unknown (ResourceNotFoundException / ValidationException).
 	Models func(ref string) string
@@ -114,6 +116,14 @@ func BedrockUsageFor(body []byte) BedrockUsage {
 	if n, ok := marker(body, "[[cache_write:"); ok {
 		u.CacheWriteTokens = n
 	}
+	if m, ok := maxTokensOf(body); ok && m < u.OutputTokens {
+		u.OutputTokens = m
+	}
+	return u
+}
+
+// maxTokensOf is the smallest output bound a request body sets.
+func maxTokensOf(body []byte) (int64, bool) {
 	var l struct {
 		InferenceConfig struct {
 			MaxTokens    *int64 `json:"maxTokens"`
@@ -126,12 +136,14 @@ func BedrockUsageFor(body []byte) BedrockUsage {
 		} `json:"textGenerationConfig"`
 	}
 	_ = json.Unmarshal(body, &l)
+	var out int64
+	found := false
 	for _, m := range []*int64{l.InferenceConfig.MaxTokens, l.InferenceConfig.MaxNewTokens, l.MaxTokens, l.MaxGenLen, l.TextGenerationConfig.MaxTokenCount} {
-		if m != nil && *m >= 0 && *m < u.OutputTokens {
-			u.OutputTokens = *m
+		if m != nil && *m >= 0 && (!found || *m < out) {
+			out, found = *m, true
 		}
 	}
-	return u
+	return out, found
 }
 
 func marker(body []byte, prefix string) (int64, bool) {
@@ -216,8 +228,18 @@ func (b *BedrockRuntime) serve(w http.ResponseWriter, r *http.Request, resolve f
 		b.faults.ThrottleNext--
 	}
 	call := BedrockCall{Operation: op, ModelID: model, BodyBytes: body.Len(), Throttled: throttled, Signed: signed}
+	reply, scripted := scriptFor(body.Bytes())
 	if !throttled {
 		call.Usage = BedrockUsageFor(body.Bytes())
+		if scripted {
+			call.Usage.OutputTokens = scriptedTokens(reply)
+			if m, ok := maxTokensOf(body.Bytes()); ok && m < call.Usage.OutputTokens {
+				call.Usage.OutputTokens = m
+			}
+		}
+		if model != "" && signed {
+			b.applyPromptCache(model, body.Bytes(), &call.Usage, time.Now())
+		}
 	}
 	b.calls = append(b.calls, call)
 	b.mu.Unlock()
@@ -254,12 +276,18 @@ func (b *BedrockRuntime) serve(w http.ResponseWriter, r *http.Request, resolve f
 		return
 	}
 	u := call.Usage
-	text := strings.Repeat("ab ", int(u.OutputTokens))
-	stop := "end_turn"
+	if !scripted {
+		reply = scriptedReply{text: strings.Repeat("ab ", int(u.OutputTokens))}
+	}
+	stop := reply.stopReason(op)
 	switch op {
 	case "converse":
+		content := map[string]any{"text": reply.text}
+		if reply.tool != nil {
+			content = map[string]any{"toolUse": map[string]any{"toolUseId": reply.tool.id, "name": reply.tool.name, "input": reply.tool.input}}
+		}
 		resp := map[string]any{
-			"output":     map[string]any{"message": map[string]any{"role": "assistant", "content": []any{map[string]any{"text": text}}}},
+			"output":     map[string]any{"message": map[string]any{"role": "assistant", "content": []any{content}}},
 			"stopReason": stop,
 			"usage":      converseUsage(u),
 			"metrics":    map[string]any{"latencyMs": f.Latency.Milliseconds()},
@@ -279,10 +307,11 @@ func (b *BedrockRuntime) serve(w http.ResponseWriter, r *http.Request, resolve f
 			w.Header().Set("X-Amzn-Bedrock-Cache-Write-Input-Token-Count", strconv.FormatInt(u.CacheWriteTokens, 10))
 		}
 		w.Header().Set("X-Amzn-Bedrock-Invocation-Latency", strconv.FormatInt(f.Latency.Milliseconds(), 10))
+		// Anthropic's Messages response, as Bedrock returns it from InvokeModel.
 		resp := map[string]any{
-			"id": "msg_local", "type": "message", "role": "assistant", "model": model,
-			"content":     []any{map[string]any{"type": "text", "text": text}},
-			"stop_reason": stop, "usage": map[string]any{"input_tokens": u.InputTokens, "output_tokens": u.OutputTokens},
+			"id": "msg_bdrk_" + strings.ReplaceAll(reqID, "-", ""), "type": "message", "role": "assistant", "model": model,
+			"content":     []any{anthropicBlock(reply, true)},
+			"stop_reason": stop, "stop_sequence": nil, "usage": anthropicUsage(u, u.OutputTokens),
 		}
 		if inv != nil {
 			inv.Output = resp
@@ -300,7 +329,7 @@ func (b *BedrockRuntime) serve(w http.ResponseWriter, r *http.Request, resolve f
 				logf(inv)
 			}
 		}
-		b.stream(w, r, op, model, u, f, done)
+		b.stream(w, r, op, model, reqID, reply, u, f, done)
 	}
 }
 
@@ -325,7 +354,7 @@ func writeJSON(w http.ResponseWriter, v any) {
 // stream writes the event stream; like Bedrock, it stops generating when the caller
 // goes away. done, when not nil, gets the events sent (their payloads as each event
 // type's member) before the last one goes out, or the error code of a failed stream.
-func (b *BedrockRuntime) stream(w http.ResponseWriter, r *http.Request, op, model string, u BedrockUsage, f BedrockFaults, done func(events []any, errorCode string)) {
+func (b *BedrockRuntime) stream(w http.ResponseWriter, r *http.Request, op, model, reqID string, reply scriptedReply, u BedrockUsage, f BedrockFaults, done func(events []any, errorCode string)) {
 	w.Header().Set("Content-Type", "application/vnd.amazon.eventstream")
 	if op == "invoke-with-response-stream" {
 		w.Header().Set("X-Amzn-Bedrock-Content-Type", "application/json")
@@ -359,13 +388,25 @@ func (b *BedrockRuntime) stream(w http.ResponseWriter, r *http.Request, op, mode
 			time.Sleep(f.EventDelay)
 		}
 	}
+	// Event order as Bedrock sends it: ConverseStream's messageStart, contentBlockStart
+	// (tool use only), contentBlockDelta..., contentBlockStop, messageStop, metadata;
+	// Anthropic's message_start, content_block_start, content_block_delta...,
+	// content_block_stop, message_delta, message_stop (which Bedrock extends with
+	// amazon-bedrock-invocationMetrics).
 	if op == "converse-stream" {
 		send("messageStart", map[string]any{"role": "assistant"})
+		if reply.tool != nil {
+			send("contentBlockStart", map[string]any{"contentBlockIndex": 0, "start": map[string]any{"toolUse": map[string]any{"toolUseId": reply.tool.id, "name": reply.tool.name}}})
+		}
 	} else {
-		send("chunk", map[string]any{"type": "message_start", "message": map[string]any{"role": "assistant", "model": model, "usage": map[string]any{"input_tokens": u.InputTokens, "output_tokens": 0}}})
+		send("chunk", map[string]any{"type": "message_start", "message": map[string]any{
+			"id": "msg_bdrk_" + strings.ReplaceAll(reqID, "-", ""), "type": "message", "role": "assistant", "model": model,
+			"content": []any{}, "stop_reason": nil, "stop_sequence": nil, "usage": anthropicUsage(u, 0)}})
+		send("chunk", map[string]any{"type": "content_block_start", "index": 0, "content_block": anthropicBlock(reply, false)})
 	}
+	pieces := streamPieces(reply, u.OutputTokens)
 	deltas := 0
-	for left := u.OutputTokens; left > 0; left -= BedrockStreamChunkTokens {
+	for _, piece := range pieces {
 		if r.Context().Err() != nil {
 			return
 		}
@@ -383,18 +424,21 @@ func (b *BedrockRuntime) stream(w http.ResponseWriter, r *http.Request, op, mode
 			_ = enc.Encode(w, eventstream.Message{Headers: h, Payload: []byte(`{"message":"injected mid-stream failure"}`)})
 			return
 		}
-		n := min(left, BedrockStreamChunkTokens)
-		text := strings.Repeat("ab ", int(n))
-		if op == "converse-stream" {
-			send("contentBlockDelta", map[string]any{"contentBlockIndex": 0, "delta": map[string]any{"text": text}})
-		} else {
-			send("chunk", map[string]any{"type": "content_block_delta", "index": 0, "delta": map[string]any{"type": "text_delta", "text": text}})
+		switch {
+		case op == "converse-stream" && reply.tool != nil:
+			send("contentBlockDelta", map[string]any{"contentBlockIndex": 0, "delta": map[string]any{"toolUse": map[string]any{"input": piece}}})
+		case op == "converse-stream":
+			send("contentBlockDelta", map[string]any{"contentBlockIndex": 0, "delta": map[string]any{"text": piece}})
+		case reply.tool != nil:
+			send("chunk", map[string]any{"type": "content_block_delta", "index": 0, "delta": map[string]any{"type": "input_json_delta", "partial_json": piece}})
+		default:
+			send("chunk", map[string]any{"type": "content_block_delta", "index": 0, "delta": map[string]any{"type": "text_delta", "text": piece}})
 		}
 		deltas++
 	}
 	if op == "converse-stream" {
 		send("contentBlockStop", map[string]any{"contentBlockIndex": 0})
-		send("messageStop", map[string]any{"stopReason": "end_turn"})
+		send("messageStop", map[string]any{"stopReason": reply.stopReason(op)})
 		last := map[string]any{"usage": converseUsage(u), "metrics": map[string]any{"latencyMs": f.Latency.Milliseconds()}}
 		if done != nil {
 			done(append(events, map[string]any{"metadata": last}), "")
@@ -409,9 +453,59 @@ func (b *BedrockRuntime) stream(w http.ResponseWriter, r *http.Request, op, mode
 	if u.CacheWriteTokens > 0 {
 		metrics["cacheWriteInputTokenCount"] = u.CacheWriteTokens
 	}
+	send("chunk", map[string]any{"type": "content_block_stop", "index": 0})
+	send("chunk", map[string]any{"type": "message_delta", "delta": map[string]any{"stop_reason": reply.stopReason(op), "stop_sequence": nil}, "usage": map[string]any{"output_tokens": u.OutputTokens}})
 	last := map[string]any{"type": "message_stop", "amazon-bedrock-invocationMetrics": metrics}
 	if done != nil {
 		done(append(events, last), "")
 	}
 	send("chunk", last)
+}
+
+// anthropicBlock is the reply's content block in Anthropic's shape; a streamed tool-use
+// block starts with an empty input that input_json_delta events fill.
+func anthropicBlock(r scriptedReply, whole bool) map[string]any {
+	if r.tool != nil {
+		input := any(map[string]any{})
+		if whole {
+			input = r.tool.input
+		}
+		return map[string]any{"type": "tool_use", "id": r.tool.id, "name": r.tool.name, "input": input}
+	}
+	if whole {
+		return map[string]any{"type": "text", "text": r.text}
+	}
+	return map[string]any{"type": "text", "text": ""}
+}
+
+// anthropicUsage is Anthropic's usage object; input_tokens excludes cached tokens.
+func anthropicUsage(u BedrockUsage, output int64) map[string]any {
+	return map[string]any{
+		"input_tokens": u.InputTokens, "output_tokens": output,
+		"cache_creation_input_tokens": u.CacheWriteTokens, "cache_read_input_tokens": u.CacheReadTokens,
+	}
+}
+
+// streamPieces cuts the reply into stream deltas: BedrockStreamChunkTokens tokens of
+// "ab " each for the default answer (so output tokens / 4 deltas), 3 bytes a token cut
+// at character boundaries for a scripted one. An answer of 0 output tokens has no delta.
+func streamPieces(r scriptedReply, outputTokens int64) []string {
+	if outputTokens <= 0 {
+		return nil
+	}
+	text := r.text
+	if r.tool != nil {
+		text = string(r.tool.input)
+	}
+	const size = 3 * BedrockStreamChunkTokens
+	var out []string
+	for len(text) > 0 {
+		n := min(size, len(text))
+		for n < len(text) && !utf8.RuneStart(text[n]) {
+			n++
+		}
+		out = append(out, text[:n])
+		text = text[n:]
+	}
+	return out
 }
