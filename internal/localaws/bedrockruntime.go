@@ -229,6 +229,7 @@ func (b *BedrockRuntime) serve(w http.ResponseWriter, r *http.Request, resolve f
 	}
 	call := BedrockCall{Operation: op, ModelID: model, BodyBytes: body.Len(), Throttled: throttled, Signed: signed}
 	reply, scripted := scriptFor(body.Bytes())
+
 	if !throttled {
 		call.Usage = BedrockUsageFor(body.Bytes())
 		if scripted {

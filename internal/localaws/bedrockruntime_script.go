@@ -5,6 +5,7 @@ import (
 	"crypto/sha256"
 	"encoding/json"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 )
@@ -73,7 +74,14 @@ func scriptFor(body []byte) (scriptedReply, bool) {
 	if json.Unmarshal(body, &req) != nil || len(req.Messages) == 0 {
 		return scriptedReply{}, false
 	}
-	last := req.Messages[len(req.Messages)-1]
+	// The last turn: Claude Code appends a "system" role message after the user's.
+	var last scriptMessage
+	for i := len(req.Messages) - 1; i >= 0; i-- {
+		if req.Messages[i].Role != "system" {
+			last = req.Messages[i]
+			break
+		}
+	}
 	if last.Role != "user" {
 		return scriptedReply{}, false
 	}
@@ -201,45 +209,112 @@ func scriptedTokens(r scriptedReply) int64 {
 	return int64(max(1, (n+2)/3))
 }
 
-// promptCache is the runtime's prompt cache: prefix hash -> expiry.
-type promptCache map[[32]byte]time.Time
+// promptCache is the runtime's prompt cache: the hashes of cached prefixes (model and
+// request bytes up to a checkpoint) with their expiry, and the lengths cached, which
+// are where a later request may hit.
+type promptCache struct {
+	prefixes map[[32]byte]time.Time
+	lengths  map[int]time.Time
+}
 
 // promptCacheTTL is Bedrock's default cache time to live.
 const promptCacheTTL = 5 * time.Minute
 
-var cacheCheckpoints = [][]byte{[]byte(`"cache_control"`), []byte(`"cachePoint"`)}
+// promptPrefix lays a request's prompt out in the order a prompt cache reads it
+// (tools, then system, then messages: Anthropic's "Prompt caching" documentation, which
+// Bedrock follows), one canonical JSON element after another with its checkpoint markers
+// removed, so that a prefix compares equal whatever the client's key order and wherever
+// its checkpoints moved. ends are the stream's lengths at the checkpoints: after each
+// element with Anthropic "cache_control", and before each Converse "cachePoint" block.
+func promptPrefix(body []byte) (stream []byte, ends []int) {
+	if !bytes.Contains(body, []byte(`"cache_control"`)) && !bytes.Contains(body, []byte(`"cachePoint"`)) {
+		return nil, nil
+	}
+	var req struct {
+		Tools      []json.RawMessage `json:"tools"`
+		ToolConfig *struct {
+			Tools []json.RawMessage `json:"tools"`
+		} `json:"toolConfig"`
+		System   json.RawMessage `json:"system"`
+		Messages []scriptMessage `json:"messages"`
+	}
+	if json.Unmarshal(body, &req) != nil {
+		return nil, nil
+	}
+	add := func(raw json.RawMessage) {
+		var m map[string]json.RawMessage
+		if json.Unmarshal(raw, &m) != nil {
+			stream = append(stream, raw...)
+			return
+		}
+		if _, ok := m["cachePoint"]; ok && len(m) == 1 {
+			ends = append(ends, len(stream))
+			return
+		}
+		_, checkpoint := m["cache_control"]
+		delete(m, "cache_control")
+		stream = append(stream, mustJSON(m)...) // map keys marshal sorted
+		if checkpoint {
+			ends = append(ends, len(stream))
+		}
+	}
+	tools := req.Tools
+	if req.ToolConfig != nil {
+		tools = req.ToolConfig.Tools
+	}
+	for _, t := range tools {
+		add(t)
+	}
+	for _, b := range contentBlocks(req.System) {
+		add(mustJSON(b))
+	}
+	for _, m := range req.Messages {
+		stream = append(stream, m.Role...)
+		for _, b := range contentBlocks(m.Content) {
+			add(mustJSON(b))
+		}
+	}
+	return stream, ends
+}
 
-// applyPromptCache splits a request's input tokens into cache reads or writes of the
-// prefix before its last checkpoint. Called with b.mu held.
+// applyPromptCache splits a request's input tokens into cached and uncached ones. The
+// prompt up to the last checkpoint is cached: the longest part of it that an earlier
+// request cached (at any of that request's checkpoints, so a conversation whose
+// checkpoint moves to the newest turn still reads the turns before) is read from the
+// cache, the rest up to the last checkpoint is written. A prefix is ceil(bytes/4)
+// tokens of promptPrefix's stream. Called with b.mu held.
 func (b *BedrockRuntime) applyPromptCache(model string, body []byte, u *BedrockUsage, now time.Time) {
 	if u.CacheReadTokens > 0 || u.CacheWriteTokens > 0 {
 		return // markers decide
 	}
-	end := -1
-	for _, cp := range cacheCheckpoints {
-		if i := bytes.LastIndex(body, cp); i > end {
-			end = i
+	stream, ends := promptPrefix(body)
+	if len(ends) == 0 {
+		return
+	}
+	body = stream
+	if b.cache.prefixes == nil {
+		b.cache = promptCache{prefixes: map[[32]byte]time.Time{}, lengths: map[int]time.Time{}}
+	}
+	key := func(n int) [32]byte { return sha256.Sum256(append([]byte(model+"\x00"), body[:n]...)) }
+	last := slices.Max(ends)
+	hit := 0
+	for n, exp := range b.cache.lengths {
+		if n <= last && n > hit && now.Before(exp) {
+			if e, ok := b.cache.prefixes[key(n)]; ok && now.Before(e) {
+				hit = n
+			}
 		}
 	}
-	if end <= 0 {
+	tokens := func(n int) int64 { return int64((n + 3) / 4) }
+	cached := min(tokens(last), u.InputTokens-1)
+	read := min(tokens(hit), cached)
+	if cached <= 0 {
 		return
 	}
-	prefix := int64((end + 3) / 4)
-	if prefix >= u.InputTokens {
-		prefix = u.InputTokens - 1
+	u.CacheReadTokens, u.CacheWriteTokens = read, cached-read
+	u.InputTokens -= cached
+	for _, n := range ends { // every checkpoint's prefix is cached; a hit refreshes its time to live
+		b.cache.prefixes[key(n)] = now.Add(promptCacheTTL)
+		b.cache.lengths[n] = now.Add(promptCacheTTL)
 	}
-	if prefix <= 0 {
-		return
-	}
-	key := sha256.Sum256(append([]byte(model+"\x00"), body[:end]...))
-	if b.cache == nil {
-		b.cache = promptCache{}
-	}
-	if exp, ok := b.cache[key]; ok && now.Before(exp) {
-		u.CacheReadTokens = prefix
-	} else {
-		u.CacheWriteTokens = prefix
-	}
-	b.cache[key] = now.Add(promptCacheTTL) // a hit refreshes the time to live
-	u.InputTokens -= prefix
 }

@@ -93,6 +93,26 @@ func TestBedrockRuntimeScriptedModel(t *testing.T) {
 		t.Fatalf("cache usage %v", usages)
 	}
 
+	// A conversation whose checkpoint moves to the newest turn (as Claude Code's does)
+	// reads the turns before from the cache; key order does not matter.
+	turn1 := `{"max_tokens":8,"anthropic_version":"bedrock-2023-05-31","messages":[{"role":"user","content":[{"type":"text","text":"` + strings.Repeat("first turn ", 60) + `","cache_control":{"type":"ephemeral"}}]}]}`
+	turn2 := `{"messages":[{"role":"user","content":[{"text":"` + strings.Repeat("first turn ", 60) + `","type":"text"}]},{"role":"assistant","content":"ok"},{"role":"user","content":[{"type":"text","text":"second","cache_control":{"type":"ephemeral"}}]}],"anthropic_version":"bedrock-2023-05-31","max_tokens":8}`
+	usages = nil
+	for _, body := range []string{turn1, turn2} {
+		inv, err := c.InvokeModel(ctx, &bedrockruntime.InvokeModelInput{ModelId: model, Body: []byte(body), ContentType: aws.String("application/json")})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var r struct {
+			Usage map[string]int64 `json:"usage"`
+		}
+		_ = json.Unmarshal(inv.Body, &r)
+		usages = append(usages, r.Usage)
+	}
+	if w := usages[0]["cache_creation_input_tokens"]; w < 150 || usages[1]["cache_read_input_tokens"] != w || usages[1]["cache_creation_input_tokens"] <= 0 {
+		t.Fatalf("moving checkpoint: %v", usages)
+	}
+
 	// Anthropic's stream, event by event.
 	ist, err := c.InvokeModelWithResponseStream(ctx, &bedrockruntime.InvokeModelWithResponseStreamInput{ModelId: model,
 		Body: []byte(`{"anthropic_version":"bedrock-2023-05-31","max_tokens":100,"messages":[{"role":"user","content":"hi [[tokens:6]]"}]}`), ContentType: aws.String("application/json")})
