@@ -13,6 +13,7 @@ import (
 
 	"github.com/bedgov/terraform-provider-bedgov/internal/acctest"
 	"github.com/bedgov/terraform-provider-bedgov/internal/governance"
+	"github.com/bedgov/terraform-provider-bedgov/internal/localaws"
 )
 
 // claudeCodeResult is the part of `claude -p --output-format json` the suite reads.
@@ -42,15 +43,14 @@ func claudeEnv(t *testing.T, tm team, url string) []string {
 		"ANTHROPIC_DEFAULT_HAIKU_MODEL="+tm.profile,
 		"CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC=1",
 		"DISABLE_TELEMETRY=1", "DISABLE_AUTOUPDATER=1", "DISABLE_ERROR_REPORTING=1",
-		"CLAUDE_CODE_MAX_RETRIES=0",
 	)
 }
 
 // runClaude runs one non-interactive Claude Code turn in dir, bounded in time (against
 // an endpoint that refuses connections it retries for more than 40 s).
-func runClaude(t *testing.T, tools clientTools, env []string, dir, prompt string) (claudeCodeResult, string) {
+func runClaude(t *testing.T, tools clientTools, env []string, dir, prompt string, timeout time.Duration) (claudeCodeResult, string) {
 	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
+	ctx, cancel := context.WithTimeout(context.Background(), timeout)
 	defer cancel()
 	cmd := exec.CommandContext(ctx, tools.claude, "-p", prompt, "--output-format", "json", "--allowedTools", "Read", "--max-turns", "4")
 	cmd.Dir, cmd.Env = dir, env
@@ -58,6 +58,9 @@ func runClaude(t *testing.T, tools clientTools, env []string, dir, prompt string
 	cmd.Stderr = &stderr
 	out, err := cmd.Output()
 	var r claudeCodeResult
+	if ctx.Err() != nil {
+		return claudeCodeResult{IsError: true}, fmt.Sprintf("still running after %s (retrying?)\nstdout: %s\nstderr: %s", timeout, out, stderr.String())
+	}
 	if jerr := json.Unmarshal(out, &r); jerr != nil {
 		t.Fatalf("claude -p: %v (%v)\nstdout: %s\nstderr: %s", err, jerr, out, stderr.String())
 	}
@@ -76,7 +79,7 @@ func claudeCodeTurn(t *testing.T, tools clientTools, tm team, url string) {
 	e := acctest.Emulator(t)
 	before := e.CallCount("lambda", "InvokeFunctionUrl")
 	prompt := fmt.Sprintf(`What is the secret word in notes.txt? [[tool:Read {"file_path":%q}]]`, notes)
-	r, raw := runClaude(t, tools, claudeEnv(t, tm, url), dir, prompt)
+	r, raw := runClaude(t, tools, claudeEnv(t, tm, url), dir, prompt, 90*time.Second)
 	calls := e.CallCount("lambda", "InvokeFunctionUrl") - before
 
 	if r.IsError || r.Subtype != "success" || !strings.Contains(r.Result, "pelican") {
@@ -98,9 +101,52 @@ func claudeCodeTurn(t *testing.T, tools clientTools, tm team, url string) {
 	if rec.Spent <= 0 {
 		t.Error("Claude Code's session cost nothing in the ledger")
 	}
-	claudeSpend = rec.Spent
+	claudeSpend, claudeUsage = rec.Spent, seen
 }
 
-// claudeSpend is the Claude Code team's spend after its session, which the next step's
-// bedgov_team_usage must show.
-var claudeSpend governance.Micros
+// claudeCodeBlocked: a blocked team's Claude Code session is refused with the budget
+// message, in one attempt, and costs nothing.
+func claudeCodeBlocked(t *testing.T, tools clientTools, tm team, url string) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	e := acctest.Emulator(t)
+	rec, err := governance.ReadCapRecord(ctx, acctest.Client(t).DynamoDB, tm.table, tm.name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	charge(t, tm, governance.Micros(budgetUSD*1_000_000)-rec.Spent)
+	before, bedrockBefore := e.CallCount("", ""), len(localaws.BedrockRuntimeOf(e).Calls())
+	start := time.Now()
+	// A refusal shown at once needs well under 30 s even on a loaded machine; a client
+	// that retries the refusal with backoff is still waiting then.
+	r, raw := runClaude(t, tools, claudeEnv(t, tm, url), dir, "What is in notes.txt?", 30*time.Second)
+	refused := 0
+	for _, c := range e.Calls()[before:] {
+		if c.Operation == "InvokeFunctionUrl" && c.ErrorCode == "ServiceQuotaExceededException" {
+			refused++
+		}
+	}
+	t.Logf("claude-code blocked: %d refused request(s) in %s; it shows: %q", refused, time.Since(start).Round(time.Second), r.Result)
+	if !r.IsError || !strings.Contains(r.Result, "monthly budget of 100.00 USD exceeded for team "+tm.name) {
+		t.Errorf("Claude Code does not show the budget message: %s", raw)
+	}
+	// Claude Code answers a 400 by sending the request again with fewer beta features
+	// (up to 8 requests for one prompt with 2.1.328), not by backing off: each is refused
+	// by the enforcer before Bedrock. One refusal per feature set is all it may send.
+	if refused == 0 || refused > 8 {
+		t.Errorf("Claude Code sent %d requests on a blocked team", refused)
+	}
+	if n := len(localaws.BedrockRuntimeOf(e).Calls()) - bedrockBefore; n != 0 {
+		t.Errorf("a blocked team's requests reached Bedrock %d times", n)
+	}
+	if after, err := governance.ReadCapRecord(ctx, acctest.Client(t).DynamoDB, tm.table, tm.name); err != nil || after.Spent != governance.Micros(budgetUSD*1_000_000) {
+		t.Errorf("a refused session changed the spend: %v %v", after, err)
+	}
+}
+
+// claudeSpend and claudeUsage are the Claude Code team's spend and tokens after its
+// session, which the next step's bedgov_team_usage must show.
+var (
+	claudeSpend governance.Micros
+	claudeUsage governance.Usage
+)

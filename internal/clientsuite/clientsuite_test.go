@@ -10,6 +10,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -151,12 +152,19 @@ func TestAccClients(t *testing.T) {
 	for _, c := range iamClients {
 		roles[c] = createRole(t, prefix+"-"+c+"-app")
 	}
+	var d deployment
+	usageConfig := suiteConfig(prefix, roles) + (`
+data "bedgov_team_usage" "claude" {
+  team     = bedgov_team.key_claude.name
+  enforcer = bedgov_enforcer.key.id
+}
+`)
 	resource.Test(t, resource.TestCase{
 		ProtoV6ProviderFactories: acctest.ProtoV6ProviderFactories,
 		Steps: []resource.TestStep{{
 			Config: suiteConfig(prefix, roles),
 			Check: func(s *terraform.State) error {
-				d := deployment{
+				d = deployment{
 					keyURL: attr(s, "bedgov_enforcer.key", "function_url"), iamURL: attr(s, "bedgov_enforcer.iam", "function_url"),
 					keyTable: prefix + "-k-caps", iamTable: prefix + "-i-caps", teams: map[string]team{},
 				}
@@ -171,6 +179,28 @@ func TestAccClients(t *testing.T) {
 					d.teams["iam/"+c] = team{name: prefix + "-i" + c, profile: attr(s, "bedgov_team.iam_"+c, "inference_profile_arn"), table: d.iamTable, role: roles[c]}
 				}
 				runSuite(t, tools, d)
+				return nil
+			},
+		}, {
+			// Claude Code's session as the team's usage shows it in Terraform.
+			Config: usageConfig,
+			Check: func(s *terraform.State) error {
+				addr := "data.bedgov_team_usage.claude"
+				if got, want := attr(s, addr, "spent_usd"), fmt.Sprint(claudeSpend.USD()); got != want || claudeSpend <= 0 {
+					return fmt.Errorf("bedgov_team_usage spent_usd = %s, want Claude Code's session cost %s", got, want)
+				}
+				var tokens governance.Usage
+				for i := 0; attr(s, addr, fmt.Sprintf("models.%d.model_id", i)) != ""; i++ {
+					n := func(k string) int64 {
+						v, _ := strconv.ParseInt(attr(s, addr, fmt.Sprintf("models.%d.%s", i, k)), 10, 64)
+						return v
+					}
+					tokens = tokens.Add(governance.Usage{InputTokens: n("input_tokens"), OutputTokens: n("output_tokens"), CacheReadTokens: n("cache_read_tokens"), CacheWriteTokens: n("cache_write_tokens")})
+				}
+				if tokens != claudeUsage {
+					return fmt.Errorf("bedgov_team_usage models %+v, Claude Code reported %+v", tokens, claudeUsage)
+				}
+				t.Run("api_key/claude-code-blocked", func(t *testing.T) { claudeCodeBlocked(t, tools, d.teams["key/claude"], d.keyURL) })
 				return nil
 			},
 		}},
