@@ -208,7 +208,7 @@ data "bedgov_team_usage" "claude" {
 }
 
 // driver runs one client's scenario and returns what it saw.
-type driver func(t *testing.T, tm team, url, scenario string) []result
+type driver func(t *testing.T, tm team, url, scenario string, env ...string) []result
 
 func runSuite(t *testing.T, tools clientTools, d deployment) {
 	drivers := map[string]driver{
@@ -222,6 +222,14 @@ func runSuite(t *testing.T, tools clientTools, d deployment) {
 			lane(t, drivers[c], d.teams["key/"+c], d.keyURL, c)
 		})
 	}
+	// The JS v3 client over HTTP/1.1 (NodeHttpHandler), for endpoints that offer no h2.
+	t.Run("api_key/js-http1.1", func(t *testing.T) {
+		tm := d.teams["key/js"]
+		r := nodeDriver(tools, "js", "")(t, tm, d.keyURL, "one", "BEDGOV_HTTP1=1")
+		if len(r) != 1 || r[0].Error == nil || !strings.Contains(r[0].Error.Message, "monthly budget") {
+			t.Fatalf("over HTTP/1.1 the blocked js team got %+v", r)
+		}
+	})
 	iamDrivers := map[string]driver{
 		"go":    goDriver("iam"),
 		"js":    nodeDriver(tools, "js", "lambda"),
@@ -432,21 +440,21 @@ func runDriver(t *testing.T, cmd *exec.Cmd) []result {
 }
 
 func nodeDriver(tools clientTools, client, signingName string) driver {
-	return func(t *testing.T, tm team, url, scenario string) []result {
+	return func(t *testing.T, tm team, url, scenario string, env ...string) []result {
 		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 		defer cancel()
 		cmd := exec.CommandContext(ctx, tools.node, filepath.Join(tools.nodeDir, "clients", "drive.mjs"), client, scenario)
-		cmd.Env = clientEnv(t, tm, url, "BEDGOV_SIGNING_NAME="+signingName)
+		cmd.Env = clientEnv(t, tm, url, append(env, "BEDGOV_SIGNING_NAME="+signingName)...)
 		return runDriver(t, cmd)
 	}
 }
 
 func boto3Driver(tools clientTools, signingName string) driver {
-	return func(t *testing.T, tm team, url, scenario string) []result {
+	return func(t *testing.T, tm team, url, scenario string, env ...string) []result {
 		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 		defer cancel()
 		cmd := exec.CommandContext(ctx, tools.python, filepath.Join(tools.nodeDir, "clients", "drive_boto3.py"), scenario)
-		cmd.Env = clientEnv(t, tm, url, "BEDGOV_SIGNING_NAME="+signingName)
+		cmd.Env = clientEnv(t, tm, url, append(env, "BEDGOV_SIGNING_NAME="+signingName)...)
 		return runDriver(t, cmd)
 	}
 }

@@ -56,7 +56,7 @@ func roleCredentials(t *testing.T, role string) aws.Credentials {
 // key as a Bedrock API key (sent over HTTPS only), iam mode with the role's credentials
 // signing for the function URL (signing name "lambda").
 func goDriver(mode string) driver {
-	return func(t *testing.T, tm team, url, scenario string) []result {
+	return func(t *testing.T, tm team, url, scenario string, _ ...string) []result {
 		cfg := localaws.ClientConfig(url, acctest.Region)
 		cfg.HTTPClient = acctest.TLS().HTTPClient()
 		var optFns []func(*bedrockruntime.Options)
