@@ -20,10 +20,6 @@ client = boto3.client("bedrock-runtime", endpoint_url=url, region_name=os.enviro
 if os.environ.get("BEDGOV_SIGNING_NAME"):
     # iam mode: a function URL wants SigV4 for service "lambda"; boto3 signs for the
     # client's own service ("bedrock") unless told otherwise.
-    client.meta.events.register(
-        "choose-signer.bedrock-runtime.*",
-        lambda **kw: None,
-    )
     client._request_signer._signing_name = os.environ["BEDGOV_SIGNING_NAME"]
 
 # The lane's profile in the prompt: each lane caches its own prefix.
