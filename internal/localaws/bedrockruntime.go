@@ -19,8 +19,10 @@ package localaws
 
 import (
 	"bytes"
+	"crypto/sha256"
 	"encoding/base64"
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -310,7 +312,7 @@ func (b *BedrockRuntime) serve(w http.ResponseWriter, r *http.Request, resolve f
 		w.Header().Set("X-Amzn-Bedrock-Invocation-Latency", strconv.FormatInt(f.Latency.Milliseconds(), 10))
 		// Anthropic's Messages response, as Bedrock returns it from InvokeModel.
 		resp := map[string]any{
-			"id": "msg_bdrk_" + strings.ReplaceAll(reqID, "-", ""), "type": "message", "role": "assistant", "model": model,
+			"id": messageID(body.Bytes()), "type": "message", "role": "assistant", "model": model,
 			"content":     []any{anthropicBlock(reply, true)},
 			"stop_reason": stop, "stop_sequence": nil, "usage": anthropicUsage(u, u.OutputTokens),
 		}
@@ -330,7 +332,7 @@ func (b *BedrockRuntime) serve(w http.ResponseWriter, r *http.Request, resolve f
 				logf(inv)
 			}
 		}
-		b.stream(w, r, op, model, reqID, reply, u, f, done)
+		b.stream(w, r, op, model, messageID(body.Bytes()), reply, u, f, done)
 	}
 }
 
@@ -355,7 +357,7 @@ func writeJSON(w http.ResponseWriter, v any) {
 // stream writes the event stream; like Bedrock, it stops generating when the caller
 // goes away. done, when not nil, gets the events sent (their payloads as each event
 // type's member) before the last one goes out, or the error code of a failed stream.
-func (b *BedrockRuntime) stream(w http.ResponseWriter, r *http.Request, op, model, reqID string, reply scriptedReply, u BedrockUsage, f BedrockFaults, done func(events []any, errorCode string)) {
+func (b *BedrockRuntime) stream(w http.ResponseWriter, r *http.Request, op, model, msgID string, reply scriptedReply, u BedrockUsage, f BedrockFaults, done func(events []any, errorCode string)) {
 	w.Header().Set("Content-Type", "application/vnd.amazon.eventstream")
 	if op == "invoke-with-response-stream" {
 		w.Header().Set("X-Amzn-Bedrock-Content-Type", "application/json")
@@ -401,7 +403,7 @@ func (b *BedrockRuntime) stream(w http.ResponseWriter, r *http.Request, op, mode
 		}
 	} else {
 		send("chunk", map[string]any{"type": "message_start", "message": map[string]any{
-			"id": "msg_bdrk_" + strings.ReplaceAll(reqID, "-", ""), "type": "message", "role": "assistant", "model": model,
+			"id": msgID, "type": "message", "role": "assistant", "model": model,
 			"content": []any{}, "stop_reason": nil, "stop_sequence": nil, "usage": anthropicUsage(u, 0)}})
 		send("chunk", map[string]any{"type": "content_block_start", "index": 0, "content_block": anthropicBlock(reply, false)})
 	}
@@ -509,4 +511,11 @@ func streamPieces(r scriptedReply, outputTokens int64) []string {
 		text = text[n:]
 	}
 	return out
+}
+
+// messageID is an Anthropic message id derived from the request, so that the same
+// request gets the same bytes back (the runtime is deterministic).
+func messageID(body []byte) string {
+	sum := sha256.Sum256(body)
+	return fmt.Sprintf("msg_bdrk_%x", sum[:12])
 }
