@@ -25,7 +25,10 @@ import (
 const (
 	primaryModel = "anthropic.claude-3-5-haiku-20241022-v1:0"
 	degradeModel = "anthropic.claude-3-haiku-20240307-v1:0"
-	budgetUSD    = 100
+	// The OpenAI-compatible path's team: gpt-oss, degrading to its smaller sibling.
+	openaiModel        = "openai.gpt-oss-120b-1:0"
+	openaiDegradeModel = "openai.gpt-oss-20b-1:0"
+	budgetUSD          = 100
 )
 
 // The prices of the suite's models (the overrides below), in micro-dollars per million
@@ -95,6 +98,8 @@ locals {
   prices = {
     %[2]q = %[4]s
     %[3]q = %[4]s
+    %[5]q = %[4]s
+    %[6]q = %[4]s
   }
 }
 
@@ -108,7 +113,7 @@ resource "bedgov_enforcer" "iam" {
   name              = "%[1]s-i"
   pricing_overrides = local.prices
 }
-`, prefix, primaryModel, degradeModel, prices)
+`, prefix, primaryModel, degradeModel, prices, openaiModel, openaiDegradeModel)
 	for _, c := range keyClients {
 		fmt.Fprintf(&b, `
 resource "bedgov_team" "key_%[2]s" {
@@ -120,6 +125,15 @@ resource "bedgov_team" "key_%[2]s" {
 }
 `, prefix, c, primaryModel, degradeModel, budgetUSD)
 	}
+	fmt.Fprintf(&b, `
+resource "bedgov_team" "key_openai" {
+  name             = "%[1]s-kopenai"
+  model            = %[2]q
+  degrade_to_model = %[3]q
+  monthly_budget   = %[4]d
+  enforcer         = bedgov_enforcer.key.id
+}
+`, prefix, openaiModel, openaiDegradeModel, budgetUSD)
 	for _, c := range iamClients {
 		fmt.Fprintf(&b, `
 resource "bedgov_team" "iam_%[2]s" {
@@ -171,7 +185,7 @@ data "bedgov_team_usage" "claude" {
 				if !strings.HasPrefix(d.keyURL, "https://") || !strings.HasPrefix(d.iamURL, "https://") {
 					return fmt.Errorf("function URLs %q, %q: want https", d.keyURL, d.iamURL)
 				}
-				for _, c := range keyClients {
+				for _, c := range append(keyClients, "openai") {
 					addr := "bedgov_team.key_" + c
 					d.teams["key/"+c] = team{name: prefix + "-k" + c, profile: attr(s, addr, "inference_profile_arn"), apiKey: attr(s, addr, "api_key"), table: d.keyTable}
 				}
@@ -240,6 +254,8 @@ func runSuite(t *testing.T, tools clientTools, d deployment) {
 			lane(t, iamDrivers[c], d.teams["iam/"+c], d.iamURL, c)
 		})
 	}
+	t.Run("api_key/openai", func(t *testing.T) { openaiLane(t, nodeDriver(tools, "openai", ""), d.teams["key/openai"], d.keyURL) })
+	t.Run("api_key/ungoverned-paths", func(t *testing.T) { ungoverned(t, d.teams["key/go"], d.keyURL) })
 	t.Run("api_key/claude-code", func(t *testing.T) { claudeCodeTurn(t, tools, d.teams["key/claude"], d.keyURL) })
 }
 

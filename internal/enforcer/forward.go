@@ -81,7 +81,16 @@ func passRequestHeader(k string) bool {
 }
 
 func (f *forwarder) do(ctx context.Context, target string, op operation, body []byte, in http.Header) (*http.Response, error) {
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, f.modelURL(target)+"/"+op.suffix(), bytes.NewReader(body))
+	u := f.modelURL(target) + "/" + op.suffix()
+	if op == opChat || op == opChatStream {
+		// The model is in the body: the profile routed to replaces the client's.
+		u = f.base + chatPath
+		var err error
+		if body, err = chatBodyFor(body, target, op == opChatStream); err != nil {
+			return nil, err
+		}
+	}
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, u, bytes.NewReader(body))
 	if err != nil {
 		return nil, err
 	}

@@ -25,6 +25,7 @@ type usageMeter struct {
 
 	jsonBuf []byte // non-streaming body, bounded
 	dec     esDecoder
+	sseBuf  []byte // a Chat Completions stream's partial line (openai.go)
 }
 
 // maxJSONUsageBody bounds how much of a non-streaming response the meter keeps to read
@@ -38,7 +39,10 @@ func newUsageMeter(op operation) *usageMeter {
 }
 
 // atBoundary reports whether the stream seen so far ends exactly after a whole message.
-func (m *usageMeter) atBoundary() bool { return m.dec.err == nil && len(m.dec.buf) == 0 }
+// A Chat Completions stream (Server-Sent Events) has no exception event to end it with.
+func (m *usageMeter) atBoundary() bool {
+	return m.op != opChatStream && m.dec.err == nil && len(m.dec.buf) == 0
+}
 
 // fromHeaders reads InvokeModel's token-count headers.
 func (m *usageMeter) fromHeaders(h http.Header) {
@@ -70,7 +74,9 @@ func (m *usageMeter) Write(p []byte) (int, error) {
 	switch m.op {
 	case opConverseStream, opInvokeStream:
 		return m.dec.Write(p)
-	case opConverse:
+	case opChatStream:
+		m.writeSSE(p)
+	case opConverse, opChat:
 		if len(m.jsonBuf)+len(p) <= maxJSONUsageBody {
 			m.jsonBuf = append(m.jsonBuf, p...)
 		}
@@ -91,6 +97,10 @@ func (u converseUsage) toUsage() governance.Usage {
 
 // finishBody reads the Converse body's usage once the body is complete.
 func (m *usageMeter) finishBody() {
+	if m.op == opChat && !m.exact && len(m.jsonBuf) > 0 {
+		m.chatBody()
+		return
+	}
 	if m.op != opConverse || m.exact || len(m.jsonBuf) == 0 {
 		return
 	}
@@ -193,7 +203,7 @@ func (m *usageMeter) billed(status int, inputBound int64) (governance.Usage, boo
 		return governance.Usage{}, true
 	}
 	switch m.op {
-	case opConverseStream, opInvokeStream:
+	case opConverseStream, opInvokeStream, opChatStream:
 		if m.streamErr != "" && m.seenOut == 0 {
 			return governance.Usage{}, false
 		}

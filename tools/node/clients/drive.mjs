@@ -6,7 +6,7 @@
 // client: js (the AWS SDK for JavaScript v3, Converse), anthropic (the Anthropic Bedrock
 // SDK, Messages on InvokeModel), openai (the openai SDK on the OpenAI-compatible path).
 // scenario: turns (plain, streamed, tool use and its answer, the same cached prompt
-// twice) or one (a single plain turn).
+// twice; openai: plain and streamed) or one (a single plain turn).
 //
 // Environment: BEDGOV_URL (the enforcer's function URL), BEDGOV_MODEL (the team's
 // inference profile ARN), AWS_REGION, and the credentials the client reads itself:
@@ -153,9 +153,49 @@ async function anthropicClient() {
   await create('cache-hit', cached);
 }
 
-const clients = { js: jsClient, anthropic: anthropicClient };
+// ---- the openai SDK on Bedrock's OpenAI-compatible Chat Completions path ----
+async function openaiClient() {
+  const { default: OpenAI } = await import('openai');
+  // The enforcer's URL + /openai/v1, as Bedrock Runtime's; the key is the team's.
+  const c = new OpenAI({ baseURL: `${url}/openai/v1`, apiKey: process.env.AWS_BEARER_TOKEN_BEDROCK });
+  const usage = (u) => {
+    const cached = u?.prompt_tokens_details?.cached_tokens || 0;
+    return { input: (u?.prompt_tokens || 0) - cached, output: u?.completion_tokens || 0, cacheRead: cached, cacheWrite: 0 };
+  };
+  const meta = (h) => ({ state: h?.get('x-bedgov-state') || '', servedModel: h?.get('x-bedgov-model') || '' });
+  async function create(call) {
+    try {
+      const { data, response } = await c.chat.completions
+        .create({ model, max_completion_tokens: 64, messages: [{ role: 'user', content: 'hello [[tokens:8]]' }] })
+        .withResponse();
+      out(call, { usage: usage(data.usage), text: data.choices[0].message.content, ...meta(response.headers) });
+    } catch (e) {
+      out(call, { error: errorOf(e), ...meta(e.headers) });
+    }
+  }
+  if (scenario === 'one') {
+    await create('one');
+    return;
+  }
+  await create('plain');
+  try {
+    const { data: stream, response } = await c.chat.completions
+      .create({ model, max_completion_tokens: 64, stream: true, stream_options: { include_usage: true }, messages: [{ role: 'user', content: 'stream please [[tokens:10]]' }] })
+      .withResponse();
+    let text = '', u = null;
+    for await (const chunk of stream) {
+      text += chunk.choices[0]?.delta?.content || '';
+      if (chunk.usage) u = chunk.usage;
+    }
+    out('stream', { usage: usage(u), text, ...meta(response.headers) });
+  } catch (e) {
+    out('stream', { error: errorOf(e) });
+  }
+}
+
+const clients = { js: jsClient, anthropic: anthropicClient, openai: openaiClient };
 if (!clients[client] || !['turns', 'one'].includes(scenario)) {
-  console.error('usage: node drive.mjs js|anthropic turns|one');
+  console.error('usage: node drive.mjs js|anthropic|openai turns|one');
   process.exit(2);
 }
 try {
