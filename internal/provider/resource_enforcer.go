@@ -199,7 +199,7 @@ func enforcerSchema(ctx context.Context) schema.Schema {
 				"client needs, in `api_key` mode, the team's `api_key` as its Bedrock API key (`AWS_BEARER_TOKEN_BEDROCK`, sent as " +
 				"`Authorization: Bearer`); in `iam` mode, credentials of one of the team's `principals` and a SigV4 signature for signing " +
 				"name `lambda` (not `bedrock`) in the enforcer's Region. Clients that cannot change their signing name (the Anthropic SDK, " +
-				"Claude Code, OpenAI-format clients) use `api_key` mode. See the Clients guide."),
+				"Claude Code, OpenAI-format clients on `<url>/openai/v1`) use `api_key` mode. See the Clients guide."),
 			"role_name":        computed("Name of the execution role."),
 			"role_arn":         computed("ARN of the execution role. Teams wired to the enforcer attach their invoke policy to it."),
 			"table_name":       computed("Name of the DynamoDB cap table."),
