@@ -61,6 +61,17 @@ func Main(m *testing.M) {
 	os.Exit(run(m))
 }
 
+// MainSubset is Main for a package that exercises part of the provider (the client
+// suite): the actions the provider used must still be in the documented policy, but
+// the package need not use every one of them.
+func MainSubset(m *testing.M) {
+	subset = true
+	os.Exit(run(m))
+}
+
+// subset is set by MainSubset.
+var subset bool
+
 func run(m *testing.M) int {
 	if err := setupCLI(); err != nil {
 		fmt.Fprintln(os.Stderr, "acctest:", err)

@@ -6,4 +6,4 @@ import (
 	"github.com/bedgov/terraform-provider-bedgov/internal/acctest"
 )
 
-func TestMain(m *testing.M) { acctest.Main(m) }
+func TestMain(m *testing.M) { acctest.MainSubset(m) }
