@@ -282,7 +282,7 @@ func (b *BedrockRuntime) serve(w http.ResponseWriter, r *http.Request, resolve f
 	if !scripted {
 		reply = scriptedReply{text: strings.Repeat("ab ", int(u.OutputTokens))}
 	}
-	stop := reply.stopReason(op)
+	stop := reply.stopReason()
 	switch op {
 	case "converse":
 		content := map[string]any{"text": reply.text}
@@ -441,7 +441,7 @@ func (b *BedrockRuntime) stream(w http.ResponseWriter, r *http.Request, op, mode
 	}
 	if op == "converse-stream" {
 		send("contentBlockStop", map[string]any{"contentBlockIndex": 0})
-		send("messageStop", map[string]any{"stopReason": reply.stopReason(op)})
+		send("messageStop", map[string]any{"stopReason": reply.stopReason()})
 		last := map[string]any{"usage": converseUsage(u), "metrics": map[string]any{"latencyMs": f.Latency.Milliseconds()}}
 		if done != nil {
 			done(append(events, map[string]any{"metadata": last}), "")
@@ -457,7 +457,7 @@ func (b *BedrockRuntime) stream(w http.ResponseWriter, r *http.Request, op, mode
 		metrics["cacheWriteInputTokenCount"] = u.CacheWriteTokens
 	}
 	send("chunk", map[string]any{"type": "content_block_stop", "index": 0})
-	send("chunk", map[string]any{"type": "message_delta", "delta": map[string]any{"stop_reason": reply.stopReason(op), "stop_sequence": nil}, "usage": map[string]any{"output_tokens": u.OutputTokens}})
+	send("chunk", map[string]any{"type": "message_delta", "delta": map[string]any{"stop_reason": reply.stopReason(), "stop_sequence": nil}, "usage": map[string]any{"output_tokens": u.OutputTokens}})
 	last := map[string]any{"type": "message_stop", "amazon-bedrock-invocationMetrics": metrics}
 	if done != nil {
 		done(append(events, last), "")

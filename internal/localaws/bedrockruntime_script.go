@@ -43,7 +43,7 @@ type scriptedTool struct {
 	input    json.RawMessage
 }
 
-func (r scriptedReply) stopReason(op string) string {
+func (r scriptedReply) stopReason() string {
 	if r.tool != nil {
 		return "tool_use"
 	}

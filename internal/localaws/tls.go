@@ -107,13 +107,13 @@ func (a *TLSAuthority) CAPEM() []byte { return append([]byte(nil), a.caPEM...) }
 // Pool is a certificate pool holding only the CA.
 func (a *TLSAuthority) Pool() *x509.CertPool { return a.pool }
 
-// WriteCA writes the CA's PEM to path (mode 0644: it is a public certificate), creating
-// the folder.
+// WriteCA writes the CA's PEM to path, creating the folder. The clients that read it run
+// as the same user, so the file is private to that user.
 func (a *TLSAuthority) WriteCA(path string) error {
-	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+	if err := os.MkdirAll(filepath.Dir(path), 0o750); err != nil {
 		return err
 	}
-	return os.WriteFile(path, a.caPEM, 0o644)
+	return os.WriteFile(path, a.caPEM, 0o600)
 }
 
 // ServerConfig is the TLS configuration of the emulator's HTTPS listener: the server
@@ -160,7 +160,7 @@ func ServeHTTPS(addr string, h http.Handler, a *TLSAuthority) (*HTTPSServer, err
 }
 
 // Close stops the server and its connections.
-func (s *HTTPSServer) Close() error { return s.srv.Close() }
+func (s *HTTPSServer) Close() { _ = s.srv.Close() }
 
 // Server is the underlying http.Server (for a graceful Shutdown).
 func (s *HTTPSServer) Server() *http.Server { return s.srv }

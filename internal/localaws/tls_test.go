@@ -47,10 +47,11 @@ func TestHTTPSServesBothProtocolsAndAuthModes(t *testing.T) {
 		if got := conn.ConnectionState().NegotiatedProtocol; got != proto {
 			t.Errorf("ALPN offered %s, negotiated %q", proto, got)
 		}
-		conn.Close()
+		_ = conn.Close()
 	}
 	// A client that does not trust the CA is refused.
-	if _, err := http.Get(srv.URL + "/"); err == nil {
+	if resp, err := http.Get(srv.URL + "/"); err == nil {
+		_ = resp.Body.Close()
 		t.Fatal("a client without the CA connected")
 	}
 
