@@ -3,7 +3,10 @@
 //
 //	LOCALAWS_ENDPOINT=http://127.0.0.1:PORT
 //
-// on standard output once it accepts requests, and stops (with the dynalite it started)
+// on standard output once it accepts requests (with -https-listen, also
+// LOCALAWS_HTTPS_ENDPOINT=https://127.0.0.1:PORT2 and LOCALAWS_CA_FILE=PATH: the same
+// emulator on TLS, its certificate signed by a CA made for this run whose PEM is at
+// PATH; point SSL_CERT_FILE, AWS_CA_BUNDLE and NODE_EXTRA_CA_CERTS at it), and stops (with the dynalite it started)
 // on SIGINT or SIGTERM. Point every AWS SDK or the Terraform provider's endpoints at that
 // URL with any static credentials. The control API (faults, call log, state) is under
 // /_localaws/ on the same address.
@@ -19,6 +22,7 @@ import (
 	"net/http"
 	"os"
 	"os/signal"
+	"path/filepath"
 	"syscall"
 	"time"
 
@@ -48,6 +52,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	noDynamo := fs.Bool("no-dynamodb", false, "serve no DynamoDB (calls fail with a clear error)")
 	runEnforcer := fs.Bool("enforcer-runtime", true, "serve deployed bedgov enforcer functions' URLs with the real enforcer, in process")
 	enforcerLog := fs.String("enforcer-log", "", "file for the enforcer's JSON log lines (default: discarded)")
+	httpsListen := fs.String("https-listen", "", "also serve HTTPS on this address (port 0 picks a free port), with a CA made for this run")
+	caFile := fs.String("ca-file", "localaws-ca.pem", "where -https-listen writes the PEM of its CA")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -90,10 +96,27 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		self := endpointURL(ln.Addr())
 		opts = append(opts, localaws.WithFunctionRuntime(enforcerruntime.New(func() string { return self }, logs)))
 	}
-	srv := &http.Server{Handler: localaws.New(opts...), ReadHeaderTimeout: 10 * time.Second}
+	emu := localaws.New(opts...)
+	srv := &http.Server{Handler: emu, ReadHeaderTimeout: 10 * time.Second}
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
 
+	if *httpsListen != "" {
+		ca, err := localaws.NewTLSAuthority()
+		if err != nil {
+			return err
+		}
+		if err := ca.WriteCA(*caFile); err != nil {
+			return err
+		}
+		tlsSrv, err := localaws.ServeHTTPS(*httpsListen, emu, ca)
+		if err != nil {
+			return err
+		}
+		defer tlsSrv.Close()
+		abs, _ := filepath.Abs(*caFile)
+		_, _ = fmt.Fprintf(stdout, "LOCALAWS_HTTPS_ENDPOINT=%s\nLOCALAWS_CA_FILE=%s\n", tlsSrv.URL, abs)
+	}
 	_, _ = fmt.Fprintf(stdout, "LOCALAWS_ENDPOINT=%s\n", endpointURL(ln.Addr()))
 
 	select {

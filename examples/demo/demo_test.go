@@ -32,7 +32,7 @@ func TestDemo(t *testing.T) {
 	// Terraform wraps diagnostics at its own width: compare with whitespace folded.
 	flat := strings.Join(strings.Fields(string(out)), " ")
 	for _, want := range []string{
-		"Apply complete! Resources: 5 added",
+		"Apply complete! Resources: 7 added",
 		"bedgov_invocation_logging.audit: Creation complete",
 		"team ai-core served by anthropic.claude-sonnet-4-6",
 		"took team business past its notify threshold",
@@ -44,6 +44,11 @@ func TestDemo(t *testing.T) {
 		"Warning: Budget change restricts team business",
 		"the team will be BLOCKED when this is applied",
 		"team business served by",
+		// Claude Code through the api_key enforcer over HTTPS, then refused once blocked.
+		"Claude Code answered in 2 turns (it read NOTES.md with its Read tool): Read returned: 1 The deploy freeze starts on Friday at 18:00 UTC.",
+		"bedgov_team_usage: claude-users has spent",
+		"was refused: ",
+		"monthly budget of 100.00 USD exceeded for team claude-users",
 		"invocation records in s3://bedgov-demo-invocation-logs, e.g. AWSLogs/123456789012/BedrockModelInvocationLogs/us-east-1/",
 		"ai-core 1 34 4000 0", // the audit's line: calls, input and output tokens, errors
 		"# Bedrock spend report",

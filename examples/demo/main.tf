@@ -14,6 +14,17 @@ variable "endpoint" {
   type        = string
 }
 
+variable "https_endpoint" {
+  description = "HTTPS URL of the same emulator: function URLs are made on it, so the enforcers' URLs are https:// as on AWS (Bedrock API keys are sent over HTTPS only)."
+  type        = string
+}
+
+variable "claude_budget" {
+  description = "Monthly budget of team claude-users, in USD."
+  type        = number
+  default     = 5000
+}
+
 variable "business_budget" {
   description = "Monthly budget of team business, in USD."
   type        = number
@@ -42,7 +53,7 @@ provider "bedgov" {
     cloudwatch     = var.endpoint
     dynamodb       = var.endpoint
     iam            = var.endpoint
-    lambda         = var.endpoint
+    lambda         = var.https_endpoint
     logs           = var.endpoint
     sns            = var.endpoint
     sts            = var.endpoint
@@ -107,6 +118,26 @@ resource "bedgov_team" "team" {
   }
 }
 
+# A second enforcer in api_key mode, for the tools that cannot sign for a function URL:
+# Claude Code and the Anthropic SDK send the team's key as a Bedrock API key.
+resource "bedgov_enforcer" "keys" {
+  name      = "bedgov-keys"
+  auth_mode = "api_key"
+
+  pricing_overrides = {
+    # list price times 20,000, as above
+    "anthropic.claude-3-5-haiku-20241022-v1:0" = { input_per_mtok = "16000", output_per_mtok = "80000" }
+  }
+}
+
+resource "bedgov_team" "claude" {
+  name           = "claude-users"
+  model          = "anthropic.claude-3-5-haiku-20241022-v1:0"
+  cost_center    = "ENG-001"
+  monthly_budget = var.claude_budget
+  enforcer       = bedgov_enforcer.keys.id
+}
+
 # The audit trail: Bedrock's own record of every call, in a bucket bedgov creates, with
 # the Athena query of the month per team and model. force_destroy because the demo's
 # logs are throwaway; leave it false for real ones.
@@ -116,7 +147,7 @@ resource "bedgov_invocation_logging" "audit" {
   athena_workgroup = "primary"
   force_destroy    = true
 
-  depends_on = [bedgov_team.team] # so that the query knows the teams from the start
+  depends_on = [bedgov_team.team, bedgov_team.claude] # so that the query knows the teams from the start
 }
 
 # The month's report, from the enforcer's ledger: no Athena needed.
@@ -134,6 +165,25 @@ output "audit_bucket" {
 
 output "enforcer_url" {
   value = bedgov_enforcer.main.function_url
+}
+
+# Team claude-users' spend as its enforcer's ledger counts it.
+data "bedgov_team_usage" "claude" {
+  team     = bedgov_team.claude.name
+  enforcer = bedgov_enforcer.keys.id
+}
+
+output "claude_spend" {
+  value = "${data.bedgov_team_usage.claude.spent_usd} USD of ${data.bedgov_team_usage.claude.effective_limit_usd} USD (${data.bedgov_team_usage.claude.state})"
+}
+
+output "claude" {
+  value = {
+    url         = bedgov_enforcer.keys.function_url
+    profile_arn = bedgov_team.claude.inference_profile_arn
+    api_key     = bedgov_team.claude.api_key
+  }
+  sensitive = true
 }
 
 output "table_name" {

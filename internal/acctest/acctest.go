@@ -47,6 +47,12 @@ var (
 	endpoint string
 	emulator *localaws.Server
 	dyn      *dynalite.Process
+
+	// The emulator's HTTPS listener (bearer-token clients send keys over HTTPS only),
+	// its per-run CA and the file that holds the CA's PEM.
+	httpsEndpoint string
+	authority     *localaws.TLSAuthority
+	caFile        string
 )
 
 // Main sets up the harness around m.Run and tears it down after. Missing tools are a
@@ -54,6 +60,17 @@ var (
 func Main(m *testing.M) {
 	os.Exit(run(m))
 }
+
+// MainSubset is Main for a package that exercises part of the provider (the client
+// suite): the actions the provider used must still be in the documented policy, but
+// the package need not use every one of them.
+func MainSubset(m *testing.M) {
+	subset = true
+	os.Exit(run(m))
+}
+
+// subset is set by MainSubset.
+var subset bool
 
 func run(m *testing.M) int {
 	if err := setupCLI(); err != nil {
@@ -97,6 +114,26 @@ func run(m *testing.M) int {
 	os.Setenv("AWS_CONFIG_FILE", filepath.Join(tmp, "config"))
 	os.Setenv("AWS_SHARED_CREDENTIALS_FILE", filepath.Join(tmp, "credentials"))
 	os.Setenv("AWS_EC2_METADATA_DISABLED", "true")
+
+	authority, err = localaws.NewTLSAuthority()
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "acctest:", err)
+		return 1
+	}
+	tlsSrv, err := localaws.ServeHTTPS("127.0.0.1:0", emulator, authority)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "acctest:", err)
+		return 1
+	}
+	defer tlsSrv.Close()
+	httpsEndpoint = tlsSrv.URL
+	caFile = filepath.Join(tmp, "localaws-ca.pem")
+	if err := authority.WriteCA(caFile); err != nil {
+		fmt.Fprintln(os.Stderr, "acctest:", err)
+		return 1
+	}
+	// The provider in this process (and any AWS SDK) trusts the emulator's HTTPS.
+	os.Setenv("AWS_CA_BUNDLE", caFile)
 	code := m.Run()
 	if code == 0 {
 		if err := checkProviderPolicy(); err != nil {
@@ -165,6 +202,17 @@ func Emulator(t *testing.T) *localaws.Server {
 
 // Endpoint is the emulator's URL ("" against real AWS).
 func Endpoint() string { return endpoint }
+
+// HTTPSEndpoint is the emulator's HTTPS URL ("" against real AWS). Its certificate is
+// signed by a CA made for the run, whose PEM is in CAFile.
+func HTTPSEndpoint() string { return httpsEndpoint }
+
+// CAFile is the path of the PEM of the CA the emulator's HTTPS certificate is signed by
+// (AWS_CA_BUNDLE is set to it in the test process).
+func CAFile() string { return caFile }
+
+// TLS is the emulator's certificate authority, nil against real AWS.
+func TLS() *localaws.TLSAuthority { return authority }
 
 // Endpoints maps every provider endpoint key to the emulator.
 func Endpoints() map[string]string {

@@ -140,6 +140,9 @@ func checkProviderPolicy() error {
 		}
 	}
 	sort.Strings(unused)
+	if subset {
+		unused = nil // a package that uses part of the provider cannot use every action
+	}
 	if len(missing) > 0 || len(unused) > 0 {
 		return fmt.Errorf("%s is out of date with the calls the provider made in this run: missing %v, never used %v", PolicyFile, missing, unused)
 	}

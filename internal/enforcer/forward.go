@@ -86,13 +86,21 @@ func passRequestHeader(k string) bool {
 // a call that failed before that provably never ran (Bedrock acts on a whole request
 // only), one that failed after it may have run and been billed.
 func (f *forwarder) do(ctx context.Context, target string, op operation, body []byte, in http.Header) (resp *http.Response, sent bool, err error) {
+	u := f.modelURL(target) + "/" + op.suffix()
+	if op == opChat || op == opChatStream {
+		// The model is in the body: the profile routed to replaces the client's.
+		u = f.base + chatPath
+		if body, err = chatBodyFor(body, target, op == opChatStream); err != nil {
+			return nil, false, err
+		}
+	}
 	var wrote atomic.Bool
 	ctx = httptrace.WithClientTrace(ctx, &httptrace.ClientTrace{WroteRequest: func(i httptrace.WroteRequestInfo) {
 		if i.Err == nil {
 			wrote.Store(true)
 		}
 	}})
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, f.modelURL(target)+"/"+op.suffix(), bytes.NewReader(body))
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, u, bytes.NewReader(body))
 	if err != nil {
 		return nil, false, err
 	}

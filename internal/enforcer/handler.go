@@ -217,6 +217,12 @@ func (h *Handler) serve(w http.ResponseWriter, r *http.Request, c *call) *apiErr
 	if int64(len(body)) > h.cfg.MaxBodyBytes {
 		return errTooLarge(fmt.Sprintf("request body exceeds %d bytes", h.cfg.MaxBodyBytes))
 	}
+	if op == opChat { // OpenAI-compatible: the model and "stream" are in the body
+		if modelRef, op, err = chatRoute(body); err != nil {
+			return errValidation(err.Error())
+		}
+		c.op, c.log.Operation = op, op.String()
+	}
 	maxOut, err := maxOutputTokens(body)
 	if err != nil {
 		return errValidation(err.Error())

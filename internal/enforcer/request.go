@@ -16,9 +16,11 @@ const (
 	opConverseStream
 	opInvoke
 	opInvokeStream
+	opChat       // OpenAI-compatible Chat Completions (openai.go)
+	opChatStream // the same with "stream": true
 )
 
-var opNames = [...]string{"", "Converse", "ConverseStream", "InvokeModel", "InvokeModelWithResponseStream"}
+var opNames = [...]string{"", "Converse", "ConverseStream", "InvokeModel", "InvokeModelWithResponseStream", "ChatCompletions", "ChatCompletionsStream"}
 
 func (o operation) String() string { return opNames[o] }
 
@@ -36,7 +38,9 @@ func (o operation) suffix() string {
 	return ""
 }
 
-func (o operation) streaming() bool { return o == opConverseStream || o == opInvokeStream }
+func (o operation) streaming() bool {
+	return o == opConverseStream || o == opInvokeStream || o == opChatStream
+}
 
 const maxModelIDLen = 2048
 
@@ -45,6 +49,9 @@ var errBadPath = errors.New("unknown operation")
 // parsePath splits /model/{modelId}/{operation}. escapedPath is the request's escaped
 // path: model ids that are ARNs arrive with ':' and '/' percent-encoded.
 func parsePath(escapedPath string) (string, operation, error) {
+	if escapedPath == chatPath {
+		return "", opChat, nil // the model and "stream" are in the body: chatRoute
+	}
 	rest, ok := strings.CutPrefix(escapedPath, "/model/")
 	if !ok {
 		return "", opUnknown, errBadPath
@@ -79,8 +86,9 @@ type requestLimits struct {
 		MaxTokens    json.Number `json:"maxTokens"`
 		MaxNewTokens json.Number `json:"max_new_tokens"`
 	} `json:"inferenceConfig"`
-	MaxTokens            json.Number `json:"max_tokens"`  // Anthropic, Mistral, Cohere
-	MaxGenLen            json.Number `json:"max_gen_len"` // Meta Llama
+	MaxTokens            json.Number `json:"max_tokens"`            // Anthropic, Mistral, Cohere, OpenAI
+	MaxCompletionTokens  json.Number `json:"max_completion_tokens"` // OpenAI Chat Completions
+	MaxGenLen            json.Number `json:"max_gen_len"`           // Meta Llama
 	TextGenerationConfig *struct {
 		MaxTokenCount json.Number `json:"maxTokenCount"` // Amazon Titan
 	} `json:"textGenerationConfig"`
@@ -128,7 +136,7 @@ func maxOutputTokens(body []byte) (int64, error) {
 	if l.AdditionalModelRequestFields != nil {
 		errs = append(errs, take(l.AdditionalModelRequestFields.MaxTokens))
 	}
-	errs = append(errs, take(l.MaxTokens), take(l.MaxGenLen))
+	errs = append(errs, take(l.MaxTokens), take(l.MaxGenLen), take(l.MaxCompletionTokens))
 	return max, errors.Join(errs...)
 }
 

@@ -37,6 +37,7 @@ type usageMeter struct {
 
 	jsonBuf []byte // non-streaming body, bounded
 	dec     esDecoder
+	sseBuf  []byte // a Chat Completions stream's partial line (openai.go)
 }
 
 // maxJSONUsageBody bounds how much of a non-streaming response the meter keeps to read
@@ -50,7 +51,10 @@ func newUsageMeter(op operation) *usageMeter {
 }
 
 // atBoundary reports whether the stream seen so far ends exactly after a whole message.
-func (m *usageMeter) atBoundary() bool { return m.dec.err == nil && len(m.dec.buf) == 0 }
+// A Chat Completions stream (Server-Sent Events) has no exception event to end it with.
+func (m *usageMeter) atBoundary() bool {
+	return m.op != opChatStream && m.dec.err == nil && len(m.dec.buf) == 0
+}
 
 // fromHeaders reads InvokeModel's token-count headers.
 func (m *usageMeter) fromHeaders(h http.Header) {
@@ -82,7 +86,9 @@ func (m *usageMeter) Write(p []byte) (int, error) {
 	switch m.op {
 	case opConverseStream, opInvokeStream:
 		return m.dec.Write(p)
-	case opConverse, opInvoke:
+	case opChatStream:
+		m.writeSSE(p)
+	case opConverse, opInvoke, opChat:
 		if len(m.jsonBuf)+len(p) <= maxJSONUsageBody {
 			m.jsonBuf = append(m.jsonBuf, p...)
 		}
@@ -105,6 +111,10 @@ func (u converseUsage) toUsage() governance.Usage {
 // for InvokeModel, the model family's own usage block (its totals when Bedrock's
 // token-count headers are missing, its 5-minute / 1-hour cache split either way).
 func (m *usageMeter) finishBody() {
+	if m.op == opChat && !m.exact && len(m.jsonBuf) > 0 {
+		m.chatBody()
+		return
+	}
 	if m.op == opInvoke && len(m.jsonBuf) > 0 {
 		m.readNative(m.jsonBuf)
 		m.jsonBuf = nil
@@ -340,7 +350,7 @@ func (m *usageMeter) billed(status int, inputBound int64) (governance.Usage, boo
 		return governance.Usage{}, true
 	}
 	switch m.op {
-	case opConverseStream, opInvokeStream:
+	case opConverseStream, opInvokeStream, opChatStream:
 		if m.streamErr != "" && m.seenOut == 0 {
 			return governance.Usage{}, false
 		}

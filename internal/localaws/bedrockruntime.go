@@ -27,14 +27,17 @@ package localaws
 
 import (
 	"bytes"
+	"crypto/sha256"
 	"encoding/base64"
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"net/url"
 	"strconv"
 	"strings"
 	"sync"
 	"time"
+	"unicode/utf8"
 
 	"github.com/aws/aws-sdk-go-v2/aws/protocol/eventstream"
 )
@@ -111,6 +114,7 @@ type BedrockRuntime struct {
 	mu     sync.Mutex
 	faults BedrockFaults
 	calls  []BedrockCall
+	cache  promptCache // prefixes cached by prompt-cache checkpoints (bedrockruntime_script.go)
 	// Models resolves a model id, model ARN or profile id/ARN from the path to a model
 	// id, or "" when unknown (ResourceNotFoundException / ValidationException).
 	Models func(ref string) string
@@ -152,6 +156,14 @@ func BedrockUsageFor(body []byte) BedrockUsage {
 		u.CacheWrite1hTokens = n
 	}
 	u.NativeOnly = bytes.Contains(body, []byte("[[native_only]]"))
+	if m, ok := maxTokensOf(body); ok && m < u.OutputTokens {
+		u.OutputTokens = m
+	}
+	return u
+}
+
+// maxTokensOf is the smallest output bound a request body sets.
+func maxTokensOf(body []byte) (int64, bool) {
 	var l struct {
 		InferenceConfig struct {
 			MaxTokens    *int64 `json:"maxTokens"`
@@ -164,12 +176,14 @@ func BedrockUsageFor(body []byte) BedrockUsage {
 		} `json:"textGenerationConfig"`
 	}
 	_ = json.Unmarshal(body, &l)
+	var out int64
+	found := false
 	for _, m := range []*int64{l.InferenceConfig.MaxTokens, l.InferenceConfig.MaxNewTokens, l.MaxTokens, l.MaxGenLen, l.TextGenerationConfig.MaxTokenCount} {
-		if m != nil && *m >= 0 && *m < u.OutputTokens {
-			u.OutputTokens = *m
+		if m != nil && *m >= 0 && (!found || *m < out) {
+			out, found = *m, true
 		}
 	}
-	return u
+	return out, found
 }
 
 func marker(body []byte, prefix string) (int64, bool) {
@@ -254,8 +268,19 @@ func (b *BedrockRuntime) serve(w http.ResponseWriter, r *http.Request, resolve f
 		b.faults.ThrottleNext--
 	}
 	call := BedrockCall{Operation: op, ModelID: model, BodyBytes: body.Len(), Throttled: throttled, Signed: signed, ServiceTier: serviceTierOf(r, body.Bytes())}
+	reply, scripted := scriptFor(body.Bytes())
+
 	if !throttled {
 		call.Usage = BedrockUsageFor(body.Bytes())
+		if scripted {
+			call.Usage.OutputTokens = scriptedTokens(reply)
+			if m, ok := maxTokensOf(body.Bytes()); ok && m < call.Usage.OutputTokens {
+				call.Usage.OutputTokens = m
+			}
+		}
+		if model != "" && signed {
+			b.applyPromptCache(model, body.Bytes(), &call.Usage, time.Now())
+		}
 	}
 	b.calls = append(b.calls, call)
 	b.mu.Unlock()
@@ -292,12 +317,18 @@ func (b *BedrockRuntime) serve(w http.ResponseWriter, r *http.Request, resolve f
 		return
 	}
 	u := call.Usage
-	text := strings.Repeat("ab ", int(u.OutputTokens))
-	stop := "end_turn"
+	if !scripted {
+		reply = scriptedReply{text: strings.Repeat("ab ", int(u.OutputTokens))}
+	}
+	stop := reply.stopReason()
 	switch op {
 	case "converse":
+		content := map[string]any{"text": reply.text}
+		if reply.tool != nil {
+			content = map[string]any{"toolUse": map[string]any{"toolUseId": reply.tool.id, "name": reply.tool.name, "input": reply.tool.input}}
+		}
 		resp := map[string]any{
-			"output":     map[string]any{"message": map[string]any{"role": "assistant", "content": []any{map[string]any{"text": text}}}},
+			"output":     map[string]any{"message": map[string]any{"role": "assistant", "content": []any{content}}},
 			"stopReason": stop,
 			"usage":      converseUsage(u),
 			"metrics":    map[string]any{"latencyMs": f.Latency.Milliseconds()},
@@ -325,7 +356,7 @@ func (b *BedrockRuntime) serve(w http.ResponseWriter, r *http.Request, resolve f
 		if call.ServiceTier != "" {
 			w.Header().Set("X-Amzn-Bedrock-Service-Tier", call.ServiceTier)
 		}
-		resp := invokeBody(model, text, stop, u)
+		resp := invokeBody(model, messageID(body.Bytes()), reply, stop, u)
 		if inv != nil {
 			inv.Output = resp
 			logf(inv)
@@ -342,7 +373,7 @@ func (b *BedrockRuntime) serve(w http.ResponseWriter, r *http.Request, resolve f
 				logf(inv)
 			}
 		}
-		b.stream(w, r, op, model, u, f, done)
+		b.stream(w, r, op, model, messageID(body.Bytes()), reply, u, f, done)
 	}
 }
 
@@ -370,14 +401,13 @@ func familyOf(model string) string {
 	return "anthropic"
 }
 
-// anthropicUsage is Anthropic's usage block; out is its output count.
+// anthropicUsage is Anthropic's usage object (input_tokens excludes cached tokens); out
+// is its output count. The cache fields are always there, the 5-minute / 1-hour split
+// when there were writes.
 func anthropicUsage(u BedrockUsage, out int64) map[string]any {
-	m := map[string]any{"input_tokens": u.InputTokens, "output_tokens": out}
-	if u.CacheReadTokens > 0 {
-		m["cache_read_input_tokens"] = u.CacheReadTokens
-	}
+	m := map[string]any{"input_tokens": u.InputTokens, "output_tokens": out,
+		"cache_creation_input_tokens": u.allWrites(), "cache_read_input_tokens": u.CacheReadTokens}
 	if u.allWrites() > 0 {
-		m["cache_creation_input_tokens"] = u.allWrites()
 		m["cache_creation"] = map[string]any{"ephemeral_5m_input_tokens": u.CacheWriteTokens, "ephemeral_1h_input_tokens": u.CacheWrite1hTokens}
 	}
 	return m
@@ -392,8 +422,10 @@ func openaiUsage(u BedrockUsage) map[string]any {
 	return map[string]any{"prompt_tokens": u.InputTokens, "completion_tokens": u.OutputTokens, "total_tokens": u.InputTokens + u.OutputTokens}
 }
 
-// invokeBody is InvokeModel's response body in the model family's format.
-func invokeBody(model, text, stop string, u BedrockUsage) map[string]any {
+// invokeBody is InvokeModel's response body in the model family's format; Anthropic's
+// is the Messages response as Bedrock returns it (the scripted reply's text or tool use).
+func invokeBody(model, msgID string, reply scriptedReply, stop string, u BedrockUsage) map[string]any {
+	text := reply.text
 	switch familyOf(model) {
 	case "openai":
 		return map[string]any{"id": "chatcmpl-local", "object": "chat.completion", "model": model,
@@ -406,9 +438,9 @@ func invokeBody(model, text, stop string, u BedrockUsage) map[string]any {
 		return map[string]any{"generation": text, "prompt_token_count": u.InputTokens, "generation_token_count": u.OutputTokens, "stop_reason": "stop"}
 	}
 	return map[string]any{
-		"id": "msg_local", "type": "message", "role": "assistant", "model": model,
-		"content":     []any{map[string]any{"type": "text", "text": text}},
-		"stop_reason": stop, "usage": anthropicUsage(u, u.OutputTokens),
+		"id": msgID, "type": "message", "role": "assistant", "model": model,
+		"content":     []any{anthropicBlock(reply, true)},
+		"stop_reason": stop, "stop_sequence": nil, "usage": anthropicUsage(u, u.OutputTokens),
 	}
 }
 
@@ -453,7 +485,7 @@ func writeJSON(w http.ResponseWriter, v any) {
 // stream writes the event stream; like Bedrock, it stops generating when the caller
 // goes away. done, when not nil, gets the events sent (their payloads as each event
 // type's member) before the last one goes out, or the error code of a failed stream.
-func (b *BedrockRuntime) stream(w http.ResponseWriter, r *http.Request, op, model string, u BedrockUsage, f BedrockFaults, done func(events []any, errorCode string)) {
+func (b *BedrockRuntime) stream(w http.ResponseWriter, r *http.Request, op, model, msgID string, reply scriptedReply, u BedrockUsage, f BedrockFaults, done func(events []any, errorCode string)) {
 	w.Header().Set("Content-Type", "application/vnd.amazon.eventstream")
 	if op == "invoke-with-response-stream" {
 		w.Header().Set("X-Amzn-Bedrock-Content-Type", "application/json")
@@ -487,15 +519,27 @@ func (b *BedrockRuntime) stream(w http.ResponseWriter, r *http.Request, op, mode
 			time.Sleep(f.EventDelay)
 		}
 	}
+	// Event order as Bedrock sends it: ConverseStream's messageStart, contentBlockStart
+	// (tool use only), contentBlockDelta..., contentBlockStop, messageStop, metadata;
+	// Anthropic's message_start, content_block_start, content_block_delta...,
+	// content_block_stop, message_delta, message_stop (which Bedrock extends with
+	// amazon-bedrock-invocationMetrics); other families' chunks in their own format.
 	fam := familyOf(model)
 	switch {
 	case op == "converse-stream":
 		send("messageStart", map[string]any{"role": "assistant"})
+		if reply.tool != nil {
+			send("contentBlockStart", map[string]any{"contentBlockIndex": 0, "start": map[string]any{"toolUse": map[string]any{"toolUseId": reply.tool.id, "name": reply.tool.name}}})
+		}
 	case fam == "anthropic":
-		send("chunk", map[string]any{"type": "message_start", "message": map[string]any{"role": "assistant", "model": model, "usage": anthropicUsage(u, 1)}})
+		send("chunk", map[string]any{"type": "message_start", "message": map[string]any{
+			"id": msgID, "type": "message", "role": "assistant", "model": model,
+			"content": []any{}, "stop_reason": nil, "stop_sequence": nil, "usage": anthropicUsage(u, 1)}})
+		send("chunk", map[string]any{"type": "content_block_start", "index": 0, "content_block": anthropicBlock(reply, false)})
 	}
+	pieces := streamPieces(reply, u.OutputTokens)
 	deltas := 0
-	for left := u.OutputTokens; left > 0; left -= BedrockStreamChunkTokens {
+	for _, piece := range pieces {
 		if r.Context().Err() != nil {
 			return
 		}
@@ -513,18 +557,23 @@ func (b *BedrockRuntime) stream(w http.ResponseWriter, r *http.Request, op, mode
 			_ = enc.Encode(w, eventstream.Message{Headers: h, Payload: []byte(`{"message":"injected mid-stream failure"}`)})
 			return
 		}
-		n := min(left, BedrockStreamChunkTokens)
-		text := strings.Repeat("ab ", int(n))
-		if op == "converse-stream" {
-			send("contentBlockDelta", map[string]any{"contentBlockIndex": 0, "delta": map[string]any{"text": text}})
-		} else {
-			send("chunk", streamDelta(fam, text, u, u.OutputTokens-left+n, deltas == 0))
+		switch {
+		case op == "converse-stream" && reply.tool != nil:
+			send("contentBlockDelta", map[string]any{"contentBlockIndex": 0, "delta": map[string]any{"toolUse": map[string]any{"input": piece}}})
+		case op == "converse-stream":
+			send("contentBlockDelta", map[string]any{"contentBlockIndex": 0, "delta": map[string]any{"text": piece}})
+		case fam != "anthropic":
+			send("chunk", streamDelta(fam, piece, u, min(u.OutputTokens, int64(deltas+1)*BedrockStreamChunkTokens), deltas == 0))
+		case reply.tool != nil:
+			send("chunk", map[string]any{"type": "content_block_delta", "index": 0, "delta": map[string]any{"type": "input_json_delta", "partial_json": piece}})
+		default:
+			send("chunk", map[string]any{"type": "content_block_delta", "index": 0, "delta": map[string]any{"type": "text_delta", "text": piece}})
 		}
 		deltas++
 	}
 	if op == "converse-stream" {
 		send("contentBlockStop", map[string]any{"contentBlockIndex": 0})
-		send("messageStop", map[string]any{"stopReason": "end_turn"})
+		send("messageStop", map[string]any{"stopReason": reply.stopReason()})
 		last := map[string]any{"usage": converseUsage(u), "metrics": map[string]any{"latencyMs": f.Latency.Milliseconds()}}
 		if done != nil {
 			done(append(events, map[string]any{"metadata": last}), "")
@@ -540,7 +589,8 @@ func (b *BedrockRuntime) stream(w http.ResponseWriter, r *http.Request, op, mode
 		metrics["cacheWriteInputTokenCount"] = u.allWrites()
 	}
 	if fam == "anthropic" {
-		send("chunk", map[string]any{"type": "message_delta", "delta": map[string]any{"stop_reason": "end_turn"}, "usage": map[string]any{"output_tokens": u.OutputTokens}})
+		send("chunk", map[string]any{"type": "content_block_stop", "index": 0})
+		send("chunk", map[string]any{"type": "message_delta", "delta": map[string]any{"stop_reason": reply.stopReason(), "stop_sequence": nil}, "usage": map[string]any{"output_tokens": u.OutputTokens}})
 	}
 	last := streamEnd(fam, u)
 	if !u.NativeOnly {
@@ -550,4 +600,51 @@ func (b *BedrockRuntime) stream(w http.ResponseWriter, r *http.Request, op, mode
 		done(append(events, last), "")
 	}
 	send("chunk", last)
+}
+
+// anthropicBlock is the reply's content block in Anthropic's shape; a streamed tool-use
+// block starts with an empty input that input_json_delta events fill.
+func anthropicBlock(r scriptedReply, whole bool) map[string]any {
+	if r.tool != nil {
+		input := any(map[string]any{})
+		if whole {
+			input = r.tool.input
+		}
+		return map[string]any{"type": "tool_use", "id": r.tool.id, "name": r.tool.name, "input": input}
+	}
+	if whole {
+		return map[string]any{"type": "text", "text": r.text}
+	}
+	return map[string]any{"type": "text", "text": ""}
+}
+
+// streamPieces cuts the reply into stream deltas: BedrockStreamChunkTokens tokens of
+// "ab " each for the default answer (so output tokens / 4 deltas), 3 bytes a token cut
+// at character boundaries for a scripted one. An answer of 0 output tokens has no delta.
+func streamPieces(r scriptedReply, outputTokens int64) []string {
+	if outputTokens <= 0 {
+		return nil
+	}
+	text := r.text
+	if r.tool != nil {
+		text = string(r.tool.input)
+	}
+	const size = 3 * BedrockStreamChunkTokens
+	var out []string
+	for len(text) > 0 {
+		n := min(size, len(text))
+		for n < len(text) && !utf8.RuneStart(text[n]) {
+			n++
+		}
+		out = append(out, text[:n])
+		text = text[n:]
+	}
+	return out
+}
+
+// messageID is an Anthropic message id derived from the request, so that the same
+// request gets the same bytes back (the runtime is deterministic).
+func messageID(body []byte) string {
+	sum := sha256.Sum256(body)
+	return fmt.Sprintf("msg_bdrk_%x", sum[:12])
 }

@@ -439,7 +439,7 @@ func (s *Server) serviceFor(signing, escapedPath string) *service {
 	return nil
 }
 
-var runtimePathRe = regexp.MustCompile(`^/model/[^/]+/(converse|converse-stream|invoke|invoke-with-response-stream)$`)
+var runtimePathRe = regexp.MustCompile(`^(/model/[^/]+/(converse|converse-stream|invoke|invoke-with-response-stream)|/openai/v1/chat/completions)$`)
 
 func isRuntimePath(p string) bool { return runtimePathRe.MatchString(p) }
 

@@ -192,9 +192,14 @@ func enforcerSchema(ctx context.Context) schema.Schema {
 				Computed: true, ElementType: types.StringType,
 				MarkdownDescription: "All tags: `default_tags`, `tags` and `managed-by = bedgov`.",
 			},
-			"function_name":    computed("Name of the Lambda function."),
-			"function_arn":     computed("ARN of the Lambda function."),
-			"function_url":     computed("The enforcer's URL: teams point their Bedrock Runtime SDK client's endpoint at it."),
+			"function_name": computed("Name of the Lambda function."),
+			"function_arn":  computed("ARN of the Lambda function."),
+			"function_url": computed("The enforcer's URL (HTTPS): teams use it as their Bedrock Runtime endpoint (the SDK's endpoint URL, " +
+				"Claude Code's `ANTHROPIC_BEDROCK_BASE_URL`), and name their team's `inference_profile_arn` as the model. Besides the URL a " +
+				"client needs, in `api_key` mode, the team's `api_key` as its Bedrock API key (`AWS_BEARER_TOKEN_BEDROCK`, sent as " +
+				"`Authorization: Bearer`); in `iam` mode, credentials of one of the team's `principals` and a SigV4 signature for signing " +
+				"name `lambda` (not `bedrock`) in the enforcer's Region. Clients that cannot change their signing name (the Anthropic SDK, " +
+				"Claude Code, OpenAI-format clients on `<url>/openai/v1`) use `api_key` mode. See the Clients guide."),
 			"role_name":        computed("Name of the execution role."),
 			"role_arn":         computed("ARN of the execution role. Teams wired to the enforcer attach their invoke policy to it."),
 			"table_name":       computed("Name of the DynamoDB cap table."),
