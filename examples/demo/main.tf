@@ -126,13 +126,13 @@ resource "bedgov_enforcer" "keys" {
 
   pricing_overrides = {
     # list price times 20,000, as above
-    "anthropic.claude-3-5-haiku-20241022-v1:0" = { input_per_mtok = "16000", output_per_mtok = "80000" }
+    "anthropic.claude-haiku-4-5-20251001-v1:0" = { input_per_mtok = "20000", output_per_mtok = "100000" }
   }
 }
 
 resource "bedgov_team" "claude" {
   name           = "claude-users"
-  model          = "anthropic.claude-3-5-haiku-20241022-v1:0"
+  model          = "us.anthropic.claude-haiku-4-5-20251001-v1:0"
   cost_center    = "ENG-001"
   monthly_budget = var.claude_budget
   enforcer       = bedgov_enforcer.keys.id

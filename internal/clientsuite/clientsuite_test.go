@@ -23,8 +23,11 @@ import (
 )
 
 const (
-	primaryModel = "anthropic.claude-3-5-haiku-20241022-v1:0"
-	degradeModel = "anthropic.claude-3-haiku-20240307-v1:0"
+	// Claude Haiku 4.5 is served only through inference profiles: the team uses the
+	// US system profile, the prices are keyed by the model id.
+	primaryModelID = "anthropic.claude-haiku-4-5-20251001-v1:0"
+	primaryModel   = "us." + primaryModelID
+	degradeModel   = "anthropic.claude-3-haiku-20240307-v1:0"
 	// The OpenAI-compatible path's team: gpt-oss, degrading to its smaller sibling.
 	openaiModel        = "openai.gpt-oss-120b-1:0"
 	openaiDegradeModel = "openai.gpt-oss-20b-1:0"
@@ -113,7 +116,7 @@ resource "bedgov_enforcer" "iam" {
   name              = "%[1]s-i"
   pricing_overrides = local.prices
 }
-`, prefix, primaryModel, degradeModel, prices, openaiModel, openaiDegradeModel)
+`, prefix, primaryModelID, degradeModel, prices, openaiModel, openaiDegradeModel)
 	for _, c := range keyClients {
 		fmt.Fprintf(&b, `
 resource "bedgov_team" "key_%[2]s" {

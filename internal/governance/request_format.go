@@ -19,6 +19,7 @@ const (
 	FormatCohereCommandR    = "cohere-command-r"     // message, chat_history
 	FormatCohereCommand     = "cohere-command"       // prompt, max_tokens
 	FormatAI21Jamba         = "ai21-jamba"           // messages (OpenAI-like)
+	FormatOpenAIChat        = "openai-chat"          // gpt-oss: OpenAI Chat Completions, also on /openai/v1/chat/completions
 )
 
 // RequestFormat is the InvokeModel request format of a model id, system profile id or
@@ -49,6 +50,8 @@ func RequestFormat(ref string) string {
 		return FormatCohereCommand
 	case has(id, "ai21.jamba"):
 		return FormatAI21Jamba
+	case has(id, "openai."):
+		return FormatOpenAIChat
 	}
 	return ""
 }

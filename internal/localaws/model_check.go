@@ -52,6 +52,23 @@ func ModelOf(service string) (*awsmodel.Model, error) {
 	return awsmodel.Load(service)
 }
 
+// newerThanModels are the emulated operations AWS added after the models' snapshot
+// (2025-04-02), each with the document that defines it: no model can validate them, so
+// they are named here, not passed silently, and their own tests hold them to that
+// document.
+var newerThanModels = map[string]string{
+	// Bedrock user guide, "Invoke a model with the OpenAI Chat Completions API":
+	// POST /openai/v1/chat/completions on the bedrock-runtime endpoint.
+	"bedrock-runtime.ChatCompletions": "Bedrock Runtime's OpenAI-compatible Chat Completions API",
+}
+
+// NewerThanModels says whether an emulated operation ("service.Operation") is newer
+// than AWS's models, and which API defines it.
+func NewerThanModels(op string) (string, bool) {
+	why, ok := newerThanModels[op]
+	return why, ok
+}
+
 // modelOperation finds the model of an emulated operation.
 func modelOperation(service, op string) (*awsmodel.Model, *awsmodel.Operation, *APIError) {
 	m, err := ModelOf(service)
@@ -127,6 +144,9 @@ func requestValue(m *awsmodel.Model, mo *awsmodel.Operation, protocol Protocol, 
 
 // checkRequest validates a request of an emulated operation against the model.
 func checkRequest(sv *service, opName string, r *http.Request, body []byte) *APIError {
+	if _, newer := newerThanModels[sv.Name+"."+opName]; newer {
+		return nil
+	}
 	m, mo, apiErr := modelOperation(sv.Name, opName)
 	if apiErr != nil {
 		return apiErr
@@ -166,6 +186,9 @@ func checkRequest(sv *service, opName string, r *http.Request, body []byte) *API
 
 // responseViolations checks an encoded response against the operation's output shape.
 func responseViolations(sv *service, opName string, status int, header http.Header, body []byte) ([]awsmodel.Violation, error) {
+	if _, newer := newerThanModels[sv.Name+"."+opName]; newer {
+		return nil, nil
+	}
 	m, mo, apiErr := modelOperation(sv.Name, opName)
 	if apiErr != nil {
 		return nil, apiErr
@@ -271,6 +294,10 @@ func ModelDefects() []string {
 // response goes out as it is written, and its status and headers are checked against
 // the model afterwards; any other is buffered and checked like a Handler's.
 func runRawChecked(w http.ResponseWriter, sv *service, op *Operation, call *Call) {
+	if _, newer := newerThanModels[sv.Name+"."+op.Name]; newer {
+		op.Raw(call, w)
+		return
+	}
 	m, mo, apiErr := modelOperation(sv.Name, op.Name)
 	if apiErr != nil {
 		codecs[sv.Protocol].writeError(w, sv, op.Name, apiErr)

@@ -216,7 +216,8 @@ func canonicalRequest(r *http.Request, signed []string, payload string, singleEn
 	for _, h := range signed {
 		var vals []string
 		switch h {
-		case "host":
+		case "host", ":authority":
+			// Over HTTP/2 the JS v3 SDK signs the :authority pseudo-header (the host).
 			vals = []string{r.Host}
 		case "content-length":
 			vals = r.Header.Values("Content-Length")
