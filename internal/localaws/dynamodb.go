@@ -94,6 +94,14 @@ func (s *Server) proxyDynamoDB(w http.ResponseWriter, r *http.Request, sv *servi
 		codec.writeError(w, sv, op, e)
 		return
 	}
+	if s.serveMetered(w, r, op, rec) {
+		return
+	}
+	if op == "CreateTable" || op == "DeleteTable" {
+		body, _ := io.ReadAll(io.LimitReader(r.Body, s.maxBody))
+		r.Body = io.NopCloser(bytes.NewReader(body))
+		s.forgetTable(body)
+	}
 	var code string
 	s.dynamoProxy.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), errorCodeKey{}, &code)))
 	rec.ErrorCode = code
