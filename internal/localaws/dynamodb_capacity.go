@@ -75,16 +75,19 @@ type partitionState struct {
 }
 
 type capacityMeter struct {
-	mu    sync.Mutex
-	now   func() time.Time
-	parts map[partitionID]*partitionState
+	// client talks to dynalite; a pool as large as the concurrency (the default
+	// transport keeps 2 idle connections a host, and churns ports under load).
+	client *http.Client
+	mu     sync.Mutex
+	now    func() time.Time
+	parts  map[partitionID]*partitionState
 	// keys caches each table's key schema (DescribeTable), partition key first; a
 	// CreateTable or DeleteTable passing through forgets the table's entry.
 	keys map[string][]string
 }
 
 func newCapacityMeter() *capacityMeter {
-	return &capacityMeter{now: time.Now, parts: map[partitionID]*partitionState{}, keys: map[string][]string{}}
+	return &capacityMeter{client: &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 1024}}, now: time.Now, parts: map[partitionID]*partitionState{}, keys: map[string][]string{}}
 }
 
 // WithDynamoDBClock sets the clock the DynamoDB partition throttle refills by (default
@@ -365,7 +368,7 @@ func (s *Server) dynaliteCall(op string, in any, out any) error {
 	req.Header.Set("X-Amz-Target", "DynamoDB_20120810."+op)
 	req.Header.Set("X-Amz-Date", time.Now().UTC().Format("20060102T150405Z"))
 	req.Header.Set("Authorization", "AWS4-HMAC-SHA256 Credential=localaws/"+time.Now().UTC().Format("20060102")+"/us-east-1/dynamodb/aws4_request, SignedHeaders=host;x-amz-date, Signature=0")
-	resp, err := http.DefaultClient.Do(req)
+	resp, err := s.capacity.client.Do(req)
 	if err != nil {
 		return err
 	}
@@ -444,7 +447,7 @@ func (s *Server) serveMetered(w http.ResponseWriter, r *http.Request, op string,
 	req.Header.Del("Content-Length")
 	req.Header.Del("Accept-Encoding") // the front reads the body
 	req.ContentLength = int64(len(fwd))
-	resp, err := http.DefaultClient.Do(req)
+	resp, err := s.capacity.client.Do(req)
 	if err != nil {
 		e := ErrorStatus(http.StatusServiceUnavailable, "ServiceUnavailable", "dynalite at %s is unreachable: %v", s.dynamoDB, err)
 		rec.ErrorCode = e.Code
