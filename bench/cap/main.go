@@ -72,6 +72,7 @@ var (
 	sweepFor     = flag.Duration("sweep-for", 3*time.Second, "time per sweep level")
 	sweepLatency = flag.Duration("sweep-latency", 0, "Bedrock's time per call in the sweep (0: -model-latency); calls in flight = clients, reservations held ~ rate x latency")
 	exact        = flag.Bool("exactness", true, "run the exactness runs")
+	inProc       = flag.Bool("in-process", false, "sweep: clients call the enforcer, and the enforcer Bedrock, in process (no loopback connection); DynamoDB stays on loopback. Thousands of calls in flight over three loopback hops pass the open-file limit")
 )
 
 func main() {
@@ -89,6 +90,7 @@ type rig struct {
 	db      *counting
 	table   string
 	bedrock *httptest.Server
+	handler http.Handler // the last enforcerServer's handler, for in-process clients
 	pricing *governance.PricingTable
 	seq     int
 }
@@ -213,19 +215,23 @@ func roleARN(team string) string { return "arn:aws:iam::" + account + ":role/" +
 // returns once every request has returned from the handler (a client has its whole
 // response before the handler has settled) and detached work is done.
 func (r *rig) enforcerServer() (*httptest.Server, func(), error) {
+	deps := enforcer.Deps{DB: r.db, Credentials: credentials.NewStaticCredentialsProvider("AKIDENFORCER", "secret", "")}
+	if *inProc {
+		deps.Transport = inProcess{r.br}
+	}
 	h, err := enforcer.New(enforcer.Config{Table: r.table, AuthMode: enforcer.AuthIAM, Region: "us-east-1",
-		BedrockEndpoint: r.bedrock.URL, TrustedPrincipalHeader: principal},
-		enforcer.Deps{DB: r.db, Credentials: credentials.NewStaticCredentialsProvider("AKIDENFORCER", "secret", "")})
+		BedrockEndpoint: r.bedrock.URL, TrustedPrincipalHeader: principal}, deps)
 	if err != nil {
 		return nil, nil, err
 	}
 	var active sync.WaitGroup
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
+	r.handler = http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
 		active.Add(1)
 		defer active.Done()
 		req.Header.Set(principal, roleARN(req.Header.Get("X-Bench-Team")))
 		h.ServeHTTP(w, req)
-	}))
+	})
+	srv := httptest.NewServer(r.handler)
 	return srv, func() { active.Wait(); h.Wait() }, nil
 }
 
@@ -396,6 +402,9 @@ func (r *rig) throughput(ctx context.Context, n int, body []byte, price governan
 	}
 	defer srv.Close()
 	c := &client{http: &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: n}}, url: srv.URL, team: team, body: body}
+	if *inProc {
+		c.http = &http.Client{Transport: inProcess{r.handler}}
+	}
 	// Warm the identity and team caches and the connections.
 	for i := 0; i < min(n, 16); i++ {
 		c.send(ctx, int64(i))
@@ -453,6 +462,21 @@ func (r *rig) throughput(ctx context.Context, n int, body []byte, price governan
 		s.meanBytes/1024, float64(s.maxBytes)/1024, wcu, 1000/wcu,
 		float64(hot.Writes)/ok, hot.WriteUnits/ok, hot.MaxWriteUnits, hot.Throttled)
 	return nil
+}
+
+// inProcess serves a request with a handler in the same process: a round trip without
+// a connection.
+type inProcess struct{ h http.Handler }
+
+func (t inProcess) RoundTrip(req *http.Request) (*http.Response, error) {
+	in := req.Clone(req.Context())
+	in.RequestURI = req.URL.RequestURI()
+	if in.Body == nil {
+		in.Body = http.NoBody
+	}
+	rec := httptest.NewRecorder()
+	t.h.ServeHTTP(rec, in)
+	return rec.Result(), nil
 }
 
 // counting wraps the ledger's DynamoDB client: calls, failed conditions, and the cap
