@@ -15,7 +15,9 @@ import (
 )
 
 // DynamoDB: item and table semantics come from dynalite. Every operation dynalite
-// implements is passed to it untouched (reverse proxy); the emulator answers only the
+// implements is passed to it (reverse proxy); GetItem, PutItem, UpdateItem and
+// DeleteItem go through the metering, throttling front of dynamodb_capacity.go first.
+// The emulator answers only the
 // control-plane operations dynalite 4.0 lacks, registered below as ordinary awsJson1_0
 // operations: UpdateTimeToLive, DescribeTimeToLive, UpdateContinuousBackups,
 // DescribeContinuousBackups. Their state is kept per table (KindDynamoTTL,
