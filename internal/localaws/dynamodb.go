@@ -96,6 +96,10 @@ func (s *Server) proxyDynamoDB(w http.ResponseWriter, r *http.Request, sv *servi
 		codec.writeError(w, sv, op, e)
 		return
 	}
+	if op == "TransactWriteItems" {
+		s.serveTransactWrite(w, r, rec)
+		return
+	}
 	if s.serveMetered(w, r, op, rec) {
 		return
 	}

@@ -78,6 +78,7 @@ type capacityMeter struct {
 	// client talks to dynalite; a pool as large as the concurrency (the default
 	// transport keeps 2 idle connections a host, and churns ports under load).
 	client *http.Client
+	locks  itemLocks // see dynamodb_transact.go
 	mu     sync.Mutex
 	now    func() time.Time
 	parts  map[partitionID]*partitionState
@@ -434,6 +435,8 @@ func (s *Server) serveMetered(w http.ResponseWriter, r *http.Request, op string,
 		return true
 	}
 
+	unlock := s.capacity.locks.lock([]int{stripeOf(id.table, itemKeyString(keys, key))})
+	defer unlock()
 	// Ask dynalite for the consumed capacity whatever the caller asked.
 	var fields map[string]json.RawMessage
 	_ = json.Unmarshal(body, &fields)
