@@ -85,10 +85,13 @@ type capacityMeter struct {
 	// keys caches each table's key schema (DescribeTable), partition key first; a
 	// CreateTable or DeleteTable passing through forgets the table's entry.
 	keys map[string][]string
+	// tokens are the ClientRequestTokens of recent successful transactions.
+	tokens     map[string]transactToken
+	tokenOrder []string
 }
 
 func newCapacityMeter() *capacityMeter {
-	return &capacityMeter{client: &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 1024}}, now: time.Now, parts: map[partitionID]*partitionState{}, keys: map[string][]string{}}
+	return &capacityMeter{client: &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 1024}}, now: time.Now, parts: map[partitionID]*partitionState{}, keys: map[string][]string{}, tokens: map[string]transactToken{}}
 }
 
 // WithDynamoDBClock sets the clock the DynamoDB partition throttle refills by (default

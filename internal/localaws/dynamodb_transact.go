@@ -1,6 +1,7 @@
 package localaws
 
 import (
+	"crypto/sha256"
 	"encoding/json"
 	"fmt"
 	"hash/fnv"
@@ -9,7 +10,55 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"time"
 )
+
+// transactTokenWindow is how long a ClientRequestToken stays valid after its call.
+const transactTokenWindow = 10 * time.Minute
+
+type transactToken struct {
+	sum [32]byte // of the call without its token, canonical JSON
+	at  time.Time
+}
+
+// tokenCheck looks a call's token up: replay (a repeat of a successful call), mismatch
+// (another call with the token), or neither.
+func (m *capacityMeter) tokenCheck(token string, sum [32]byte) (replay, mismatch bool) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	now := m.now()
+	// Tokens are recorded in time order: the expired ones are at the front.
+	for len(m.tokenOrder) > 0 {
+		k := m.tokenOrder[0]
+		if t, ok := m.tokens[k]; ok && now.Sub(t.at) <= transactTokenWindow {
+			break
+		}
+		delete(m.tokens, k)
+		m.tokenOrder = m.tokenOrder[1:]
+	}
+	t, ok := m.tokens[token]
+	if !ok {
+		return false, false
+	}
+	return t.sum == sum, t.sum != sum
+}
+
+func (m *capacityMeter) tokenDone(token string, sum [32]byte) {
+	m.mu.Lock()
+	m.tokens[token] = transactToken{sum: sum, at: m.now()}
+	m.tokenOrder = append(m.tokenOrder, token)
+	m.mu.Unlock()
+}
+
+// callSum is the digest of a call without its ClientRequestToken, in canonical JSON
+// (map keys sorted), so that the same call serialised twice digests the same.
+func callSum(body []byte) [32]byte {
+	var v map[string]any
+	_ = json.Unmarshal(body, &v)
+	delete(v, "ClientRequestToken")
+	b, _ := json.Marshal(v)
+	return sha256.Sum256(b)
+}
 
 // TransactWriteItems, which dynalite 4.0 lacks, is served by the front on top of
 // dynalite's single-item writes: every item a transaction touches is locked (as is the
@@ -19,7 +68,10 @@ import (
 // those images and the call fails with TransactionCanceledException, one cancellation
 // reason per action (API_TransactWriteItems). Each item is charged twice the write
 // units of a plain write ("transactional ... two write request units", read-write-
-// operations), ConditionCheck included. ClientRequestToken idempotency is not emulated.
+// operations), ConditionCheck included. A ClientRequestToken seen on a successful call
+// in the last 10 minutes makes a repeat of that call change nothing, and a different call
+// with it fail with IdempotentParameterMismatchException (API_TransactWriteItems); the
+// SDK sends one with every call and keeps it across retries.
 
 // itemLocks are striped: one mutex per stripe, a call locks the stripes of its items in
 // ascending order (so transactions cannot deadlock each other).
@@ -71,6 +123,7 @@ type transactWriteItem struct {
 type transactWriteInput struct {
 	TransactItems          []transactWriteItem
 	ReturnConsumedCapacity string
+	ClientRequestToken     string
 }
 
 // applied is an action done, and how to undo it.
@@ -167,6 +220,21 @@ func (s *Server) serveTransactWrite(w http.ResponseWriter, r *http.Request, rec 
 	}
 	unlock := s.capacity.locks.lock(stripes)
 	defer unlock()
+	sum := callSum(body)
+	if in.ClientRequestToken != "" {
+		switch replay, mismatch := s.capacity.tokenCheck(in.ClientRequestToken, sum); {
+		case mismatch:
+			fail(Errorf("IdempotentParameterMismatchException", "ClientRequestToken %s was used with other parameters in the last 10 minutes", in.ClientRequestToken))
+			return
+		case replay:
+			// Already done: nothing changes (DynamoDB then reports read units for
+			// reading the items; the emulator reports none).
+			w.Header().Set("Content-Type", "application/x-amz-json-1.0")
+			w.WriteHeader(http.StatusOK)
+			_, _ = w.Write([]byte("{}"))
+			return
+		}
+	}
 
 	var done []applied
 	units := make([]float64, len(steps))
@@ -255,6 +323,9 @@ func (s *Server) serveTransactWrite(w http.ResponseWriter, r *http.Request, rec 
 			Message: "Transaction cancelled, please refer cancellation reasons for specific reasons [" + strings.Join(codes, ", ") + "]",
 			Fields:  map[string]any{"CancellationReasons": reasons}})
 		return
+	}
+	if in.ClientRequestToken != "" {
+		s.capacity.tokenDone(in.ClientRequestToken, sum)
 	}
 	resp := map[string]any{}
 	if in.ReturnConsumedCapacity == "TOTAL" || in.ReturnConsumedCapacity == "INDEXES" {

@@ -5,6 +5,7 @@ import (
 	"strconv"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
@@ -157,5 +158,49 @@ func TestDynamoDBTransactionsAreIsolated(t *testing.T) {
 	a, b := balance(t, c, tbl, "a"), balance(t, c, tbl, "b")
 	if ok != 30 || cancelled != 30 || a != 70 || b != 30 {
 		t.Fatalf("%d transfers, %d cancelled; balances %d/%d, want 30, 30, 70/30", ok, cancelled, a, b)
+	}
+}
+
+// A repeat of a successful transaction with its ClientRequestToken (an SDK retry after
+// a lost answer) changes nothing within 10 minutes; another call with the token is
+// refused; after the window the token is free again.
+func TestDynamoDBTransactClientRequestToken(t *testing.T) {
+	t.Parallel()
+	var mu sync.Mutex
+	now := time.Date(2026, 12, 1, 0, 0, 0, 0, time.UTC)
+	clock := func() time.Time { mu.Lock(); defer mu.Unlock(); return now }
+	_, cfg := start(t, localaws.WithDynamoDB(dynaliteEndpoint), localaws.WithDynamoDBClock(clock))
+	c := dynamodb.NewFromConfig(cfg)
+	ctx := context.Background()
+	const tbl = "transact-token"
+	createTable(t, c, tbl)
+	for pk, b := range map[string]int{"a": 100, "b": 0} {
+		if _, err := c.PutItem(ctx, &dynamodb.PutItemInput{TableName: aws.String(tbl), Item: map[string]types.AttributeValue{"pk": sv(pk), "bal": nv(b)}}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	in := move(tbl, "a", "b", 10, 0)
+	in.ClientRequestToken = aws.String("transfer-1")
+	for range 2 {
+		if _, err := c.TransactWriteItems(ctx, in); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if a := balance(t, c, tbl, "a"); a != 90 {
+		t.Fatalf("a = %d after a transfer and its repeat, want 90", a)
+	}
+	other := move(tbl, "a", "b", 20, 0)
+	other.ClientRequestToken = aws.String("transfer-1")
+	_, err := c.TransactWriteItems(ctx, other)
+	wantAPIError(t, err, "IdempotentParameterMismatchException")
+
+	mu.Lock()
+	now = now.Add(11 * time.Minute)
+	mu.Unlock()
+	if _, err := c.TransactWriteItems(ctx, in); err != nil {
+		t.Fatal(err)
+	}
+	if a := balance(t, c, tbl, "a"); a != 80 {
+		t.Fatalf("a = %d after the token's window, want 80", a)
 	}
 }
