@@ -1,7 +1,9 @@
 // Command cap measures how exact bedgov's hard cap is under load, and how much load one
-// team's cap record takes. It runs everything on loopback: dynalite as DynamoDB, the
-// emulator's deterministic Bedrock Runtime (with a fixed model latency), and the real
-// enforcer handler (iam mode, a trusted front standing for the function URL).
+// team's cap record takes. It runs everything on loopback: dynalite as DynamoDB behind
+// the emulator's DynamoDB front (which meters consumed capacity per partition key and
+// throttles a key past 1,000 write units a second, as DynamoDB does), the emulator's
+// deterministic Bedrock Runtime (with a fixed model latency), and the real enforcer
+// handler (iam mode, a trusted front standing for the function URL).
 //
 // Exactness: many concurrent clients send requests for one team whose spend already
 // stands at 95% of its budget, through the enforcer and, in the same run against the
@@ -13,7 +15,9 @@
 // Throughput: one team with an ample budget, a sweep of client concurrency; for each
 // level the admitted request rate, the ledger's DynamoDB calls, conditional-check
 // failures, SDK retries, throttles and the cap record's size (DynamoDB bills a write by
-// the item's size, and one item sustains at most 1,000 write units per second).
+// the item's size, and one item sustains at most 1,000 write units per second), and
+// what the metered front observed on the team's cap record: writes and write units per
+// admitted request, the largest write, and the writes it throttled.
 //
 // Run from the repository (it finds tools/node for dynalite): go run ./bench/cap
 // (-h lists the knobs; CAP_DEBUG=1 prints every answer counted as "other").
@@ -66,6 +70,9 @@ var (
 	backoff      = flag.Duration("backoff", 20*time.Millisecond, "client retry backoff base (full jitter, doubling)")
 	sweep        = flag.String("sweep", "1,4,16,64,256", "client concurrencies of the throughput sweep (empty: none)")
 	sweepFor     = flag.Duration("sweep-for", 3*time.Second, "time per sweep level")
+	sweepLatency = flag.Duration("sweep-latency", 0, "Bedrock's time per call in the sweep (0: -model-latency); calls in flight = clients, reservations held ~ rate x latency")
+	exact        = flag.Bool("exactness", true, "run the exactness runs")
+	inProc       = flag.Bool("in-process", false, "sweep: clients call the enforcer, and the enforcer Bedrock, in process (no loopback connection); DynamoDB stays on loopback. Thousands of calls in flight over three loopback hops pass the open-file limit")
 )
 
 func main() {
@@ -78,9 +85,12 @@ func main() {
 
 // rig is the shared setup: dynalite, one table, the emulated Bedrock.
 type rig struct {
+	emu     *localaws.Server // the metered DynamoDB front
+	br      *localaws.BedrockRuntime
 	db      *counting
 	table   string
 	bedrock *httptest.Server
+	handler http.Handler // the last enforcerServer's handler, for in-process clients
 	pricing *governance.PricingTable
 	seq     int
 }
@@ -97,18 +107,22 @@ func run() error {
 	// A pool as large as the clients: with the default of 2 idle connections per host,
 	// hundreds of concurrent calls would churn loopback ports instead of measuring.
 	attempts := &attemptCounter{next: &http.Transport{MaxIdleConnsPerHost: 1024}}
+	emu := localaws.New(localaws.WithDynamoDB(p.Endpoint))
+	front := httptest.NewServer(emu)
+	defer front.Close()
 	raw := dynamodb.New(dynamodb.Options{
-		Region: "us-east-1", BaseEndpoint: aws.String(p.Endpoint),
+		Region: "us-east-1", BaseEndpoint: aws.String(front.URL),
 		Credentials: credentials.NewStaticCredentialsProvider("AKIDBENCH", "secret", ""),
 		HTTPClient:  &http.Client{Transport: attempts},
 	})
-	r := &rig{db: &counting{DynamoDB: raw, attempts: attempts}, table: "bench-cap", pricing: governance.DefaultPricing()}
+	r := &rig{emu: emu, db: &counting{DynamoDB: raw, attempts: attempts}, table: "bench-cap", pricing: governance.DefaultPricing()}
 	if _, err := raw.CreateTable(ctx, governance.CreateTableInput(r.table)); err != nil {
 		return err
 	}
 	time.Sleep(50 * time.Millisecond)
 	br := localaws.NewBedrockRuntime(nil)
 	br.SetFaults(localaws.BedrockFaults{Latency: *modelLatency})
+	r.br = br
 	r.bedrock = httptest.NewServer(br)
 	defer r.bedrock.Close()
 
@@ -124,7 +138,7 @@ func run() error {
 	fmt.Printf("cap: %d clients, %d requests per run, spend at 95%% of %s USD; request cost %s USD, reservation %s USD (maxTokens %d); model latency %s; client retries of ThrottlingException %d (backoff %s)\n",
 		*clients, *requests, limit.Cents(), cost, reserve, *maxTokens, *modelLatency, *retries, *backoff)
 	fmt.Println("cap: policy    run  admitted  blocked  deferred  other  spent/limit      overspend USD  false blocks  req/s")
-	for i := 1; i <= *repeat; i++ {
+	for i := 1; *exact && i <= *repeat; i++ {
 		for _, naive := range []bool{false, true} {
 			res, err := r.exactness(ctx, naive, limit, cost, body)
 			if err != nil {
@@ -139,8 +153,13 @@ func run() error {
 		}
 	}
 	if *sweep != "" {
-		fmt.Printf("sweep: one team, ample budget, model latency %s, %s per level; per admitted request: ledger calls, DynamoDB HTTP attempts; cap record size mean/max, the record's write units per request and the request rate 1,000 WCU/s allows\n", *modelLatency, *sweepFor)
-		fmt.Println("sweep: clients  req/s  p50 ms  p99 ms  calls/req  attempts/req  cond-fail/req  refused  5xx  inflight mean/max  record KB mean/max  record WCU/req  ceiling req/s")
+		if *sweepLatency > 0 {
+			br.SetFaults(localaws.BedrockFaults{Latency: *sweepLatency})
+		} else {
+			*sweepLatency = *modelLatency
+		}
+		fmt.Printf("sweep: one team, ample budget, model latency %s, %s per level; per admitted request: ledger calls, DynamoDB HTTP attempts; cap record size mean/max, the record's write units per request (computed from its size) and the request rate 1,000 WCU/s allows; then as metered by the emulator's DynamoDB front on the cap record: writes and write units per admitted request, the largest write, writes throttled\n", *sweepLatency, *sweepFor)
+		fmt.Println("sweep: clients  req/s  p50 ms  p99 ms  calls/req  attempts/req  cond-fail/req  refused  5xx  inflight mean/max  record KB mean/max  record WCU/req  ceiling req/s | metered: writes/req  WCU/req  max WCU/write  throttled")
 		for _, s := range strings.Split(*sweep, ",") {
 			n, err := strconv.Atoi(strings.TrimSpace(s))
 			if err != nil {
@@ -196,19 +215,23 @@ func roleARN(team string) string { return "arn:aws:iam::" + account + ":role/" +
 // returns once every request has returned from the handler (a client has its whole
 // response before the handler has settled) and detached work is done.
 func (r *rig) enforcerServer() (*httptest.Server, func(), error) {
+	deps := enforcer.Deps{DB: r.db, Credentials: credentials.NewStaticCredentialsProvider("AKIDENFORCER", "secret", "")}
+	if *inProc {
+		deps.Transport = inProcess{r.br}
+	}
 	h, err := enforcer.New(enforcer.Config{Table: r.table, AuthMode: enforcer.AuthIAM, Region: "us-east-1",
-		BedrockEndpoint: r.bedrock.URL, TrustedPrincipalHeader: principal},
-		enforcer.Deps{DB: r.db, Credentials: credentials.NewStaticCredentialsProvider("AKIDENFORCER", "secret", "")})
+		BedrockEndpoint: r.bedrock.URL, TrustedPrincipalHeader: principal}, deps)
 	if err != nil {
 		return nil, nil, err
 	}
 	var active sync.WaitGroup
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
+	r.handler = http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
 		active.Add(1)
 		defer active.Done()
 		req.Header.Set(principal, roleARN(req.Header.Get("X-Bench-Team")))
 		h.ServeHTTP(w, req)
-	}))
+	})
+	srv := httptest.NewServer(r.handler)
 	return srv, func() { active.Wait(); h.Wait() }, nil
 }
 
@@ -379,12 +402,16 @@ func (r *rig) throughput(ctx context.Context, n int, body []byte, price governan
 	}
 	defer srv.Close()
 	c := &client{http: &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: n}}, url: srv.URL, team: team, body: body}
+	if *inProc {
+		c.http = &http.Client{Transport: inProcess{r.handler}}
+	}
 	// Warm the identity and team caches and the connections.
 	for i := 0; i < min(n, 16); i++ {
 		c.send(ctx, int64(i))
 	}
 	wait()
 	r.db.reset()
+	r.emu.ResetDynamoDBUsage()
 	var mu sync.Mutex
 	var lat []time.Duration
 	var counts [4]atomic.Int64
@@ -423,11 +450,33 @@ func (r *rig) throughput(ctx context.Context, n int, body []byte, price governan
 	// one item takes at most 1,000 write units per second: that is the team's ceiling
 	// (the idempotency record, under 1 KB, is another item).
 	wcu := 2 * float64((s.maxBytes+1023)/1024)
-	fmt.Printf("sweep: %7d  %5.0f  %6.1f  %6.1f  %9.2f  %12.2f  %13.3f  %7d  %3d  %8.1f/%-4d  %8.2f/%-6.2f  %14.0f  %13.0f\n",
+	var hot localaws.PartitionUsage
+	for _, u := range r.emu.DynamoDBUsage() {
+		if u.Table == r.table && u.PartitionKey == "S:"+governance.TeamKey(team) {
+			hot = u
+		}
+	}
+	fmt.Printf("sweep: %7d  %5.0f  %6.1f  %6.1f  %9.2f  %12.2f  %13.3f  %7d  %3d  %8.1f/%-4d  %8.2f/%-6.2f  %14.0f  %13.0f | %7.2f  %7.2f  %13.0f  %9d\n",
 		n, ok/elapsed.Seconds(), pct(0.5), pct(0.99), float64(s.calls)/ok, float64(s.attempts)/ok, float64(s.condFailed)/ok,
 		counts[blocked].Load()+counts[deferred].Load(), counts[other].Load(), s.meanInflight, s.maxInflight,
-		s.meanBytes/1024, float64(s.maxBytes)/1024, wcu, 1000/wcu)
+		s.meanBytes/1024, float64(s.maxBytes)/1024, wcu, 1000/wcu,
+		float64(hot.Writes)/ok, hot.WriteUnits/ok, hot.MaxWriteUnits, hot.Throttled)
 	return nil
+}
+
+// inProcess serves a request with a handler in the same process: a round trip without
+// a connection.
+type inProcess struct{ h http.Handler }
+
+func (t inProcess) RoundTrip(req *http.Request) (*http.Response, error) {
+	in := req.Clone(req.Context())
+	in.RequestURI = req.URL.RequestURI()
+	if in.Body == nil {
+		in.Body = http.NoBody
+	}
+	rec := httptest.NewRecorder()
+	t.h.ServeHTTP(rec, in)
+	return rec.Result(), nil
 }
 
 // counting wraps the ledger's DynamoDB client: calls, failed conditions, and the cap

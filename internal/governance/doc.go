@@ -115,6 +115,13 @@
 // Overrides need no write when they expire: the reserve condition compares
 // override_expires with the request time.
 //
+// Cost: every request writes the record twice (reserve, settle), and DynamoDB bills a
+// write by the item's size in 1 KB steps with at most 1,000 write units a second on one
+// partition key. The inflight map keeps an entry (about 47 bytes) per call in flight, so
+// a write's cost, and with it the team's ceiling, depends on the calls in flight: 1 unit
+// per write under about 5 in flight (about 500 requests/s), about 40 at 850 (about 12).
+// BENCHMARKS.md has the figures metered by the emulator.
+//
 // # IAM
 //
 // InvokePolicy builds a team's invoke policy (bedrock:InvokeModel and

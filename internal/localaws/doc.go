@@ -42,7 +42,7 @@
 //	bedrock, bedrock-runtime, lambda   restJson1
 //	iam, sts, sns                      awsQuery
 //	budgets, ce, logs, glue, athena    awsJson1_1
-//	dynamodb                           awsJson1_0, passed through to dynalite (see dynamodb.go)
+//	dynamodb                           awsJson1_0, passed through to dynalite; single-item calls metered and throttled per partition key (dynamodb_capacity.go)
 //	cloudwatch                         Smithy RPC v2 CBOR (signing name "monitoring")
 //	s3                                 restXml, path-style addressing (bucket operations, objects)
 //

@@ -15,7 +15,9 @@ import (
 )
 
 // DynamoDB: item and table semantics come from dynalite. Every operation dynalite
-// implements is passed to it untouched (reverse proxy); the emulator answers only the
+// implements is passed to it (reverse proxy); GetItem, PutItem, UpdateItem and
+// DeleteItem go through the metering, throttling front of dynamodb_capacity.go first.
+// The emulator answers only the
 // control-plane operations dynalite 4.0 lacks, registered below as ordinary awsJson1_0
 // operations: UpdateTimeToLive, DescribeTimeToLive, UpdateContinuousBackups,
 // DescribeContinuousBackups. Their state is kept per table (KindDynamoTTL,
@@ -93,6 +95,18 @@ func (s *Server) proxyDynamoDB(w http.ResponseWriter, r *http.Request, sv *servi
 		rec.ErrorCode = e.Code
 		codec.writeError(w, sv, op, e)
 		return
+	}
+	if op == "TransactWriteItems" {
+		s.serveTransactWrite(w, r, rec)
+		return
+	}
+	if s.serveMetered(w, r, op, rec) {
+		return
+	}
+	if op == "CreateTable" || op == "DeleteTable" {
+		body, _ := io.ReadAll(io.LimitReader(r.Body, s.maxBody))
+		r.Body = io.NopCloser(bytes.NewReader(body))
+		s.forgetTable(body)
 	}
 	var code string
 	s.dynamoProxy.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), errorCodeKey{}, &code)))

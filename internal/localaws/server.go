@@ -46,6 +46,7 @@ type Server struct {
 	identities map[string]Identity // access key id -> identity (AssumeRole sessions)
 
 	dynamoProxy http.Handler
+	capacity    *capacityMeter // DynamoDB consumed capacity and partition throttling
 
 	urls functionURLs // Lambda function URLs and their runtime (lambda_url.go)
 
@@ -93,6 +94,7 @@ func New(opts ...Option) *Server {
 		maxBody:       32 << 20, // above Bedrock Runtime's 25 MB request limit
 		store:         newStore(),
 		identities:    map[string]Identity{},
+		capacity:      newCapacityMeter(),
 	}
 	for _, o := range opts {
 		o(s)

@@ -1,0 +1,350 @@
+package localaws
+
+import (
+	"crypto/sha256"
+	"encoding/json"
+	"fmt"
+	"hash/fnv"
+	"io"
+	"net/http"
+	"slices"
+	"strings"
+	"sync"
+	"time"
+)
+
+// transactTokenWindow is how long a ClientRequestToken stays valid after its call.
+const transactTokenWindow = 10 * time.Minute
+
+type transactToken struct {
+	sum [32]byte // of the call without its token, canonical JSON
+	at  time.Time
+}
+
+// tokenCheck looks a call's token up: replay (a repeat of a successful call), mismatch
+// (another call with the token), or neither.
+func (m *capacityMeter) tokenCheck(token string, sum [32]byte) (replay, mismatch bool) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	now := m.now()
+	// Tokens are recorded in time order: the expired ones are at the front.
+	for len(m.tokenOrder) > 0 {
+		k := m.tokenOrder[0]
+		if t, ok := m.tokens[k]; ok && now.Sub(t.at) <= transactTokenWindow {
+			break
+		}
+		delete(m.tokens, k)
+		m.tokenOrder = m.tokenOrder[1:]
+	}
+	t, ok := m.tokens[token]
+	if !ok {
+		return false, false
+	}
+	return t.sum == sum, t.sum != sum
+}
+
+func (m *capacityMeter) tokenDone(token string, sum [32]byte) {
+	m.mu.Lock()
+	m.tokens[token] = transactToken{sum: sum, at: m.now()}
+	m.tokenOrder = append(m.tokenOrder, token)
+	m.mu.Unlock()
+}
+
+// callSum is the digest of a call without its ClientRequestToken, in canonical JSON
+// (map keys sorted), so that the same call serialised twice digests the same.
+func callSum(body []byte) [32]byte {
+	var v map[string]any
+	_ = json.Unmarshal(body, &v)
+	delete(v, "ClientRequestToken")
+	b, _ := json.Marshal(v)
+	return sha256.Sum256(b)
+}
+
+// TransactWriteItems, which dynalite 4.0 lacks, is served by the front on top of
+// dynalite's single-item writes: every item a transaction touches is locked (as is the
+// item of every metered single-item call, so nothing going through the emulator sees a
+// transaction half done), its actions are applied in order as conditional writes that
+// return the item before, and if any condition fails every applied action is undone from
+// those images and the call fails with TransactionCanceledException, one cancellation
+// reason per action (API_TransactWriteItems). Each item is charged twice the write
+// units of a plain write ("transactional ... two write request units", read-write-
+// operations), ConditionCheck included. A ClientRequestToken seen on a successful call
+// in the last 10 minutes makes a repeat of that call change nothing, and a different call
+// with it fail with IdempotentParameterMismatchException (API_TransactWriteItems); the
+// SDK sends one with every call and keeps it across retries.
+
+// itemLocks are striped: one mutex per stripe, a call locks the stripes of its items in
+// ascending order (so transactions cannot deadlock each other).
+type itemLocks [256]sync.Mutex
+
+func stripeOf(table, key string) int {
+	h := fnv.New32a()
+	_, _ = h.Write([]byte(table + "\x00" + key))
+	return int(h.Sum32() % 256)
+}
+
+func (l *itemLocks) lock(stripes []int) func() {
+	slices.Sort(stripes)
+	stripes = slices.Compact(stripes)
+	for _, s := range stripes {
+		l[s].Lock()
+	}
+	return func() {
+		for i := len(stripes) - 1; i >= 0; i-- {
+			l[stripes[i]].Unlock()
+		}
+	}
+}
+
+// itemKeyString is the canonical primary key of an item of a table with key schema keys.
+func itemKeyString(keys []string, item map[string]json.RawMessage) string {
+	parts := make([]string, len(keys))
+	for i, k := range keys {
+		parts[i] = partitionKeyString(item[k])
+	}
+	return strings.Join(parts, "\x00")
+}
+
+type transactAction struct {
+	TableName                           string
+	Key                                 map[string]json.RawMessage
+	Item                                map[string]json.RawMessage
+	ConditionExpression                 *string
+	UpdateExpression                    *string
+	ExpressionAttributeNames            map[string]string
+	ExpressionAttributeValues           map[string]json.RawMessage
+	ReturnValuesOnConditionCheckFailure string
+}
+
+type transactWriteItem struct {
+	ConditionCheck, Put, Update, Delete *transactAction
+}
+
+type transactWriteInput struct {
+	TransactItems          []transactWriteItem
+	ReturnConsumedCapacity string
+	ClientRequestToken     string
+}
+
+// applied is an action done, and how to undo it.
+type applied struct {
+	table string
+	key   map[string]json.RawMessage
+	old   map[string]json.RawMessage // nil: the item did not exist
+}
+
+func (s *Server) serveTransactWrite(w http.ResponseWriter, r *http.Request, rec *CallRecord) {
+	codec := jsonCodec{version: "1.0"}
+	fail := func(e *APIError) {
+		rec.ErrorCode = e.Code
+		codec.writeError(w, nil, "TransactWriteItems", e)
+	}
+	body, err := io.ReadAll(io.LimitReader(r.Body, s.maxBody))
+	if err != nil {
+		fail(Errorf("SerializationException", "reading the request body: %v", err))
+		return
+	}
+	var in transactWriteInput
+	if err := json.Unmarshal(body, &in); err != nil {
+		fail(Errorf("SerializationException", "%v", err))
+		return
+	}
+	if n := len(in.TransactItems); n < 1 || n > 100 {
+		fail(dynamoValidation("transactItems", fmt.Sprint(n), "Member must have length less than or equal to 100 and greater than or equal to 1"))
+		return
+	}
+	type step struct {
+		kind   string
+		a      *transactAction
+		table  string
+		keys   []string
+		key    map[string]json.RawMessage
+		id     partitionID
+		stripe int
+	}
+	steps := make([]step, len(in.TransactItems))
+	seen := map[string]bool{}
+	for i, ti := range in.TransactItems {
+		st := step{}
+		n := 0
+		for kind, a := range map[string]*transactAction{"ConditionCheck": ti.ConditionCheck, "Put": ti.Put, "Update": ti.Update, "Delete": ti.Delete} {
+			if a != nil {
+				st.kind, st.a = kind, a
+				n++
+			}
+		}
+		if n != 1 {
+			fail(ErrValidation("TransactItems[%d] must have exactly one of ConditionCheck, Put, Update, Delete", i))
+			return
+		}
+		st.table = tableNameOf(st.a.TableName)
+		keys, err := s.tableKeys(st.table)
+		if err != nil {
+			fail(Errorf("ResourceNotFoundException", "Requested resource not found"))
+			return
+		}
+		st.keys = keys
+		st.key = st.a.Key
+		if st.kind == "Put" {
+			st.key = map[string]json.RawMessage{}
+			for _, k := range keys {
+				st.key[k] = st.a.Item[k]
+			}
+		}
+		if st.kind == "ConditionCheck" && st.a.ConditionExpression == nil {
+			fail(ErrValidation("TransactItems[%d].ConditionCheck needs a ConditionExpression", i))
+			return
+		}
+		ks := st.table + "\x00" + itemKeyString(keys, st.key)
+		if seen[ks] {
+			fail(ErrValidation("Transaction request cannot include multiple operations on one item"))
+			return
+		}
+		seen[ks] = true
+		st.id = partitionID{table: st.table, key: partitionKeyString(st.key[keys[0]])}
+		st.stripe = stripeOf(st.table, itemKeyString(keys, st.key))
+		steps[i] = st
+	}
+	for _, st := range steps {
+		if !s.capacity.admit(st.id, true) {
+			fail(&APIError{Code: "ProvisionedThroughputExceededException", Status: http.StatusBadRequest,
+				Message: "The level of configured provisioned throughput for the table was exceeded. Consider increasing your provisioning level with the UpdateTable API.",
+				Fields: map[string]any{"ThrottlingReasons": []map[string]string{{"reason": "TableWriteKeyRangeThroughputExceeded",
+					"resource": fmt.Sprintf("arn:aws:dynamodb:%s:%s:table/%s", regionOr(rec.Region, s.defaultRegion), s.account, st.table)}}}})
+			return
+		}
+	}
+	stripes := make([]int, len(steps))
+	for i, st := range steps {
+		stripes[i] = st.stripe
+	}
+	unlock := s.capacity.locks.lock(stripes)
+	defer unlock()
+	sum := callSum(body)
+	if in.ClientRequestToken != "" {
+		switch replay, mismatch := s.capacity.tokenCheck(in.ClientRequestToken, sum); {
+		case mismatch:
+			fail(Errorf("IdempotentParameterMismatchException", "ClientRequestToken %s was used with other parameters in the last 10 minutes", in.ClientRequestToken))
+			return
+		case replay:
+			// Already done: nothing changes (DynamoDB then reports read units for
+			// reading the items; the emulator reports none).
+			w.Header().Set("Content-Type", "application/x-amz-json-1.0")
+			w.WriteHeader(http.StatusOK)
+			_, _ = w.Write([]byte("{}"))
+			return
+		}
+	}
+
+	var done []applied
+	units := make([]float64, len(steps))
+	reasons := make([]map[string]any, len(steps))
+	canceled := false
+	for i, st := range steps {
+		reasons[i] = map[string]any{"Code": "None"}
+		if canceled {
+			continue // later actions are not tried: reported as None
+		}
+		req := map[string]any{"TableName": st.table, "ReturnValues": "ALL_OLD", "ReturnConsumedCapacity": "TOTAL"}
+		if st.a.ConditionExpression != nil {
+			req["ConditionExpression"] = *st.a.ConditionExpression
+		}
+		if len(st.a.ExpressionAttributeNames) > 0 {
+			req["ExpressionAttributeNames"] = st.a.ExpressionAttributeNames
+		}
+		if len(st.a.ExpressionAttributeValues) > 0 {
+			req["ExpressionAttributeValues"] = st.a.ExpressionAttributeValues
+		}
+		op := ""
+		switch st.kind {
+		case "Put":
+			op, req["Item"] = "PutItem", st.a.Item
+		case "Update":
+			op, req["Key"], req["UpdateExpression"] = "UpdateItem", st.key, deref(st.a.UpdateExpression)
+		case "Delete":
+			op, req["Key"] = "DeleteItem", st.key
+		case "ConditionCheck":
+			// A conditional update that changes nothing: removing an attribute no item
+			// has. On an absent item it creates the bare key, undone below.
+			names := map[string]string{"#bedgovNoSuchAttr": "bedgov:transact:none"}
+			for k, v := range st.a.ExpressionAttributeNames {
+				names[k] = v
+			}
+			op, req["Key"], req["UpdateExpression"], req["ExpressionAttributeNames"] = "UpdateItem", st.key, "REMOVE #bedgovNoSuchAttr", names
+		}
+		var out struct {
+			Attributes       map[string]json.RawMessage
+			ConsumedCapacity struct{ CapacityUnits float64 }
+		}
+		err := s.dynaliteCall(op, req, &out)
+		switch {
+		case err == nil:
+			done = append(done, applied{table: st.table, key: st.key, old: out.Attributes})
+			units[i] = 2 * out.ConsumedCapacity.CapacityUnits
+			if st.kind == "ConditionCheck" && out.Attributes == nil {
+				// undo the bare key at once: the check wrote nothing
+				_ = s.dynaliteCall("DeleteItem", map[string]any{"TableName": st.table, "Key": st.key}, &struct{}{})
+				done = done[:len(done)-1]
+			}
+		case strings.Contains(err.Error(), "ConditionalCheckFailedException"):
+			canceled = true
+			reason := map[string]any{"Code": "ConditionalCheckFailed", "Message": "The conditional request failed"}
+			var got struct{ Item map[string]json.RawMessage }
+			_ = s.dynaliteCall("GetItem", map[string]any{"TableName": st.table, "Key": st.key, "ConsistentRead": true}, &got)
+			if st.a.ReturnValuesOnConditionCheckFailure == "ALL_OLD" && len(got.Item) > 0 {
+				reason["Item"] = got.Item
+			}
+			reasons[i] = reason
+			units[i] = 2 * WriteUnits(ItemSize(got.Item), false)
+		default:
+			canceled = true
+			reasons[i] = map[string]any{"Code": "ValidationError", "Message": err.Error()}
+		}
+	}
+	for i, st := range steps {
+		if units[i] > 0 {
+			s.capacity.charge(st.id, true, units[i])
+		}
+	}
+	if canceled {
+		for i := len(done) - 1; i >= 0; i-- {
+			d := done[i]
+			if d.old == nil {
+				_ = s.dynaliteCall("DeleteItem", map[string]any{"TableName": d.table, "Key": d.key}, &struct{}{})
+			} else {
+				_ = s.dynaliteCall("PutItem", map[string]any{"TableName": d.table, "Item": d.old}, &struct{}{})
+			}
+		}
+		codes := make([]string, len(reasons))
+		for i, r := range reasons {
+			codes[i] = r["Code"].(string)
+		}
+		fail(&APIError{Code: "TransactionCanceledException", Status: http.StatusBadRequest,
+			Message: "Transaction cancelled, please refer cancellation reasons for specific reasons [" + strings.Join(codes, ", ") + "]",
+			Fields:  map[string]any{"CancellationReasons": reasons}})
+		return
+	}
+	if in.ClientRequestToken != "" {
+		s.capacity.tokenDone(in.ClientRequestToken, sum)
+	}
+	resp := map[string]any{}
+	if in.ReturnConsumedCapacity == "TOTAL" || in.ReturnConsumedCapacity == "INDEXES" {
+		per := map[string]float64{}
+		var order []string
+		for i, st := range steps {
+			if _, ok := per[st.table]; !ok {
+				order = append(order, st.table)
+			}
+			per[st.table] += units[i]
+		}
+		var cc []map[string]any
+		for _, t := range order {
+			cc = append(cc, map[string]any{"TableName": t, "CapacityUnits": per[t]})
+		}
+		resp["ConsumedCapacity"] = cc
+	}
+	data, _ := json.Marshal(resp)
+	w.Header().Set("Content-Type", "application/x-amz-json-1.0")
+	w.WriteHeader(http.StatusOK)
+	_, _ = w.Write(data)
+}
