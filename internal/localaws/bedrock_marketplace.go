@@ -2,6 +2,7 @@ package localaws
 
 import (
 	"net/http"
+	"slices"
 	"strings"
 )
 
@@ -62,4 +63,49 @@ func (s *Server) subscribeOnFirstCall(id Identity, qs []authz) *APIError {
 		s.store.Delete(kindUnsubscribed, modelID)
 	}
 	return nil
+}
+
+func init() {
+	RegisterBuiltin("bedrock",
+		Operation{Name: "GetFoundationModelAvailability", Method: "GET", Path: "/foundation-model-availability/{modelId}", Handler: Handle(getFoundationModelAvailability)},
+	)
+}
+
+type getFoundationModelAvailabilityInput struct {
+	ModelID string `json:"-" path:"modelId"`
+}
+
+type agreementAvailability struct {
+	Status       string  `json:"status"`
+	ErrorMessage *string `json:"errorMessage,omitempty"`
+}
+
+type getFoundationModelAvailabilityOutput struct {
+	ModelID                 string                `json:"modelId"`
+	AgreementAvailability   agreementAvailability `json:"agreementAvailability"`
+	AuthorizationStatus     string                `json:"authorizationStatus"`
+	EntitlementAvailability string                `json:"entitlementAvailability"`
+	RegionAvailability      string                `json:"regionAvailability"`
+}
+
+// getFoundationModelAvailability answers as the Bedrock API Reference's
+// GetFoundationModelAvailability (GET /foundation-model-availability/{modelId}):
+// agreementAvailability.status AVAILABLE | PENDING | NOT_AVAILABLE | ERROR,
+// authorizationStatus AUTHORIZED | NOT_AUTHORIZED, entitlementAvailability and
+// regionAvailability AVAILABLE | NOT_AVAILABLE. A model without its Marketplace
+// subscription has no agreement and no entitlement yet.
+func getFoundationModelAvailability(c *Call, in *getFoundationModelAvailabilityInput) (*getFoundationModelAvailabilityOutput, error) {
+	m, ok := CatalogModelByID(in.ModelID)
+	if !ok {
+		return nil, ErrorStatus(http.StatusNotFound, "ResourceNotFoundException", "The model %s does not exist.", in.ModelID)
+	}
+	out := &getFoundationModelAvailabilityOutput{ModelID: m.ID, AuthorizationStatus: "AUTHORIZED",
+		AgreementAvailability: agreementAvailability{Status: "AVAILABLE"}, EntitlementAvailability: "AVAILABLE", RegionAvailability: "NOT_AVAILABLE"}
+	if slices.Contains(m.Regions, c.Region) {
+		out.RegionAvailability = "AVAILABLE"
+	}
+	if !c.Server().ModelSubscribed(m.ID) {
+		out.AgreementAvailability.Status, out.EntitlementAvailability = "NOT_AVAILABLE", "NOT_AVAILABLE"
+	}
+	return out, nil
 }

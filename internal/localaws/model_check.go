@@ -61,6 +61,10 @@ var newerThanModels = map[string]string{
 	// Bedrock user guide, "Invoke a model with the OpenAI Chat Completions API":
 	// POST /openai/v1/chat/completions on the bedrock-runtime endpoint.
 	"bedrock-runtime.ChatCompletions": "Bedrock Runtime's OpenAI-compatible Chat Completions API",
+	// Bedrock API Reference, "GetFoundationModelAvailability": GET
+	// /foundation-model-availability/{modelId}; agreement, authorization, entitlement and
+	// Region availability of a model in the account.
+	"bedrock.GetFoundationModelAvailability": "Bedrock's GetFoundationModelAvailability (Marketplace agreement of a model)",
 	// Not newer, but absent: the models here have no AWS Organizations model.
 	// Organizations API Reference, "DescribeOrganization" (awsJson1_1, target
 	// AWSOrganizationsV20161128.DescribeOrganization; the organization's Id, Arn,
