@@ -54,6 +54,7 @@ var servicePrefix = map[string]string{
 	"bedrock": "bedrock", "iam": "iam", "sts": "sts", "budgets": "budgets", "ce": "ce", "logs": "logs",
 	"cloudwatch": "cloudwatch", "sns": "sns", "dynamodb": "dynamodb", "lambda": "lambda",
 	"s3": "s3", "glue": "glue", "athena": "athena", "pricing": "pricing",
+	"organizations": "organizations",
 }
 
 // impliedActions are permissions a call needs besides its own action.

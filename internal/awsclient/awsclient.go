@@ -33,6 +33,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/glue"
 	"github.com/aws/aws-sdk-go-v2/service/iam"
 	"github.com/aws/aws-sdk-go-v2/service/lambda"
+	"github.com/aws/aws-sdk-go-v2/service/organizations"
 	"github.com/aws/aws-sdk-go-v2/service/pricing"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/aws/aws-sdk-go-v2/service/sns"
@@ -58,12 +59,13 @@ const (
 	ServiceGlue           = "glue"
 	ServiceAthena         = "athena"
 	ServicePricing        = "pricing"
+	ServiceOrganizations  = "organizations"
 )
 
 // Services lists every endpoint key, in the order the documentation shows them.
 var Services = []string{
 	ServiceAthena, ServiceBedrock, ServiceBedrockRuntime, ServiceBudgets, ServiceCostExplorer, ServiceCloudWatch,
-	ServiceDynamoDB, ServiceGlue, ServiceIAM, ServiceLambda, ServiceLogs, ServicePricing, ServiceS3, ServiceSNS, ServiceSTS,
+	ServiceDynamoDB, ServiceGlue, ServiceIAM, ServiceLambda, ServiceLogs, ServiceOrganizations, ServicePricing, ServiceS3, ServiceSNS, ServiceSTS,
 }
 
 // EnvVar is the SDK's service-specific endpoint variable for an endpoints key.
@@ -72,6 +74,7 @@ var EnvVar = map[string]string{
 	ServiceBedrockRuntime: "AWS_ENDPOINT_URL_BEDROCK_RUNTIME",
 	ServiceIAM:            "AWS_ENDPOINT_URL_IAM",
 	ServiceSTS:            "AWS_ENDPOINT_URL_STS",
+	ServiceOrganizations:  "AWS_ENDPOINT_URL_ORGANIZATIONS",
 	ServiceBudgets:        "AWS_ENDPOINT_URL_BUDGETS",
 	ServiceCloudWatch:     "AWS_ENDPOINT_URL_CLOUDWATCH",
 	ServiceLogs:           "AWS_ENDPOINT_URL_CLOUDWATCH_LOGS",
@@ -150,6 +153,8 @@ type Client struct {
 	IAM            *iam.Client
 	Lambda         *lambda.Client
 	Logs           *cloudwatchlogs.Client
+	// Organizations tells whether the account is an organization's management account.
+	Organizations *organizations.Client
 	// Pricing is the Price List API, served only from us-east-1, eu-central-1 and
 	// ap-south-1 (AWS Price List API docs): the client uses the nearest of them.
 	Pricing *pricing.Client
@@ -292,8 +297,9 @@ func New(ctx context.Context, c Config) (*Client, error) {
 		Pricing: pricing.NewFromConfig(cfg, endpointOption[pricing.Options](c.Endpoints[ServicePricing]), func(o *pricing.Options) {
 			o.Region = PriceListRegion(cfg.Region)
 		}),
-		SNS: sns.NewFromConfig(cfg, endpointOption[sns.Options](c.Endpoints[ServiceSNS])),
-		STS: sts.NewFromConfig(cfg, endpointOption[sts.Options](c.Endpoints[ServiceSTS])),
+		Organizations: organizations.NewFromConfig(cfg, endpointOption[organizations.Options](c.Endpoints[ServiceOrganizations])),
+		SNS:           sns.NewFromConfig(cfg, endpointOption[sns.Options](c.Endpoints[ServiceSNS])),
+		STS:           sts.NewFromConfig(cfg, endpointOption[sts.Options](c.Endpoints[ServiceSTS])),
 	}
 
 	if c.SkipCredentialsValidation && c.SkipRequestingAccountID {
@@ -325,7 +331,7 @@ func New(ctx context.Context, c Config) (*Client, error) {
 // one: the highest precedence, above every SDK source.
 func endpointOption[O athena.Options | bedrock.Options | bedrockruntime.Options | budgets.Options | cloudwatch.Options |
 	costexplorer.Options | dynamodb.Options | glue.Options | iam.Options | lambda.Options | cloudwatchlogs.Options |
-	pricing.Options | s3.Options | sns.Options | sts.Options](endpoint string) func(*O) {
+	organizations.Options | pricing.Options | s3.Options | sns.Options | sts.Options](endpoint string) func(*O) {
 	return func(o *O) {
 		if endpoint == "" {
 			return
@@ -360,6 +366,8 @@ func endpointOption[O athena.Options | bedrock.Options | bedrockruntime.Options 
 		case *sns.Options:
 			v.BaseEndpoint = aws.String(endpoint)
 		case *sts.Options:
+			v.BaseEndpoint = aws.String(endpoint)
+		case *organizations.Options:
 			v.BaseEndpoint = aws.String(endpoint)
 		}
 	}

@@ -212,6 +212,9 @@ func (s *Server) authorizeCall(sv *service, op string, c *Call) *APIError {
 		}
 		return e
 	}
+	if sv.Name == "bedrock-runtime" {
+		return s.subscribeOnFirstCall(id, qs)
+	}
 	return nil
 }
 

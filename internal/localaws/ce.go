@@ -156,6 +156,15 @@ func ceCreateMonitor(c *Call, in *ceCreateMonitorInput) (*ceMonitorARNOutput, er
 	default:
 		return nil, ErrValidation("MonitorType must be DIMENSIONAL or CUSTOM.")
 	}
+	// Cost Management user guide, "Getting started with AWS Cost Anomaly Detection":
+	// "Cost monitors for linked accounts, cost allocation tags, and cost categories can
+	// only be created in the management account." A member account is refused with
+	// AccessDeniedException, as Cost Explorer refuses its cost-allocation-tag calls
+	// ("Linked account doesn't have access to cost allocation tags.").
+	if c.Server().IsMemberAccount() && managementOnlyMonitor(m) {
+		return nil, ErrorStatus(http.StatusBadRequest, "AccessDeniedException",
+			"Linked account doesn't have access to cost allocation tags. Monitors of linked accounts, cost allocation tags and cost categories can only be created in the management account.")
+	}
 	tags, err := ceTags(in.ResourceTags)
 	if err != nil {
 		return nil, err
@@ -554,4 +563,43 @@ func ceListTags(c *Call, in *ceTagInput) (*ceListTagsOutput, error) {
 		out.ResourceTags = append(out.ResourceTags, ceTag{Key: k, Value: tags[k]})
 	}
 	return out, nil
+}
+
+// managementOnlyMonitor says whether a monitor watches linked accounts, cost allocation
+// tags or cost categories, which only the management account may monitor.
+func managementOnlyMonitor(m AnomalyMonitor) bool {
+	if m.Type == "DIMENSIONAL" {
+		return m.Dimension == "LINKED_ACCOUNT"
+	}
+	var spec any
+	if json.Unmarshal(m.Specification, &spec) != nil {
+		return false
+	}
+	return specUses(spec)
+}
+
+func specUses(v any) bool {
+	switch x := v.(type) {
+	case map[string]any:
+		for k, e := range x {
+			if k == "Tags" || k == "CostCategories" {
+				return true
+			}
+			if k == "Dimensions" {
+				if d, ok := e.(map[string]any); ok && d["Key"] == "LINKED_ACCOUNT" {
+					return true
+				}
+			}
+			if specUses(e) {
+				return true
+			}
+		}
+	case []any:
+		for _, e := range x {
+			if specUses(e) {
+				return true
+			}
+		}
+	}
+	return false
 }

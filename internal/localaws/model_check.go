@@ -53,13 +53,23 @@ func ModelOf(service string) (*awsmodel.Model, error) {
 }
 
 // newerThanModels are the emulated operations AWS added after the models' snapshot
-// (2025-04-02), each with the document that defines it: no model can validate them, so
+// (2025-04-02), or of services the snapshot has no model of, each with the document
+// that defines it: no model can validate them, so
 // they are named here, not passed silently, and their own tests hold them to that
 // document.
 var newerThanModels = map[string]string{
 	// Bedrock user guide, "Invoke a model with the OpenAI Chat Completions API":
 	// POST /openai/v1/chat/completions on the bedrock-runtime endpoint.
 	"bedrock-runtime.ChatCompletions": "Bedrock Runtime's OpenAI-compatible Chat Completions API",
+	// Bedrock API Reference, "GetFoundationModelAvailability": GET
+	// /foundation-model-availability/{modelId}; agreement, authorization, entitlement and
+	// Region availability of a model in the account.
+	"bedrock.GetFoundationModelAvailability": "Bedrock's GetFoundationModelAvailability (Marketplace agreement of a model)",
+	// Not newer, but absent: the models here have no AWS Organizations model.
+	// Organizations API Reference, "DescribeOrganization" (awsJson1_1, target
+	// AWSOrganizationsV20161128.DescribeOrganization; the organization's Id, Arn,
+	// FeatureSet and MasterAccountId/Arn/Email).
+	"organizations.DescribeOrganization": "AWS Organizations DescribeOrganization (no Organizations model in the snapshot)",
 }
 
 // NewerThanModels says whether an emulated operation ("service.Operation") is newer

@@ -70,6 +70,8 @@ var serviceSpecs = []serviceSpec{
 	{Name: "cloudwatch", SigningName: "monitoring", Protocol: RPCv2CBOR, Target: "GraniteServiceVersion20100801", Namespace: "com.amazonaws.cloudwatch", QueryCompatible: true},
 	{Name: "glue", SigningName: "glue", Protocol: AWSJSON11, Target: "AWSGlue", Namespace: "com.amazonaws.glue"},
 	{Name: "athena", SigningName: "athena", Protocol: AWSJSON11, Target: "AmazonAthena", Namespace: "com.amazonaws.athena"},
+	// Organizations: awsJson1_1, target AWSOrganizationsV20161128 (aws-sdk-go-v2/service/organizations).
+	{Name: "organizations", SigningName: "organizations", Protocol: AWSJSON11, Target: "AWSOrganizationsV20161128", Namespace: "com.amazonaws.organizations"},
 	{Name: "pricing", SigningName: "pricing", Protocol: AWSJSON11, Target: "AWSPriceListService", Namespace: "com.amazonaws.pricing"},
 	{Name: "s3", SigningName: "s3", Protocol: RESTXML, XMLNS: "http://s3.amazonaws.com/doc/2006-03-01/", NoErrorWrapping: true},
 }

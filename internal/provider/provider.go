@@ -81,6 +81,7 @@ type endpointsModel struct {
 	IAM            types.String `tfsdk:"iam"`
 	Lambda         types.String `tfsdk:"lambda"`
 	Logs           types.String `tfsdk:"logs"`
+	Organizations  types.String `tfsdk:"organizations"`
 	Pricing        types.String `tfsdk:"pricing"`
 	S3             types.String `tfsdk:"s3"`
 	SNS            types.String `tfsdk:"sns"`
@@ -100,6 +101,7 @@ func (m *endpointsModel) byService() map[string]types.String {
 		awsclient.ServiceIAM:            m.IAM,
 		awsclient.ServiceLambda:         m.Lambda,
 		awsclient.ServiceLogs:           m.Logs,
+		awsclient.ServiceOrganizations:  m.Organizations,
 		awsclient.ServicePricing:        m.Pricing,
 		awsclient.ServiceS3:             m.S3,
 		awsclient.ServiceSNS:            m.SNS,

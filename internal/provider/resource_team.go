@@ -290,6 +290,7 @@ func (r *teamResource) newModelResolver(ctx context.Context, diags *diag.Diagnos
 			return nil
 		}
 		sources[model.ValueString()] = &src
+		r.warnUnsubscribed(ctx, p, src, diags)
 		return &src
 	}
 }

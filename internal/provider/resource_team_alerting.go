@@ -168,7 +168,8 @@ func addAlertingSchema(s schema.Schema) {
 	}
 	s.Blocks["anomaly_detection"] = schema.SingleNestedBlock{
 		MarkdownDescription: "A Cost Anomaly Detection monitor on the team's `team` cost allocation tag, and a subscription that alerts " +
-			"the SNS topic immediately about anomalies of at least `threshold_usd`.",
+			"the SNS topic immediately about anomalies of at least `threshold_usd`. AWS allows a monitor on a cost allocation tag only in an " +
+			"organization's management account (or a standalone account): in a member account the block is refused at plan.",
 		Attributes: map[string]schema.Attribute{
 			"threshold_usd": schema.Float64Attribute{Optional: true, MarkdownDescription: "Minimum total impact, in USD, of an anomaly to alert on. Required in the block.",
 				Validators: []validator.Float64{positiveFloat{}}},
@@ -305,7 +306,9 @@ func emailsOf(ctx context.Context, s types.Set) []string {
 	return list
 }
 
-// planAlerting plans the identifiers of the part-2 sub-objects. It makes no API call.
+// planAlerting plans the identifiers of the part-2 sub-objects. Its one API call asks,
+// when an anomaly monitor is to be created, whether the account is an organization's
+// member account.
 func (r *teamResource) planAlerting(ctx context.Context, req resource.ModifyPlanRequest, plan *teamModel, state *teamModel, diags *diag.Diagnostics) {
 	if r.client == nil || plan.Name.IsUnknown() {
 		return
@@ -334,6 +337,9 @@ func (r *teamResource) planAlerting(ctx context.Context, req resource.ModifyPlan
 		plan.DashboardName = types.StringNull()
 	}
 	planAnomaly(ctx, plan, state)
+	if state == nil || state.AnomalyMonitorARN.IsNull() { // a monitor to create
+		r.checkAnomalyAccount(ctx, plan, diags)
+	}
 }
 
 // planBudgetName plans budget_name: the one configured, else bedgov-<team>; none
