@@ -6,9 +6,13 @@
 // Metrics: Amazon Bedrock publishes its runtime metrics (Invocations, InputTokenCount,
 // OutputTokenCount, InvocationLatency, InvocationThrottles, InvocationServerErrors,
 // InvocationClientErrors) in the AWS/Bedrock namespace with one per-model dimension,
-// ModelId. A call made through an application inference profile is reported under
-// ModelId = the model id the caller passed, which for a team is its profile's ARN; so
-// every alarm and graph here selects ModelId = <profile ARN>.
+// ModelId. Which value a call through an application inference profile is reported under
+// is not documented: the caller passes the profile's ARN (or its id), and AWS's runtime
+// metrics page does not say which form ModelId carries. Priority and flex traffic is
+// reported apart, under "model-id+priority" and "model-id+flex" (Bedrock user guide,
+// "Service tiers for optimizing performance and cost"). So every alarm and graph here
+// sums ModelIDs: both forms of the profile, each in every tier the model offers, so that
+// no form or tier of a team's traffic can go unwatched.
 package alerts
 
 import (
@@ -108,7 +112,35 @@ type Alarm struct {
 	ComparisonOperator      string
 	TreatMissingData        string
 	ProfileARN              string
+	// ModelIDs are the ModelId values the alarm sums (see ModelIDs).
+	ModelIDs []string
 }
+
+// ModelIDs are the ModelId dimension values under which Bedrock may report a profile's
+// traffic: the profile's ARN and its id (the last part of the ARN), each as is (standard
+// tier) and with "+<tier>" for every service tier the model offers besides the standard
+// one (tiers as in the pricing catalog: "priority", "flex").
+func ModelIDs(profileARN string, tiers []string) []string {
+	if profileARN == "" {
+		return nil
+	}
+	forms := []string{profileARN}
+	if i := strings.LastIndex(profileARN, "/"); i >= 0 && i < len(profileARN)-1 {
+		forms = append(forms, profileARN[i+1:])
+	}
+	var out []string
+	for _, f := range forms {
+		out = append(out, f)
+		for _, t := range tiers {
+			out = append(out, f+"+"+t)
+		}
+	}
+	return out
+}
+
+// MaxModelIDs is how many metrics one alarm may sum: a PutMetricAlarm takes at most 10
+// MetricStat queries (CloudWatch API reference, MetricDataQuery).
+const MaxModelIDs = 10
 
 // AlarmName is bedgov-<team>-<kind with hyphens>.
 func AlarmName(team, kind string) string {
@@ -117,8 +149,14 @@ func AlarmName(team, kind string) string {
 
 // Alarms are the alarms a team's configuration asks for, on its primary profile, in a
 // fixed order.
-func Alarms(team, profileARN string, cfg AlarmConfig) []Alarm {
+func Alarms(team, profileARN string, tiers []string, cfg AlarmConfig) []Alarm {
+	ids := ModelIDs(profileARN, tiers)
 	var out []Alarm
+	defer func() {
+		for i := range out {
+			out[i].ModelIDs = ids
+		}
+	}()
 	if cfg.OutputTokensPerHour > 0 {
 		out = append(out, Alarm{
 			Kind: AlarmOutputTokens, Name: AlarmName(team, AlarmOutputTokens),
@@ -150,6 +188,8 @@ func Alarms(team, profileARN string, cfg AlarmConfig) []Alarm {
 type Profile struct {
 	Label string // "primary", "degraded"
 	ARN   string
+	// Tiers are the service tiers the profile's model offers besides the standard one.
+	Tiers []string
 }
 
 // DashboardInput is what a team's dashboard shows.
@@ -182,16 +222,24 @@ type widget struct {
 // and out, invocations, latency, and throttles and errors for each of its profiles, and
 // the team's spend against its cap as the enforcer reports it, marked at the thresholds.
 func DashboardBody(in DashboardInput) string {
-	header := fmt.Sprintf("# bedgov team %s\nBedrock usage through the team's application inference profiles (metric dimension %s = profile ARN).", in.Team, Dimension)
+	header := fmt.Sprintf("# bedgov team %s\nBedrock usage through the team's application inference profiles: each line sums metric dimension %s over the profile's ARN and id, in every service tier its model offers.", in.Team, Dimension)
 	if in.MonthlyBudgetUSD != "" {
 		header += fmt.Sprintf(" Monthly budget: %s USD (AWS Budgets `bedgov-%s`).", in.MonthlyBudgetUSD, in.Team)
 	}
 	widgets := []widget{{Type: "text", X: 0, Y: 0, Width: 24, Height: 2, Properties: map[string]any{"markdown": header}}}
 	graph := func(x, y int, title, stat string, metrics ...string) widget {
-		var lines [][]any
-		for _, p := range in.Profiles {
-			for _, m := range metrics {
-				lines = append(lines, []any{Namespace, m, Dimension, p.ARN, map[string]any{"label": p.Label + " " + m, "stat": stat}})
+		// Each line is the sum of the metric under every ModelId form and tier of the
+		// profile (hidden series m<p>_<m>_<i>, summed by expression e<p>_<m>).
+		var lines []any
+		for pi, p := range in.Profiles {
+			for mi, m := range metrics {
+				var ids []string
+				for i, v := range ModelIDs(p.ARN, p.Tiers) {
+					id := fmt.Sprintf("m%d_%d_%d", pi, mi, i)
+					ids = append(ids, id)
+					lines = append(lines, []any{Namespace, m, Dimension, v, map[string]any{"id": id, "visible": false, "stat": stat}})
+				}
+				lines = append(lines, []any{map[string]any{"expression": "SUM([" + strings.Join(ids, ",") + "])", "id": fmt.Sprintf("e%d_%d", pi, mi), "label": p.Label + " " + m}})
 			}
 		}
 		return widget{Type: "metric", X: x, Y: y, Width: 12, Height: 6, Properties: map[string]any{

@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
+	"strings"
 	"testing"
 
 	"github.com/bedgov/terraform-provider-bedgov/internal/alerts"
@@ -106,7 +107,7 @@ func TestDashboardBody(t *testing.T) {
 	}{
 		{"dashboard_primary.json", alerts.DashboardInput{Team: "ai-core", Region: "us-east-1", Profiles: []alerts.Profile{{Label: "primary", ARN: primary}}}},
 		{"dashboard_degrade_budget.json", alerts.DashboardInput{Team: "ai-core", Region: "eu-west-3", MonthlyBudgetUSD: "10000.00", Thresholds: [3]int64{50, 80, 100},
-			Profiles: []alerts.Profile{{Label: "primary", ARN: primary}, {Label: "degraded", ARN: degrade}}}},
+			Profiles: []alerts.Profile{{Label: "primary", ARN: primary, Tiers: []string{"priority", "flex"}}, {Label: "degraded", ARN: degrade}}}},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -122,15 +123,31 @@ func TestDashboardBody(t *testing.T) {
 
 func TestAlarms(t *testing.T) {
 	t.Parallel()
-	if got := alerts.Alarms("ai-core", primary, alerts.AlarmConfig{}); len(got) != 0 {
+	if got := alerts.Alarms("ai-core", primary, nil, alerts.AlarmConfig{}); len(got) != 0 {
 		t.Fatalf("no alarms configured, got %+v", got)
 	}
-	got := alerts.Alarms("ai-core", primary, alerts.AlarmConfig{OutputTokensPerHour: 2000000, Throttles: true, ServerErrors: true})
+	got := alerts.Alarms("ai-core", primary, []string{"priority", "flex"}, alerts.AlarmConfig{OutputTokensPerHour: 2000000, Throttles: true, ServerErrors: true})
 	b, _ := json.Marshal(got)
 	golden(t, "alarms.json", string(b))
 	for _, a := range got {
-		if a.ProfileARN != primary || len(a.Name) > 255 {
+		if a.ProfileARN != primary || len(a.Name) > 255 || len(a.ModelIDs) > alerts.MaxModelIDs {
 			t.Errorf("alarm %+v", a)
 		}
+	}
+}
+
+// Bedrock reports priority and flex traffic under "model-id+priority" and
+// "model-id+flex"; which form of a profile (ARN or id) ModelId carries is not documented,
+// so both forms are watched in every tier the model offers.
+func TestModelIDs(t *testing.T) {
+	t.Parallel()
+	id := primary[strings.LastIndex(primary, "/")+1:]
+	got := alerts.ModelIDs(primary, []string{"priority", "flex"})
+	want := []string{primary, primary + "+priority", primary + "+flex", id, id + "+priority", id + "+flex"}
+	if strings.Join(got, " ") != strings.Join(want, " ") {
+		t.Fatalf("ModelIDs = %v, want %v", got, want)
+	}
+	if got := alerts.ModelIDs(primary, nil); len(got) != 2 || got[0] != primary || got[1] != id {
+		t.Fatalf("standard tier only: %v", got)
 	}
 }

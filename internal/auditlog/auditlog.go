@@ -73,11 +73,17 @@ func render(doc any) string {
 func BucketPolicy(d Destination) string {
 	bucketARN := fmt.Sprintf("arn:%s:s3:::%s", d.Partition, d.Bucket)
 	return render(policyDoc{Version: "2012-10-17", Statement: []statement{
+		// Bedrock's own statement, exactly as its user guide shows it (Sid, list forms and
+		// all): Bedrock attaches it on the caller's behalf when logging is configured by a
+		// caller allowed s3:GetBucketPolicy and s3:PutBucketPolicy ("Monitor model
+		// invocation using CloudWatch Logs and Amazon S3", Set up an Amazon S3
+		// destination), so bedgov's policy must already hold it word for word, or the
+		// policy Bedrock leaves differs from bedgov's and every refresh shows drift.
 		{
-			Sid: "BedrockInvocationLogDelivery", Effect: "Allow",
+			Sid: LogsWriteSid, Effect: "Allow",
 			Principal: map[string]string{"Service": "bedrock.amazonaws.com"},
-			Action:    "s3:PutObject",
-			Resource:  fmt.Sprintf("%s/%sAWSLogs/%s/BedrockModelInvocationLogs/*", bucketARN, d.prefix(), d.Account),
+			Action:    []string{"s3:PutObject"},
+			Resource:  []string{fmt.Sprintf("%s/%sAWSLogs/%s/BedrockModelInvocationLogs/*", bucketARN, d.prefix(), d.Account)},
 			Condition: d.sourceConditions(),
 		},
 		{
@@ -87,6 +93,9 @@ func BucketPolicy(d Destination) string {
 		},
 	}})
 }
+
+// LogsWriteSid is the Sid of the statement Bedrock attaches to an invocation-log bucket.
+const LogsWriteSid = "AmazonBedrockLogsWrite"
 
 // DeliveryRoleTrust is the trust policy of the role Bedrock assumes to write to
 // CloudWatch Logs.

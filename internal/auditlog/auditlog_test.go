@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"flag"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -72,8 +73,9 @@ func TestBucketPolicyScope(t *testing.T) {
 			continue
 		}
 		allows++
-		if st.Resource != "arn:aws:s3:::acme-bedrock-invocation-logs/bedrock/AWSLogs/123456789012/BedrockModelInvocationLogs/*" ||
-			st.Action != "s3:PutObject" || st.Condition["StringEquals"]["aws:SourceAccount"] != "123456789012" ||
+		// Bedrock's documented statement, list forms and Sid included (it attaches that one).
+		if fmt.Sprint(st.Resource) != "[arn:aws:s3:::acme-bedrock-invocation-logs/bedrock/AWSLogs/123456789012/BedrockModelInvocationLogs/*]" ||
+			fmt.Sprint(st.Action) != "[s3:PutObject]" || st.Sid != LogsWriteSid || st.Condition["StringEquals"]["aws:SourceAccount"] != "123456789012" ||
 			st.Condition["ArnLike"]["aws:SourceArn"] != "arn:aws:bedrock:us-east-1:123456789012:*" {
 			t.Errorf("allow statement = %+v", st)
 		}

@@ -131,12 +131,13 @@ func TestAlarmsAndDashboardsNotFound(t *testing.T) {
 	t.Parallel()
 	c := cloudwatch.NewFromConfig(emulator(t))
 	ctx := context.Background()
-	a := alerts.Alarms("t", "arn:aws:bedrock:us-east-1:"+acct+":application-inference-profile/p", alerts.AlarmConfig{Throttles: true})[0]
+	a := alerts.Alarms("t", "arn:aws:bedrock:us-east-1:"+acct+":application-inference-profile/p", []string{"flex"}, alerts.AlarmConfig{Throttles: true})[0]
 	if err := awsops.PutAlarm(ctx, c, a, "arn:aws:sns:us-east-1:"+acct+":bedgov-t", map[string]string{"team": "t"}); err != nil {
 		t.Fatal(err)
 	}
 	got, err := awsops.FindAlarm(ctx, c, a.Name)
-	if err != nil || aws.ToString(got.Dimensions[0].Value) != a.ProfileARN {
+	if err != nil || len(got.Metrics) != 5 || aws.ToString(got.Metrics[0].MetricStat.Metric.Dimensions[0].Value) != a.ProfileARN ||
+		aws.ToString(got.Metrics[3].MetricStat.Metric.Dimensions[0].Value) != "p+flex" || !aws.ToBool(got.Metrics[4].ReturnData) {
 		t.Fatalf("alarm = %+v, %v", got, err)
 	}
 	for i := 0; i < 2; i++ {

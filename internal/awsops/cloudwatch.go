@@ -3,6 +3,7 @@ package awsops
 import (
 	"context"
 	"fmt"
+	"slices"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/cloudwatch"
@@ -19,11 +20,26 @@ import (
 // topicARN. Tags apply when the alarm is created (CloudWatch ignores them on update).
 func PutAlarm(ctx context.Context, c *cloudwatch.Client, a alerts.Alarm, topicARN string, tags map[string]string) error {
 	tflog.Debug(ctx, "putting CloudWatch alarm", map[string]any{"alarm": a.Name, "metric": a.MetricName, "threshold": a.Threshold})
+	// A metric-math alarm summing the metric under every ModelId the team's traffic may
+	// be reported under (alerts.ModelIDs): SUM(METRICS()) is one time series, as an
+	// alarm's expression must be (CloudWatch API reference, MetricDataQuery).
+	var queries []types.MetricDataQuery
+	for i, v := range a.ModelIDs {
+		queries = append(queries, types.MetricDataQuery{
+			Id: aws.String(fmt.Sprintf("m%d", i)), ReturnData: aws.Bool(false),
+			MetricStat: &types.MetricStat{
+				Metric: &types.Metric{Namespace: aws.String(alerts.Namespace), MetricName: aws.String(a.MetricName),
+					Dimensions: []types.Dimension{{Name: aws.String(alerts.Dimension), Value: aws.String(v)}}},
+				Period: aws.Int32(a.Period), Stat: aws.String(a.Statistic),
+			},
+		})
+	}
+	queries = append(queries, types.MetricDataQuery{Id: aws.String("total"), Expression: aws.String("SUM(METRICS())"),
+		Label: aws.String(a.MetricName), ReturnData: aws.Bool(true)})
 	in := &cloudwatch.PutMetricAlarmInput{
 		AlarmName: aws.String(a.Name), AlarmDescription: aws.String(a.Description), ActionsEnabled: aws.Bool(true),
-		Namespace: aws.String(alerts.Namespace), MetricName: aws.String(a.MetricName), Statistic: types.Statistic(a.Statistic),
-		Dimensions: []types.Dimension{{Name: aws.String(alerts.Dimension), Value: aws.String(a.ProfileARN)}},
-		Period:     aws.Int32(a.Period), EvaluationPeriods: aws.Int32(a.EvaluationPeriods), Threshold: aws.Float64(a.Threshold),
+		Metrics:           queries,
+		EvaluationPeriods: aws.Int32(a.EvaluationPeriods), Threshold: aws.Float64(a.Threshold),
 		ComparisonOperator: types.ComparisonOperator(a.ComparisonOperator), TreatMissingData: aws.String(a.TreatMissingData),
 		Tags: cwTags(tags),
 	}
@@ -132,15 +148,17 @@ func cwTags(tags map[string]string) []types.Tag {
 
 // Alarm is what bedgov reads back of a metric alarm.
 type Alarm struct {
-	Name, Dimension, DimensionValue string
-	Threshold                       float64
-	Actions                         []string
+	Name string
+	// ModelIDs are the ModelId values of the alarm's AWS/Bedrock metrics, in order.
+	ModelIDs  []string
+	Threshold float64
+	Actions   []string
 }
 
 // Matches reports whether the alarm still watches profileARN and notifies topicARN (when
 // given).
-func (a Alarm) Matches(profileARN, topicARN string) bool {
-	if a.Dimension != alerts.Dimension || a.DimensionValue != profileARN {
+func (a Alarm) Matches(modelIDs []string, topicARN string) bool {
+	if !slices.Equal(a.ModelIDs, modelIDs) {
 		return false
 	}
 	if topicARN == "" {
@@ -166,8 +184,15 @@ func FindAlarmsByPrefix(ctx context.Context, c *cloudwatch.Client, prefix string
 		}
 		for _, m := range page.MetricAlarms {
 			a := Alarm{Name: aws.ToString(m.AlarmName), Threshold: aws.ToFloat64(m.Threshold), Actions: m.AlarmActions}
-			if len(m.Dimensions) == 1 {
-				a.Dimension, a.DimensionValue = aws.ToString(m.Dimensions[0].Name), aws.ToString(m.Dimensions[0].Value)
+			for _, q := range m.Metrics {
+				if q.MetricStat == nil || q.MetricStat.Metric == nil || aws.ToString(q.MetricStat.Metric.Namespace) != alerts.Namespace {
+					continue
+				}
+				for _, d := range q.MetricStat.Metric.Dimensions {
+					if aws.ToString(d.Name) == alerts.Dimension {
+						a.ModelIDs = append(a.ModelIDs, aws.ToString(d.Value))
+					}
+				}
 			}
 			found[a.Name] = a
 		}

@@ -13,7 +13,8 @@ import (
 // Put validates the shapes as the API documents them and, like Bedrock, that the
 // CloudWatch Logs destination is usable: the log group exists and the role exists and
 // trusts bedrock.amazonaws.com; and the S3 destination: the bucket exists (s3.go) and
-// its policy lets bedrock.amazonaws.com put objects.
+// its policy lets bedrock.amazonaws.com put objects, after Bedrock has attached its own
+// statement when the caller may (bedrock_logging_policy.go).
 //
 // While a Region has a configuration, the Region's Bedrock Runtime calls are logged to
 // its destinations: bedrock_logging_delivery.go.
@@ -77,9 +78,17 @@ func validateLoggingS3(c *Call, field string, s *LoggingS3Config) error {
 	if len(s.KeyPrefix) > 1024 {
 		return ErrValidation("1 validation error detected: Value at '%s.keyPrefix' failed to satisfy constraint: Member must have length less than or equal to 1024", field)
 	}
+	if _, err := bucket(c, s.BucketName); err != nil {
+		return ErrValidation("Failed to validate permissions for log delivery to S3 bucket: %s. The bucket does not exist", s.BucketName)
+	}
+	if field == "loggingConfig.s3Config" {
+		if err := attachLogsWritePolicy(c, s); err != nil {
+			return err
+		}
+	}
 	b, err := bucket(c, s.BucketName)
 	if err != nil {
-		return ErrValidation("Failed to validate permissions for log delivery to S3 bucket: %s. The bucket does not exist", s.BucketName)
+		return err
 	}
 	if !strings.Contains(b.Policy, "bedrock.amazonaws.com") || !strings.Contains(b.Policy, "s3:PutObject") {
 		return ErrValidation("Failed to validate permissions for log delivery to S3 bucket: %s. Verify the bucket policy allows bedrock.amazonaws.com to put objects", s.BucketName)

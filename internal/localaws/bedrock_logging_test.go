@@ -2,14 +2,17 @@ package localaws_test
 
 import (
 	"context"
+	"strings"
 	"testing"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/bedrock"
 	"github.com/aws/aws-sdk-go-v2/service/bedrock/types"
 	"github.com/aws/aws-sdk-go-v2/service/cloudwatchlogs"
 	"github.com/aws/aws-sdk-go-v2/service/iam"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
+	"github.com/aws/aws-sdk-go-v2/service/sts"
 
 	"github.com/bedgov/terraform-provider-bedgov/internal/localaws"
 )
@@ -42,7 +45,8 @@ func TestBedrockInvocationLoggingLifecycle(t *testing.T) {
 	if _, err := sc.CreateBucket(ctx, &s3.CreateBucketInput{Bucket: aws.String("acme-bedrock-logs")}); err != nil {
 		t.Fatal(err)
 	}
-	wantAPIError(t, put(s3Only), "ValidationException")
+	// (A bucket without a policy is accepted: Bedrock attaches its statement for a caller
+	// that may; TestBedrockInvocationLoggingAttachesBucketPolicy.)
 	if _, err := sc.PutBucketPolicy(ctx, &s3.PutBucketPolicyInput{Bucket: aws.String("acme-bedrock-logs"), Policy: aws.String(logBucketPolicy)}); err != nil {
 		t.Fatal(err)
 	}
@@ -128,5 +132,74 @@ func TestBedrockInvocationLoggingValidation(t *testing.T) {
 	} {
 		_, err := c.PutModelInvocationLoggingConfiguration(ctx, &bedrock.PutModelInvocationLoggingConfigurationInput{LoggingConfig: lc})
 		t.Run(name, func(t *testing.T) { wantAPIError(t, err, "ValidationException") })
+	}
+}
+
+// Bedrock attaches its documented AmazonBedrockLogsWrite statement to the log bucket's
+// policy for a caller allowed s3:GetBucketPolicy and s3:PutBucketPolicy, keeping the
+// other statements and writing nothing when the statement is already there as
+// documented; a caller without those permissions gets nothing attached, so a bucket
+// whose policy does not let Bedrock write is refused.
+func TestBedrockInvocationLoggingAttachesBucketPolicy(t *testing.T) {
+	t.Parallel()
+	s, cfg := start(t)
+	ctx := context.Background()
+	c := bedrock.NewFromConfig(cfg)
+	sc := s3Client(cfg, "us-east-1")
+	lc := &types.LoggingConfig{S3Config: &types.S3Config{BucketName: aws.String("acme-logs"), KeyPrefix: aws.String("audit")}}
+	put := func(c *bedrock.Client) error {
+		_, err := c.PutModelInvocationLoggingConfiguration(ctx, &bedrock.PutModelInvocationLoggingConfigurationInput{LoggingConfig: lc})
+		return err
+	}
+	policy := func() string {
+		out, err := sc.GetBucketPolicy(ctx, &s3.GetBucketPolicyInput{Bucket: aws.String("acme-logs")})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return aws.ToString(out.Policy)
+	}
+	if _, err := sc.CreateBucket(ctx, &s3.CreateBucketInput{Bucket: aws.String("acme-logs")}); err != nil {
+		t.Fatal(err)
+	}
+	deny := `{"Sid":"DenyInsecureTransport","Effect":"Deny","Principal":"*","Action":"s3:*","Resource":"arn:aws:s3:::acme-logs/*","Condition":{"Bool":{"aws:SecureTransport":"false"}}}`
+	if _, err := sc.PutBucketPolicy(ctx, &s3.PutBucketPolicyInput{Bucket: aws.String("acme-logs"), Policy: aws.String(`{"Version":"2012-10-17","Statement":[` + deny + `]}`)}); err != nil {
+		t.Fatal(err)
+	}
+
+	// A role that may configure logging but not manage bucket policies: nothing attached.
+	ic := iam.NewFromConfig(cfg)
+	if _, err := ic.CreateRole(ctx, &iam.CreateRoleInput{RoleName: aws.String("logging-admin"),
+		AssumeRolePolicyDocument: aws.String(`{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"AWS":"*"},"Action":"sts:AssumeRole"}]}`)}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := ic.PutRolePolicy(ctx, &iam.PutRolePolicyInput{RoleName: aws.String("logging-admin"), PolicyName: aws.String("bedrock"),
+		PolicyDocument: aws.String(`{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"bedrock:*","Resource":"*"}]}`)}); err != nil {
+		t.Fatal(err)
+	}
+	ar, err := sts.NewFromConfig(cfg).AssumeRole(ctx, &sts.AssumeRoleInput{RoleArn: aws.String("arn:aws:iam::" + s.Account() + ":role/logging-admin"), RoleSessionName: aws.String("ops")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	rc := cfg.Copy()
+	rc.Credentials = credentials.NewStaticCredentialsProvider(*ar.Credentials.AccessKeyId, *ar.Credentials.SecretAccessKey, *ar.Credentials.SessionToken)
+	wantAPIError(t, put(bedrock.NewFromConfig(rc)), "ValidationException")
+
+	// The account's administrator: Bedrock attaches its statement beside the deny.
+	if err := put(c); err != nil {
+		t.Fatal(err)
+	}
+	got := policy()
+	for _, want := range []string{`"Sid":"AmazonBedrockLogsWrite"`, `"arn:aws:s3:::acme-logs/audit/AWSLogs/` + s.Account() + `/BedrockModelInvocationLogs/*"`,
+		`"aws:SourceArn":"arn:aws:bedrock:us-east-1:` + s.Account() + `:*"`, `"Sid":"DenyInsecureTransport"`} {
+		if !strings.Contains(got, want) {
+			t.Fatalf("policy lacks %s: %s", want, got)
+		}
+	}
+	// Configured again: the statement is there as documented, nothing is rewritten.
+	if err := put(c); err != nil {
+		t.Fatal(err)
+	}
+	if again := policy(); again != got {
+		t.Fatalf("policy rewritten:\n%s\n%s", got, again)
 	}
 }

@@ -23,6 +23,7 @@ type MetricAlarm struct {
 	AlarmActions, OKActions, InsufficientDataActions []string
 	Namespace, MetricName, Statistic, Unit           string
 	Dimensions                                       []AlarmDimension
+	Metrics                                          []MetricDataQuery
 	Period, EvaluationPeriods                        int
 	DatapointsToAlarm                                int
 	Threshold                                        float64
@@ -36,6 +37,89 @@ type MetricAlarm struct {
 type AlarmDimension struct {
 	Name  string `json:"Name"`
 	Value string `json:"Value"`
+}
+
+// MetricDataQuery is one query of a metric-math alarm: a metric (MetricStat) or an
+// expression over the others.
+type MetricDataQuery struct {
+	ID         string      `json:"Id"`
+	MetricStat *MetricStat `json:"MetricStat,omitempty"`
+	Expression string      `json:"Expression,omitempty"`
+	Label      string      `json:"Label,omitempty"`
+	ReturnData *bool       `json:"ReturnData,omitempty"`
+	Period     int         `json:"Period,omitempty"`
+}
+
+// MetricStat is a metric and how to aggregate it.
+type MetricStat struct {
+	Metric struct {
+		Namespace  string           `json:"Namespace,omitempty"`
+		MetricName string           `json:"MetricName,omitempty"`
+		Dimensions []AlarmDimension `json:"Dimensions"`
+	} `json:"Metric"`
+	Period int    `json:"Period,omitempty"`
+	Stat   string `json:"Stat"`
+	Unit   string `json:"Unit,omitempty"`
+}
+
+var metricQueryIDRe = regexp.MustCompile(`^[a-z][a-zA-Z0-9_]*$`)
+
+// checkMetricQueries applies the rules of a metric-math alarm (CloudWatch API reference,
+// PutMetricAlarm "Metrics" and MetricDataQuery): no Namespace, MetricName, Dimensions,
+// Period, Unit or Statistic beside Metrics; at most 20 queries, at most 10 of them
+// MetricStat and 10 Expression; each query exactly one of the two; ids start with a
+// lower-case letter; exactly one query returns data, and it is an expression.
+func checkMetricQueries(in *putMetricAlarmInput) error {
+	if in.Namespace != nil || in.MetricName != nil || len(in.Dimensions) > 0 || in.Period != nil || in.Unit != nil || in.Statistic != nil {
+		return errCWInvalid("If you use the Metrics parameter, you cannot include Namespace, MetricName, Dimensions, Period, Unit or Statistic.")
+	}
+	if len(in.Metrics) > 20 {
+		return errCWInvalid("The collection Metrics must not have a size greater than 20.")
+	}
+	stats, exprs, returning := 0, 0, 0
+	seen := map[string]bool{}
+	for i, q := range in.Metrics {
+		if !metricQueryIDRe.MatchString(q.ID) || len(q.ID) > 255 || seen[q.ID] {
+			return errCWInvalid("The value %s for parameter Metrics[%d].Id is not valid: ids are unique, start with a lower-case letter and hold letters, digits and underscores.", q.ID, i)
+		}
+		seen[q.ID] = true
+		switch {
+		case q.MetricStat != nil && q.Expression != "", q.MetricStat == nil && q.Expression == "":
+			return errCWInvalid("Exactly one of MetricStat and Expression must be set in Metrics[%d].", i)
+		case q.MetricStat != nil:
+			stats++
+			m := q.MetricStat
+			if m.Metric.Namespace == "" || m.Metric.MetricName == "" || !cwStatistics[m.Stat] || m.Period < 10 || (m.Period != 10 && m.Period != 30 && m.Period%60 != 0) {
+				return errCWInvalid("Metrics[%d].MetricStat needs a Namespace, a MetricName, a Stat and a Period of 10, 30 or a multiple of 60.", i)
+			}
+			if len(m.Metric.Dimensions) > 30 {
+				return errCWInvalid("The collection Dimensions must not have a size greater than 30.")
+			}
+			for _, d := range m.Metric.Dimensions {
+				if len(d.Name) < 1 || len(d.Name) > 255 || len(d.Value) < 1 || len(d.Value) > 1024 {
+					return errCWInvalid("Dimension names must be 1-255 and values 1-1024 characters.")
+				}
+			}
+			if q.ReturnData != nil && *q.ReturnData {
+				returning++
+			}
+		default:
+			exprs++
+			if len(q.Expression) > 2048 {
+				return errCWInvalid("The value for parameter Metrics[%d].Expression is longer than 2048 characters.", i)
+			}
+			if q.ReturnData == nil || *q.ReturnData {
+				returning++
+			}
+		}
+	}
+	if stats > 10 || exprs > 10 {
+		return errCWInvalid("A metric alarm can hold at most 10 MetricStat and 10 Expression queries.")
+	}
+	if returning != 1 {
+		return errCWInvalid("Exactly one element of the Metrics list must return data (ReturnData true).")
+	}
+	return nil
 }
 
 // AlarmARN is the ARN of a metric alarm.
@@ -71,24 +155,32 @@ var (
 )
 
 type putMetricAlarmInput struct {
-	AlarmName               *string          `json:"AlarmName"`
-	AlarmDescription        *string          `json:"AlarmDescription"`
-	ActionsEnabled          *bool            `json:"ActionsEnabled"`
-	AlarmActions            []string         `json:"AlarmActions"`
-	OKActions               []string         `json:"OKActions"`
-	InsufficientDataActions []string         `json:"InsufficientDataActions"`
-	MetricName              *string          `json:"MetricName"`
-	Namespace               *string          `json:"Namespace"`
-	Statistic               *string          `json:"Statistic"`
-	Dimensions              []AlarmDimension `json:"Dimensions"`
-	Period                  *int             `json:"Period"`
-	Unit                    *string          `json:"Unit"`
-	EvaluationPeriods       *int             `json:"EvaluationPeriods"`
-	DatapointsToAlarm       *int             `json:"DatapointsToAlarm"`
-	Threshold               *float64         `json:"Threshold"`
-	ComparisonOperator      *string          `json:"ComparisonOperator"`
-	TreatMissingData        *string          `json:"TreatMissingData"`
-	Tags                    []cwTag          `json:"Tags"`
+	AlarmName               *string           `json:"AlarmName"`
+	AlarmDescription        *string           `json:"AlarmDescription"`
+	ActionsEnabled          *bool             `json:"ActionsEnabled"`
+	AlarmActions            []string          `json:"AlarmActions"`
+	OKActions               []string          `json:"OKActions"`
+	InsufficientDataActions []string          `json:"InsufficientDataActions"`
+	MetricName              *string           `json:"MetricName"`
+	Namespace               *string           `json:"Namespace"`
+	Statistic               *string           `json:"Statistic"`
+	Dimensions              []AlarmDimension  `json:"Dimensions"`
+	Period                  *int              `json:"Period"`
+	Unit                    *string           `json:"Unit"`
+	EvaluationPeriods       *int              `json:"EvaluationPeriods"`
+	DatapointsToAlarm       *int              `json:"DatapointsToAlarm"`
+	Threshold               *float64          `json:"Threshold"`
+	ComparisonOperator      *string           `json:"ComparisonOperator"`
+	TreatMissingData        *string           `json:"TreatMissingData"`
+	Metrics                 []MetricDataQuery `json:"Metrics"`
+	Tags                    []cwTag           `json:"Tags"`
+}
+
+func derefInt(p *int) int {
+	if p == nil {
+		return 0
+	}
+	return *p
 }
 
 func checkAlarmName(name *string) (string, error) {
@@ -117,6 +209,12 @@ func putMetricAlarm(c *Call, in *putMetricAlarmInput) (*empty, error) {
 	name, err := checkAlarmName(in.AlarmName)
 	if err != nil {
 		return nil, err
+	}
+	if len(in.Metrics) > 0 {
+		if err := checkMetricQueries(in); err != nil {
+			return nil, err
+		}
+		return storeAlarm(c, in, name)
 	}
 	if in.MetricName == nil || in.Namespace == nil {
 		return nil, errCloudWatchMissing("MetricName")
@@ -150,6 +248,23 @@ func putMetricAlarm(c *Call, in *putMetricAlarmInput) (*empty, error) {
 			return nil, errCWInvalid("Dimension names must be 1-255 and values 1-1024 characters.")
 		}
 	}
+	return storeAlarm(c, in, name)
+}
+
+// storeAlarm checks what every alarm shares (evaluation, threshold, actions) and stores it.
+func storeAlarm(c *Call, in *putMetricAlarmInput, name string) (*empty, error) {
+	if in.EvaluationPeriods == nil || *in.EvaluationPeriods < 1 {
+		return nil, errCloudWatchMissing("EvaluationPeriods")
+	}
+	if in.Threshold == nil {
+		return nil, errCloudWatchMissing("Threshold")
+	}
+	if in.ComparisonOperator == nil || !cwOperators[*in.ComparisonOperator] {
+		return nil, errCWInvalid("The parameter ComparisonOperator is not valid.")
+	}
+	if in.TreatMissingData != nil && !cwMissingData[*in.TreatMissingData] {
+		return nil, errCWInvalid("The parameter TreatMissingData must be one of breaching, notBreaching, ignore, missing.")
+	}
 	for member, actions := range map[string][]string{"AlarmActions": in.AlarmActions, "OKActions": in.OKActions, "InsufficientDataActions": in.InsufficientDataActions} {
 		if err := checkActions(member, actions); err != nil {
 			return nil, err
@@ -159,8 +274,8 @@ func putMetricAlarm(c *Call, in *putMetricAlarmInput) (*empty, error) {
 		Name: name, ARN: AlarmARN(c.Region, c.Account(), name), Region: c.Region, Description: deref(in.AlarmDescription),
 		ActionsEnabled: in.ActionsEnabled == nil || *in.ActionsEnabled,
 		AlarmActions:   in.AlarmActions, OKActions: in.OKActions, InsufficientDataActions: in.InsufficientDataActions,
-		Namespace: *in.Namespace, MetricName: *in.MetricName, Statistic: *in.Statistic, Unit: deref(in.Unit),
-		Dimensions: in.Dimensions, Period: *in.Period, EvaluationPeriods: *in.EvaluationPeriods,
+		Namespace: deref(in.Namespace), MetricName: deref(in.MetricName), Statistic: deref(in.Statistic), Unit: deref(in.Unit),
+		Dimensions: in.Dimensions, Metrics: in.Metrics, Period: derefInt(in.Period), EvaluationPeriods: *in.EvaluationPeriods,
 		Threshold: *in.Threshold, ComparisonOperator: *in.ComparisonOperator, TreatMissingData: deref(in.TreatMissingData),
 		State: "INSUFFICIENT_DATA", Updated: time.Now().UTC(),
 	}
@@ -193,28 +308,29 @@ type describeAlarmsInput struct {
 }
 
 type metricAlarmWire struct {
-	AlarmName                          string           `json:"AlarmName"`
-	AlarmArn                           string           `json:"AlarmArn"`
-	AlarmDescription                   string           `json:"AlarmDescription,omitempty"`
-	AlarmConfigurationUpdatedTimestamp time.Time        `json:"AlarmConfigurationUpdatedTimestamp"`
-	ActionsEnabled                     bool             `json:"ActionsEnabled"`
-	OKActions                          []string         `json:"OKActions"`
-	AlarmActions                       []string         `json:"AlarmActions"`
-	InsufficientDataActions            []string         `json:"InsufficientDataActions"`
-	StateValue                         string           `json:"StateValue"`
-	StateReason                        string           `json:"StateReason"`
-	StateUpdatedTimestamp              time.Time        `json:"StateUpdatedTimestamp"`
-	MetricName                         string           `json:"MetricName"`
-	Namespace                          string           `json:"Namespace"`
-	Statistic                          string           `json:"Statistic"`
-	Dimensions                         []AlarmDimension `json:"Dimensions"`
-	Period                             int              `json:"Period"`
-	Unit                               string           `json:"Unit,omitempty"`
-	EvaluationPeriods                  int              `json:"EvaluationPeriods"`
-	DatapointsToAlarm                  int              `json:"DatapointsToAlarm,omitempty"`
-	Threshold                          float64          `json:"Threshold"`
-	ComparisonOperator                 string           `json:"ComparisonOperator"`
-	TreatMissingData                   string           `json:"TreatMissingData,omitempty"`
+	AlarmName                          string            `json:"AlarmName"`
+	AlarmArn                           string            `json:"AlarmArn"`
+	AlarmDescription                   string            `json:"AlarmDescription,omitempty"`
+	AlarmConfigurationUpdatedTimestamp time.Time         `json:"AlarmConfigurationUpdatedTimestamp"`
+	ActionsEnabled                     bool              `json:"ActionsEnabled"`
+	OKActions                          []string          `json:"OKActions"`
+	AlarmActions                       []string          `json:"AlarmActions"`
+	InsufficientDataActions            []string          `json:"InsufficientDataActions"`
+	StateValue                         string            `json:"StateValue"`
+	StateReason                        string            `json:"StateReason"`
+	StateUpdatedTimestamp              time.Time         `json:"StateUpdatedTimestamp"`
+	MetricName                         string            `json:"MetricName,omitempty"`
+	Namespace                          string            `json:"Namespace,omitempty"`
+	Statistic                          string            `json:"Statistic,omitempty"`
+	Dimensions                         []AlarmDimension  `json:"Dimensions"`
+	Period                             int               `json:"Period,omitempty"`
+	Unit                               string            `json:"Unit,omitempty"`
+	EvaluationPeriods                  int               `json:"EvaluationPeriods"`
+	DatapointsToAlarm                  int               `json:"DatapointsToAlarm,omitempty"`
+	Threshold                          float64           `json:"Threshold"`
+	ComparisonOperator                 string            `json:"ComparisonOperator"`
+	TreatMissingData                   string            `json:"TreatMissingData,omitempty"`
+	Metrics                            []MetricDataQuery `json:"Metrics,omitempty"`
 }
 
 type describeAlarmsOutput struct {
@@ -241,7 +357,7 @@ func (a MetricAlarm) wire() metricAlarmWire {
 		StateReason: "Unchecked: Initial alarm creation", StateUpdatedTimestamp: a.Updated,
 		MetricName: a.MetricName, Namespace: a.Namespace, Statistic: a.Statistic, Dimensions: dims, Period: a.Period,
 		Unit: a.Unit, EvaluationPeriods: a.EvaluationPeriods, DatapointsToAlarm: a.DatapointsToAlarm, Threshold: a.Threshold,
-		ComparisonOperator: a.ComparisonOperator, TreatMissingData: a.TreatMissingData,
+		ComparisonOperator: a.ComparisonOperator, TreatMissingData: a.TreatMissingData, Metrics: a.Metrics,
 	}
 }
 

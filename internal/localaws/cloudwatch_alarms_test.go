@@ -2,6 +2,8 @@ package localaws_test
 
 import (
 	"context"
+	"errors"
+	"fmt"
 	"strings"
 	"testing"
 
@@ -127,5 +129,58 @@ func TestCloudWatchPutMetricAlarmValidation(t *testing.T) {
 	var ae smithy.APIError
 	if !asErr(err, &ae) || ae.ErrorCode() != "ValidationError" || !strings.Contains(ae.ErrorMessage(), "at 'statistic' failed to satisfy constraint: Member must satisfy enum value set") {
 		t.Errorf("statistic: error = %v, want ValidationError", err)
+	}
+}
+
+// A metric-math alarm: MetricStat queries summed by one expression that returns data,
+// read back as sent; the API reference's rules on the Metrics array are enforced.
+func TestCloudWatchMetricMathAlarm(t *testing.T) {
+	t.Parallel()
+	_, cfg := start(t)
+	c := cloudwatch.NewFromConfig(cfg)
+	ctx := context.Background()
+	stat := func(id, model string) types.MetricDataQuery {
+		return types.MetricDataQuery{Id: aws.String(id), ReturnData: aws.Bool(false), MetricStat: &types.MetricStat{
+			Metric: &types.Metric{Namespace: aws.String("AWS/Bedrock"), MetricName: aws.String("InvocationThrottles"),
+				Dimensions: []types.Dimension{{Name: aws.String("ModelId"), Value: aws.String(model)}}},
+			Period: aws.Int32(300), Stat: aws.String("Sum")}}
+	}
+	sum := types.MetricDataQuery{Id: aws.String("total"), Expression: aws.String("SUM(METRICS())"), ReturnData: aws.Bool(true)}
+	in := func(metrics ...types.MetricDataQuery) *cloudwatch.PutMetricAlarmInput {
+		return &cloudwatch.PutMetricAlarmInput{AlarmName: aws.String("math"), Metrics: metrics, EvaluationPeriods: aws.Int32(1),
+			Threshold: aws.Float64(0), ComparisonOperator: types.ComparisonOperatorGreaterThanThreshold}
+	}
+	if _, err := c.PutMetricAlarm(ctx, in(stat("m0", "p"), stat("m1", "p+flex"), sum)); err != nil {
+		t.Fatal(err)
+	}
+	out, err := c.DescribeAlarms(ctx, &cloudwatch.DescribeAlarmsInput{AlarmNames: []string{"math"}})
+	if err != nil || len(out.MetricAlarms) != 1 {
+		t.Fatalf("describe = %+v, %v", out, err)
+	}
+	a := out.MetricAlarms[0]
+	if a.MetricName != nil || len(a.Metrics) != 3 || aws.ToString(a.Metrics[1].MetricStat.Metric.Dimensions[0].Value) != "p+flex" ||
+		aws.ToString(a.Metrics[2].Expression) != "SUM(METRICS())" {
+		t.Fatalf("alarm = %+v", a)
+	}
+	eleven := []types.MetricDataQuery{}
+	for i := 0; i < 11; i++ {
+		eleven = append(eleven, stat(fmt.Sprintf("m%d", i), "p"))
+	}
+	both := stat("m0", "p")
+	both.Expression = aws.String("m0")
+	withName := in(stat("m0", "p"), sum)
+	withName.MetricName = aws.String("InvocationThrottles")
+	for name, bad := range map[string]*cloudwatch.PutMetricAlarmInput{
+		"no expression returns data": in(stat("m0", "p")),
+		"two return data":            in(stat("m0", "p"), sum, types.MetricDataQuery{Id: aws.String("e2"), Expression: aws.String("m0"), ReturnData: aws.Bool(true)}),
+		"11 MetricStat":              in(append(eleven, sum)...),
+		"MetricStat and Expression":  in(both, sum),
+		"upper-case id":              in(stat("M0", "p"), sum),
+		"MetricName beside Metrics":  withName,
+	} {
+		var ae smithy.APIError
+		if _, err := c.PutMetricAlarm(ctx, bad); !errors.As(err, &ae) || ae.ErrorCode() != "InvalidParameterValue" {
+			t.Errorf("%s: err = %v, want InvalidParameterValue", name, err)
+		}
 	}
 }

@@ -184,8 +184,11 @@ func invocationLoggingSchema(ctx context.Context) schema.Schema {
 				Computed:            true,
 				MarkdownDescription: "Whether the Region's logging configuration delivers to this bucket (and log group). Read sets it to `false` when the configuration was removed or changed out of band; the next apply puts it back.",
 			},
-			"bucket_arn":            computed("ARN of the log bucket."),
-			"bucket_policy":         computed("The bucket policy bedgov installs: only bedrock.amazonaws.com, for this account and Region (`aws:SourceAccount`, `aws:SourceArn`), may write logs; requests without TLS are refused."),
+			"bucket_arn": computed("ARN of the log bucket."),
+			"bucket_policy": computed("The bucket policy bedgov installs: only bedrock.amazonaws.com, for this account and Region (`aws:SourceAccount`, `aws:SourceArn`), may write logs; requests without TLS are refused. " +
+				"Its write statement is Bedrock's own, word for word as the Bedrock user guide shows it (Sid `AmazonBedrockLogsWrite`): Bedrock attaches that statement to the " +
+				"bucket itself when logging is configured by a caller allowed `s3:GetBucketPolicy` and `s3:PutBucketPolicy`, so the policy it leaves is bedgov's and a refresh shows no drift. " +
+				"(The guide does not say how Bedrock merges it with a policy already there; bedgov holds the statement itself so that any merge is a no-op.)"),
 			"public_access_blocked": schema.BoolAttribute{Computed: true, MarkdownDescription: "Whether all four public access block settings of the bucket are on."},
 			"role_arn":              computed("ARN of the role Bedrock assumes to write to CloudWatch Logs (with `log_group_name`)."),
 			"log_group_arn":         computed("ARN of the log group (with `log_group_name`)."),

@@ -6,6 +6,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/aws/arn"
@@ -25,6 +26,7 @@ import (
 
 	"github.com/bedgov/terraform-provider-bedgov/internal/alerts"
 	"github.com/bedgov/terraform-provider-bedgov/internal/awsops"
+	"github.com/bedgov/terraform-provider-bedgov/internal/governance"
 )
 
 // bedgov_team, part 2: the team's native AWS visibility and warnings. Every sub-object
@@ -129,8 +131,9 @@ func addAlertingSchema(s schema.Schema) {
 	s.Attributes["alarm_arns"] = schema.MapAttribute{
 		Computed: true, ElementType: types.StringType,
 		MarkdownDescription: "ARNs of the team's CloudWatch alarms by kind (`output_tokens`, `throttles`, `server_errors`). They watch " +
-			"the primary profile's `AWS/Bedrock` metrics, which Bedrock reports under the `ModelId` dimension with the value the " +
-			"caller passed as model id: for a team, its application inference profile ARN.",
+			"the primary profile's `AWS/Bedrock` metrics as metric-math alarms summing the `ModelId` dimension over the profile's ARN " +
+			"and its id (AWS does not document which form it reports), each in the standard tier and as `<form>+priority` / " +
+			"`<form>+flex` for every service tier the team's model offers (Bedrock reports tiers apart).",
 	}
 	s.Attributes["dashboard_name"] = schema.StringAttribute{
 		Computed: true, MarkdownDescription: "Name of the team's CloudWatch dashboard (`bedgov-<name>`), when `dashboard` is true.",
@@ -157,7 +160,7 @@ func addAlertingSchema(s schema.Schema) {
 		},
 	}
 	s.Blocks["alarms"] = schema.SingleNestedBlock{
-		MarkdownDescription: "CloudWatch alarms on the primary profile's `AWS/Bedrock` metrics (dimension `ModelId` = the profile ARN), " +
+		MarkdownDescription: "CloudWatch alarms on the primary profile's `AWS/Bedrock` metrics (dimension `ModelId`: the sum over the profile's ARN and id, in every service tier the model offers), " +
 			"notifying the SNS topic. Named `bedgov-<name>-<kind>`.",
 		Attributes: map[string]schema.Attribute{
 			"output_tokens_per_hour": schema.Int64Attribute{Optional: true, MarkdownDescription: "Burn-rate alarm: more than this many output tokens (`OutputTokenCount`, Sum) in an hour.",
@@ -296,7 +299,7 @@ func needsOwnTopic(ctx context.Context, m teamModel, topicConfigured bool) bool 
 		return false
 	}
 	_, anomaly := anomalyThresholdOf(ctx, m.AnomalyDetection)
-	return !m.MonthlyBudget.IsNull() || len(alerts.Alarms("", "", alarmConfigOf(ctx, m.Alarms))) > 0 || anomaly ||
+	return !m.MonthlyBudget.IsNull() || len(alerts.Alarms("", "", nil, alarmConfigOf(ctx, m.Alarms))) > 0 || anomaly ||
 		len(principalsOf(ctx, m.NotificationEmails)) > 0
 }
 
@@ -411,7 +414,7 @@ func planEmailStatus(ctx context.Context, plan *teamModel, state *teamModel, own
 
 // planAlarmARNs plans alarm_arns from the alarms block (their names are fixed).
 func (r *teamResource) planAlarmARNs(ctx context.Context, plan *teamModel) {
-	kinds := alerts.Alarms(plan.Name.ValueString(), "", alarmConfigOf(ctx, plan.Alarms))
+	kinds := alerts.Alarms(plan.Name.ValueString(), "", nil, alarmConfigOf(ctx, plan.Alarms))
 	switch {
 	case plan.Alarms.IsUnknown() || alarmsHaveUnknown(ctx, plan.Alarms):
 		plan.AlarmARNs = types.MapUnknown(types.StringType)
@@ -470,13 +473,31 @@ func (r *teamResource) budgetDefinition(m teamModel) budgettypes.Budget {
 	}
 }
 
+// modelTiers are the service tiers besides the standard one that a team's model offers,
+// as bedgov's pricing catalog records them. Bedrock reports each tier's traffic under its
+// own ModelId ("model-id+priority", "model-id+flex"; Bedrock user guide, "Service tiers
+// for optimizing performance and cost"), so alarms and graphs must watch every one.
+func modelTiers(source types.String) []string {
+	if source.IsNull() || source.IsUnknown() {
+		return nil
+	}
+	ref, err := governance.ResolveModel(source.ValueString(), nil)
+	if err != nil {
+		return nil
+	}
+	return catalog().Models[ref.ModelID].ServiceTiers
+}
+
+// catalog is the embedded pricing catalog, parsed once (read only).
+var catalog = sync.OnceValue(governance.DefaultPricing)
+
 func (r *teamResource) dashboardBody(m teamModel) string {
 	in := alerts.DashboardInput{Team: m.Name.ValueString(), Region: r.client.Region}
 	if !m.InferenceProfileARN.IsNull() && !m.InferenceProfileARN.IsUnknown() {
-		in.Profiles = append(in.Profiles, alerts.Profile{Label: "primary", ARN: m.InferenceProfileARN.ValueString()})
+		in.Profiles = append(in.Profiles, alerts.Profile{Label: "primary", ARN: m.InferenceProfileARN.ValueString(), Tiers: modelTiers(m.ModelSourceARN)})
 	}
 	if !m.DegradeInferenceProfileARN.IsNull() && !m.DegradeInferenceProfileARN.IsUnknown() {
-		in.Profiles = append(in.Profiles, alerts.Profile{Label: "degraded", ARN: m.DegradeInferenceProfileARN.ValueString()})
+		in.Profiles = append(in.Profiles, alerts.Profile{Label: "degraded", ARN: m.DegradeInferenceProfileARN.ValueString(), Tiers: modelTiers(m.DegradeModelSourceARN)})
 	}
 	if !m.MonthlyBudget.IsNull() && !m.MonthlyBudget.IsUnknown() {
 		in.MonthlyBudgetUSD = budgetAmount(m.MonthlyBudget.ValueFloat64())
@@ -620,9 +641,10 @@ func (r *teamResource) renameBudget(ctx context.Context, a *alertingApply) error
 // topic, and deletes the others.
 func (r *teamResource) ensureAlarms(ctx context.Context, a *alertingApply) error {
 	plan, state, prior := a.plan, a.state, a.prior
-	wanted := alerts.Alarms(a.team, state.InferenceProfileARN.ValueString(), alarmConfigOf(ctx, plan.Alarms))
+	wanted := alerts.Alarms(a.team, state.InferenceProfileARN.ValueString(), modelTiers(state.ModelSourceARN), alarmConfigOf(ctx, plan.Alarms))
 	have := stringsOf(ctx, state.AlarmARNs)
 	repoint := prior == nil || !prior.InferenceProfileARN.Equal(state.InferenceProfileARN) || a.priorTopic != a.wantTopic ||
+		!prior.ModelSourceARN.Equal(state.ModelSourceARN) ||
 		!prior.Alarms.Equal(plan.Alarms)
 	keep := map[string]bool{}
 	for _, alarm := range wanted {
@@ -1034,7 +1056,7 @@ func (r *teamResource) refreshAlarms(ctx context.Context, m *teamModel) error {
 			tflog.Debug(ctx, "CloudWatch alarm deleted out of band", map[string]any{"team": team, "kind": kind})
 			continue
 		}
-		if !m.InferenceProfileARN.IsNull() && !a.Matches(m.InferenceProfileARN.ValueString(), m.SNSTopicARN.ValueString()) {
+		if !m.InferenceProfileARN.IsNull() && !a.Matches(alerts.ModelIDs(m.InferenceProfileARN.ValueString(), modelTiers(m.ModelSourceARN)), m.SNSTopicARN.ValueString()) {
 			tflog.Debug(ctx, "CloudWatch alarm changed out of band", map[string]any{"team": team, "alarm": a.Name})
 			continue
 		}

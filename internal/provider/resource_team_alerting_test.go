@@ -13,6 +13,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/budgets"
 	budgettypes "github.com/aws/aws-sdk-go-v2/service/budgets/types"
 	"github.com/aws/aws-sdk-go-v2/service/cloudwatch"
+	cwtypes "github.com/aws/aws-sdk-go-v2/service/cloudwatch/types"
 	"github.com/aws/aws-sdk-go-v2/service/costexplorer"
 	"github.com/aws/aws-sdk-go-v2/service/sns"
 	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
@@ -106,6 +107,68 @@ func checkAllPresent(t *testing.T, name string) resource.TestCheckFunc {
 	}
 }
 
+// alarmModelIDs are the ModelId values an alarm's AWS/Bedrock metrics select.
+func alarmModelIDs(a cwtypes.MetricAlarm) []string {
+	var ids []string
+	for _, q := range a.Metrics {
+		if q.MetricStat != nil && q.MetricStat.Metric != nil && aws.ToString(q.MetricStat.Metric.Namespace) == "AWS/Bedrock" {
+			for _, d := range q.MetricStat.Metric.Dimensions {
+				if aws.ToString(d.Name) == "ModelId" {
+					ids = append(ids, aws.ToString(d.Value))
+				}
+			}
+		}
+	}
+	return ids
+}
+
+// A model that offers the priority and flex tiers (Nova 2 Lite, per the pricing
+// catalog) is reported under ModelId "<id>+priority" and "<id>+flex" as well (Bedrock
+// user guide, "Service tiers for optimizing performance and cost"); and which form of a
+// profile ModelId carries (ARN or id) is not documented. Every alarm sums all six, and
+// the dashboard graphs them; a refresh after apply finds nothing changed.
+func TestAccTeam_alertingServiceTiers(t *testing.T) {
+	t.Parallel()
+	name := acctest.RandomName()
+	resource.Test(t, resource.TestCase{
+		ProtoV6ProviderFactories: acctest.ProtoV6ProviderFactories,
+		CheckDestroy:             checkAllDestroyed(t, name),
+		Steps: []resource.TestStep{{
+			Config: teamConfig(name, attr("model", "us.amazon.nova-2-lite-v1:0"),
+				"alarms {\n    output_tokens_per_hour = 1000\n    throttles = true\n  }", "dashboard = true"),
+			Check: func(s *terraform.State) error {
+				attrs := s.RootModule().Resources[teamAddr].Primary.Attributes
+				arn, id := attrs["inference_profile_arn"], attrs["inference_profile_id"]
+				want := []string{arn, arn + "+priority", arn + "+flex", id, id + "+priority", id + "+flex"}
+				c := acctest.Client(t)
+				for _, kind := range []string{"output-tokens", "throttles"} {
+					a, err := awsops.FindAlarm(context.Background(), c.CloudWatch, "bedgov-"+name+"-"+kind)
+					if err != nil {
+						return err
+					}
+					if got := alarmModelIDs(*a); fmt.Sprint(got) != fmt.Sprint(want) {
+						return fmt.Errorf("alarm %s watches ModelId %v, want %v", kind, got, want)
+					}
+				}
+				body, err := awsops.FindDashboard(context.Background(), c.CloudWatch, "bedgov-"+name)
+				if err != nil {
+					return err
+				}
+				for _, v := range want {
+					if !strings.Contains(body, `"`+v+`"`) {
+						return fmt.Errorf("dashboard does not graph ModelId %s: %s", v, body)
+					}
+				}
+				return nil
+			},
+		}, {
+			Config: teamConfig(name, attr("model", "us.amazon.nova-2-lite-v1:0"),
+				"alarms {\n    output_tokens_per_hour = 1000\n    throttles = true\n  }", "dashboard = true"),
+			PlanOnly: true,
+		}},
+	})
+}
+
 func TestAccTeam_alertingBasic(t *testing.T) {
 	t.Parallel()
 	name := acctest.RandomName()
@@ -179,7 +242,7 @@ func TestAccTeam_alertingBasic(t *testing.T) {
 						if err != nil {
 							return err
 						}
-						if aws.ToString(alarm.Dimensions[0].Name) != "ModelId" || aws.ToString(alarm.Dimensions[0].Value) != attrs["inference_profile_arn"] ||
+						if ids := alarmModelIDs(*alarm); len(ids) != 2 || ids[0] != attrs["inference_profile_arn"] || ids[1] != attrs["inference_profile_id"] ||
 							aws.ToFloat64(alarm.Threshold) != 2000000 || alarm.AlarmActions[0] != topicARN(name) {
 							return fmt.Errorf("alarm = %+v", alarm)
 						}
@@ -331,7 +394,7 @@ func TestAccTeam_alertingUpdate(t *testing.T) {
 					c := acctest.Client(t)
 					for _, kind := range []string{"output-tokens", "throttles", "server-errors"} {
 						a, err := awsops.FindAlarm(context.Background(), c.CloudWatch, "bedgov-"+name+"-"+kind)
-						if err != nil || aws.ToString(a.Dimensions[0].Value) != profile {
+						if err != nil || alarmModelIDs(*a)[0] != profile {
 							return fmt.Errorf("alarm %s not on the new profile %s: %+v, %v", kind, profile, a, err)
 						}
 					}
@@ -514,8 +577,8 @@ func TestAccTeam_alertingDrift(t *testing.T) {
 					if err != nil {
 						return err
 					}
-					in.AlarmName, in.Namespace, in.MetricName, in.Statistic, in.Period, in.EvaluationPeriods, in.Threshold, in.ComparisonOperator, in.Dimensions, in.AlarmActions =
-						a.AlarmName, a.Namespace, a.MetricName, a.Statistic, a.Period, a.EvaluationPeriods, aws.Float64(1), a.ComparisonOperator, a.Dimensions, a.AlarmActions
+					in.AlarmName, in.Metrics, in.EvaluationPeriods, in.Threshold, in.ComparisonOperator, in.AlarmActions =
+						a.AlarmName, a.Metrics, a.EvaluationPeriods, aws.Float64(1), a.ComparisonOperator, a.AlarmActions
 					_, err = c.CloudWatch.PutMetricAlarm(ctx, in)
 					return err
 				},
