@@ -23,7 +23,7 @@ emu_pid=$!
 for _ in $(seq 1 300); do endpoint=$(sed -n 's/^LOCALAWS_ENDPOINT=//p' "$work/emu.out"); [ -n "$endpoint" ] && break; sleep 0.1; done
 
 printf 'provider_installation {\n  dev_overrides { "bedgov/bedgov" = "%s" }\n  direct {}\n}\n' "$work" >"$work/tfrc"
-export TF_CLI_CONFIG_FILE="$work/tfrc" TF_IN_AUTOMATION=1 AWS_ACCESS_KEY_ID=AKIDBENCH AWS_SECRET_ACCESS_KEY=bench AWS_EC2_METADATA_DISABLED=true
+export TF_CLI_CONFIG_FILE="$work/tfrc" TF_IN_AUTOMATION=1 AWS_ACCESS_KEY_ID=AKIALOCALAWSTEST0001 AWS_SECRET_ACCESS_KEY=localaws-secret-access-key AWS_EC2_METADATA_DISABLED=true
 unset AWS_PROFILE
 mkdir "$work/tf" && cp "$root/bench/provider/main.tf.tmpl" "$work/tf/main.tf" && cd "$work/tf"
 vars=(-input=false -no-color -var "endpoint=$endpoint" -var "teams=$teams")

@@ -112,7 +112,7 @@ func run() error {
 	defer front.Close()
 	raw := dynamodb.New(dynamodb.Options{
 		Region: "us-east-1", BaseEndpoint: aws.String(front.URL),
-		Credentials: credentials.NewStaticCredentialsProvider("AKIDBENCH", "secret", ""),
+		Credentials: credentials.NewStaticCredentialsProvider(localaws.TestAccessKeyID, localaws.TestSecretAccessKey, ""),
 		HTTPClient:  &http.Client{Transport: attempts},
 	})
 	r := &rig{emu: emu, db: &counting{DynamoDB: raw, attempts: attempts}, table: "bench-cap", pricing: governance.DefaultPricing()}
