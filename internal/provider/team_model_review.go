@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/hashicorp/terraform-plugin-framework/diag"
@@ -11,6 +12,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/types"
 	"github.com/hashicorp/terraform-plugin-log/tflog"
 
+	"github.com/bedgov/terraform-provider-bedgov/internal/awsclient"
 	"github.com/bedgov/terraform-provider-bedgov/internal/awsops"
 	"github.com/bedgov/terraform-provider-bedgov/internal/governance"
 )
@@ -77,11 +79,28 @@ func pricingHelp(modelID string, prices *governance.PricingTable) string {
 // planPricing is the table the team's enforcer charges with (the embedded catalog plus
 // the function's Price List and overrides; live), or the embedded catalog when there is
 // no enforcer, or not yet one to read.
+// enforcerPrices holds each enforcer's prices once read by a configured provider (a
+// Terraform command configures its own): one GetFunction per enforcer and command, not
+// one per team. At apply a team is planned again after the enforcer it references is
+// applied, so it reads the prices that enforcer now has. Errors (no enforcer yet) are
+// not kept.
+var enforcerPrices sync.Map // enforcerPricesKey -> *governance.PricingTable
+
+type enforcerPricesKey struct {
+	client   *awsclient.Client
+	function string
+}
+
 func (r *teamResource) planPricing(ctx context.Context, enforcer types.String) (*governance.PricingTable, bool) {
 	if r.client != nil && !enforcer.IsNull() && !enforcer.IsUnknown() && enforcer.ValueString() != "" {
 		fn := namesFor(enforcer.ValueString()).function
+		key := enforcerPricesKey{r.client, fn}
+		if t, ok := enforcerPrices.Load(key); ok {
+			return t.(*governance.PricingTable), true
+		}
 		t, err := awsops.EnforcerPricing(ctx, r.client.Lambda, fn)
 		if err == nil {
+			enforcerPrices.Store(key, t)
 			return t, true
 		}
 		tflog.Debug(ctx, "enforcer pricing not readable at plan; reviewing against the embedded catalog", map[string]any{"function": fn, "error": err.Error()})
