@@ -1,7 +1,6 @@
 package localaws
 
 import (
-	"sort"
 	"testing"
 )
 
@@ -53,6 +52,21 @@ func TestEveryOperationHasModel(t *testing.T) {
 	t.Logf("%d emulated operations, each with its model", n)
 }
 
-// Every emulated operation's responses went through the model's output shapes in this
-// package's tests.
-func TestMain_helperListUnchecked(t *testing.T) { _ = sort.Strings }
+// Every entry of newerThanModels names an operation the emulator routes: a stale entry
+// would excuse nothing and hide that the exception list no longer matches the emulator.
+// (That every emulated operation's responses went through the model's output shapes is
+// judged after the whole package's tests, in checkEveryResponseWalked.)
+func TestNewerThanModelsListsOnlyEmulatedOperations(t *testing.T) {
+	emulated := map[string]bool{}
+	for _, op := range EmulatedOperations() {
+		emulated[op] = true
+	}
+	if len(newerThanModels) == 0 {
+		t.Fatal("newerThanModels is empty: TestEveryOperationHasModel's exceptions were not exercised")
+	}
+	for _, op := range sortedKeys(newerThanModels) {
+		if !emulated[op] {
+			t.Errorf("newerThanModels lists %s (%s), which the emulator does not route", op, newerThanModels[op])
+		}
+	}
+}
