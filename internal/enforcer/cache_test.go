@@ -70,6 +70,10 @@ func TestRequestPathCachesAreBounded(t *testing.T) {
 	if n, m := h.fwd.urls.Len(), h.teams.Len(); n > bound || m > bound {
 		t.Fatalf("URL cache holds %d entries, team views %d; bound %d", n, m, bound)
 	}
+	// Empty caches would meet the bound vacuously: they must have been filled.
+	if n, m := h.fwd.urls.Len(), h.teams.Len(); n == 0 || m == 0 {
+		t.Fatalf("URL cache holds %d entries, team views %d after %d inserts: the bound was not exercised", n, m, 3*bound)
+	}
 	if d := unknownKeysHandler(t, 0); d.cfg.CacheEntries != defaultCacheEntries {
 		t.Fatalf("default bound %d", d.cfg.CacheEntries)
 	}
