@@ -111,6 +111,9 @@ func TestPricingWalkEveryCatalogModel(t *testing.T) {
 			}
 			want += handPrices[m].p.cost(localaws.BedrockUsageFor([]byte(body)))
 		}
+		if want == 0 {
+			t.Errorf("%s: hand-computed cost is 0: the emulator reported no usage, so the ledger check would pass on a ledger that charged nothing", m)
+		}
 		if rec := e.record(team); rec.Spent != want || rec.Reserved != 0 {
 			t.Errorf("%s: ledger %d (reserved %d), hand-computed %d", m, rec.Spent, rec.Reserved, want)
 		}
@@ -274,6 +277,9 @@ func TestUsageFieldsPerFamily(t *testing.T) {
 				t.Fatal("the emulator sent Bedrock's headers")
 			}
 			want += hp[m].cost(localaws.BedrockUsageFor([]byte(body)))
+		}
+		if want == 0 {
+			t.Errorf("%s: hand-computed cost is 0: the emulator reported no usage, so the ledger check would pass on a ledger that charged nothing", m)
 		}
 		if rec := e.record(teams[i].Team); rec.Spent != want {
 			t.Errorf("%s: ledger %d, want %d", m, rec.Spent, want)
