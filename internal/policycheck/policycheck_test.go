@@ -61,6 +61,7 @@ func documents(t *testing.T) map[string]string {
 	jsonBlock := regexp.MustCompile("(?s)```json\n(\\{.*?\"Version\": \"2012-10-17\".*?)\n```")
 	tmpls, _ := filepath.Glob(filepath.Join(root, "templates", "*.tmpl"))
 	more, _ := filepath.Glob(filepath.Join(root, "templates", "*", "*.tmpl"))
+	found := 0
 	for _, f := range append(tmpls, more...) {
 		b, err := os.ReadFile(f)
 		if err != nil {
@@ -69,7 +70,13 @@ func documents(t *testing.T) map[string]string {
 		for i, m := range jsonBlock.FindAllStringSubmatch(string(b), -1) {
 			rel, _ := filepath.Rel(root, f)
 			docs[rel+" policy "+string(rune('1'+i))] = m[1]
+			found++
 		}
+	}
+	// templates/index.md.tmpl documents a policy: finding none means the glob or the
+	// pattern no longer matches, and the documented policies would go unchecked.
+	if found == 0 {
+		t.Fatalf("no JSON policy found in %d templates under %s", len(tmpls)+len(more), filepath.Join(root, "templates"))
 	}
 	return docs
 }
