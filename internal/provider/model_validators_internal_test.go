@@ -10,6 +10,11 @@ import (
 // Every AWS shape the plan-time validators name exists in the models, so no check is
 // silently skipped.
 func TestModelValidatorShapesExist(t *testing.T) {
+	// Empty tables would make both loops below pass without checking anything.
+	if len(tagKeyShapes) == 0 || len(tagValueShapes) == 0 || len(teamTagServices) == 0 || len(enforcerTagServices) == 0 {
+		t.Fatalf("empty validator tables: %d key shapes, %d value shapes, %d team services, %d enforcer services",
+			len(tagKeyShapes), len(tagValueShapes), len(teamTagServices), len(enforcerTagServices))
+	}
 	for _, table := range []map[string]string{tagKeyShapes, tagValueShapes} {
 		for service, shape := range table {
 			m, err := awsmodel.Load(service)
