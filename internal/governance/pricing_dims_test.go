@@ -56,6 +56,7 @@ func TestRateDimensions(t *testing.T) {
 		// + 8,750; flex 10,000 * 0.15 + 2,000 * 1.25 = 1,500 + 2,500.
 		{"priority tier", "amazon.nova-2-lite-v1:0", "us", withPriority, Dims{Tier: TierPriority}, u, 14_000, nil},
 		{"flex tier", "amazon.nova-2-lite-v1:0", "us", withPriority, Dims{Tier: TierFlex}, u, 4_000, nil},
+		// Standard: 10,000 * 0.30 + 2,000 * 2.50 = 3,000 + 5,000.
 		{"default tier is standard", "amazon.nova-2-lite-v1:0", "us", tab, Dims{Tier: TierStandard}, u, 8_000, nil},
 		// Offered but not priced in the catalog: refused, never charged at standard.
 		{"priority unpriced", "amazon.nova-2-lite-v1:0", "us", tab, Dims{Tier: TierPriority}, u, 0, ErrUnknownModel},
