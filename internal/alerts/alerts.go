@@ -27,17 +27,6 @@ const (
 	Dimension = "ModelId"
 )
 
-// TagFilterKey is the Budgets cost filter that selects costs by a cost allocation tag.
-const TagFilterKey = "TagKeyValue"
-
-// BudgetFilter is the cost filter of a team's budget: costs carrying the user-defined
-// cost allocation tag team=<team>. Budgets wants user-defined tags with the "user:"
-// prefix and "$" between key and value ("user:team$ai-core"); without the prefix the
-// filter matches nothing and the budget silently reports 0.
-func BudgetFilter(tagKey, team string) map[string][]string {
-	return map[string][]string{TagFilterKey: {"user:" + tagKey + "$" + team}}
-}
-
 // Services that publish to a team's topic.
 const (
 	BudgetsService    = "budgets.amazonaws.com"

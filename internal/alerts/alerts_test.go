@@ -6,7 +6,6 @@ import (
 	"flag"
 	"os"
 	"path/filepath"
-	"reflect"
 	"strings"
 	"testing"
 
@@ -45,23 +44,6 @@ func golden(t *testing.T, name, doc string) {
 	}
 	if !bytes.Equal(pretty.Bytes(), want) {
 		t.Errorf("%s differs from the golden file:\n%s", name, pretty.String())
-	}
-}
-
-func TestBudgetFilter(t *testing.T) {
-	t.Parallel()
-	cases := []struct {
-		team string
-		want string
-	}{
-		{"ai-core", "user:team$ai-core"},
-		{"x1", "user:team$x1"},
-	}
-	for _, tc := range cases {
-		got := alerts.BudgetFilter("team", tc.team)
-		if !reflect.DeepEqual(got, map[string][]string{"TagKeyValue": {tc.want}}) {
-			t.Errorf("%s: filter = %v, want TagKeyValue=[%s]", tc.team, got, tc.want)
-		}
 	}
 }
 

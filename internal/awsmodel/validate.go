@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"math/big"
+	"slices"
 	"strconv"
 	"strings"
 	"unicode/utf8"
@@ -92,186 +93,218 @@ func quote(v any) string {
 // check validates v (never nil) against the shape target, with the constraint traits
 // of the member that points at it (mt) applied on top of the shape's own.
 func (c *checker) check(out *[]Violation, target string, mt Traits, v any, path string) {
-	m := c.m
-	s := m.Shape(target)
+	s := c.m.Shape(target)
 	if s == nil {
 		return
-	}
-	bad := func(constraint string) {
-		if c.output {
-			return
-		}
-		*out = append(*out, Violation{Path: path, Value: quote(v), Constraint: constraint})
-	}
-	badType := func(want string) {
-		*out = append(*out, Violation{Path: path, Value: quote(v), Constraint: "Member must be of type " + want, Type: true})
-	}
-	length := func(n int) {
-		for _, b := range []*Bounds{s.Traits.Length, mt.Length} {
-			if b == nil {
-				continue
-			}
-			if b.Min != nil {
-				if min, _ := b.Min.Int64(); int64(n) < min {
-					bad(fmt.Sprintf("Member must have length greater than or equal to %s", b.Min))
-				}
-			}
-			if b.Max != nil {
-				if max, _ := b.Max.Int64(); int64(n) > max {
-					bad(fmt.Sprintf("Member must have length less than or equal to %s", b.Max))
-				}
-			}
-		}
 	}
 	if _, ok := v.(Streamed); ok {
 		return
 	}
+	at := &site{out: out, output: c.output, s: s, mt: mt, v: v, path: path}
 	switch s.Type {
 	case "structure", "union":
-		obj, ok := v.(map[string]any)
-		if !ok {
-			badType(s.Type)
-			return
-		}
-		set := 0
-		for _, mem := range s.SortedMembers() {
-			mv, present := obj[mem.Name]
-			if !present || mv == nil {
-				if mem.Traits.Required != nil && s.Type == "structure" {
-					*out = append(*out, Violation{Path: join(path, mem.Name), Value: "null", Constraint: "Member must not be null"})
-				}
-				continue
-			}
-			set++
-			c.check(out, mem.Target, mem.Traits, mv, join(path, mem.Name))
-		}
-		if s.Type == "union" && set != 1 && len(obj) > 0 {
-			known := 0
-			for k := range obj {
-				if s.Members[k] != nil {
-					known++
-				}
-			}
-			if known > 1 {
-				bad("Member must have exactly one member set")
-			}
-		}
+		c.checkStructure(at)
 	case "list", "set":
-		list, ok := v.([]any)
-		if !ok {
-			badType("list")
-			return
-		}
-		length(len(list))
-		for i, e := range list {
-			if e == nil || s.Member == nil {
-				continue
-			}
-			c.check(out, s.Member.Target, s.Member.Traits, e, fmt.Sprintf("%s.%d.member", path, i+1))
-		}
+		c.checkList(at)
 	case "map":
-		obj, ok := v.(map[string]any)
-		if !ok {
-			badType("map")
-			return
-		}
-		length(len(obj))
-		for _, k := range sortedKeys(obj) {
-			if s.Key != nil {
-				c.check(out, s.Key.Target, s.Key.Traits, k, path+".key")
-			}
-			if s.Value != nil && obj[k] != nil {
-				c.check(out, s.Value.Target, s.Value.Traits, obj[k], fmt.Sprintf("%s.%s.value", path, k))
-			}
-		}
+		c.checkMap(at)
 	case "string", "enum":
-		str, ok := v.(string)
-		if !ok {
-			badType("string")
-			return
-		}
-		length(utf8.RuneCountInString(str))
-		for _, p := range []string{s.Traits.Pattern, mt.Pattern} {
-			if p == "" {
-				continue
-			}
-			if re := compilePattern(p); re != nil && !re.MatchString(str) {
-				bad("Member must satisfy regular expression pattern: " + p)
-			}
-		}
-		if s.Type == "enum" {
-			vals := s.EnumValues()
-			found := false
-			for _, e := range vals {
-				if e == str {
-					found = true
-					break
-				}
-			}
-			if !found {
-				bad("Member must satisfy enum value set: [" + strings.Join(vals, ", ") + "]")
-			}
-		}
+		at.checkString()
 	case "blob":
-		switch b := v.(type) {
-		case []byte:
-			length(len(b))
-		case string: // base64 in JSON documents
-			if raw, err := base64.StdEncoding.DecodeString(b); err == nil {
-				length(len(raw))
-			} else {
-				length(len(b))
-			}
-		default:
-			badType("blob")
-		}
+		at.checkBlob()
 	case "byte", "short", "integer", "long", "float", "double", "bigInteger", "bigDecimal", "intEnum":
-		n, ok := number(v)
-		if !ok {
-			badType(s.Type)
-			return
-		}
-		integral := s.Type != "float" && s.Type != "double" && s.Type != "bigDecimal"
-		if integral && !n.IsInt() {
-			badType(s.Type)
-			return
-		}
-		for _, b := range []*Bounds{s.Traits.Range, mt.Range} {
-			if b == nil {
-				continue
-			}
-			if b.Min != nil {
-				if min, ok := new(big.Rat).SetString(b.Min.String()); ok && n.Cmp(min) < 0 {
-					bad("Member must have value greater than or equal to " + b.Min.String())
-				}
-			}
-			if b.Max != nil {
-				if max, ok := new(big.Rat).SetString(b.Max.String()); ok && n.Cmp(max) > 0 {
-					bad("Member must have value less than or equal to " + b.Max.String())
-				}
-			}
-		}
-		if s.Type == "intEnum" {
-			vals := s.EnumValues()
-			found := false
-			for _, e := range vals {
-				if e == n.RatString() {
-					found = true
-				}
-			}
-			if !found {
-				bad("Member must satisfy enum value set: [" + strings.Join(vals, ", ") + "]")
-			}
-		}
+		at.checkNumber()
 	case "boolean":
 		if _, ok := v.(bool); !ok {
-			badType("boolean")
+			at.badType("boolean")
 		}
 	case "timestamp":
 		switch v.(type) {
 		case string, json.Number, float64, int64, uint64:
 		default:
-			badType("timestamp")
+			at.badType("timestamp")
+		}
+	}
+}
+
+// site is one value checked against its shape s (with the member's traits mt) at path;
+// violations go to out.
+type site struct {
+	out    *[]Violation
+	output bool
+	s      *Shape
+	mt     Traits
+	v      any
+	path   string
+}
+
+// bad records a constraint violation; responses are not held to constraints (see
+// ValidateOutput).
+func (at *site) bad(constraint string) {
+	if at.output {
+		return
+	}
+	*at.out = append(*at.out, Violation{Path: at.path, Value: quote(at.v), Constraint: constraint})
+}
+
+// badType records a value of the wrong type.
+func (at *site) badType(want string) {
+	*at.out = append(*at.out, Violation{Path: at.path, Value: quote(at.v), Constraint: "Member must be of type " + want, Type: true})
+}
+
+// length checks n against the shape's and the member's length bounds.
+func (at *site) length(n int) {
+	for _, b := range []*Bounds{at.s.Traits.Length, at.mt.Length} {
+		if b == nil {
+			continue
+		}
+		if b.Min != nil {
+			if min, _ := b.Min.Int64(); int64(n) < min {
+				at.bad(fmt.Sprintf("Member must have length greater than or equal to %s", b.Min))
+			}
+		}
+		if b.Max != nil {
+			if max, _ := b.Max.Int64(); int64(n) > max {
+				at.bad(fmt.Sprintf("Member must have length less than or equal to %s", b.Max))
+			}
+		}
+	}
+}
+
+func (c *checker) checkStructure(at *site) {
+	s, out, path := at.s, at.out, at.path
+	obj, ok := at.v.(map[string]any)
+	if !ok {
+		at.badType(s.Type)
+		return
+	}
+	set := 0
+	for _, mem := range s.SortedMembers() {
+		mv, present := obj[mem.Name]
+		if !present || mv == nil {
+			if mem.Traits.Required != nil && s.Type == "structure" {
+				*out = append(*out, Violation{Path: join(path, mem.Name), Value: "null", Constraint: "Member must not be null"})
+			}
+			continue
+		}
+		set++
+		c.check(out, mem.Target, mem.Traits, mv, join(path, mem.Name))
+	}
+	if s.Type == "union" && set != 1 && len(obj) > 0 {
+		known := 0
+		for k := range obj {
+			if s.Members[k] != nil {
+				known++
+			}
+		}
+		if known > 1 {
+			at.bad("Member must have exactly one member set")
+		}
+	}
+}
+
+func (c *checker) checkList(at *site) {
+	s := at.s
+	list, ok := at.v.([]any)
+	if !ok {
+		at.badType("list")
+		return
+	}
+	at.length(len(list))
+	for i, e := range list {
+		if e == nil || s.Member == nil {
+			continue
+		}
+		c.check(at.out, s.Member.Target, s.Member.Traits, e, fmt.Sprintf("%s.%d.member", at.path, i+1))
+	}
+}
+
+func (c *checker) checkMap(at *site) {
+	s := at.s
+	obj, ok := at.v.(map[string]any)
+	if !ok {
+		at.badType("map")
+		return
+	}
+	at.length(len(obj))
+	for _, k := range sortedKeys(obj) {
+		if s.Key != nil {
+			c.check(at.out, s.Key.Target, s.Key.Traits, k, at.path+".key")
+		}
+		if s.Value != nil && obj[k] != nil {
+			c.check(at.out, s.Value.Target, s.Value.Traits, obj[k], fmt.Sprintf("%s.%s.value", at.path, k))
+		}
+	}
+}
+
+func (at *site) checkString() {
+	s := at.s
+	str, ok := at.v.(string)
+	if !ok {
+		at.badType("string")
+		return
+	}
+	at.length(utf8.RuneCountInString(str))
+	for _, p := range []string{s.Traits.Pattern, at.mt.Pattern} {
+		if p == "" {
+			continue
+		}
+		if re := compilePattern(p); re != nil && !re.MatchString(str) {
+			at.bad("Member must satisfy regular expression pattern: " + p)
+		}
+	}
+	if s.Type == "enum" {
+		if vals := s.EnumValues(); !slices.Contains(vals, str) {
+			at.bad("Member must satisfy enum value set: [" + strings.Join(vals, ", ") + "]")
+		}
+	}
+}
+
+func (at *site) checkBlob() {
+	switch b := at.v.(type) {
+	case []byte:
+		at.length(len(b))
+	case string: // base64 in JSON documents
+		if raw, err := base64.StdEncoding.DecodeString(b); err == nil {
+			at.length(len(raw))
+		} else {
+			at.length(len(b))
+		}
+	default:
+		at.badType("blob")
+	}
+}
+
+func (at *site) checkNumber() {
+	s := at.s
+	n, ok := number(at.v)
+	if !ok {
+		at.badType(s.Type)
+		return
+	}
+	integral := s.Type != "float" && s.Type != "double" && s.Type != "bigDecimal"
+	if integral && !n.IsInt() {
+		at.badType(s.Type)
+		return
+	}
+	for _, b := range []*Bounds{s.Traits.Range, at.mt.Range} {
+		if b == nil {
+			continue
+		}
+		if b.Min != nil {
+			if min, ok := new(big.Rat).SetString(b.Min.String()); ok && n.Cmp(min) < 0 {
+				at.bad("Member must have value greater than or equal to " + b.Min.String())
+			}
+		}
+		if b.Max != nil {
+			if max, ok := new(big.Rat).SetString(b.Max.String()); ok && n.Cmp(max) > 0 {
+				at.bad("Member must have value less than or equal to " + b.Max.String())
+			}
+		}
+	}
+	if s.Type == "intEnum" {
+		if vals := s.EnumValues(); !slices.Contains(vals, n.RatString()) {
+			at.bad("Member must satisfy enum value set: [" + strings.Join(vals, ", ") + "]")
 		}
 	}
 }

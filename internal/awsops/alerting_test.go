@@ -21,7 +21,12 @@ const acct = localaws.DefaultAccount
 
 func teamBudget(name, amount string) budgettypes.Budget {
 	return budgettypes.Budget{BudgetName: aws.String(name), BudgetType: budgettypes.BudgetTypeCost, TimeUnit: budgettypes.TimeUnitMonthly,
-		BudgetLimit: &budgettypes.Spend{Amount: aws.String(amount), Unit: aws.String("USD")}, CostFilters: alerts.BudgetFilter("team", "t")} //nolint:staticcheck // the form the provider uses
+		BudgetLimit: &budgettypes.Spend{Amount: aws.String(amount), Unit: aws.String("USD")},
+		// The form the provider uses (budgetFilterExpression and budgetMetrics).
+		FilterExpression: &budgettypes.Expression{Tags: &budgettypes.TagValues{
+			Key: aws.String("team"), Values: []string{"t"}, MatchOptions: []budgettypes.MatchOption{budgettypes.MatchOptionEquals},
+		}},
+		Metrics: []budgettypes.Metric{budgettypes.MetricUnblendedCost}}
 }
 
 func notes(topic string, emails []string, notify, degrade, block float64) []awsops.BudgetNotification {

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"math/big"
+	"slices"
 	"sort"
 	"strings"
 )
@@ -170,15 +171,7 @@ type PriceListUpdate struct {
 // too, so a model AWS adds is priced once Bedrock lists it (ListFoundationModels gives
 // its name and id).
 func (t *PricingTable) ReadPriceList(entries []string, region string, names map[string]string) (PriceListUpdate, error) {
-	byName := map[string]string{}
-	for id, mp := range t.Models {
-		if mp.Name != "" {
-			byName[mp.Name] = id
-		}
-	}
-	for n, id := range names {
-		byName[n] = id
-	}
+	byName := t.modelsByName(names)
 	up := PriceListUpdate{Models: map[string]jsonModel{}}
 	unmapped := map[string]bool{}
 	for _, e := range entries {
@@ -201,12 +194,7 @@ func (t *PricingTable) ReadPriceList(entries []string, region string, names map[
 			}
 			continue
 		}
-		var usd, unit string
-		for _, offer := range p.Terms["OnDemand"] {
-			for _, dim := range offer.PriceDimensions {
-				usd, unit = dim.PricePerUnit["USD"], dim.Unit
-			}
-		}
+		usd, unit := p.onDemandPrice()
 		if usd == "" {
 			continue
 		}
@@ -215,45 +203,7 @@ func (t *PricingTable) ReadPriceList(entries []string, region string, names map[
 			return up, fmt.Errorf("price list: %s %s: %w", a[PriceAttrModel], a[PriceAttrUsageType], err)
 		}
 		jm := up.Models[id]
-		set := func(prices map[string]jsonPrice) map[string]jsonPrice {
-			if prices == nil {
-				prices = map[string]jsonPrice{}
-			}
-			jp := prices[d.Group]
-			switch d.Kind {
-			case "input":
-				jp.Input = v
-			case "output":
-				jp.Output = v
-			case "cache_read":
-				jp.CacheRead = v
-			case "cache_write":
-				jp.CacheWrite = v
-			case "cache_write_1h":
-				jp.CacheWrite1h = v
-			}
-			prices[d.Group] = jp
-			return prices
-		}
-		switch {
-		case d.Tier != "":
-			if jm.TierPrices == nil {
-				jm.TierPrices = map[string]map[string]jsonPrice{}
-			}
-			jm.TierPrices[d.Tier] = set(jm.TierPrices[d.Tier])
-			if !containsString(jm.ServiceTiers, d.Tier) {
-				jm.ServiceTiers = append(jm.ServiceTiers, d.Tier)
-			}
-		case d.Latency:
-			jm.LatencyOptimized = set(jm.LatencyOptimized)
-		case d.LongContext:
-			if jm.LongContext == nil {
-				jm.LongContext = &jsonLongContext{}
-			}
-			jm.LongContext.Prices = set(jm.LongContext.Prices)
-		default:
-			jm.Prices = set(jm.Prices)
-		}
+		jm.setPrice(d, v)
 		up.Models[id] = jm
 	}
 	for n := range unmapped {
@@ -263,13 +213,74 @@ func (t *PricingTable) ReadPriceList(entries []string, region string, names map[
 	return up, nil
 }
 
-func containsString(s []string, v string) bool {
-	for _, x := range s {
-		if x == v {
-			return true
+// modelsByName maps product model names to model ids: the catalog's names, then names.
+func (t *PricingTable) modelsByName(names map[string]string) map[string]string {
+	byName := map[string]string{}
+	for id, mp := range t.Models {
+		if mp.Name != "" {
+			byName[mp.Name] = id
 		}
 	}
-	return false
+	for n, id := range names {
+		byName[n] = id
+	}
+	return byName
+}
+
+// onDemandPrice is the product's on-demand price and its unit ("" when it has none).
+func (p PriceListProduct) onDemandPrice() (usd, unit string) {
+	for _, offer := range p.Terms["OnDemand"] {
+		for _, dim := range offer.PriceDimensions {
+			usd, unit = dim.PricePerUnit["USD"], dim.Unit
+		}
+	}
+	return usd, unit
+}
+
+// setPrice puts price v (USD per million tokens) in the dimension d names: a service
+// tier, latency-optimized, long context, or the standard prices.
+func (jm *jsonModel) setPrice(d PriceListDimension, v string) {
+	switch {
+	case d.Tier != "":
+		if jm.TierPrices == nil {
+			jm.TierPrices = map[string]map[string]jsonPrice{}
+		}
+		jm.TierPrices[d.Tier] = setGroupPrice(jm.TierPrices[d.Tier], d, v)
+		if !slices.Contains(jm.ServiceTiers, d.Tier) {
+			jm.ServiceTiers = append(jm.ServiceTiers, d.Tier)
+		}
+	case d.Latency:
+		jm.LatencyOptimized = setGroupPrice(jm.LatencyOptimized, d, v)
+	case d.LongContext:
+		if jm.LongContext == nil {
+			jm.LongContext = &jsonLongContext{}
+		}
+		jm.LongContext.Prices = setGroupPrice(jm.LongContext.Prices, d, v)
+	default:
+		jm.Prices = setGroupPrice(jm.Prices, d, v)
+	}
+}
+
+// setGroupPrice sets d's kind of price (input, output, cache) in d's region group.
+func setGroupPrice(prices map[string]jsonPrice, d PriceListDimension, v string) map[string]jsonPrice {
+	if prices == nil {
+		prices = map[string]jsonPrice{}
+	}
+	jp := prices[d.Group]
+	switch d.Kind {
+	case "input":
+		jp.Input = v
+	case "output":
+		jp.Output = v
+	case "cache_read":
+		jp.CacheRead = v
+	case "cache_write":
+		jp.CacheWrite = v
+	case "cache_write_1h":
+		jp.CacheWrite1h = v
+	}
+	prices[d.Group] = jp
+	return prices
 }
 
 // WithPriceList returns a copy of t with the Price List's prices over the catalog's:
@@ -305,7 +316,7 @@ func (t *PricingTable) WithPriceList(up PriceListUpdate) (*PricingTable, error) 
 			if mp.TierPrices[tier], err = mergePrices(id, mp.TierPrices[tier], gp); err != nil {
 				return nil, err
 			}
-			if !containsString(mp.ServiceTiers, tier) {
+			if !slices.Contains(mp.ServiceTiers, tier) {
 				mp.ServiceTiers = append(append([]string(nil), mp.ServiceTiers...), tier)
 			}
 		}

@@ -307,12 +307,10 @@ func (r *teamResource) ensureEnforcer(ctx context.Context, plan teamModel, state
 	}
 	state.Enforcer = plan.Enforcer
 
-	// The enforcer's role may invoke the team's profiles (by their enforcer tag); nobody
-	// else may. A team wired before the tag had its invoke policy attached to the role:
-	// that attachment goes (not attached is done).
-	if err := r.tagProfilesForEnforcer(ctx, *state, info.Name); err != nil {
-		return err
-	}
+	// The enforcer's role may invoke the team's profiles by their enforcer tag, which
+	// ensureProfiles (new profiles) and tagProfiles (kept ones) already put on with the
+	// rest of their tags; nobody else may. A team wired before the tag had its invoke
+	// policy attached to the role: that attachment goes (not attached is done).
 	if err := awsops.Detach(ctx, r.client.IAM, state.PolicyARN.ValueString(), awsops.Principal{Kind: "role", Name: info.RoleName, ARN: info.RoleName}); err != nil {
 		return err
 	}

@@ -24,20 +24,6 @@ func wiredProfileTags(tags map[string]string, enforcer types.String) map[string]
 	return tags
 }
 
-// tagProfilesForEnforcer puts the enforcer tag on the team's profiles (one TagResource
-// each; a tag already there is rewritten, which is harmless).
-func (r *teamResource) tagProfilesForEnforcer(ctx context.Context, state teamModel, enforcer string) error {
-	for _, a := range []types.String{state.InferenceProfileARN, state.DegradeInferenceProfileARN} {
-		if a.IsNull() || a.IsUnknown() {
-			continue
-		}
-		if err := awsops.ProfileTagger(r.client.Bedrock).Tag(ctx, a.ValueString(), map[string]string{tagEnforcer: enforcer}); err != nil {
-			return err
-		}
-	}
-	return nil
-}
-
 // profileEnforcer is the enforcer a team's profiles are tagged for: from live (the
 // primary profile's tags when the caller has them), else read here; "" when none.
 func (r *teamResource) profileEnforcer(ctx context.Context, m teamModel, live map[string]string) string {

@@ -76,9 +76,6 @@ func pricingHelp(modelID string, prices *governance.PricingTable) string {
 		strings.Join(prices.Closest(modelID, 3), ", "), modelID, modelID)
 }
 
-// planPricing is the table the team's enforcer charges with (the embedded catalog plus
-// the function's Price List and overrides; live), or the embedded catalog when there is
-// no enforcer, or not yet one to read.
 // enforcerPrices holds each enforcer's prices once read by a configured provider (a
 // Terraform command configures its own): one GetFunction per enforcer and command, not
 // one per team. At apply a team is planned again after the enforcer it references is
@@ -91,6 +88,9 @@ type enforcerPricesKey struct {
 	function string
 }
 
+// planPricing is the table the team's enforcer charges with (the embedded catalog plus
+// the function's Price List and overrides; live), or the embedded catalog when there is
+// no enforcer, or not yet one to read.
 func (r *teamResource) planPricing(ctx context.Context, enforcer types.String) (*governance.PricingTable, bool) {
 	if r.client != nil && !enforcer.IsNull() && !enforcer.IsUnknown() && enforcer.ValueString() != "" {
 		fn := namesFor(enforcer.ValueString()).function

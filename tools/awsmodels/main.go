@@ -192,37 +192,54 @@ func extract(path string) (*Extract, error) {
 	if err != nil {
 		return nil, err
 	}
-	var m smithyModel
-	if err := json.Unmarshal(raw, &m); err != nil {
+	x := &extractor{seen: map[string]bool{}}
+	if err := json.Unmarshal(raw, &x.m); err != nil {
 		return nil, err
 	}
 	// The resources' lifecycle operations are keyed by name; read them generically.
-	var generic struct {
-		Shapes map[string]map[string]json.RawMessage `json:"shapes"`
-	}
-	if err := json.Unmarshal(raw, &generic); err != nil {
+	if err := json.Unmarshal(raw, &x.generic); err != nil {
 		return nil, err
 	}
-	var svcID string
-	for id, s := range m.Shapes {
-		if s.Type == "service" {
-			if svcID != "" {
-				return nil, fmt.Errorf("two services: %s and %s", svcID, id)
-			}
-			svcID = id
-		}
+	svcID, err := serviceID(x.m)
+	if err != nil {
+		return nil, err
 	}
-	if svcID == "" {
-		return nil, fmt.Errorf("no service shape")
-	}
-	ns, _, _ := strings.Cut(svcID, "#")
-	svc := m.Shapes[svcID]
-	ex := &Extract{
+	x.ns, _, _ = strings.Cut(svcID, "#")
+	svc := x.m.Shapes[svcID]
+	x.ex = &Extract{
 		Service:    strings.TrimSuffix(filepath.Base(path)[:len(filepath.Base(path))-len(".json")-11], "-"),
 		Version:    svc.Version,
 		Operations: map[string]Operation{},
 		Shapes:     map[string]Shape{},
 	}
+	readServiceTraits(x.ex, svc)
+	x.addOps(svcID)
+	for _, e := range svc.Errors { // service-wide errors
+		x.addShape(e.Target)
+	}
+	return x.ex, nil
+}
+
+// serviceID is the id of the model's one service shape.
+func serviceID(m smithyModel) (string, error) {
+	var svcID string
+	for id, s := range m.Shapes {
+		if s.Type == "service" {
+			if svcID != "" {
+				return "", fmt.Errorf("two services: %s and %s", svcID, id)
+			}
+			svcID = id
+		}
+	}
+	if svcID == "" {
+		return "", fmt.Errorf("no service shape")
+	}
+	return svcID, nil
+}
+
+// readServiceTraits reads the service's SDK id, ARN namespace, signing name, protocol
+// and XML namespace.
+func readServiceTraits(ex *Extract, svc smithyShape) {
 	var apiSvc struct {
 		SDKID    string `json:"sdkId"`
 		ARNSpace string `json:"arnNamespace"`
@@ -241,92 +258,106 @@ func extract(path string) (*Extract, error) {
 	if json.Unmarshal(svc.Traits["smithy.api#xmlNamespace"], &xmlns) == nil {
 		ex.XMLNS = xmlns.URI
 	}
+}
 
-	short := func(id string) string {
-		if rest, ok := strings.CutPrefix(id, ns+"#"); ok {
-			return rest
-		}
-		return id
+// extractor walks one Smithy model from its service, keeping the operations and the
+// shapes they reach.
+type extractor struct {
+	m       smithyModel
+	generic struct {
+		Shapes map[string]map[string]json.RawMessage `json:"shapes"`
 	}
-	var addShape func(id string)
-	addShape = func(id string) {
-		if strings.HasPrefix(id, "smithy.api#") {
-			return // prelude shapes are known to the reader
-		}
-		if _, done := ex.Shapes[short(id)]; done {
-			return
-		}
-		s, ok := m.Shapes[id]
-		if !ok {
-			panic(fmt.Sprintf("shape %s is missing", id))
-		}
-		out := Shape{Type: s.Type, Traits: keep(s.Traits, keptShapeTraits)}
-		ex.Shapes[short(id)] = out // placeholder against cycles
-		conv := func(mem *smithyMember) *Member {
-			if mem == nil {
-				return nil
-			}
-			addShape(mem.Target)
-			return &Member{Target: short(mem.Target), Traits: keep(mem.Traits, keptMemberTraits)}
-		}
-		if len(s.Members) > 0 {
-			out.Members = map[string]Member{}
-			for name, mem := range s.Members {
-				mem := mem
-				out.Members[name] = *conv(&mem)
-			}
-		}
-		out.Member, out.Key, out.Value = conv(s.Member), conv(s.Key), conv(s.Value)
-		ex.Shapes[short(id)] = out
-	}
+	ns   string
+	ex   *Extract
+	seen map[string]bool // containers whose operations are added
+}
 
-	var addOps func(container string)
-	seen := map[string]bool{}
-	addOps = func(container string) {
-		if seen[container] {
-			return
-		}
-		seen[container] = true
-		c := m.Shapes[container]
-		var targets []string
-		for _, o := range c.Operations {
-			targets = append(targets, o.Target)
-		}
-		for _, k := range []string{"create", "put", "read", "update", "delete", "list"} {
-			var ref struct{ Target string }
-			if raw, ok := generic.Shapes[container][k]; ok && json.Unmarshal(raw, &ref) == nil && ref.Target != "" {
-				targets = append(targets, ref.Target)
-			}
-		}
-		for _, t := range targets {
-			op := m.Shapes[t]
-			if op.Type != "operation" {
-				continue
-			}
-			o := Operation{HTTP: op.Traits["smithy.api#http"]}
-			if op.Input != nil && op.Input.Target != "smithy.api#Unit" {
-				o.Input = short(op.Input.Target)
-				addShape(op.Input.Target)
-			}
-			if op.Output != nil && op.Output.Target != "smithy.api#Unit" {
-				o.Output = short(op.Output.Target)
-				addShape(op.Output.Target)
-			}
-			for _, e := range op.Errors {
-				o.Errors = append(o.Errors, short(e.Target))
-				addShape(e.Target)
-			}
-			ex.Operations[short(t)] = o
-		}
-		for _, r := range c.Resources {
-			addOps(r.Target)
+// short is a shape id without the service's namespace.
+func (x *extractor) short(id string) string {
+	if rest, ok := strings.CutPrefix(id, x.ns+"#"); ok {
+		return rest
+	}
+	return id
+}
+
+// addShape keeps shape id and the shapes its members reach.
+func (x *extractor) addShape(id string) {
+	if strings.HasPrefix(id, "smithy.api#") {
+		return // prelude shapes are known to the reader
+	}
+	if _, done := x.ex.Shapes[x.short(id)]; done {
+		return
+	}
+	s, ok := x.m.Shapes[id]
+	if !ok {
+		panic(fmt.Sprintf("shape %s is missing", id))
+	}
+	out := Shape{Type: s.Type, Traits: keep(s.Traits, keptShapeTraits)}
+	x.ex.Shapes[x.short(id)] = out // placeholder against cycles
+	if len(s.Members) > 0 {
+		out.Members = map[string]Member{}
+		for name, mem := range s.Members {
+			mem := mem
+			out.Members[name] = *x.member(&mem)
 		}
 	}
-	addOps(svcID)
-	for _, e := range svc.Errors { // service-wide errors
-		addShape(e.Target)
+	out.Member, out.Key, out.Value = x.member(s.Member), x.member(s.Key), x.member(s.Value)
+	x.ex.Shapes[x.short(id)] = out
+}
+
+// member is mem as kept, its target added; nil for nil.
+func (x *extractor) member(mem *smithyMember) *Member {
+	if mem == nil {
+		return nil
 	}
-	return ex, nil
+	x.addShape(mem.Target)
+	return &Member{Target: x.short(mem.Target), Traits: keep(mem.Traits, keptMemberTraits)}
+}
+
+// addOps keeps the operations of a service or resource (its own and its lifecycle
+// operations), then those of its resources.
+func (x *extractor) addOps(container string) {
+	if x.seen[container] {
+		return
+	}
+	x.seen[container] = true
+	c := x.m.Shapes[container]
+	var targets []string
+	for _, o := range c.Operations {
+		targets = append(targets, o.Target)
+	}
+	for _, k := range []string{"create", "put", "read", "update", "delete", "list"} {
+		var ref struct{ Target string }
+		if raw, ok := x.generic.Shapes[container][k]; ok && json.Unmarshal(raw, &ref) == nil && ref.Target != "" {
+			targets = append(targets, ref.Target)
+		}
+	}
+	for _, t := range targets {
+		if op := x.m.Shapes[t]; op.Type == "operation" {
+			x.ex.Operations[x.short(t)] = x.operation(op)
+		}
+	}
+	for _, r := range c.Resources {
+		x.addOps(r.Target)
+	}
+}
+
+// operation is op as kept, its input, output and errors added.
+func (x *extractor) operation(op smithyShape) Operation {
+	o := Operation{HTTP: op.Traits["smithy.api#http"]}
+	if op.Input != nil && op.Input.Target != "smithy.api#Unit" {
+		o.Input = x.short(op.Input.Target)
+		x.addShape(op.Input.Target)
+	}
+	if op.Output != nil && op.Output.Target != "smithy.api#Unit" {
+		o.Output = x.short(op.Output.Target)
+		x.addShape(op.Output.Target)
+	}
+	for _, e := range op.Errors {
+		o.Errors = append(o.Errors, x.short(e.Target))
+		x.addShape(e.Target)
+	}
+	return o
 }
 
 func keep(traits map[string]json.RawMessage, kept map[string]string) map[string]json.RawMessage {
