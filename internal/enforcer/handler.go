@@ -91,9 +91,8 @@ type teamView struct {
 }
 
 type quote struct {
-	price governance.Price
-	mp    governance.ModelPricing
-	err   error
+	mp  governance.ModelPricing
+	err error
 }
 
 // New builds a handler. It makes no network call.
@@ -515,7 +514,7 @@ func (h *Handler) quote(model, group string) quote {
 	if err == nil && (p.Input <= 0 || p.Output <= 0) {
 		err = fmt.Errorf("model %s is priced at zero; bedgov never forwards a call it cannot charge: give it a price in pricing_overrides", model)
 	}
-	return quote{p, mp, err}
+	return quote{mp, err}
 }
 
 func lastSegment(arn string) string {
