@@ -21,15 +21,20 @@ const (
 
 // dimFields are the body fields that choose billing dimensions: Converse's serviceTier
 // ({"type": "priority"}) and performanceConfig ({"latency": "optimized"}), and the
-// service_tier string OpenAI-format InvokeModel bodies carry.
+// service_tier string OpenAI-format InvokeModel bodies carry. They are kept raw in
+// requestFields and decoded by requestDims, which refuses a malformed one.
 type dimFields struct {
-	ServiceTier *struct {
-		Type string `json:"type"`
-	} `json:"serviceTier"`
-	ServiceTierOpenAI string `json:"service_tier"`
-	PerformanceConfig *struct {
-		Latency string `json:"latency"`
-	} `json:"performanceConfig"`
+	ServiceTier       json.RawMessage `json:"serviceTier"`
+	ServiceTierOpenAI json.RawMessage `json:"service_tier"`
+	PerformanceConfig json.RawMessage `json:"performanceConfig"`
+}
+
+// decodeRaw decodes raw into v when the field is present.
+func decodeRaw(raw json.RawMessage, v any) error {
+	if raw == nil {
+		return nil
+	}
+	return json.Unmarshal(raw, v)
 }
 
 var errBadDims = errors.New("conflicting billing dimensions")
@@ -37,10 +42,18 @@ var errBadDims = errors.New("conflicting billing dimensions")
 // requestDims reads the service tier, latency mode and cache TTLs a request asks for,
 // from its headers and body. Two different values for one dimension are refused (bedgov
 // would not know which one Bedrock bills).
-func requestDims(body []byte, h http.Header) (governance.Dims, error) {
+// f are the fields decoded from body.
+func (f *dimFields) requestDims(body []byte, h http.Header) (governance.Dims, error) {
 	var d governance.Dims
-	var f dimFields
-	if err := json.Unmarshal(body, &f); err != nil {
+	var serviceTier *struct {
+		Type string `json:"type"`
+	}
+	var serviceTierOpenAI string
+	var performanceConfig *struct {
+		Latency string `json:"latency"`
+	}
+	if decodeRaw(f.ServiceTier, &serviceTier) != nil || decodeRaw(f.ServiceTierOpenAI, &serviceTierOpenAI) != nil ||
+		decodeRaw(f.PerformanceConfig, &performanceConfig) != nil {
 		return d, errBadBody
 	}
 	set := func(dst *string, what, v string) error {
@@ -55,12 +68,12 @@ func requestDims(body []byte, h http.Header) (governance.Dims, error) {
 	}
 	var tier, lat string
 	errs := []error{set(&tier, "the service tier", h.Get(HeaderServiceTier)), set(&lat, "the latency mode", h.Get(HeaderLatency))}
-	if f.ServiceTier != nil {
-		errs = append(errs, set(&tier, "the service tier", f.ServiceTier.Type))
+	if serviceTier != nil {
+		errs = append(errs, set(&tier, "the service tier", serviceTier.Type))
 	}
-	errs = append(errs, set(&tier, "the service tier", f.ServiceTierOpenAI))
-	if f.PerformanceConfig != nil {
-		errs = append(errs, set(&lat, "the latency mode", f.PerformanceConfig.Latency))
+	errs = append(errs, set(&tier, "the service tier", serviceTierOpenAI))
+	if performanceConfig != nil {
+		errs = append(errs, set(&lat, "the latency mode", performanceConfig.Latency))
 	}
 	if err := errors.Join(errs...); err != nil {
 		return d, err

@@ -222,14 +222,18 @@ func (h *Handler) serve(w http.ResponseWriter, r *http.Request, c *call) *apiErr
 		}
 		c.op, c.log.Operation = op, op.String()
 	}
-	maxOut, err := maxOutputTokens(body)
+	fields, err := decodeRequest(body)
 	if err != nil {
 		return errValidation(err.Error())
 	}
-	if ae := refuseGuardrail(body, r.Header); ae != nil {
+	maxOut, err := fields.maxOutputTokens(body)
+	if err != nil {
+		return errValidation(err.Error())
+	}
+	if ae := fields.refuseGuardrail(r.Header); ae != nil {
 		return ae
 	}
-	if c.dims, err = requestDims(body, r.Header); err != nil {
+	if c.dims, err = fields.requestDims(body, r.Header); err != nil {
 		return errValidation(err.Error())
 	}
 	inBound, err := inputBound(body)
