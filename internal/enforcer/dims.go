@@ -123,9 +123,10 @@ func asksOneHourCache(body []byte) bool {
 
 // rates prices the request's dimensions on the team's model and, when it has one, its
 // degrade model. A request the degrade model cannot serve at these dimensions (a tier
-// it does not offer) stays on the primary model: canDegrade is false.
+// it does not offer) stays on the primary model: canDegrade is false. The models are
+// those the view's quotes resolved (PricingTable.Quote), not resolved again per request.
 func (h *Handler) rates(view *teamView, c *call, wantDegrade bool) (primary, degrade governance.Rate, canDegrade bool, ae *apiError) {
-	primary, err := h.rate(view.rec.ModelID, view.rec.PriceGroup, c.dims)
+	primary, err := h.cfg.Pricing.Rate(view.primary.ref.ModelID, view.primary.ref.Group, c.dims)
 	if err == nil {
 		err = primary.Admit(c.inBound)
 	}
@@ -136,7 +137,7 @@ func (h *Handler) rates(view *teamView, c *call, wantDegrade bool) (primary, deg
 	if view.rec.DegradeProfileARN == "" {
 		return primary, degrade, false, nil
 	}
-	degrade, err = h.rate(view.rec.DegradeModelID, view.rec.PriceGroup, c.dims)
+	degrade, err = h.cfg.Pricing.Rate(view.degrade.ref.ModelID, view.degrade.ref.Group, c.dims)
 	if err == nil {
 		err = degrade.Admit(c.inBound)
 	}
@@ -145,15 +146,4 @@ func (h *Handler) rates(view *teamView, c *call, wantDegrade bool) (primary, deg
 		return primary, degrade, false, errValidation(err.Error())
 	}
 	return primary, degrade, err == nil, nil
-}
-
-func (h *Handler) rate(model, group string, d governance.Dims) (governance.Rate, error) {
-	ref, err := governance.ResolveModel(model, nil)
-	if err != nil {
-		return governance.Rate{}, err
-	}
-	if ref.Group == "" {
-		ref.Group = group
-	}
-	return h.cfg.Pricing.Rate(ref.ModelID, ref.Group, d)
 }

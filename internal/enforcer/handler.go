@@ -91,7 +91,9 @@ type teamView struct {
 }
 
 type quote struct {
-	mp  governance.ModelPricing
+	mp governance.ModelPricing
+	// ref is the resolved model and price group the request's rate is looked up with.
+	ref governance.ModelRef
 	err error
 }
 
@@ -514,11 +516,11 @@ func (h *Handler) storeView(rec *governance.CapRecord, now time.Time) *teamView 
 // quote prices a model for the team's views. A price of zero is an error too: a call
 // the enforcer cannot charge is never forwarded.
 func (h *Handler) quote(model, group string) quote {
-	p, mp, _, err := h.cfg.Pricing.Quote(model, nil, group)
+	p, mp, ref, err := h.cfg.Pricing.Quote(model, nil, group)
 	if err == nil && (p.Input <= 0 || p.Output <= 0) {
 		err = fmt.Errorf("model %s is priced at zero; bedgov never forwards a call it cannot charge: give it a price in pricing_overrides", model)
 	}
-	return quote{mp, err}
+	return quote{mp, ref, err}
 }
 
 func lastSegment(arn string) string {
