@@ -88,6 +88,9 @@ type teamView struct {
 	degrade quote
 	// profileID is the last segment of the profile ARN (the id form clients may use).
 	profileID, degradeProfileID string
+	// sameFormat: an InvokeModel body written for the model reads the same to the
+	// degrade model (governance.SameRequestFormat), so one can be degraded.
+	sameFormat bool
 }
 
 type quote struct {
@@ -351,7 +354,7 @@ func (h *Handler) route(c *call, rec *governance.CapRecord, now time.Time, wantD
 	c.target, c.model, c.rate = view.rec.ProfileARN, view.rec.ModelID, c.primaryRate
 	// InvokeModel bodies are model-native: one is degraded only to a model that reads the
 	// same request format (governance.RequestFormat); Converse is model-agnostic.
-	degradable := c.op == opConverse || c.op == opConverseStream || governance.SameRequestFormat(view.rec.ModelID, view.rec.DegradeModelID)
+	degradable := c.op == opConverse || c.op == opConverseStream || view.sameFormat
 	degrade := c.canDegrade && (wantDegrade || (degradable && state.Rank() >= governance.StateDegraded.Rank()))
 	if degrade {
 		c.target, c.model, c.rate = view.rec.DegradeProfileARN, view.rec.DegradeModelID, c.degradeRate
@@ -532,7 +535,8 @@ func (h *Handler) refreshView(rec *governance.CapRecord) *teamView {
 }
 
 func (h *Handler) storeView(rec *governance.CapRecord, now time.Time) *teamView {
-	v := &teamView{rec: rec, loaded: now, profileID: lastSegment(rec.ProfileARN), degradeProfileID: lastSegment(rec.DegradeProfileARN)}
+	v := &teamView{rec: rec, loaded: now, profileID: lastSegment(rec.ProfileARN), degradeProfileID: lastSegment(rec.DegradeProfileARN),
+		sameFormat: governance.SameRequestFormat(rec.ModelID, rec.DegradeModelID)}
 	v.primary = h.quote(rec.ModelID, rec.PriceGroup)
 	if rec.DegradeModelID != "" {
 		v.degrade = h.quote(rec.DegradeModelID, rec.PriceGroup)
