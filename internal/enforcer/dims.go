@@ -42,8 +42,8 @@ var errBadDims = errors.New("conflicting billing dimensions")
 // requestDims reads the service tier, latency mode and cache TTLs a request asks for,
 // from its headers and body. Two different values for one dimension are refused (bedgov
 // would not know which one Bedrock bills).
-// f are the fields decoded from body.
-func (f *dimFields) requestDims(body []byte, h http.Header) (governance.Dims, error) {
+// f are the fields decoded from body; tree decodes the whole body (bodyTree).
+func (f *dimFields) requestDims(body []byte, tree func() (any, error), h http.Header) (governance.Dims, error) {
 	var d governance.Dims
 	var serviceTier *struct {
 		Type string `json:"type"`
@@ -79,7 +79,7 @@ func (f *dimFields) requestDims(body []byte, h http.Header) (governance.Dims, er
 		return d, err
 	}
 	d.Tier, d.Latency = tier, lat
-	d.CacheTTL1h = asksOneHourCache(body)
+	d.CacheTTL1h = asksOneHourCache(body, tree)
 	return d, nil
 }
 
@@ -87,12 +87,12 @@ func (f *dimFields) requestDims(body []byte, h http.Header) (governance.Dims, er
 // TTL: Converse's cachePoint {"type": "default", "ttl": "1h"} or Anthropic's
 // cache_control {"type": "ephemeral", "ttl": "1h"}, wherever they sit (system, messages,
 // tools). A body without "ttl" is not walked.
-func asksOneHourCache(body []byte) bool {
+func asksOneHourCache(body []byte, tree func() (any, error)) bool {
 	if !bytes.Contains(body, []byte(`"ttl"`)) {
 		return false
 	}
-	var v any
-	if json.Unmarshal(body, &v) != nil {
+	v, err := tree()
+	if err != nil {
 		return false
 	}
 	var walk func(any, bool) bool

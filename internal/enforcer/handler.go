@@ -291,10 +291,11 @@ func (h *Handler) readBody(r *http.Request, c *call, modelRef string) (body []by
 	if ae = fields.refuseGuardrail(r.Header); ae != nil {
 		return nil, "", 0, 0, ae
 	}
-	if c.dims, err = fields.requestDims(body, r.Header); err != nil {
+	tree := bodyTree(body)
+	if c.dims, err = fields.requestDims(body, tree, r.Header); err != nil {
 		return nil, "", 0, 0, errValidation(err.Error())
 	}
-	inBound, err = inputBound(body)
+	inBound, err = inputBoundOf(body, tree)
 	if err != nil {
 		return nil, "", 0, 0, errValidation(err.Error())
 	}

@@ -120,6 +120,21 @@ func decodeRequest(body []byte) (*requestFields, error) {
 	return &f, nil
 }
 
+// bodyTree decodes a body into a generic tree on first use and keeps it, for the walks
+// that need the whole body (content blocks, cache checkpoints): a body is decoded so at
+// most once however many of them run.
+func bodyTree(body []byte) func() (any, error) {
+	var v any
+	var err error
+	done := false
+	return func() (any, error) {
+		if !done {
+			err, done = json.Unmarshal(body, &v), true
+		}
+		return v, err
+	}
+}
+
 // maxOutputTokens reads the largest output bound a request body sets (0 when it sets
 // none). Converse bodies use inferenceConfig.maxTokens; InvokeModel bodies are
 // model-native and the known spellings are all read, the largest wins. body is the
