@@ -6,7 +6,6 @@ import (
 	"compress/zlib"
 	"encoding/base64"
 	"encoding/binary"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"image"
@@ -48,13 +47,16 @@ var errUnbounded = errors.New("unbounded content")
 
 // inputBound is the request's input token bound: the body's bytes plus every content
 // block's own bound.
-func inputBound(body []byte) (int64, error) {
+func inputBound(body []byte) (int64, error) { return inputBoundOf(body, bodyTree(body)) }
+
+// inputBoundOf is inputBound with the body's tree decoded by tree (bodyTree).
+func inputBoundOf(body []byte, tree func() (any, error)) (int64, error) {
 	n := governance.InputTokenBound(len(body))
 	if !mayHoldContent(body) {
 		return n, nil
 	}
-	var v any
-	if err := json.Unmarshal(body, &v); err != nil {
+	v, err := tree()
+	if err != nil {
 		return 0, errBadBody
 	}
 	extra, err := contentTokens(v)

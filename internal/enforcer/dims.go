@@ -21,15 +21,20 @@ const (
 
 // dimFields are the body fields that choose billing dimensions: Converse's serviceTier
 // ({"type": "priority"}) and performanceConfig ({"latency": "optimized"}), and the
-// service_tier string OpenAI-format InvokeModel bodies carry.
+// service_tier string OpenAI-format InvokeModel bodies carry. They are kept raw in
+// requestFields and decoded by requestDims, which refuses a malformed one.
 type dimFields struct {
-	ServiceTier *struct {
-		Type string `json:"type"`
-	} `json:"serviceTier"`
-	ServiceTierOpenAI string `json:"service_tier"`
-	PerformanceConfig *struct {
-		Latency string `json:"latency"`
-	} `json:"performanceConfig"`
+	ServiceTier       json.RawMessage `json:"serviceTier"`
+	ServiceTierOpenAI json.RawMessage `json:"service_tier"`
+	PerformanceConfig json.RawMessage `json:"performanceConfig"`
+}
+
+// decodeRaw decodes raw into v when the field is present.
+func decodeRaw(raw json.RawMessage, v any) error {
+	if raw == nil {
+		return nil
+	}
+	return json.Unmarshal(raw, v)
 }
 
 var errBadDims = errors.New("conflicting billing dimensions")
@@ -37,10 +42,18 @@ var errBadDims = errors.New("conflicting billing dimensions")
 // requestDims reads the service tier, latency mode and cache TTLs a request asks for,
 // from its headers and body. Two different values for one dimension are refused (bedgov
 // would not know which one Bedrock bills).
-func requestDims(body []byte, h http.Header) (governance.Dims, error) {
+// f are the fields decoded from body; tree decodes the whole body (bodyTree).
+func (f *dimFields) requestDims(body []byte, tree func() (any, error), h http.Header) (governance.Dims, error) {
 	var d governance.Dims
-	var f dimFields
-	if err := json.Unmarshal(body, &f); err != nil {
+	var serviceTier *struct {
+		Type string `json:"type"`
+	}
+	var serviceTierOpenAI string
+	var performanceConfig *struct {
+		Latency string `json:"latency"`
+	}
+	if decodeRaw(f.ServiceTier, &serviceTier) != nil || decodeRaw(f.ServiceTierOpenAI, &serviceTierOpenAI) != nil ||
+		decodeRaw(f.PerformanceConfig, &performanceConfig) != nil {
 		return d, errBadBody
 	}
 	set := func(dst *string, what, v string) error {
@@ -55,18 +68,18 @@ func requestDims(body []byte, h http.Header) (governance.Dims, error) {
 	}
 	var tier, lat string
 	errs := []error{set(&tier, "the service tier", h.Get(HeaderServiceTier)), set(&lat, "the latency mode", h.Get(HeaderLatency))}
-	if f.ServiceTier != nil {
-		errs = append(errs, set(&tier, "the service tier", f.ServiceTier.Type))
+	if serviceTier != nil {
+		errs = append(errs, set(&tier, "the service tier", serviceTier.Type))
 	}
-	errs = append(errs, set(&tier, "the service tier", f.ServiceTierOpenAI))
-	if f.PerformanceConfig != nil {
-		errs = append(errs, set(&lat, "the latency mode", f.PerformanceConfig.Latency))
+	errs = append(errs, set(&tier, "the service tier", serviceTierOpenAI))
+	if performanceConfig != nil {
+		errs = append(errs, set(&lat, "the latency mode", performanceConfig.Latency))
 	}
 	if err := errors.Join(errs...); err != nil {
 		return d, err
 	}
 	d.Tier, d.Latency = tier, lat
-	d.CacheTTL1h = asksOneHourCache(body)
+	d.CacheTTL1h = asksOneHourCache(body, tree)
 	return d, nil
 }
 
@@ -74,12 +87,12 @@ func requestDims(body []byte, h http.Header) (governance.Dims, error) {
 // TTL: Converse's cachePoint {"type": "default", "ttl": "1h"} or Anthropic's
 // cache_control {"type": "ephemeral", "ttl": "1h"}, wherever they sit (system, messages,
 // tools). A body without "ttl" is not walked.
-func asksOneHourCache(body []byte) bool {
+func asksOneHourCache(body []byte, tree func() (any, error)) bool {
 	if !bytes.Contains(body, []byte(`"ttl"`)) {
 		return false
 	}
-	var v any
-	if json.Unmarshal(body, &v) != nil {
+	v, err := tree()
+	if err != nil {
 		return false
 	}
 	var walk func(any, bool) bool
@@ -110,9 +123,10 @@ func asksOneHourCache(body []byte) bool {
 
 // rates prices the request's dimensions on the team's model and, when it has one, its
 // degrade model. A request the degrade model cannot serve at these dimensions (a tier
-// it does not offer) stays on the primary model: canDegrade is false.
+// it does not offer) stays on the primary model: canDegrade is false. The models are
+// those the view's quotes resolved (PricingTable.Quote), not resolved again per request.
 func (h *Handler) rates(view *teamView, c *call, wantDegrade bool) (primary, degrade governance.Rate, canDegrade bool, ae *apiError) {
-	primary, err := h.rate(view.rec.ModelID, view.rec.PriceGroup, c.dims)
+	primary, err := h.cfg.Pricing.Rate(view.primary.ref.ModelID, view.primary.ref.Group, c.dims)
 	if err == nil {
 		err = primary.Admit(c.inBound)
 	}
@@ -123,7 +137,7 @@ func (h *Handler) rates(view *teamView, c *call, wantDegrade bool) (primary, deg
 	if view.rec.DegradeProfileARN == "" {
 		return primary, degrade, false, nil
 	}
-	degrade, err = h.rate(view.rec.DegradeModelID, view.rec.PriceGroup, c.dims)
+	degrade, err = h.cfg.Pricing.Rate(view.degrade.ref.ModelID, view.degrade.ref.Group, c.dims)
 	if err == nil {
 		err = degrade.Admit(c.inBound)
 	}
@@ -132,15 +146,4 @@ func (h *Handler) rates(view *teamView, c *call, wantDegrade bool) (primary, deg
 		return primary, degrade, false, errValidation(err.Error())
 	}
 	return primary, degrade, err == nil, nil
-}
-
-func (h *Handler) rate(model, group string, d governance.Dims) (governance.Rate, error) {
-	ref, err := governance.ResolveModel(model, nil)
-	if err != nil {
-		return governance.Rate{}, err
-	}
-	if ref.Group == "" {
-		ref.Group = group
-	}
-	return h.cfg.Pricing.Rate(ref.ModelID, ref.Group, d)
 }

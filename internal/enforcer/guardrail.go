@@ -27,13 +27,13 @@ type guardrailFields struct {
 	NativeGuardrailConfig json.RawMessage `json:"amazon-bedrock-guardrailConfig"`
 }
 
-// refuseGuardrail returns the refusal for a request that asks for a guardrail.
-func refuseGuardrail(body []byte, h http.Header) *apiError {
+// refuseGuardrail returns the refusal for a request that asks for a guardrail; f are
+// the fields decoded from its body.
+func (f *guardrailFields) refuseGuardrail(h http.Header) *apiError {
 	if h.Get("X-Amzn-Bedrock-GuardrailIdentifier") != "" || h.Get("X-Amzn-Bedrock-GuardrailVersion") != "" {
 		return errValidation(guardrailRefusal)
 	}
-	var f guardrailFields
-	if json.Unmarshal(body, &f) == nil && (isSet(f.GuardrailConfig) || isSet(f.NativeGuardrailConfig)) {
+	if isSet(f.GuardrailConfig) || isSet(f.NativeGuardrailConfig) {
 		return errValidation(guardrailRefusal)
 	}
 	return nil

@@ -35,6 +35,11 @@ func TestGuardrailRequestsAreRefusedClearly(t *testing.T) {
 	if resp == nil || resp.StatusCode != http.StatusBadRequest || !strings.Contains(string(body), "guardrail") {
 		t.Fatalf("InvokeModel with guardrail headers: %+v %s", resp, body)
 	}
+	// The model-native body field is refused too.
+	resp, body = e.post(ctx, "guard", profileARN("guard"), "invoke", `{"max_tokens":10,"messages":[],"amazon-bedrock-guardrailConfig":{"tagSuffix":"x"}}`, nil)
+	if resp == nil || resp.StatusCode != http.StatusBadRequest || !strings.Contains(string(body), "guardrail") {
+		t.Fatalf("InvokeModel with amazon-bedrock-guardrailConfig: %+v %s", resp, body)
+	}
 	if n := len(e.emu.Calls()); n != 0 {
 		t.Fatalf("%d calls reached Bedrock", n)
 	}

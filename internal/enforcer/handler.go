@@ -88,12 +88,16 @@ type teamView struct {
 	degrade quote
 	// profileID is the last segment of the profile ARN (the id form clients may use).
 	profileID, degradeProfileID string
+	// sameFormat: an InvokeModel body written for the model reads the same to the
+	// degrade model (governance.SameRequestFormat), so one can be degraded.
+	sameFormat bool
 }
 
 type quote struct {
-	price governance.Price
-	mp    governance.ModelPricing
-	err   error
+	mp governance.ModelPricing
+	// ref is the resolved model and price group the request's rate is looked up with.
+	ref governance.ModelRef
+	err error
 }
 
 // New builds a handler. It makes no network call.
@@ -207,35 +211,9 @@ func (h *Handler) serve(w http.ResponseWriter, r *http.Request, c *call) *apiErr
 	c.team = view
 	c.log.Team = view.rec.Team
 
-	if r.ContentLength > h.cfg.MaxBodyBytes {
-		return errTooLarge(fmt.Sprintf("request body exceeds %d bytes", h.cfg.MaxBodyBytes))
-	}
-	body, err := io.ReadAll(io.LimitReader(r.Body, h.cfg.MaxBodyBytes+1))
-	if err != nil {
-		return errValidation("could not read the request body")
-	}
-	if int64(len(body)) > h.cfg.MaxBodyBytes {
-		return errTooLarge(fmt.Sprintf("request body exceeds %d bytes", h.cfg.MaxBodyBytes))
-	}
-	if op == opChat { // OpenAI-compatible: the model and "stream" are in the body
-		if modelRef, op, err = chatRoute(body); err != nil {
-			return errValidation(err.Error())
-		}
-		c.op, c.log.Operation = op, op.String()
-	}
-	maxOut, err := maxOutputTokens(body)
-	if err != nil {
-		return errValidation(err.Error())
-	}
-	if ae := refuseGuardrail(body, r.Header); ae != nil {
+	body, modelRef, maxOut, inBound, ae := h.readBody(r, c, modelRef)
+	if ae != nil {
 		return ae
-	}
-	if c.dims, err = requestDims(body, r.Header); err != nil {
-		return errValidation(err.Error())
-	}
-	inBound, err := inputBound(body)
-	if err != nil {
-		return errValidation(err.Error())
 	}
 
 	// Idempotency.
@@ -262,37 +240,105 @@ func (h *Handler) serve(w http.ResponseWriter, r *http.Request, c *call) *apiErr
 		}
 	}
 
-	// The one conditional write. The request is priced and routed from one view of the
-	// team: when the record the reservation returns has a newer configuration than the
-	// cached view it was priced from (a model change within IdentityCacheTTL), the
-	// reservation is released and the request decided again from that record.
+	rec, wantDegrade, now, ae := h.reserveDecided(lctx, c, modelRef, inBound, maxOut)
+	if ae != nil {
+		return ae
+	}
+
+	state, body := h.route(c, rec, now, wantDegrade, body)
+	view = c.team
+
+	// The five headers' values share one backing array (the names are canonical).
+	vals := []string{view.rec.Team, string(state), strconv.FormatInt(c.log.SpendPercent, 10), c.model, c.target}
+	hdr := w.Header()
+	for i, k := range [...]string{HeaderTeam, HeaderState, HeaderSpendPercent, HeaderModel, HeaderProfile} {
+		hdr[k] = vals[i : i+1 : i+1]
+	}
+
+	h.forwardAndSettle(w, r, c, body)
+	return nil
+}
+
+// readBody reads the request body (at most MaxBodyBytes) and what the request is priced
+// from: its model reference (from the body for Chat Completions), its output bound, its
+// billing dimensions (c.dims) and its input bound. A request with a guardrail is refused.
+func (h *Handler) readBody(r *http.Request, c *call, modelRef string) (body []byte, ref string, maxOut, inBound int64, ae *apiError) {
+	if r.ContentLength > h.cfg.MaxBodyBytes {
+		return nil, "", 0, 0, errTooLarge(fmt.Sprintf("request body exceeds %d bytes", h.cfg.MaxBodyBytes))
+	}
+	body, err := io.ReadAll(io.LimitReader(r.Body, h.cfg.MaxBodyBytes+1))
+	if err != nil {
+		return nil, "", 0, 0, errValidation("could not read the request body")
+	}
+	if int64(len(body)) > h.cfg.MaxBodyBytes {
+		return nil, "", 0, 0, errTooLarge(fmt.Sprintf("request body exceeds %d bytes", h.cfg.MaxBodyBytes))
+	}
+	if c.op == opChat { // OpenAI-compatible: the model and "stream" are in the body
+		var op operation
+		if modelRef, op, err = chatRoute(body); err != nil {
+			return nil, "", 0, 0, errValidation(err.Error())
+		}
+		c.op, c.log.Operation = op, op.String()
+	}
+	fields, err := decodeRequest(body)
+	if err != nil {
+		return nil, "", 0, 0, errValidation(err.Error())
+	}
+	maxOut, err = fields.maxOutputTokens(body)
+	if err != nil {
+		return nil, "", 0, 0, errValidation(err.Error())
+	}
+	if ae = fields.refuseGuardrail(r.Header); ae != nil {
+		return nil, "", 0, 0, ae
+	}
+	tree := bodyTree(body)
+	if c.dims, err = fields.requestDims(body, tree, r.Header); err != nil {
+		return nil, "", 0, 0, errValidation(err.Error())
+	}
+	inBound, err = inputBoundOf(body, tree)
+	if err != nil {
+		return nil, "", 0, 0, errValidation(err.Error())
+	}
+	return body, modelRef, maxOut, inBound, nil
+}
+
+// reserveDecided prices the request from the team's view (c.team) and writes its
+// reservation: the one conditional write. The request is priced and routed from one view
+// of the team: when the record the reservation returns has a newer configuration than the
+// cached view it was priced from (a model change within IdentityCacheTTL), the
+// reservation is released and the request decided again from that record. It reports
+// whether the path names the degrade profile; rec is nil when the ledger failed open.
+func (h *Handler) reserveDecided(ctx context.Context, c *call, modelRef string, inBound, maxOut int64) (rec *governance.CapRecord, wantDegrade bool, now time.Time, ae *apiError) {
 	c.slot = reservationSlot(c.id)
-	var rec *governance.CapRecord
-	var wantDegrade bool
-	var now time.Time
+	view := c.team
 	for attempt := 0; ; attempt++ {
-		var ae *apiError
 		if wantDegrade, ae = h.price(view, modelRef, c, inBound, maxOut); ae != nil {
-			return ae
+			return nil, false, now, ae
 		}
 		c.nonce = randomNonce()
 		now = h.now()
 		c.expires = now.Add(h.cfg.ReservationTTL)
-		if rec, ae = h.reserve(lctx, c, now); ae != nil {
-			return ae
+		if rec, ae = h.reserve(ctx, c, now); ae != nil {
+			return nil, false, now, ae
 		}
 		if rec == nil || rec.ConfigVersion == view.rec.ConfigVersion {
 			break
 		}
-		h.release(lctx, c)
+		h.release(ctx, c)
 		view = h.refreshView(rec)
 		c.team = view
 		if attempt == 2 {
-			return errThrottled("the configuration of team " + view.rec.Team + " is changing; retry shortly")
+			return nil, false, now, errThrottled("the configuration of team " + view.rec.Team + " is changing; retry shortly")
 		}
 	}
+	return rec, wantDegrade, now, nil
+}
 
-	// Graduated response.
+// route is the graduated response: it reads the team's standing from the record the
+// reservation returned (rec, nil when failing open) and chooses the profile the request
+// goes to (c.target, c.model, c.rate), fitting body to the degrade model when degraded.
+func (h *Handler) route(c *call, rec *governance.CapRecord, now time.Time, wantDegrade bool, body []byte) (governance.State, []byte) {
+	view := c.team
 	state := governance.StateOK
 	if rec != nil {
 		c.rec = rec
@@ -309,7 +355,7 @@ func (h *Handler) serve(w http.ResponseWriter, r *http.Request, c *call) *apiErr
 	c.target, c.model, c.rate = view.rec.ProfileARN, view.rec.ModelID, c.primaryRate
 	// InvokeModel bodies are model-native: one is degraded only to a model that reads the
 	// same request format (governance.RequestFormat); Converse is model-agnostic.
-	degradable := op == opConverse || op == opConverseStream || governance.SameRequestFormat(view.rec.ModelID, view.rec.DegradeModelID)
+	degradable := c.op == opConverse || c.op == opConverseStream || view.sameFormat
 	degrade := c.canDegrade && (wantDegrade || (degradable && state.Rank() >= governance.StateDegraded.Rank()))
 	if degrade {
 		c.target, c.model, c.rate = view.rec.DegradeProfileARN, view.rec.DegradeModelID, c.degradeRate
@@ -324,16 +370,7 @@ func (h *Handler) serve(w http.ResponseWriter, r *http.Request, c *call) *apiErr
 	if c.failOpen {
 		c.log.Decision = decFailOpen
 	}
-
-	// The five headers' values share one backing array (the names are canonical).
-	vals := []string{view.rec.Team, string(state), strconv.FormatInt(c.log.SpendPercent, 10), c.model, c.target}
-	hdr := w.Header()
-	for i, k := range [...]string{HeaderTeam, HeaderState, HeaderSpendPercent, HeaderModel, HeaderProfile} {
-		hdr[k] = vals[i : i+1 : i+1]
-	}
-
-	h.forwardAndSettle(w, r, c, body)
-	return nil
+	return state, body
 }
 
 // price checks that the path names one of the view's profiles and sets the request's
@@ -499,7 +536,8 @@ func (h *Handler) refreshView(rec *governance.CapRecord) *teamView {
 }
 
 func (h *Handler) storeView(rec *governance.CapRecord, now time.Time) *teamView {
-	v := &teamView{rec: rec, loaded: now, profileID: lastSegment(rec.ProfileARN), degradeProfileID: lastSegment(rec.DegradeProfileARN)}
+	v := &teamView{rec: rec, loaded: now, profileID: lastSegment(rec.ProfileARN), degradeProfileID: lastSegment(rec.DegradeProfileARN),
+		sameFormat: governance.SameRequestFormat(rec.ModelID, rec.DegradeModelID)}
 	v.primary = h.quote(rec.ModelID, rec.PriceGroup)
 	if rec.DegradeModelID != "" {
 		v.degrade = h.quote(rec.DegradeModelID, rec.PriceGroup)
@@ -511,11 +549,11 @@ func (h *Handler) storeView(rec *governance.CapRecord, now time.Time) *teamView 
 // quote prices a model for the team's views. A price of zero is an error too: a call
 // the enforcer cannot charge is never forwarded.
 func (h *Handler) quote(model, group string) quote {
-	p, mp, _, err := h.cfg.Pricing.Quote(model, nil, group)
+	p, mp, ref, err := h.cfg.Pricing.Quote(model, nil, group)
 	if err == nil && (p.Input <= 0 || p.Output <= 0) {
 		err = fmt.Errorf("model %s is priced at zero; bedgov never forwards a call it cannot charge: give it a price in pricing_overrides", model)
 	}
-	return quote{p, mp, err}
+	return quote{mp, ref, err}
 }
 
 func lastSegment(arn string) string {

@@ -244,3 +244,13 @@ func FuzzRequestParsing(f *testing.F) {
 		_, _ = m.billed(200, 1)
 	})
 }
+
+// maxOutputTokens is the request path's output bound of a whole body (decodeRequest,
+// then requestLimits.maxOutputTokens), as serve reads it.
+func maxOutputTokens(body []byte) (int64, error) {
+	f, err := decodeRequest(body)
+	if err != nil {
+		return 0, err
+	}
+	return f.maxOutputTokens(body)
+}

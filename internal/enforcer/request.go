@@ -101,14 +101,45 @@ type requestLimits struct {
 
 var errBadBody = errors.New("the request body is not a JSON object")
 
+// requestFields are the top-level body fields the request path reads, decoded from the
+// body once: its output bounds, billing dimensions and guardrail fields. requestLimits
+// alone is what checkKeys checks. Only requestLimits' fields can fail to decode (the
+// others are raw), so a body that decodes here is one maxOutputTokens accepted before.
+type requestFields struct {
+	requestLimits
+	dimFields
+	guardrailFields
+}
+
+// decodeRequest decodes a request body's requestFields.
+func decodeRequest(body []byte) (*requestFields, error) {
+	var f requestFields
+	if err := json.Unmarshal(body, &f); err != nil {
+		return nil, errBadBody
+	}
+	return &f, nil
+}
+
+// bodyTree decodes a body into a generic tree on first use and keeps it, for the walks
+// that need the whole body (content blocks, cache checkpoints): a body is decoded so at
+// most once however many of them run.
+func bodyTree(body []byte) func() (any, error) {
+	var v any
+	var err error
+	done := false
+	return func() (any, error) {
+		if !done {
+			err, done = json.Unmarshal(body, &v), true
+		}
+		return v, err
+	}
+}
+
 // maxOutputTokens reads the largest output bound a request body sets (0 when it sets
 // none). Converse bodies use inferenceConfig.maxTokens; InvokeModel bodies are
-// model-native and the known spellings are all read, the largest wins.
-func maxOutputTokens(body []byte) (int64, error) {
-	var l requestLimits
-	if err := json.Unmarshal(body, &l); err != nil {
-		return 0, errBadBody
-	}
+// model-native and the known spellings are all read, the largest wins. body is the
+// body l was decoded from.
+func (l *requestLimits) maxOutputTokens(body []byte) (int64, error) {
 	if err := checkKeys(body); err != nil {
 		return 0, err
 	}
