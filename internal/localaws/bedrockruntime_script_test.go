@@ -3,7 +3,6 @@ package localaws
 import (
 	"context"
 	"encoding/json"
-	"net/http/httptest"
 	"strings"
 	"testing"
 
@@ -18,10 +17,7 @@ import (
 // in InvokeModelWithResponseStream.
 func TestBedrockRuntimeScriptedModel(t *testing.T) {
 	t.Parallel()
-	srv := New()
-	ts := httptest.NewServer(srv)
-	defer ts.Close()
-	c := bedrockruntime.NewFromConfig(ClientConfig(ts.URL, "us-east-1"), func(o *bedrockruntime.Options) { o.RetryMaxAttempts = 1 })
+	_, c := runtimeClient(t)
 	ctx := context.Background()
 	model := aws.String("anthropic.claude-3-haiku-20240307-v1:0")
 	tools := &types.ToolConfiguration{Tools: []types.Tool{&types.ToolMemberToolSpec{Value: types.ToolSpecification{

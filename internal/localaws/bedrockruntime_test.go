@@ -12,13 +12,20 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/bedrockruntime/types"
 )
 
+// runtimeClient serves a new Server and returns it with a Bedrock Runtime client of it
+// that does not retry.
+func runtimeClient(t *testing.T) (*Server, *bedrockruntime.Client) {
+	t.Helper()
+	srv := New()
+	ts := httptest.NewServer(srv)
+	t.Cleanup(ts.Close)
+	return srv, bedrockruntime.NewFromConfig(ClientConfig(ts.URL, "us-east-1"), func(o *bedrockruntime.Options) { o.RetryMaxAttempts = 1 })
+}
+
 // The official SDK is the test of the runtime's wire format.
 func TestBedrockRuntimeWithOfficialSDK(t *testing.T) {
 	t.Parallel()
-	srv := New()
-	ts := httptest.NewServer(srv)
-	defer ts.Close()
-	c := bedrockruntime.NewFromConfig(ClientConfig(ts.URL, "us-east-1"), func(o *bedrockruntime.Options) { o.RetryMaxAttempts = 1 })
+	srv, c := runtimeClient(t)
 	ctx := context.Background()
 	msgs := []types.Message{{Role: types.ConversationRoleUser, Content: []types.ContentBlock{&types.ContentBlockMemberText{Value: "hi [[tokens:9]] [[cache_read:3]]"}}}}
 
