@@ -61,7 +61,7 @@ func (b *BedrockRuntime) serveChat(w http.ResponseWriter, body []byte, resolve f
 	if m := req.MaxCompletionTokens; m != nil && *m >= 0 && *m < u.OutputTokens {
 		u.OutputTokens = *m
 	}
-	u.CacheReadTokens, u.CacheWriteTokens = 0, 0
+	u.CacheReadTokens, u.CacheWriteTokens, u.CacheWrite1hTokens = 0, 0, 0 // Chat Completions has no prompt cache
 	op := "chat-completions"
 	if req.Stream {
 		op = "chat-completions-stream"
