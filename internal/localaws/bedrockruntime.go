@@ -391,7 +391,7 @@ func setInvokeHeaders(h http.Header, u BedrockUsage, latency time.Duration, tier
 }
 
 func converseUsage(u BedrockUsage) map[string]any {
-	m := map[string]any{"inputTokens": u.InputTokens, "outputTokens": u.OutputTokens, "totalTokens": u.InputTokens + u.OutputTokens + u.CacheReadTokens + u.CacheWriteTokens}
+	m := map[string]any{"inputTokens": u.InputTokens, "outputTokens": u.OutputTokens, "totalTokens": u.InputTokens + u.OutputTokens + u.CacheReadTokens + u.allWrites()}
 	if u.CacheReadTokens > 0 {
 		m["cacheReadInputTokens"] = u.CacheReadTokens
 	}

@@ -104,3 +104,13 @@ func TestBedrockRuntimeWithOfficialSDK(t *testing.T) {
 		t.Fatalf("unknown model %v", err)
 	}
 }
+
+// Converse's totalTokens adds every token it reports, the 1-hour cache writes included
+// (they are in cacheWriteInputTokens).
+func TestConverseUsageTotalsEveryToken(t *testing.T) {
+	t.Parallel()
+	m := converseUsage(BedrockUsage{InputTokens: 1, OutputTokens: 2, CacheReadTokens: 3, CacheWriteTokens: 4, CacheWrite1hTokens: 5})
+	if m["totalTokens"] != int64(15) || m["cacheWriteInputTokens"] != int64(9) || m["cacheReadInputTokens"] != int64(3) {
+		t.Fatalf("converseUsage = %v, want totalTokens 15, cacheWriteInputTokens 9, cacheReadInputTokens 3", m)
+	}
+}
