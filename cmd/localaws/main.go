@@ -102,20 +102,11 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	go func() { errc <- srv.Serve(ln) }()
 
 	if *httpsListen != "" {
-		ca, err := localaws.NewTLSAuthority()
-		if err != nil {
-			return err
-		}
-		if err := ca.WriteCA(*caFile); err != nil {
-			return err
-		}
-		tlsSrv, err := localaws.ServeHTTPS(*httpsListen, emu, ca)
+		tlsSrv, err := serveHTTPS(*httpsListen, *caFile, emu, stdout)
 		if err != nil {
 			return err
 		}
 		defer tlsSrv.Close()
-		abs, _ := filepath.Abs(*caFile)
-		_, _ = fmt.Fprintf(stdout, "LOCALAWS_HTTPS_ENDPOINT=%s\nLOCALAWS_CA_FILE=%s\n", tlsSrv.URL, abs)
 	}
 	_, _ = fmt.Fprintf(stdout, "LOCALAWS_ENDPOINT=%s\n", endpointURL(ln.Addr()))
 
@@ -130,6 +121,25 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	return nil
+}
+
+// serveHTTPS serves h over HTTPS on addr with a CA made for this run, whose PEM it
+// writes to caFile, and prints the HTTPS endpoint and the CA file's path to stdout.
+func serveHTTPS(addr, caFile string, h http.Handler, stdout io.Writer) (*localaws.HTTPSServer, error) {
+	ca, err := localaws.NewTLSAuthority()
+	if err != nil {
+		return nil, err
+	}
+	if err := ca.WriteCA(caFile); err != nil {
+		return nil, err
+	}
+	tlsSrv, err := localaws.ServeHTTPS(addr, h, ca)
+	if err != nil {
+		return nil, err
+	}
+	abs, _ := filepath.Abs(caFile)
+	_, _ = fmt.Fprintf(stdout, "LOCALAWS_HTTPS_ENDPOINT=%s\nLOCALAWS_CA_FILE=%s\n", tlsSrv.URL, abs)
+	return tlsSrv, nil
 }
 
 // endpointURL is the URL clients use: an unspecified listen host becomes 127.0.0.1.

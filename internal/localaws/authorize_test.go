@@ -15,6 +15,24 @@ import (
 	"github.com/bedgov/terraform-provider-bedgov/internal/localaws"
 )
 
+// assumedRole creates role name, which anyone in the account may assume, and returns
+// cfg with the credentials of a session of it.
+func assumedRole(t *testing.T, s *localaws.Server, cfg aws.Config, name string) aws.Config {
+	t.Helper()
+	ctx := context.Background()
+	if _, err := iam.NewFromConfig(cfg).CreateRole(ctx, &iam.CreateRoleInput{RoleName: aws.String(name),
+		AssumeRolePolicyDocument: aws.String(`{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"AWS":"*"},"Action":"sts:AssumeRole"}]}`)}); err != nil {
+		t.Fatal(err)
+	}
+	ar, err := sts.NewFromConfig(cfg).AssumeRole(ctx, &sts.AssumeRoleInput{RoleArn: aws.String("arn:aws:iam::" + s.Account() + ":role/" + name), RoleSessionName: aws.String("app")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	rc := cfg.Copy()
+	rc.Credentials = credentials.NewStaticCredentialsProvider(*ar.Credentials.AccessKeyId, *ar.Credentials.SecretAccessKey, *ar.Credentials.SessionToken)
+	return rc
+}
+
 // Bedrock Runtime calls are authorized by IAM's evaluation of the caller's policies: a
 // role with an invoke policy conditioned on its profile (bedgov's team policy) reaches
 // the model through the profile and nowhere else; without it, AccessDeniedException.
@@ -28,16 +46,7 @@ func TestBedrockRuntimeAuthorizedByIAM(t *testing.T) {
 		Type: "APPLICATION", Status: "ACTIVE", ModelArns: []string{model}})
 
 	ic := iam.NewFromConfig(cfg)
-	if _, err := ic.CreateRole(ctx, &iam.CreateRoleInput{RoleName: aws.String("team-app"),
-		AssumeRolePolicyDocument: aws.String(`{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"AWS":"*"},"Action":"sts:AssumeRole"}]}`)}); err != nil {
-		t.Fatal(err)
-	}
-	ar, err := sts.NewFromConfig(cfg).AssumeRole(ctx, &sts.AssumeRoleInput{RoleArn: aws.String("arn:aws:iam::" + s.Account() + ":role/team-app"), RoleSessionName: aws.String("app")})
-	if err != nil {
-		t.Fatal(err)
-	}
-	rc := cfg.Copy()
-	rc.Credentials = credentials.NewStaticCredentialsProvider(*ar.Credentials.AccessKeyId, *ar.Credentials.SecretAccessKey, *ar.Credentials.SessionToken)
+	rc := assumedRole(t, s, cfg, "team-app")
 	br := bedrockruntime.NewFromConfig(rc)
 	converse := func(id string) error {
 		_, err := br.Converse(ctx, &bedrockruntime.ConverseInput{ModelId: aws.String(id), Messages: []brtypes.Message{{

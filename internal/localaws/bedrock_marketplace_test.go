@@ -7,11 +7,9 @@ import (
 	"testing"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/bedrockruntime"
 	brtypes "github.com/aws/aws-sdk-go-v2/service/bedrockruntime/types"
 	"github.com/aws/aws-sdk-go-v2/service/iam"
-	"github.com/aws/aws-sdk-go-v2/service/sts"
 )
 
 // A third-party model's first call subscribes it through AWS Marketplace, which the
@@ -27,27 +25,18 @@ func TestThirdPartyFirstCallNeedsMarketplace(t *testing.T) {
 	s.WithdrawModelSubscription("amazon.nova-lite-v1:0") // Amazon's models need no subscription
 
 	ic := iam.NewFromConfig(cfg)
-	if _, err := ic.CreateRole(ctx, &iam.CreateRoleInput{RoleName: aws.String("invoker"),
-		AssumeRolePolicyDocument: aws.String(`{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"AWS":"*"},"Action":"sts:AssumeRole"}]}`)}); err != nil {
-		t.Fatal(err)
-	}
+	rc := assumedRole(t, s, cfg, "invoker")
 	policy := `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"bedrock:InvokeModel","Resource":"*"}]}`
 	if _, err := ic.PutRolePolicy(ctx, &iam.PutRolePolicyInput{RoleName: aws.String("invoker"), PolicyName: aws.String("invoke"), PolicyDocument: aws.String(policy)}); err != nil {
 		t.Fatal(err)
 	}
-	ar, err := sts.NewFromConfig(cfg).AssumeRole(ctx, &sts.AssumeRoleInput{RoleArn: aws.String("arn:aws:iam::" + s.Account() + ":role/invoker"), RoleSessionName: aws.String("app")})
-	if err != nil {
-		t.Fatal(err)
-	}
-	rc := cfg.Copy()
-	rc.Credentials = credentials.NewStaticCredentialsProvider(*ar.Credentials.AccessKeyId, *ar.Credentials.SecretAccessKey, *ar.Credentials.SessionToken)
 	converse := func(c aws.Config, id string) error {
 		_, err := bedrockruntime.NewFromConfig(c).Converse(ctx, &bedrockruntime.ConverseInput{ModelId: aws.String(id), Messages: []brtypes.Message{{
 			Role: brtypes.ConversationRoleUser, Content: []brtypes.ContentBlock{&brtypes.ContentBlockMemberText{Value: "hi"}}}}})
 		return err
 	}
 
-	err = converse(rc, modelID)
+	err := converse(rc, modelID)
 	var ad *brtypes.AccessDeniedException
 	if !errors.As(err, &ad) || !strings.Contains(err.Error(), "aws-marketplace:Subscribe") {
 		t.Fatalf("first call without Marketplace rights: %v, want AccessDeniedException naming aws-marketplace:Subscribe", err)

@@ -323,39 +323,14 @@ func (b *BedrockRuntime) serve(w http.ResponseWriter, r *http.Request, resolve f
 	stop := reply.stopReason()
 	switch op {
 	case "converse":
-		content := map[string]any{"text": reply.text}
-		if reply.tool != nil {
-			content = map[string]any{"toolUse": map[string]any{"toolUseId": reply.tool.id, "name": reply.tool.name, "input": reply.tool.input}}
-		}
-		resp := map[string]any{
-			"output":     map[string]any{"message": map[string]any{"role": "assistant", "content": []any{content}}},
-			"stopReason": stop,
-			"usage":      converseUsage(u),
-			"metrics":    map[string]any{"latencyMs": f.Latency.Milliseconds()},
-		}
-		if call.ServiceTier != "" {
-			resp["serviceTier"] = map[string]any{"type": call.ServiceTier} // the tier that served it
-		}
+		resp := converseBody(reply, stop, u, f.Latency, call.ServiceTier)
 		if inv != nil {
 			inv.Output = resp
 			logf(inv)
 		}
 		writeJSON(w, resp)
 	case "invoke":
-		if !u.NativeOnly {
-			w.Header().Set("X-Amzn-Bedrock-Input-Token-Count", strconv.FormatInt(u.InputTokens, 10))
-			w.Header().Set("X-Amzn-Bedrock-Output-Token-Count", strconv.FormatInt(u.OutputTokens, 10))
-			if u.CacheReadTokens > 0 {
-				w.Header().Set("X-Amzn-Bedrock-Cache-Read-Input-Token-Count", strconv.FormatInt(u.CacheReadTokens, 10))
-			}
-			if u.allWrites() > 0 {
-				w.Header().Set("X-Amzn-Bedrock-Cache-Write-Input-Token-Count", strconv.FormatInt(u.allWrites(), 10))
-			}
-		}
-		w.Header().Set("X-Amzn-Bedrock-Invocation-Latency", strconv.FormatInt(f.Latency.Milliseconds(), 10))
-		if call.ServiceTier != "" {
-			w.Header().Set("X-Amzn-Bedrock-Service-Tier", call.ServiceTier)
-		}
+		setInvokeHeaders(w.Header(), u, f.Latency, call.ServiceTier)
 		resp := invokeBody(model, messageID(body.Bytes()), reply, stop, u)
 		if inv != nil {
 			inv.Output = resp
@@ -377,8 +352,46 @@ func (b *BedrockRuntime) serve(w http.ResponseWriter, r *http.Request, resolve f
 	}
 }
 
+// converseBody is Converse's response: the reply's text or tool use, with its usage,
+// latency and, when the request chose one, the service tier that served it.
+func converseBody(reply scriptedReply, stop string, u BedrockUsage, latency time.Duration, tier string) map[string]any {
+	content := map[string]any{"text": reply.text}
+	if reply.tool != nil {
+		content = map[string]any{"toolUse": map[string]any{"toolUseId": reply.tool.id, "name": reply.tool.name, "input": reply.tool.input}}
+	}
+	resp := map[string]any{
+		"output":     map[string]any{"message": map[string]any{"role": "assistant", "content": []any{content}}},
+		"stopReason": stop,
+		"usage":      converseUsage(u),
+		"metrics":    map[string]any{"latencyMs": latency.Milliseconds()},
+	}
+	if tier != "" {
+		resp["serviceTier"] = map[string]any{"type": tier} // the tier that served it
+	}
+	return resp
+}
+
+// setInvokeHeaders sets InvokeModel's usage (unless the model family reports only its
+// own block), latency and service-tier headers.
+func setInvokeHeaders(h http.Header, u BedrockUsage, latency time.Duration, tier string) {
+	if !u.NativeOnly {
+		h.Set("X-Amzn-Bedrock-Input-Token-Count", strconv.FormatInt(u.InputTokens, 10))
+		h.Set("X-Amzn-Bedrock-Output-Token-Count", strconv.FormatInt(u.OutputTokens, 10))
+		if u.CacheReadTokens > 0 {
+			h.Set("X-Amzn-Bedrock-Cache-Read-Input-Token-Count", strconv.FormatInt(u.CacheReadTokens, 10))
+		}
+		if u.allWrites() > 0 {
+			h.Set("X-Amzn-Bedrock-Cache-Write-Input-Token-Count", strconv.FormatInt(u.allWrites(), 10))
+		}
+	}
+	h.Set("X-Amzn-Bedrock-Invocation-Latency", strconv.FormatInt(latency.Milliseconds(), 10))
+	if tier != "" {
+		h.Set("X-Amzn-Bedrock-Service-Tier", tier)
+	}
+}
+
 func converseUsage(u BedrockUsage) map[string]any {
-	m := map[string]any{"inputTokens": u.InputTokens, "outputTokens": u.OutputTokens, "totalTokens": u.InputTokens + u.OutputTokens + u.CacheReadTokens + u.CacheWriteTokens}
+	m := map[string]any{"inputTokens": u.InputTokens, "outputTokens": u.OutputTokens, "totalTokens": u.InputTokens + u.OutputTokens + u.CacheReadTokens + u.allWrites()}
 	if u.CacheReadTokens > 0 {
 		m["cacheReadInputTokens"] = u.CacheReadTokens
 	}

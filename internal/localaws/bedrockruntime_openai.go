@@ -43,7 +43,6 @@ func (b *BedrockRuntime) serveChat(w http.ResponseWriter, body []byte, resolve f
 	var req struct {
 		Model               string `json:"model"`
 		Stream              bool   `json:"stream"`
-		MaxTokens           *int64 `json:"max_tokens"`
 		MaxCompletionTokens *int64 `json:"max_completion_tokens"`
 		StreamOptions       struct {
 			IncludeUsage bool `json:"include_usage"`
@@ -58,13 +57,11 @@ func (b *BedrockRuntime) serveChat(w http.ResponseWriter, body []byte, resolve f
 		openAIError(w, http.StatusNotFound, "ResourceNotFoundException", "model "+req.Model+" not found")
 		return
 	}
-	u := BedrockUsageFor(body)
-	for _, m := range []*int64{req.MaxTokens, req.MaxCompletionTokens} {
-		if m != nil && *m >= 0 && *m < u.OutputTokens {
-			u.OutputTokens = *m
-		}
+	u := BedrockUsageFor(body) // bounds the output by max_tokens (maxTokensOf)
+	if m := req.MaxCompletionTokens; m != nil && *m >= 0 && *m < u.OutputTokens {
+		u.OutputTokens = *m
 	}
-	u.CacheReadTokens, u.CacheWriteTokens = 0, 0
+	u.CacheReadTokens, u.CacheWriteTokens, u.CacheWrite1hTokens = 0, 0, 0 // Chat Completions has no prompt cache
 	op := "chat-completions"
 	if req.Stream {
 		op = "chat-completions-stream"
@@ -87,7 +84,7 @@ func (b *BedrockRuntime) serveChat(w http.ResponseWriter, body []byte, resolve f
 	}
 	id := "chatcmpl-" + strings.ReplaceAll(newUUID(), "-", "")
 	created := time.Now().Unix()
-	usage := map[string]any{"prompt_tokens": u.InputTokens, "completion_tokens": u.OutputTokens, "total_tokens": u.InputTokens + u.OutputTokens}
+	usage := openaiUsage(u)
 	text := strings.Repeat("ab ", int(u.OutputTokens))
 	if !req.Stream {
 		writeJSON(w, map[string]any{

@@ -284,7 +284,7 @@ func promptPrefix(body []byte) (stream []byte, ends []int) {
 // cache, the rest up to the last checkpoint is written. A prefix is ceil(bytes/4)
 // tokens of promptPrefix's stream. Called with b.mu held.
 func (b *BedrockRuntime) applyPromptCache(model string, body []byte, u *BedrockUsage, now time.Time) {
-	if u.CacheReadTokens > 0 || u.CacheWriteTokens > 0 {
+	if u.CacheReadTokens > 0 || u.allWrites() > 0 {
 		return // markers decide
 	}
 	stream, ends := promptPrefix(body)

@@ -3,9 +3,9 @@ package localaws
 import (
 	"context"
 	"encoding/json"
-	"net/http/httptest"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/bedrockruntime"
@@ -18,10 +18,7 @@ import (
 // in InvokeModelWithResponseStream.
 func TestBedrockRuntimeScriptedModel(t *testing.T) {
 	t.Parallel()
-	srv := New()
-	ts := httptest.NewServer(srv)
-	defer ts.Close()
-	c := bedrockruntime.NewFromConfig(ClientConfig(ts.URL, "us-east-1"), func(o *bedrockruntime.Options) { o.RetryMaxAttempts = 1 })
+	_, c := runtimeClient(t)
 	ctx := context.Background()
 	model := aws.String("anthropic.claude-3-haiku-20240307-v1:0")
 	tools := &types.ToolConfiguration{Tools: []types.Tool{&types.ToolMemberToolSpec{Value: types.ToolSpecification{
@@ -130,5 +127,26 @@ func TestBedrockRuntimeScriptedModel(t *testing.T) {
 	want := "message_start content_block_start content_block_delta content_block_delta content_block_stop message_delta message_stop"
 	if got := strings.Join(types_, " "); got != want {
 		t.Fatalf("events %s, want %s", got, want)
+	}
+}
+
+// A cache marker decides the call's cache usage, a 1-hour write marker as much as the
+// others: the prompt's checkpoints then add no computed read or write.
+func TestPromptCacheMarkersDecide(t *testing.T) {
+	t.Parallel()
+	body := []byte(`{"anthropic_version":"bedrock-2023-05-31","max_tokens":8,"system":[{"type":"text","text":"` + strings.Repeat("long system prompt ", 40) + `","cache_control":{"type":"ephemeral"}}],"messages":[{"role":"user","content":"q [[cache_write_1h:7]]"}]}`)
+	b := NewBedrockRuntime(nil)
+	u := BedrockUsageFor(body)
+	in := u.InputTokens
+	b.applyPromptCache("anthropic.claude-3-haiku-20240307-v1:0", body, &u, time.Now())
+	if u.CacheWrite1hTokens != 7 || u.CacheWriteTokens != 0 || u.CacheReadTokens != 0 || u.InputTokens != in {
+		t.Fatalf("usage %+v, want the marker's 7 one-hour writes and nothing computed (input %d)", u, in)
+	}
+	// Without the marker the checkpoint is written: the test above is not vacuous.
+	plain := []byte(strings.Replace(string(body), " [[cache_write_1h:7]]", "", 1))
+	u = BedrockUsageFor(plain)
+	b.applyPromptCache("anthropic.claude-3-haiku-20240307-v1:0", plain, &u, time.Now())
+	if u.CacheWriteTokens == 0 {
+		t.Fatalf("usage %+v: the checkpoint was not written", u)
 	}
 }

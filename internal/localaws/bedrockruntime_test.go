@@ -12,13 +12,20 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/bedrockruntime/types"
 )
 
+// runtimeClient serves a new Server and returns it with a Bedrock Runtime client of it
+// that does not retry.
+func runtimeClient(t *testing.T) (*Server, *bedrockruntime.Client) {
+	t.Helper()
+	srv := New()
+	ts := httptest.NewServer(srv)
+	t.Cleanup(ts.Close)
+	return srv, bedrockruntime.NewFromConfig(ClientConfig(ts.URL, "us-east-1"), func(o *bedrockruntime.Options) { o.RetryMaxAttempts = 1 })
+}
+
 // The official SDK is the test of the runtime's wire format.
 func TestBedrockRuntimeWithOfficialSDK(t *testing.T) {
 	t.Parallel()
-	srv := New()
-	ts := httptest.NewServer(srv)
-	defer ts.Close()
-	c := bedrockruntime.NewFromConfig(ClientConfig(ts.URL, "us-east-1"), func(o *bedrockruntime.Options) { o.RetryMaxAttempts = 1 })
+	srv, c := runtimeClient(t)
 	ctx := context.Background()
 	msgs := []types.Message{{Role: types.ConversationRoleUser, Content: []types.ContentBlock{&types.ContentBlockMemberText{Value: "hi [[tokens:9]] [[cache_read:3]]"}}}}
 
@@ -95,5 +102,15 @@ func TestBedrockRuntimeWithOfficialSDK(t *testing.T) {
 	var nf *types.ResourceNotFoundException
 	if !errors.As(err, &nf) {
 		t.Fatalf("unknown model %v", err)
+	}
+}
+
+// Converse's totalTokens adds every token it reports, the 1-hour cache writes included
+// (they are in cacheWriteInputTokens).
+func TestConverseUsageTotalsEveryToken(t *testing.T) {
+	t.Parallel()
+	m := converseUsage(BedrockUsage{InputTokens: 1, OutputTokens: 2, CacheReadTokens: 3, CacheWriteTokens: 4, CacheWrite1hTokens: 5})
+	if m["totalTokens"] != int64(15) || m["cacheWriteInputTokens"] != int64(9) || m["cacheReadInputTokens"] != int64(3) {
+		t.Fatalf("converseUsage = %v, want totalTokens 15, cacheWriteInputTokens 9, cacheReadInputTokens 3", m)
 	}
 }

@@ -419,20 +419,7 @@ func (s *Server) serveMetered(w http.ResponseWriter, r *http.Request, op string,
 	id := partitionID{table: tableNameOf(in.TableName), key: partitionKeyString(pv)}
 	codec := jsonCodec{version: "1.0"}
 	if !s.capacity.admit(id, write) {
-		// A request over a partition's ceiling is refused, not queued, and consumes
-		// nothing: ProvisionedThroughputExceededException with the throttling reason
-		// Table{Read,Write}KeyRangeThroughputExceeded, in both capacity modes
-		// (throttling-key-range-limit-exceeded-mitigation; API_ThrottlingReason).
-		reason := "TableReadKeyRangeThroughputExceeded"
-		if write {
-			reason = "TableWriteKeyRangeThroughputExceeded"
-		}
-		e := &APIError{Code: "ProvisionedThroughputExceededException", Status: http.StatusBadRequest,
-			Message: "The level of configured provisioned throughput for the table was exceeded. Consider increasing your provisioning level with the UpdateTable API.",
-			Fields: map[string]any{"ThrottlingReasons": []map[string]string{{
-				"reason":   reason,
-				"resource": fmt.Sprintf("arn:aws:dynamodb:%s:%s:table/%s", regionOr(rec.Region, s.defaultRegion), s.account, id.table),
-			}}}}
+		e := s.keyRangeThrottled(id.table, write, rec.Region)
 		rec.ErrorCode = e.Code
 		codec.writeError(w, nil, op, e)
 		return true
@@ -510,6 +497,23 @@ func (s *Server) serveMetered(w http.ResponseWriter, r *http.Request, op string,
 	}
 	writeRaw(w, resp, data)
 	return true
+}
+
+// keyRangeThrottled is the refusal of a request over a partition's ceiling. It is
+// refused, not queued, and consumes nothing: ProvisionedThroughputExceededException
+// with the throttling reason Table{Read,Write}KeyRangeThroughputExceeded, in both
+// capacity modes (throttling-key-range-limit-exceeded-mitigation; API_ThrottlingReason).
+func (s *Server) keyRangeThrottled(table string, write bool, region string) *APIError {
+	reason := "TableReadKeyRangeThroughputExceeded"
+	if write {
+		reason = "TableWriteKeyRangeThroughputExceeded"
+	}
+	return &APIError{Code: "ProvisionedThroughputExceededException", Status: http.StatusBadRequest,
+		Message: "The level of configured provisioned throughput for the table was exceeded. Consider increasing your provisioning level with the UpdateTable API.",
+		Fields: map[string]any{"ThrottlingReasons": []map[string]string{{
+			"reason":   reason,
+			"resource": fmt.Sprintf("arn:aws:dynamodb:%s:%s:table/%s", regionOr(region, s.defaultRegion), s.account, table),
+		}}}}
 }
 
 // consumedCapacity is the ConsumedCapacity member the caller asked for: none unless

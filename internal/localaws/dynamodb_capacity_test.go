@@ -30,6 +30,16 @@ func units(c *types.ConsumedCapacity) float64 {
 	return *c.CapacityUnits
 }
 
+// meteredTable starts a Server metering a dynalite and creates table name in it; it
+// returns the Server, a DynamoDB client of it and the table's name.
+func meteredTable(t *testing.T, name string) (*localaws.Server, *dynamodb.Client, *string) {
+	t.Helper()
+	s, cfg := start(t, localaws.WithDynamoDB(dynaliteEndpoint))
+	c := dynamodb.NewFromConfig(cfg)
+	createTable(t, c, name)
+	return s, c, aws.String(name)
+}
+
 func usageOf(s *localaws.Server, table, key string) localaws.PartitionUsage {
 	for _, u := range s.DynamoDBUsage() {
 		if u.Table == table && u.PartitionKey == "S:"+key {
@@ -44,11 +54,8 @@ func usageOf(s *localaws.Server, table, key string) localaws.PartitionUsage {
 // when asked for, but every request is metered.
 func TestDynamoDBWriteUnitsFollowItemSize(t *testing.T) {
 	t.Parallel()
-	s, cfg := start(t, localaws.WithDynamoDB(dynaliteEndpoint))
-	c := dynamodb.NewFromConfig(cfg)
+	s, c, tbl := meteredTable(t, "metered-writes")
 	ctx := context.Background()
-	createTable(t, c, "metered-writes")
-	tbl := aws.String("metered-writes")
 	key := map[string]types.AttributeValue{"pk": sv("a")}
 
 	put := func(n int) float64 {
@@ -104,11 +111,8 @@ func TestDynamoDBWriteUnitsFollowItemSize(t *testing.T) {
 // missing item still costs a read.
 func TestDynamoDBReadUnitsFollowItemSize(t *testing.T) {
 	t.Parallel()
-	s, cfg := start(t, localaws.WithDynamoDB(dynaliteEndpoint))
-	c := dynamodb.NewFromConfig(cfg)
+	s, c, tbl := meteredTable(t, "metered-reads")
 	ctx := context.Background()
-	createTable(t, c, "metered-reads")
-	tbl := aws.String("metered-reads")
 	if _, err := c.PutItem(ctx, &dynamodb.PutItemInput{TableName: tbl, Item: item("r", 5000)}); err != nil {
 		t.Fatal(err)
 	}
@@ -139,11 +143,8 @@ func TestDynamoDBReadUnitsFollowItemSize(t *testing.T) {
 // ReturnValuesOnConditionCheckFailure=ALL_OLD returns the item with the error.
 func TestDynamoDBFailedConditionConsumesAndReturnsTheItem(t *testing.T) {
 	t.Parallel()
-	s, cfg := start(t, localaws.WithDynamoDB(dynaliteEndpoint))
-	c := dynamodb.NewFromConfig(cfg)
+	s, c, tbl := meteredTable(t, "metered-conditions")
 	ctx := context.Background()
-	createTable(t, c, "metered-conditions")
-	tbl := aws.String("metered-conditions")
 	if _, err := c.PutItem(ctx, &dynamodb.PutItemInput{TableName: tbl, Item: item("c", 2500)}); err != nil {
 		t.Fatal(err)
 	}
@@ -175,10 +176,8 @@ func TestDynamoDBFailedConditionConsumesAndReturnsTheItem(t *testing.T) {
 // included (so a failed condition is charged as the same item's write would be).
 func TestDynamoDBItemSizeAgreesWithDynalite(t *testing.T) {
 	t.Parallel()
-	_, cfg := start(t, localaws.WithDynamoDB(dynaliteEndpoint))
-	c := dynamodb.NewFromConfig(cfg)
+	_, c, tbl := meteredTable(t, "metered-sizes")
 	ctx := context.Background()
-	createTable(t, c, "metered-sizes")
 	for i, n := range []string{"0", "1", "12", "123", "1234", "-5", "0.05", "123.45", "1e10", "1000", "99999999999999999999"} {
 		for _, target := range []int{1024, 1025} {
 			// A new key each time: a put that replaces an item is charged the larger of the two.
@@ -189,7 +188,7 @@ func TestDynamoDBItemSizeAgreesWithDynalite(t *testing.T) {
 				raw[k] = json.RawMessage(v)
 			}
 			it["fill"] = sv(strings.Repeat("p", target-localaws.ItemSize(raw)))
-			out, err := c.PutItem(ctx, &dynamodb.PutItemInput{TableName: aws.String("metered-sizes"), Item: it, ReturnConsumedCapacity: types.ReturnConsumedCapacityTotal})
+			out, err := c.PutItem(ctx, &dynamodb.PutItemInput{TableName: tbl, Item: it, ReturnConsumedCapacity: types.ReturnConsumedCapacityTotal})
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -469,47 +469,8 @@ func (s *Server) serveFunctionURL(w http.ResponseWriter, r *http.Request) {
 	}
 
 	req := r.Clone(r.Context())
-	switch u.AuthType {
-	case "AWS_IAM":
-		m := credentialRe.FindStringSubmatch(r.Header.Get("Authorization"))
-		switch {
-		case m == nil:
-			writeURLError(sw, http.StatusForbidden, "AccessDeniedException", "Forbidden", nil)
-			return
-		case m[4] != "lambda":
-			writeURLError(sw, http.StatusForbidden, "InvalidSignatureException", "Credential should be scoped to correct service: 'lambda'. ", nil)
-			return
-		case m[3] != f.Region:
-			writeURLError(sw, http.StatusForbidden, "InvalidSignatureException", "Credential should be scoped to a valid region. ", nil)
-			return
-		}
-		rec.AccessKeyID = m[1]
-		// The signature is checked with the key's secret, signing name lambda.
-		if e := s.verifySigV4(r, RESTJSON1, s.signingNow()); e != nil {
-			rec.ErrorCode = e.Code
-			writeURLError(sw, http.StatusForbidden, e.Code, "Forbidden", nil)
-			return
-		}
-		req.Body = r.Body // verifySigV4 read the body and put it back
-		// IAM: lambda:InvokeFunctionUrl and lambda:InvokeFunction (authorize.go).
-		fp, _ := GetAs[LambdaPolicy](s.store, KindFunctionPolicy, f.ARN)
-		if ok, err := s.authorizeFunctionURL(s.Caller(m[1]), f.ARN, fp); !ok {
-			rec.ErrorCode = "AccessDeniedException"
-			if err != nil {
-				writeURLError(sw, http.StatusInternalServerError, "InternalFailure", "localaws: IAM evaluation failed: "+err.Error(), nil)
-				return
-			}
-			writeURLError(sw, http.StatusForbidden, "AccessDeniedException", "Forbidden", nil)
-			return
-		}
-		req.Header.Set(FunctionURLPrincipalHeader, s.Caller(m[1]).Arn)
-	default: // NONE
-		req.Header.Del(FunctionURLPrincipalHeader)
-		p, _ := GetAs[LambdaPolicy](s.store, KindFunctionPolicy, f.ARN)
-		if !p.allowsPublicURL() {
-			writeURLError(sw, http.StatusForbidden, "AccessDeniedException", "Forbidden", nil)
-			return
-		}
+	if !s.authorizeURLRequest(sw, r, req, f, u.AuthType, &rec) {
+		return
 	}
 
 	if e := s.faults.apply(r.Context(), "lambda", rec.Operation, rec.Region); e != nil {
@@ -581,6 +542,61 @@ func (s *Server) serveFunctionURL(w http.ResponseWriter, r *http.Request) {
 		serveRuntime(h, sw, req)
 		return
 	}
+	serveBuffered(h, sw, req)
+}
+
+// authorizeURLRequest authorizes a function URL request by the URL's auth type and sets
+// or clears the principal header of req, the request the function gets; when it
+// refuses, it has written the error and returns false.
+func (s *Server) authorizeURLRequest(sw *urlWriter, r, req *http.Request, f LambdaFunction, authType string, rec *CallRecord) bool {
+	switch authType {
+	case "AWS_IAM":
+		m := credentialRe.FindStringSubmatch(r.Header.Get("Authorization"))
+		switch {
+		case m == nil:
+			writeURLError(sw, http.StatusForbidden, "AccessDeniedException", "Forbidden", nil)
+			return false
+		case m[4] != "lambda":
+			writeURLError(sw, http.StatusForbidden, "InvalidSignatureException", "Credential should be scoped to correct service: 'lambda'. ", nil)
+			return false
+		case m[3] != f.Region:
+			writeURLError(sw, http.StatusForbidden, "InvalidSignatureException", "Credential should be scoped to a valid region. ", nil)
+			return false
+		}
+		rec.AccessKeyID = m[1]
+		// The signature is checked with the key's secret, signing name lambda.
+		if e := s.verifySigV4(r, RESTJSON1, s.signingNow()); e != nil {
+			rec.ErrorCode = e.Code
+			writeURLError(sw, http.StatusForbidden, e.Code, "Forbidden", nil)
+			return false
+		}
+		req.Body = r.Body // verifySigV4 read the body and put it back
+		// IAM: lambda:InvokeFunctionUrl and lambda:InvokeFunction (authorize.go).
+		fp, _ := GetAs[LambdaPolicy](s.store, KindFunctionPolicy, f.ARN)
+		if ok, err := s.authorizeFunctionURL(s.Caller(m[1]), f.ARN, fp); !ok {
+			rec.ErrorCode = "AccessDeniedException"
+			if err != nil {
+				writeURLError(sw, http.StatusInternalServerError, "InternalFailure", "localaws: IAM evaluation failed: "+err.Error(), nil)
+				return false
+			}
+			writeURLError(sw, http.StatusForbidden, "AccessDeniedException", "Forbidden", nil)
+			return false
+		}
+		req.Header.Set(FunctionURLPrincipalHeader, s.Caller(m[1]).Arn)
+	default: // NONE
+		req.Header.Del(FunctionURLPrincipalHeader)
+		p, _ := GetAs[LambdaPolicy](s.store, KindFunctionPolicy, f.ARN)
+		if !p.allowsPublicURL() {
+			writeURLError(sw, http.StatusForbidden, "AccessDeniedException", "Forbidden", nil)
+			return false
+		}
+	}
+	return true
+}
+
+// serveBuffered runs a BUFFERED function URL's handler and sends its response whole,
+// or a 502 when it exceeds lambdaURLMaxResponse.
+func serveBuffered(h http.Handler, sw *urlWriter, req *http.Request) {
 	bw := &bufferedWriter{header: http.Header{}}
 	for k, v := range sw.Header() {
 		bw.header[k] = v

@@ -375,20 +375,12 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	codec := codecs[sv.Protocol]
 
-	body, err := io.ReadAll(io.LimitReader(r.Body, s.maxBody+1))
-	var bodyErr *APIError
-	switch {
-	case err != nil:
-		bodyErr = Errorf("SerializationException", "reading the request body: %v", err)
-	case int64(len(body)) > s.maxBody:
-		bodyErr = ErrorStatus(http.StatusRequestEntityTooLarge, "SerializationException", "the request body is larger than %d bytes", s.maxBody)
-	}
+	body, bodyErr := s.readBody(r)
 	if bodyErr != nil {
 		rec.ErrorCode = bodyErr.codeFor(sv.Protocol)
 		codec.writeError(sw, sv, "", bodyErr)
 		return
 	}
-	r.Body = io.NopCloser(bytes.NewReader(body))
 
 	s.opsMu.RLock()
 	op, params, opName, apiErr := codec.resolve(sv, r, body)
@@ -425,6 +417,20 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	rec.ErrorCode = writeCheckedOutput(sw, codec, sv, op, out)
+}
+
+// readBody reads a request's body, at most s.maxBody bytes, and puts it back in r for
+// the handlers that read r.Body again.
+func (s *Server) readBody(r *http.Request) ([]byte, *APIError) {
+	body, err := io.ReadAll(io.LimitReader(r.Body, s.maxBody+1))
+	switch {
+	case err != nil:
+		return nil, Errorf("SerializationException", "reading the request body: %v", err)
+	case int64(len(body)) > s.maxBody:
+		return nil, ErrorStatus(http.StatusRequestEntityTooLarge, "SerializationException", "the request body is larger than %d bytes", s.maxBody)
+	}
+	r.Body = io.NopCloser(bytes.NewReader(body))
+	return body, nil
 }
 
 // serviceFor maps a signing name to the emulated service. Bedrock's control plane and

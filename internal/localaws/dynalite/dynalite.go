@@ -63,6 +63,35 @@ func NodeDir() (string, error) {
 	}
 }
 
+// NodeCommand prepares `node script` in the Node directory dir, whose
+// node_modules/module it needs, with env added to this process's environment and its
+// standard error ours; it returns the command, not started, with pipes to its standard
+// input and output. When node or the module is missing the error wraps notInstalled.
+func NodeCommand(dir, module, script string, notInstalled error, env ...string) (*exec.Cmd, io.WriteCloser, io.ReadCloser, error) {
+	node, err := exec.LookPath("node")
+	if err != nil {
+		return nil, nil, nil, fmt.Errorf("%w: node is not on PATH; install Node.js and run `make tools`", notInstalled)
+	}
+	if _, err := os.Stat(filepath.Join(dir, "node_modules", module, "package.json")); err != nil {
+		return nil, nil, nil, fmt.Errorf("%w: %s/node_modules/%s is missing; run `make tools`", notInstalled, dir, module)
+	}
+	cmd := exec.Command(node, script)
+	cmd.Dir = dir
+	if len(env) > 0 {
+		cmd.Env = append(os.Environ(), env...)
+	}
+	cmd.Stderr = os.Stderr
+	stdin, err := cmd.StdinPipe()
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	stdout, err := cmd.StdoutPipe()
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	return cmd, stdin, stdout, nil
+}
+
 // Start launches dynalite in memory on a free loopback port and waits until it accepts
 // connections. The process exits by itself when the calling process dies (its standard
 // input closes), so a crashed test never leaves it behind.
@@ -71,25 +100,9 @@ func Start(ctx context.Context) (*Process, error) {
 	if err != nil {
 		return nil, err
 	}
-	node, err := exec.LookPath("node")
-	if err != nil {
-		return nil, fmt.Errorf("%w: node is not on PATH; install Node.js and run `make tools`", ErrNotInstalled)
-	}
-	if _, err := os.Stat(filepath.Join(dir, "node_modules", "dynalite", "package.json")); err != nil {
-		return nil, fmt.Errorf("%w: %s/node_modules/dynalite is missing; run `make tools`", ErrNotInstalled, dir)
-	}
-
-	cmd := exec.Command(node, "start-dynalite.js")
-	cmd.Dir = dir
 	// dynalite puts AWS_ACCOUNT_ID into table ARNs (0000-0000-0000 without it): the
 	// emulated account's, so IAM policies naming a table's ARN match it.
-	cmd.Env = append(os.Environ(), "AWS_ACCOUNT_ID="+EmulatedAccount)
-	cmd.Stderr = os.Stderr
-	stdin, err := cmd.StdinPipe()
-	if err != nil {
-		return nil, err
-	}
-	stdout, err := cmd.StdoutPipe()
+	cmd, stdin, stdout, err := NodeCommand(dir, "dynalite", "start-dynalite.js", ErrNotInstalled, "AWS_ACCOUNT_ID="+EmulatedAccount)
 	if err != nil {
 		return nil, err
 	}

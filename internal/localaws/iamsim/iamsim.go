@@ -15,9 +15,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"os"
 	"os/exec"
-	"path/filepath"
 	"sync"
 	"sync/atomic"
 
@@ -112,21 +110,7 @@ func Start() (*Sim, error) {
 	if err != nil {
 		return nil, err
 	}
-	node, err := exec.LookPath("node")
-	if err != nil {
-		return nil, fmt.Errorf("%w: node is not on PATH; install Node.js and run `make tools`", ErrNotInstalled)
-	}
-	if _, err := os.Stat(filepath.Join(dir, "node_modules", "@cloud-copilot", "iam-simulate", "package.json")); err != nil {
-		return nil, fmt.Errorf("%w: %s/node_modules/@cloud-copilot/iam-simulate is missing; run `make tools`", ErrNotInstalled, dir)
-	}
-	cmd := exec.Command(node, "iam-simulator.js")
-	cmd.Dir = dir
-	cmd.Stderr = os.Stderr
-	stdin, err := cmd.StdinPipe()
-	if err != nil {
-		return nil, err
-	}
-	stdout, err := cmd.StdoutPipe()
+	cmd, stdin, stdout, err := dynalite.NodeCommand(dir, "@cloud-copilot/iam-simulate", "iam-simulator.js", ErrNotInstalled)
 	if err != nil {
 		return nil, err
 	}
