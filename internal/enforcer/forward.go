@@ -121,6 +121,8 @@ func (f *forwarder) do(ctx context.Context, target string, op operation, body []
 	if err := f.signer.SignHTTP(ctx, creds, req, hex.EncodeToString(sum[:]), "bedrock", f.region, f.now()); err != nil {
 		return nil, false, err
 	}
-	resp, err = f.client.Do(req)
+	// The host is always the configured Bedrock endpoint (f.base); the path names the
+	// team's profile from its cap record, path-escaped, never a client's URL.
+	resp, err = f.client.Do(req) //nolint:gosec // G704: see above
 	return resp, err == nil || wrote.Load(), err
 }
