@@ -103,6 +103,9 @@ type CapConfig struct {
 	APIKeyHash  string   // HashAPIKey(key); the key itself is never stored
 	SNSTopicARN string
 	Override    *Override
+	// Slices is the number of items the team's headroom is split over (escrow; 0 or 1:
+	// one). More slices, more requests a second, see doc.go.
+	Slices int
 }
 
 // Validate checks the configuration before any write.
@@ -129,6 +132,9 @@ func (c CapConfig) Validate() error {
 		if _, err := PrincipalKey(p); err != nil {
 			return fmt.Errorf("team %s: %w", c.Team, err)
 		}
+	}
+	if c.Slices < 0 || c.Slices > MaxSlices {
+		return fmt.Errorf("team %s: cap_slices must be between 1 and %d, not %d", c.Team, MaxSlices, c.Slices)
 	}
 	if c.Override != nil {
 		if c.Override.Limit <= c.Limit {
@@ -657,7 +663,8 @@ func CreateTableInput(name string) *dynamodb.CreateTableInput {
 	return &dynamodb.CreateTableInput{
 		TableName:            aws.String(name),
 		BillingMode:          types.BillingModePayPerRequest,
-		AttributeDefinitions: []types.AttributeDefinition{{AttributeName: aws.String(AttrPK), AttributeType: types.ScalarAttributeTypeS}},
+		AttributeDefinitions: append([]types.AttributeDefinition{{AttributeName: aws.String(AttrPK), AttributeType: types.ScalarAttributeTypeS}}, reservationIndexAttributes()...),
 		KeySchema:            []types.KeySchemaElement{{AttributeName: aws.String(AttrPK), KeyType: types.KeyTypeHash}},
+		GlobalSecondaryIndexes: []types.GlobalSecondaryIndex{ReservationIndexDefinition()},
 	}
 }
