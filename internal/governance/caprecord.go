@@ -661,10 +661,10 @@ func TeamOfIdentity(item map[string]types.AttributeValue) string { return str(it
 // point-in-time recovery.
 func CreateTableInput(name string) *dynamodb.CreateTableInput {
 	return &dynamodb.CreateTableInput{
-		TableName:            aws.String(name),
-		BillingMode:          types.BillingModePayPerRequest,
-		AttributeDefinitions: append([]types.AttributeDefinition{{AttributeName: aws.String(AttrPK), AttributeType: types.ScalarAttributeTypeS}}, reservationIndexAttributes()...),
-		KeySchema:            []types.KeySchemaElement{{AttributeName: aws.String(AttrPK), KeyType: types.KeyTypeHash}},
+		TableName:              aws.String(name),
+		BillingMode:            types.BillingModePayPerRequest,
+		AttributeDefinitions:   append([]types.AttributeDefinition{{AttributeName: aws.String(AttrPK), AttributeType: types.ScalarAttributeTypeS}}, reservationIndexAttributes()...),
+		KeySchema:              []types.KeySchemaElement{{AttributeName: aws.String(AttrPK), KeyType: types.KeyTypeHash}},
 		GlobalSecondaryIndexes: []types.GlobalSecondaryIndex{ReservationIndexDefinition()},
 	}
 }
