@@ -18,7 +18,8 @@ import (
 const enforcerPricingEnv = "BEDGOV_PRICING_OVERRIDES"
 
 // ScanCapRecords reads every team's cap record of an enforcer's table with a strongly
-// consistent Scan filtered on the team key prefix (identity index items are skipped).
+// consistent Scan filtered on the team key prefix (identity index items, slices and
+// reservations are skipped), each completed with its slices' counters.
 // A missing table is ErrNotFound.
 func ScanCapRecords(ctx context.Context, c *dynamodb.Client, table string) ([]*governance.CapRecord, error) {
 	p := dynamodb.NewScanPaginator(c, &dynamodb.ScanInput{
@@ -39,6 +40,9 @@ func ScanCapRecords(ctx context.Context, c *dynamodb.Client, table string) ([]*g
 		}
 		for _, item := range page.Items {
 			rec, err := governance.DecodeCapRecord(item)
+			if err == nil {
+				err = governance.ReadParts(ctx, c, table, rec)
+			}
 			if err != nil {
 				return nil, fmt.Errorf("table %s: %w", table, err)
 			}

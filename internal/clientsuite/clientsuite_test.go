@@ -361,8 +361,7 @@ func charge(t *testing.T, tm team, amount governance.Micros) {
 	if amount <= 0 {
 		return
 	}
-	in := governance.LateChargeInput(tm.table, tm.name, fmt.Sprintf("other-app-%d", time.Now().UnixNano()), amount, primaryModel, governance.Usage{})
-	if _, err := acctest.Client(t).DynamoDB.UpdateItem(context.Background(), in); err != nil {
+	if err := governance.LateCharge(context.Background(), acctest.Client(t).DynamoDB, tm.table, tm.name, 0, amount, primaryModel, governance.Usage{}); err != nil {
 		t.Fatalf("charging the team: %v", err)
 	}
 }

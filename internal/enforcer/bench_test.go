@@ -30,7 +30,31 @@ import (
 // memDB answers the handler's DynamoDB calls from memory. It is for measuring the
 // handler's own CPU and allocations only; ledger semantics are tested against dynalite.
 type memDB struct {
-	team map[string]dynamodbAV
+	team   map[string]dynamodbAV
+	slices []map[string]dynamodbAV
+}
+
+// newMemDB holds the items governance.CreateCapRecordInput writes for cfg.
+func newMemDB(cfg governance.CapConfig) *memDB {
+	m := &memDB{}
+	for i, it := range governance.CreateCapRecordInput("t", cfg, nov15).TransactItems {
+		if i == 0 {
+			m.team = it.Put.Item
+		} else {
+			m.slices = append(m.slices, it.Put.Item)
+		}
+	}
+	return m
+}
+
+func (m *memDB) BatchGetItem(context.Context, *dynamodb.BatchGetItemInput, ...func(*dynamodb.Options)) (*dynamodb.BatchGetItemOutput, error) {
+	return &dynamodb.BatchGetItemOutput{Responses: map[string][]map[string]dynamodbAV{"t": m.slices}}, nil
+}
+func (m *memDB) TransactWriteItems(context.Context, *dynamodb.TransactWriteItemsInput, ...func(*dynamodb.Options)) (*dynamodb.TransactWriteItemsOutput, error) {
+	return &dynamodb.TransactWriteItemsOutput{}, nil
+}
+func (m *memDB) Query(context.Context, *dynamodb.QueryInput, ...func(*dynamodb.Options)) (*dynamodb.QueryOutput, error) {
+	return &dynamodb.QueryOutput{}, nil
 }
 
 func (m *memDB) GetItem(_ context.Context, in *dynamodb.GetItemInput, _ ...func(*dynamodb.Options)) (*dynamodb.GetItemOutput, error) {
@@ -82,10 +106,9 @@ func BenchmarkHandlerConverse(b *testing.B) {
 	for _, mode := range []enforcer.AuthMode{enforcer.AuthIAM, enforcer.AuthAPIKey} {
 		b.Run(string(mode), func(b *testing.B) {
 			cfg := teamConfig("bench", 1_000_000*usd)
-			rec := governance.CreateCapRecordInput("t", cfg, nov15).Item
 			resp := []byte(`{"output":{"message":{"role":"assistant","content":[{"text":"hello there"}]}},"stopReason":"end_turn","usage":{"inputTokens":30,"outputTokens":3,"totalTokens":33},"metrics":{"latencyMs":100}}`)
 			h, err := enforcer.New(enforcer.Config{Table: "t", AuthMode: mode, Region: "us-east-1", BedrockEndpoint: "https://bedrock.invalid", TrustedPrincipalHeader: trustHdr},
-				enforcer.Deps{DB: &memDB{team: rec}, Transport: cannedBedrock{resp}, Clock: func() time.Time { return nov15 },
+				enforcer.Deps{DB: newMemDB(cfg), Transport: cannedBedrock{resp}, Clock: func() time.Time { return nov15 },
 					Credentials: credentials.NewStaticCredentialsProvider("AKID", "secret", "")})
 			if err != nil {
 				b.Fatal(err)
@@ -170,13 +193,13 @@ func BenchmarkAddedLatency(b *testing.B) {
 	n := 0
 	ddbRoundTrip := func() time.Duration {
 		n++
-		res := governance.Reservation{ID: fmt.Sprintf("rt-%d", n), Amount: usd / 100, Expires: nov15.Add(time.Hour).Unix(), Nonce: "n"}
+		h := &governance.Hold{Team: "rt", Slot: fmt.Sprintf("rt-%d", n), Amount: usd / 100, Expires: nov15.Add(time.Hour).Unix(), Nonce: "n"}
 		start := time.Now()
-		if _, err := ddb.UpdateItem(ctx, governance.ReserveInput(e.table, "rt", res, "2026-11", nov15)); err != nil {
+		if _, err := ddb.TransactWriteItems(ctx, governance.ReserveInput(e.table, h, 1, "2026-11", false, nov15, 0)); err != nil {
 			b.Fatal(err)
 		}
 		took := time.Since(start)
-		if _, err := ddb.UpdateItem(ctx, governance.SettleInput(e.table, "rt", res.ID, res.Amount, res.Amount/2, sonnet, governance.Usage{InputTokens: 10, OutputTokens: 8})); err != nil {
+		if _, err := governance.Settle(ctx, ddb, e.table, h, h.Amount/2, sonnet, governance.Usage{InputTokens: 10, OutputTokens: 8}, false); err != nil {
 			b.Fatal(err)
 		}
 		return took
@@ -225,10 +248,9 @@ func BenchmarkAddedLatency(b *testing.B) {
 // arbitrary paths, bodies and headers: it must answer every request without panicking.
 func FuzzHandler(f *testing.F) {
 	cfg := teamConfig("fuzz", 1_000_000*usd)
-	rec := governance.CreateCapRecordInput("t", cfg, nov15).Item
 	resp := []byte(`{"output":{"message":{"role":"assistant","content":[{"text":"x"}]}},"usage":{"inputTokens":3,"outputTokens":1}}`)
 	h, err := enforcer.New(enforcer.Config{Table: "t", AuthMode: enforcer.AuthAPIKey, Region: "us-east-1", BedrockEndpoint: "https://bedrock.invalid", MaxBodyBytes: 1 << 16},
-		enforcer.Deps{DB: &memDB{team: rec}, Transport: cannedBedrock{resp}, Clock: func() time.Time { return nov15 }})
+		enforcer.Deps{DB: newMemDB(cfg), Transport: cannedBedrock{resp}, Clock: func() time.Time { return nov15 }})
 	if err != nil {
 		f.Fatal(err)
 	}

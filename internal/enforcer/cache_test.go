@@ -15,8 +15,9 @@ import (
 	"github.com/bedgov/terraform-provider-bedgov/internal/governance"
 )
 
-// nobodyDB knows no identity and no team: every caller is unknown.
-type nobodyDB struct{}
+// nobodyDB knows no identity and no team: every caller is unknown. (Only GetItem is
+// reached; the embedded interface is nil.)
+type nobodyDB struct{ governance.DynamoDB }
 
 func (nobodyDB) GetItem(context.Context, *dynamodb.GetItemInput, ...func(*dynamodb.Options)) (*dynamodb.GetItemOutput, error) {
 	return &dynamodb.GetItemOutput{}, nil

@@ -10,6 +10,7 @@ import (
 
 	"github.com/bedgov/terraform-provider-bedgov/internal/enforcer"
 	"github.com/bedgov/terraform-provider-bedgov/internal/governance"
+	"github.com/bedgov/terraform-provider-bedgov/internal/localaws"
 )
 
 func TestFromEnv(t *testing.T) {
@@ -58,8 +59,8 @@ func TestFromEnvironmentServes(t *testing.T) {
 	t.Setenv("BEDGOV_TABLE", e.table)
 	t.Setenv("BEDGOV_AUTH_MODE", "api_key")
 	t.Setenv("AWS_REGION", "us-east-1")
-	t.Setenv("AWS_ACCESS_KEY_ID", "AKIDENFORCER")
-	t.Setenv("AWS_SECRET_ACCESS_KEY", "secret")
+	t.Setenv("AWS_ACCESS_KEY_ID", localaws.TestAccessKeyID)
+	t.Setenv("AWS_SECRET_ACCESS_KEY", localaws.TestSecretAccessKey)
 	t.Setenv("AWS_CONFIG_FILE", "/dev/null")
 	t.Setenv("AWS_SHARED_CREDENTIALS_FILE", "/dev/null")
 	t.Setenv("BEDGOV_BEDROCK_ENDPOINT", e.emuSrv.URL)

@@ -20,7 +20,6 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/bedrockruntime"
 	brtypes "github.com/aws/aws-sdk-go-v2/service/bedrockruntime/types"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
-	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 	"github.com/aws/aws-sdk-go-v2/service/sns"
 	"github.com/aws/smithy-go"
 	smithyhttp "github.com/aws/smithy-go/transport/http"
@@ -459,6 +458,15 @@ func (s *switchDB) UpdateItem(ctx context.Context, in *dynamodb.UpdateItemInput,
 func (s *switchDB) PutItem(ctx context.Context, in *dynamodb.PutItemInput, o ...func(*dynamodb.Options)) (*dynamodb.PutItemOutput, error) {
 	return s.pick().PutItem(ctx, in, o...)
 }
+func (s *switchDB) TransactWriteItems(ctx context.Context, in *dynamodb.TransactWriteItemsInput, o ...func(*dynamodb.Options)) (*dynamodb.TransactWriteItemsOutput, error) {
+	return s.pick().TransactWriteItems(ctx, in, o...)
+}
+func (s *switchDB) BatchGetItem(ctx context.Context, in *dynamodb.BatchGetItemInput, o ...func(*dynamodb.Options)) (*dynamodb.BatchGetItemOutput, error) {
+	return s.pick().BatchGetItem(ctx, in, o...)
+}
+func (s *switchDB) Query(ctx context.Context, in *dynamodb.QueryInput, o ...func(*dynamodb.Options)) (*dynamodb.QueryOutput, error) {
+	return s.pick().Query(ctx, in, o...)
+}
 
 func TestLedgerDownFailsClosedOrOpen(t *testing.T) {
 	t.Parallel()
@@ -720,13 +728,21 @@ func TestResponsesPassThroughByteForByte(t *testing.T) {
 	}
 }
 
-// replayDB sends every reservation write twice, as an SDK does when the first attempt
-// was applied but its response was lost: the caller sees the second attempt's failed
-// condition.
+// replayDB sends every reservation, settlement and notification flag write twice, as an
+// SDK does when the first attempt was applied but its response was lost: the caller sees
+// the second attempt's answer (a transaction's token makes it a success; the flag's
+// condition fails).
 type replayDB struct{ governance.DynamoDB }
 
+func (r replayDB) TransactWriteItems(ctx context.Context, in *dynamodb.TransactWriteItemsInput, o ...func(*dynamodb.Options)) (*dynamodb.TransactWriteItemsOutput, error) {
+	if _, err := r.DynamoDB.TransactWriteItems(ctx, in, o...); err != nil {
+		return nil, err
+	}
+	return r.DynamoDB.TransactWriteItems(ctx, in, o...)
+}
+
 func (r replayDB) UpdateItem(ctx context.Context, in *dynamodb.UpdateItemInput, o ...func(*dynamodb.Options)) (*dynamodb.UpdateItemOutput, error) {
-	if ex := aws.ToString(in.UpdateExpression); strings.Contains(ex, "#inf.#id = :e") || strings.Contains(ex, "#ntf.#t = :flag") {
+	if ex := aws.ToString(in.UpdateExpression); strings.Contains(ex, "#ntf.#t = :flag") {
 		if _, err := r.DynamoDB.UpdateItem(ctx, in, o...); err != nil {
 			return nil, err
 		}
@@ -797,6 +813,18 @@ func (c *countingDB) PutItem(ctx context.Context, in *dynamodb.PutItemInput, o .
 	c.n.Add(1)
 	return c.DynamoDB.PutItem(ctx, in, o...)
 }
+func (c *countingDB) TransactWriteItems(ctx context.Context, in *dynamodb.TransactWriteItemsInput, o ...func(*dynamodb.Options)) (*dynamodb.TransactWriteItemsOutput, error) {
+	c.n.Add(1)
+	return c.DynamoDB.TransactWriteItems(ctx, in, o...)
+}
+func (c *countingDB) BatchGetItem(ctx context.Context, in *dynamodb.BatchGetItemInput, o ...func(*dynamodb.Options)) (*dynamodb.BatchGetItemOutput, error) {
+	c.n.Add(1)
+	return c.DynamoDB.BatchGetItem(ctx, in, o...)
+}
+func (c *countingDB) Query(ctx context.Context, in *dynamodb.QueryInput, o ...func(*dynamodb.Options)) (*dynamodb.QueryOutput, error) {
+	c.n.Add(1)
+	return c.DynamoDB.Query(ctx, in, o...)
+}
 
 // With the team known, exactly one DynamoDB round trip happens before Bedrock is called.
 func TestOneLedgerRoundTripOnTheCriticalPath(t *testing.T) {
@@ -822,58 +850,33 @@ func TestOneLedgerRoundTripOnTheCriticalPath(t *testing.T) {
 		}
 	}
 	e.quiesce()
-	// Cold: identity, team record, reservation. Warm: the reservation only.
-	if got := []int64{before[0] - at[0], before[1] - at[1], before[2] - at[2]}; got[0] != 3 || got[1] != 1 || got[2] != 1 {
-		t.Fatalf("DynamoDB calls before Bedrock per request: %v, want [3 1 1]", got)
+	// Cold: identity, team record, its slices, reservation. Warm: the reservation only.
+	if got := []int64{before[0] - at[0], before[1] - at[1], before[2] - at[2]}; got[0] != 4 || got[1] != 1 || got[2] != 1 {
+		t.Fatalf("DynamoDB calls before Bedrock per request: %v, want [4 1 1]", got)
 	}
 }
 
-// allOldDB answers like DynamoDB where dynalite does not: a conditional write that asks
-// for ReturnValuesOnConditionCheckFailure gets the item with its failure.
-type allOldDB struct{ countingDB }
-
-func (d *allOldDB) UpdateItem(ctx context.Context, in *dynamodb.UpdateItemInput, o ...func(*dynamodb.Options)) (*dynamodb.UpdateItemOutput, error) {
-	out, err := d.countingDB.UpdateItem(ctx, in, o...)
-	if governance.IsConditionFailed(err) && in.ReturnValuesOnConditionCheckFailure == types.ReturnValuesOnConditionCheckFailureAllOld {
-		cur, gerr := ddb.GetItem(ctx, &dynamodb.GetItemInput{TableName: in.TableName, Key: in.Key, ConsistentRead: aws.Bool(true)})
-		if gerr == nil {
-			err = &types.ConditionalCheckFailedException{Message: aws.String("The conditional request failed"), Item: cur.Item}
-		}
-	}
-	return out, err
-}
-
-// A refused request costs one DynamoDB round trip when DynamoDB returns the record with
-// the failed condition, and is refused for the same reason as when it must be read.
+// A refused request costs one DynamoDB round trip: the failed reservation returns the
+// slice it found (ReturnValuesOnConditionCheckFailure), which, for a team of one slice,
+// is all the ledger needs to say why.
 func TestRefusalUsesTheRecordOfTheFailedCondition(t *testing.T) {
 	t.Parallel()
 	body := converseBody("x [[tokens:3]]", 1000)
-	for _, returned := range []bool{true, false} {
-		db := &allOldDB{countingDB{DynamoDB: ddb}}
-		var gdb governance.DynamoDB = db
-		if !returned {
-			gdb = &db.countingDB // as dynalite answers: no item with the failure
-		}
-		team := fmt.Sprintf("refuse-%t", returned)
-		e := newEnv(t, envOpt{db: gdb}, teamConfig(team, 1)) // a budget no request fits
-		ctx := context.Background()
-		if resp, _ := e.post(ctx, team, sonnet, "converse", body, nil); resp.StatusCode != http.StatusBadRequest {
-			t.Fatalf("status %d", resp.StatusCode) // warms the identity and team caches
-		}
-		e.quiesce()
-		n := db.n.Load()
-		resp, msg := e.post(ctx, team, sonnet, "converse", body, nil)
-		e.quiesce()
-		if resp.StatusCode != http.StatusBadRequest || resp.Header.Get("X-Amzn-Errortype") != "ServiceQuotaExceededException" || !strings.Contains(string(msg), "less than this request's worst-case cost") {
-			t.Fatalf("%t: %d %s %s", returned, resp.StatusCode, resp.Header.Get("X-Amzn-Errortype"), msg)
-		}
-		want := int64(2) // the failed reservation and a read of the record
-		if returned {
-			want = 1
-		}
-		if got := db.n.Load() - n; got != want {
-			t.Fatalf("record returned with the failure %t: %d DynamoDB calls for a refusal, want %d", returned, got, want)
-		}
+	db := &countingDB{DynamoDB: ddb}
+	e := newEnv(t, envOpt{db: db}, teamConfig("refuse", 1)) // a budget no request fits
+	ctx := context.Background()
+	if resp, _ := e.post(ctx, "refuse", sonnet, "converse", body, nil); resp.StatusCode != http.StatusBadRequest {
+		t.Fatalf("status %d", resp.StatusCode) // warms the identity and team caches
+	}
+	e.quiesce()
+	n := db.n.Load()
+	resp, msg := e.post(ctx, "refuse", sonnet, "converse", body, nil)
+	e.quiesce()
+	if resp.StatusCode != http.StatusBadRequest || resp.Header.Get("X-Amzn-Errortype") != "ServiceQuotaExceededException" || !strings.Contains(string(msg), "less than this request's worst-case cost") {
+		t.Fatalf("%d %s %s", resp.StatusCode, resp.Header.Get("X-Amzn-Errortype"), msg)
+	}
+	if got := db.n.Load() - n; got != 1 {
+		t.Fatalf("%d DynamoDB calls for a refusal, want 1", got)
 	}
 }
 
@@ -884,11 +887,11 @@ type throttledSettleDB struct {
 	left atomic.Int64
 }
 
-func (d *throttledSettleDB) UpdateItem(ctx context.Context, in *dynamodb.UpdateItemInput, o ...func(*dynamodb.Options)) (*dynamodb.UpdateItemOutput, error) {
-	if strings.HasPrefix(aws.ToString(in.UpdateExpression), "REMOVE #inf.#id SET #sp") && d.left.Add(-1) >= 0 {
+func (d *throttledSettleDB) TransactWriteItems(ctx context.Context, in *dynamodb.TransactWriteItemsInput, o ...func(*dynamodb.Options)) (*dynamodb.TransactWriteItemsOutput, error) {
+	if len(in.TransactItems) == 2 && in.TransactItems[1].Delete != nil && d.left.Add(-1) >= 0 {
 		return nil, &smithy.GenericAPIError{Code: "ThrottlingException", Message: "Throughput exceeds the current capacity for one or more global secondary indexes"}
 	}
-	return d.DynamoDB.UpdateItem(ctx, in, o...)
+	return d.DynamoDB.TransactWriteItems(ctx, in, o...)
 }
 
 // A settlement throttled several times in a row still reaches the ledger: the cost is

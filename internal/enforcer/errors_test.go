@@ -117,7 +117,7 @@ func TestRefusalMessageAmountsInCents(t *testing.T) {
 	cfg := teamConfig("cents", 100*usd)
 	cfg.DegradeModelID, cfg.DegradeProfileARN = "", ""
 	e := newEnv(t, envOpt{}, cfg)
-	if _, err := ddb.UpdateItem(context.Background(), governance.LateChargeInput(e.table, "cents", "earlier", 99*usd+156, sonnet, governance.Usage{})); err != nil {
+	if err := governance.LateCharge(context.Background(), ddb, e.table, "cents", 0, 99*usd+156, sonnet, governance.Usage{}); err != nil {
 		t.Fatal(err)
 	}
 	resp, msg := e.post(context.Background(), "cents", sonnet, "converse", converseBody(strings.Repeat("large ", 60_000), 8000), nil)

@@ -15,6 +15,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -73,6 +74,8 @@ type Handler struct {
 	unknown *boundedMap[*idEntry]
 	teams   *boundedMap[*teamView]
 	bg      sync.WaitGroup
+	// sweeps: when this instance last swept a team's expired reservations.
+	sweeps sync.Map
 }
 
 type idEntry struct {
@@ -82,8 +85,12 @@ type idEntry struct {
 
 // teamView is an immutable snapshot of a team's configuration with its prices.
 type teamView struct {
-	rec     *governance.CapRecord
-	loaded  time.Time
+	rec    *governance.CapRecord
+	loaded time.Time
+	// fetched is when (real time) rec was read; unseen is what this instance has settled
+	// since, shared by the copies refreshView makes of the view.
+	fetched time.Time
+	unseen  *atomic.Int64
 	primary quote
 	degrade quote
 	// profileID is the last segment of the profile ARN (the id form clients may use).
@@ -138,10 +145,11 @@ type call struct {
 	team     *teamView
 	id       string
 	idOK     bool
-	slot     string // the reservation's key in the cap record (reservationSlot(id))
+	slot     string // the reservation's key (reservationSlot(id))
 	reserved governance.Micros
 	nonce    string
 	expires  time.Time
+	hold     governance.Hold // the reservation as made
 	failOpen bool
 	rec      *governance.CapRecord // as returned by the reservation
 	target   string
@@ -302,38 +310,6 @@ func (h *Handler) readBody(r *http.Request, c *call, modelRef string) (body []by
 	return body, modelRef, maxOut, inBound, nil
 }
 
-// reserveDecided prices the request from the team's view (c.team) and writes its
-// reservation: the one conditional write. The request is priced and routed from one view
-// of the team: when the record the reservation returns has a newer configuration than the
-// cached view it was priced from (a model change within IdentityCacheTTL), the
-// reservation is released and the request decided again from that record. It reports
-// whether the path names the degrade profile; rec is nil when the ledger failed open.
-func (h *Handler) reserveDecided(ctx context.Context, c *call, modelRef string, inBound, maxOut int64) (rec *governance.CapRecord, wantDegrade bool, now time.Time, ae *apiError) {
-	c.slot = reservationSlot(c.id)
-	view := c.team
-	for attempt := 0; ; attempt++ {
-		if wantDegrade, ae = h.price(view, modelRef, c, inBound, maxOut); ae != nil {
-			return nil, false, now, ae
-		}
-		c.nonce = randomNonce()
-		now = h.now()
-		c.expires = now.Add(h.cfg.ReservationTTL)
-		if rec, ae = h.reserve(ctx, c, now); ae != nil {
-			return nil, false, now, ae
-		}
-		if rec == nil || rec.ConfigVersion == view.rec.ConfigVersion {
-			break
-		}
-		h.release(ctx, c)
-		view = h.refreshView(rec)
-		c.team = view
-		if attempt == 2 {
-			return nil, false, now, errThrottled("the configuration of team " + view.rec.Team + " is changing; retry shortly")
-		}
-	}
-	return rec, wantDegrade, now, nil
-}
-
 // route is the graduated response: it reads the team's standing from the record the
 // reservation returned (rec, nil when failing open) and chooses the profile the request
 // goes to (c.target, c.model, c.rate), fitting body to the degrade model when degraded.
@@ -342,12 +318,10 @@ func (h *Handler) route(c *call, rec *governance.CapRecord, now time.Time, wantD
 	state := governance.StateOK
 	if rec != nil {
 		c.rec = rec
-		view = h.refreshView(rec)
-		c.team = view
-		limit := rec.EffectiveLimit(now)
-		state = rec.StandingAt(now).State
-		c.log.SpendPercent = governance.Percent(rec.Spent, limit)
-		c.log.Period = rec.Period
+		standing := rec.StandingAt(now)
+		state = standing.State
+		c.log.SpendPercent = standing.Percent
+		c.log.Period = standing.Period
 		if rec.OverrideActive(now) {
 			c.log.Override = fmt.Sprintf("limit %s USD until %s: %s", rec.Override.Limit.Cents(), rec.Override.Expires.Format(time.RFC3339), rec.Override.Reason)
 		}
@@ -405,15 +379,6 @@ func (h *Handler) price(view *teamView, modelRef string, c *call, inBound, maxOu
 	c.log.Reserved = int64(c.reserved)
 	c.log.Dims = c.dims.String()
 	return wantDegrade, nil
-}
-
-// release gives back a reservation whose request is not forwarded.
-func (h *Handler) release(ctx context.Context, c *call) {
-	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
-	defer cancel()
-	if _, err := h.db.UpdateItem(ctx, governance.ReleaseInput(h.cfg.Table, c.team.rec.Team, c.slot, c.reserved)); err != nil && !governance.IsConditionFailed(err) {
-		h.log.event(h.now(), "ERROR", "release failed; the reservation will expire", "team", c.team.rec.Team, "invocation_id", c.id, "error", err.Error())
-	}
 }
 
 // identify maps the caller to a team through the identity index, and checks the team's
@@ -527,7 +492,7 @@ func (h *Handler) refreshView(rec *governance.CapRecord) *teamView {
 	if old, ok := h.teams.Load(rec.Team); ok {
 		if old.rec.ConfigVersion == rec.ConfigVersion {
 			nv := *old
-			nv.rec, nv.loaded = rec, now
+			nv.rec, nv.loaded, nv.fetched, nv.unseen = rec, now, time.Now(), new(atomic.Int64)
 			h.teams.Store(rec.Team, &nv)
 			return &nv
 		}
@@ -536,7 +501,7 @@ func (h *Handler) refreshView(rec *governance.CapRecord) *teamView {
 }
 
 func (h *Handler) storeView(rec *governance.CapRecord, now time.Time) *teamView {
-	v := &teamView{rec: rec, loaded: now, profileID: lastSegment(rec.ProfileARN), degradeProfileID: lastSegment(rec.DegradeProfileARN),
+	v := &teamView{rec: rec, loaded: now, fetched: time.Now(), unseen: new(atomic.Int64), profileID: lastSegment(rec.ProfileARN), degradeProfileID: lastSegment(rec.DegradeProfileARN),
 		sameFormat: governance.SameRequestFormat(rec.ModelID, rec.DegradeModelID)}
 	v.primary = h.quote(rec.ModelID, rec.PriceGroup)
 	if rec.DegradeModelID != "" {
@@ -614,177 +579,6 @@ func randomNonce() string {
 	var b [9]byte
 	_, _ = rand.Read(b[:])
 	return base64.RawURLEncoding.EncodeToString(b[:])
-}
-
-// reserve performs the conditional write, diagnosing a failed condition off the fast
-// path: new period (rollover, then retry), an expired reservation in the way (charge
-// it, retry), the same invocation in flight, or a budget that does not fit the request.
-func (h *Handler) reserve(ctx context.Context, c *call, now time.Time) (*governance.CapRecord, *apiError) {
-	team := c.team.rec.Team
-	period := governance.PeriodOf(now).Key()
-	charged := false
-	for attempt := 0; attempt < reserveAttempts; attempt++ {
-		out, err := h.db.UpdateItem(ctx, governance.ReserveInput(h.cfg.Table, team, governance.Reservation{ID: c.slot, Amount: c.reserved, Expires: c.expires.Unix(), Nonce: c.nonce}, period, now))
-		if err == nil {
-			rec, err := governance.DecodeLedger(out.Attributes)
-			if err != nil {
-				return nil, errInternal("unreadable cap record")
-			}
-			h.chargeExpired(rec, c.slot, now)
-			return rec, nil
-		}
-		if !governance.IsConditionFailed(err) {
-			return h.ledgerDown(c, err)
-		}
-		cur := governance.RecordOfFailedCondition(err)
-		if cur == nil {
-			cur, err = governance.ReadCapRecord(ctx, h.db, h.cfg.Table, team)
-			if errors.Is(err, governance.ErrNoCapRecord) {
-				c.log.Decision = decDenied
-				return nil, errDenied("team " + team + " has no cap record")
-			}
-			if err != nil {
-				return h.ledgerDown(c, err)
-			}
-		}
-		switch {
-		case cur.Period < period:
-			_, err := h.db.UpdateItem(ctx, governance.RolloverInput(h.cfg.Table, team, cur.Period, period))
-			if err != nil && !governance.IsConditionFailed(err) {
-				return h.ledgerDown(c, err)
-			}
-			if err == nil {
-				h.log.event(now, "INFO", "period rollover", "team", team, "from", cur.Period, "to", period, "spent_micros", int64(cur.Spent))
-			}
-			continue
-		case cur.Period > period:
-			period = cur.Period // another instance's clock is ahead by a hair
-			continue
-		}
-		for _, e := range cur.Inflight {
-			if e.ID == c.slot && e.Nonce == c.nonce {
-				// Our own write was applied and its response lost (the client retried
-				// it into a failed condition): the reservation is ours.
-				return cur, nil
-			}
-			if e.ID == c.slot {
-				c.log.Decision = decInFlight
-				return nil, errThrottled("invocation " + c.id + " is already in flight; retry later")
-			}
-		}
-		if !charged && h.chargeExpiredNow(ctx, cur, now) > 0 {
-			charged = true
-			continue
-		}
-		// Read after the failure (DynamoDB did not return the record with it, as dynalite
-		// never does), the record may already show the room that calls in flight held
-		// when the condition was evaluated: a record that admits the request is tried
-		// again, never refused and never announced as blocked.
-		if admits(cur, c.reserved, now) {
-			continue
-		}
-		h.refreshView(cur)
-		limit := cur.EffectiveLimit(now)
-		c.log.SpendPercent = governance.Percent(cur.Spent, limit)
-		c.log.Period = cur.Period
-		// Room that in-flight reservations hold comes back when they settle: such a
-		// refusal is a retryable throttle, not the end of the budget.
-		left := cur.Headroom
-		if cur.OverrideActive(now) && cur.OverrideHdroom > left {
-			left = cur.OverrideHdroom
-		}
-		if cur.Reserved > 0 && left+cur.Reserved >= c.reserved {
-			c.log.Decision = decDeferred
-			c.log.State = string(cur.StandingAt(now).State)
-			return nil, errThrottled(fmt.Sprintf("the monthly budget of team %s is held by requests in flight; retry shortly", cur.Team))
-		}
-		h.notifyBlocked(ctx, cur, now)
-		c.log.Decision = decBlocked
-		// The team's state, as everywhere else: a request refused because its worst
-		// case does not fit the room left does not make the team blocked.
-		c.log.State = string(cur.StandingAt(now).State)
-		return nil, h.blockedError(cur, c, limit, now)
-	}
-	// Contention, not an outage: a retryable throttle, never an uncounted fail-open pass.
-	c.log.Decision = decDeferred
-	return nil, errThrottled(fmt.Sprintf("the monthly budget of team %s is contended by requests in flight; retry shortly", team))
-}
-
-// reserveAttempts bounds the conditional writes one request makes.
-const reserveAttempts = 6
-
-// admits reports whether rec would pass ReserveInput's condition for amount at now.
-func admits(rec *governance.CapRecord, amount governance.Micros, now time.Time) bool {
-	return rec.Headroom >= amount || (rec.OverrideActive(now) && rec.OverrideHdroom >= amount)
-}
-
-func (h *Handler) blockedError(cur *governance.CapRecord, c *call, limit governance.Micros, now time.Time) *apiError {
-	team := cur.Team
-	var msg string
-	if cur.Thresholds.StateFor(cur.Spent, limit) == governance.StateBlocked {
-		msg = fmt.Sprintf("monthly budget of %s USD exceeded for team %s", limit.Cents(), team)
-	} else {
-		left := cur.Headroom
-		if cur.OverrideActive(now) && cur.OverrideHdroom > left {
-			left = cur.OverrideHdroom
-		}
-		left = max(left, 0)
-		msg = fmt.Sprintf("monthly budget of %s USD for team %s has %s USD left, less than this request's worst-case cost of %s USD; lower maxTokens or raise the budget", limit.Cents(), team, left.Cents(), c.reserved.CentsUp())
-	}
-	return errBlocked(msg)
-}
-
-// ledgerDown answers a ledger failure: 503, or, with fail_open, an uncounted pass.
-func (h *Handler) ledgerDown(c *call, err error) (*governance.CapRecord, *apiError) {
-	h.log.event(h.now(), "ERROR", "ledger unavailable", "team", c.team.rec.Team, "error", err.Error(), "fail_open", h.cfg.FailOpen)
-	if h.cfg.FailOpen {
-		c.failOpen = true
-		return nil, nil
-	}
-	c.log.Decision = decFailedClosed
-	return nil, errUnavailable("the budget ledger is unavailable; request refused (fail closed)")
-}
-
-// chargeExpired schedules the charge of reservations of dead processes seen in rec
-// (governance.ChargeExpiredInput says why they are charged in full).
-func (h *Handler) chargeExpired(rec *governance.CapRecord, own string, now time.Time) {
-	var dead []governance.Reservation
-	for _, e := range rec.Inflight {
-		if e.ID != own && e.Expires < now.Unix()-60 {
-			dead = append(dead, e)
-		}
-	}
-	if len(dead) == 0 {
-		return
-	}
-	h.bg.Add(1)
-	go func() {
-		defer h.bg.Done()
-		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-		defer cancel()
-		h.chargeDead(ctx, rec.Team, dead, now)
-	}()
-}
-
-func (h *Handler) chargeExpiredNow(ctx context.Context, rec *governance.CapRecord, now time.Time) int {
-	var dead []governance.Reservation
-	for _, e := range rec.Inflight {
-		if e.Expires < now.Unix()-60 {
-			dead = append(dead, e)
-		}
-	}
-	return h.chargeDead(ctx, rec.Team, dead, now)
-}
-
-func (h *Handler) chargeDead(ctx context.Context, team string, dead []governance.Reservation, now time.Time) int {
-	n := 0
-	for _, e := range dead {
-		if _, err := h.db.UpdateItem(ctx, governance.ChargeExpiredInput(h.cfg.Table, team, e)); err == nil {
-			n++
-			h.log.event(now, "WARN", "charged expired reservation in full", "team", team, "reservation", e.ID, "amount_micros", int64(e.Amount))
-		}
-	}
-	return n
 }
 
 // Copy buffers: 32 KiB for whole responses; 8 KiB for streams, whose events are small
@@ -948,55 +742,7 @@ func (h *Handler) settle(ctx context.Context, c *call, meter *usageMeter, status
 	}
 	defer idem.Wait()
 
-	var rec *governance.CapRecord
-	if c.failOpen {
-		if cost > 0 {
-			if out, err := h.db.UpdateItem(ctx, governance.LateChargeInput(h.cfg.Table, team, c.slot, cost, c.model, usage)); err == nil {
-				rec, _ = governance.DecodeLedger(out.Attributes)
-			}
-		}
-	} else {
-		in := governance.SettleInput(h.cfg.Table, team, c.slot, c.reserved, cost, c.model, usage)
-		// A settlement given up leaves the worst case reserved until it expires and is
-		// charged in full (the cap holds, the team pays more than the call cost), so a
-		// throttled or failing one is retried with growing pauses for as long as the
-		// settlement's context lasts (10 s).
-		var err error
-	retry:
-		for attempt := 0; ; attempt++ {
-			var out *dynamodb.UpdateItemOutput
-			out, err = h.db.UpdateItem(ctx, in)
-			if err == nil {
-				rec, _ = governance.DecodeLedger(out.Attributes)
-				break
-			}
-			if governance.IsConditionFailed(err) {
-				// Settled already (a retried write that had succeeded), or charged in full
-				// as expired: then add only what the call cost beyond its reservation.
-				if h.now().After(c.expires) {
-					if out, err2 := h.db.UpdateItem(ctx, governance.LateChargeInput(h.cfg.Table, team, c.slot, max(cost-c.reserved, 0), c.model, usage)); err2 == nil {
-						rec, _ = governance.DecodeLedger(out.Attributes)
-					}
-				}
-				err = nil
-				break
-			}
-			pause := time.NewTimer(min(settleRetryPause<<min(attempt, 6), time.Second))
-			select {
-			case <-ctx.Done():
-				pause.Stop()
-				break retry
-			case <-pause.C:
-			}
-		}
-		if err != nil {
-			h.log.event(h.now(), "ERROR", "settlement failed; the reservation will expire and be released", "team", team, "invocation_id", c.id, "cost_micros", int64(cost), "error", err.Error())
-		}
-	}
-	if rec != nil {
-		h.refreshView(rec)
-		h.notify(ctx, rec)
-	}
+	h.settleLedger(ctx, c, cost, usage)
 }
 
 // notifyBlocked sends the block threshold's notification (once per period) when a

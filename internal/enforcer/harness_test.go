@@ -46,9 +46,14 @@ func TestMain(m *testing.M) {
 		fmt.Fprintln(os.Stderr, "dynalite:", err)
 		os.Exit(1)
 	}
-	dynaURL = p.Endpoint
-	ddb = newDDB(p.Endpoint)
+	// The ledger reaches dynalite through the emulator's DynamoDB front, as everywhere:
+	// it adds what dynalite lacks (transactions, consumed capacity, throttling) and
+	// checks signatures and requests against AWS's models.
+	front := httptest.NewServer(localaws.New(localaws.WithDynamoDB(p.Endpoint)))
+	dynaURL = front.URL
+	ddb = newDDB(front.URL)
 	code := m.Run()
+	front.Close()
 	p.Stop()
 	os.Exit(code)
 }
@@ -56,7 +61,7 @@ func TestMain(m *testing.M) {
 func newDDB(endpoint string) *dynamodb.Client {
 	return dynamodb.New(dynamodb.Options{
 		Region: "us-east-1", BaseEndpoint: aws.String(endpoint),
-		Credentials:      credentials.NewStaticCredentialsProvider("AKIDEXAMPLE", "secret", ""),
+		Credentials:      credentials.NewStaticCredentialsProvider(localaws.TestAccessKeyID, localaws.TestSecretAccessKey, ""),
 		RetryMaxAttempts: 1,
 	})
 }

@@ -282,21 +282,22 @@ type settlingNeighbourDB struct {
 	fired atomic.Bool
 }
 
-func (d *settlingNeighbourDB) UpdateItem(ctx context.Context, in *dynamodb.UpdateItemInput, o ...func(*dynamodb.Options)) (*dynamodb.UpdateItemOutput, error) {
-	if !strings.HasPrefix(aws.ToString(in.ConditionExpression), "#per = :per") || d.fired.Swap(true) {
-		return d.DynamoDB.UpdateItem(ctx, in, o...)
+func (d *settlingNeighbourDB) TransactWriteItems(ctx context.Context, in *dynamodb.TransactWriteItemsInput, o ...func(*dynamodb.Options)) (*dynamodb.TransactWriteItemsOutput, error) {
+	first := in.TransactItems[0].Update
+	if first == nil || !strings.HasPrefix(aws.ToString(first.ConditionExpression), "#per = :per AND #ver") || d.fired.Swap(true) {
+		return d.DynamoDB.TransactWriteItems(ctx, in, o...)
 	}
-	team := strings.TrimPrefix(in.Key[governance.AttrPK].(*types.AttributeValueMemberS).Value, "team#")
+	team := in.TransactItems[1].Put.Item[governance.AttrTeam].(*types.AttributeValueMemberS).Value
 	rec, err := governance.ReadCapRecord(ctx, d.DynamoDB, d.table, team)
 	if err != nil {
 		return nil, err
 	}
-	nb := governance.Reservation{ID: "neighbour", Amount: rec.Headroom, Expires: nov15.Add(time.Minute).Unix(), Nonce: "n"}
-	if _, err := d.DynamoDB.UpdateItem(ctx, governance.ReserveInput(d.table, team, nb, rec.Period, nov15), o...); err != nil {
+	nb := &governance.Hold{Team: team, Slot: "neighbour", Amount: rec.Headroom, Expires: nov15.Add(time.Minute).Unix(), Nonce: "n"}
+	if err := governance.Reserve(ctx, d.DynamoDB, d.table, rec, nb, nov15); err != nil {
 		return nil, err
 	}
-	out, err := d.DynamoDB.UpdateItem(ctx, in, o...)
-	if _, rerr := d.DynamoDB.UpdateItem(ctx, governance.ReleaseInput(d.table, team, nb.ID, nb.Amount), o...); rerr != nil {
+	out, err := d.DynamoDB.TransactWriteItems(ctx, in, o...)
+	if _, rerr := governance.Settle(ctx, d.DynamoDB, d.table, nb, 0, "", governance.Usage{}, true); rerr != nil {
 		return nil, rerr
 	}
 	return out, err
@@ -314,7 +315,7 @@ func TestFittingRequestIsNotRefusedAfterARace(t *testing.T) {
 	db.table = e.table
 	db.fired.Store(true) // not yet
 	// Spend 90 % of the budget (past the degrade threshold, where a refusal notifies).
-	if _, err := ddb.UpdateItem(context.Background(), governance.LateChargeInput(e.table, "race", "earlier", 180*usd, sonnet, governance.Usage{})); err != nil {
+	if err := governance.LateCharge(context.Background(), ddb, e.table, "race", 0, 180*usd, sonnet, governance.Usage{}); err != nil {
 		t.Fatal(err)
 	}
 	db.fired.Store(false)
@@ -437,7 +438,7 @@ func (b *bodies) last(suffix string) string {
 // degradeTo brings team to 81 % of its limit (past the degrade threshold).
 func (e *env) degradeTo(cfg governance.CapConfig) {
 	e.t.Helper()
-	if _, err := ddb.UpdateItem(context.Background(), governance.LateChargeInput(e.table, cfg.Team, "earlier", cfg.Limit*81/100, cfg.ModelID, governance.Usage{})); err != nil {
+	if err := governance.LateCharge(context.Background(), ddb, e.table, cfg.Team, 0, cfg.Limit*81/100, cfg.ModelID, governance.Usage{}); err != nil {
 		e.t.Fatal(err)
 	}
 }
@@ -493,7 +494,7 @@ func TestOneStateEverywhere(t *testing.T) {
 			cfg.DegradeModelID, cfg.DegradeProfileARN = "", ""
 		}
 		e := newEnv(t, envOpt{}, cfg)
-		if _, err := ddb.UpdateItem(context.Background(), governance.LateChargeInput(e.table, cfg.Team, "earlier", 99*usd, sonnet, governance.Usage{})); err != nil {
+		if err := governance.LateCharge(context.Background(), ddb, e.table, cfg.Team, 0, 99*usd, sonnet, governance.Usage{}); err != nil {
 			t.Fatal(err)
 		}
 		for _, body := range []string{converseBody("small [[tokens:5]]", 10), converseBody(strings.Repeat("large ", 60_000), 8000)} {

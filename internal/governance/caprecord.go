@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math"
 	"slices"
 	"strconv"
 	"strings"
@@ -213,6 +214,13 @@ type CapRecord struct {
 	OutputTokens     map[string]int64
 	CacheReadTokens  map[string]int64
 	CacheWriteTokens map[string]int64
+	// Layout is the record's layout (1: counters in the record; LayoutVersion: in
+	// slices). SliceMax slices exist; reservations go to the first CapConfig.Slices.
+	Layout   int
+	SliceMax int
+	// Parts are the counter items the figures above are summed from (ReadCapRecord):
+	// the slices, and the record's own counters if it was first written in layout 1.
+	Parts []Part
 }
 
 // OverrideActive reports whether the override is in force at now.
@@ -299,16 +307,16 @@ func decodeCapRecord(item map[string]types.AttributeValue, tokens bool) (*CapRec
 	if ol := num(item[AttrOverrideLimit]); ol > 0 {
 		r.Override = &Override{Limit: Micros(ol), Expires: time.Unix(num(item[AttrOverrideExpires]), 0).UTC(), Reason: str(item[AttrOverrideReason])}
 	}
-	r.OverrideCap = Micros(num(item[AttrOverrideCap]))
 	r.ConfigVersion = num(item[AttrConfigVersion])
-	r.Period = str(item[AttrPeriod])
-	r.Spent = Micros(num(item[AttrSpent]))
-	r.Reserved = Micros(num(item[AttrReserved]))
-	r.Headroom = Micros(num(item[AttrHeadroom]))
-	r.OverrideHdroom = Micros(num(item[AttrOverrideHeadroom]))
-	r.PrevPeriod = str(item[AttrPrevPeriod])
-	r.PrevSpent = Micros(num(item[AttrPrevSpent]))
-	r.Requests = num(item[AttrRequests])
+	r.Layout = max(int(num(item[AttrLayout])), 1)
+	r.Slices = max(int(num(item[AttrSlices])), 1)
+	r.SliceMax = max(int(num(item[AttrSliceMax])), r.Slices)
+	// Derived from the configuration: a migrated record stores 0 (see MigrateInput).
+	r.Cap, r.OverrideCap, _ = r.caps()
+	if hasLegacyCounters(item) {
+		r.Parts = []Part{decodePart(item, LegacyPart)}
+		r.Parts[0].Base, r.Parts[0].OverrideBase = Micros(num(item[AttrCap])), Micros(num(item[AttrOverrideCap]))
+	}
 	if m, ok := item[AttrInflight].(*types.AttributeValueMemberM); ok {
 		for id, v := range m.Value {
 			e, ok := v.(*types.AttributeValueMemberM)
@@ -319,11 +327,9 @@ func decodeCapRecord(item map[string]types.AttributeValue, tokens bool) (*CapRec
 		}
 	}
 	r.NotifiedFlags = strMap(item[AttrNotified])
-	if tokens {
-		r.InputTokens = numMap(item[AttrInputTokens])
-		r.OutputTokens = numMap(item[AttrOutputTokens])
-		r.CacheReadTokens = numMap(item[AttrCacheReadTokens])
-		r.CacheWriteTokens = numMap(item[AttrCacheWriteTokens])
+	r.mergeParts()
+	if !tokens {
+		r.InputTokens, r.OutputTokens, r.CacheReadTokens, r.CacheWriteTokens = nil, nil, nil, nil
 	}
 	return r, nil
 }
@@ -386,6 +392,9 @@ type DynamoDB interface {
 	PutItem(context.Context, *dynamodb.PutItemInput, ...func(*dynamodb.Options)) (*dynamodb.PutItemOutput, error)
 	UpdateItem(context.Context, *dynamodb.UpdateItemInput, ...func(*dynamodb.Options)) (*dynamodb.UpdateItemOutput, error)
 	DeleteItem(context.Context, *dynamodb.DeleteItemInput, ...func(*dynamodb.Options)) (*dynamodb.DeleteItemOutput, error)
+	BatchGetItem(context.Context, *dynamodb.BatchGetItemInput, ...func(*dynamodb.Options)) (*dynamodb.BatchGetItemOutput, error)
+	TransactWriteItems(context.Context, *dynamodb.TransactWriteItemsInput, ...func(*dynamodb.Options)) (*dynamodb.TransactWriteItemsOutput, error)
+	Query(context.Context, *dynamodb.QueryInput, ...func(*dynamodb.Options)) (*dynamodb.QueryOutput, error)
 }
 
 // IsConditionFailed reports whether err is DynamoDB's ConditionalCheckFailedException.
@@ -409,16 +418,33 @@ func ReadCapRecord(ctx context.Context, db DynamoDB, table, team string) (*CapRe
 	if errors.Is(err, ErrNoCapRecord) {
 		return nil, fmt.Errorf("team %s: %w", team, ErrNoCapRecord)
 	}
-	return r, err
+	if err != nil {
+		return nil, err
+	}
+	return r, ReadParts(ctx, db, table, r)
+}
+
+// ReadParts completes a record decoded from its item alone (DecodeCapRecord, e.g. from a
+// scan) with the counters of its slices: until then a layout 2 record has none.
+func ReadParts(ctx context.Context, db DynamoDB, table string, r *CapRecord) error {
+	if r.Layout < LayoutVersion {
+		return nil
+	}
+	parts, err := readParts(ctx, db, table, r.Team, r.SliceMax, true)
+	if err != nil {
+		return err
+	}
+	r.Parts = append(r.Parts, parts...)
+	r.mergeParts()
+	return nil
 }
 
 // configValues are the configuration attributes of a record, set on create and update.
 func (c CapConfig) configValues(now time.Time) (set map[string]types.AttributeValue, remove []string) {
-	capM, ocapM, oexp := c.caps()
+	_, _, oexp := c.caps()
 	set = map[string]types.AttributeValue{
 		AttrTeam:            sAV(c.Team),
 		AttrLimit:           nAV(int64(c.Limit)),
-		AttrCap:             nAV(int64(capM)),
 		AttrNotifyPct:       nAV(c.Thresholds.Notify),
 		AttrDegradePct:      nAV(c.Thresholds.Degrade),
 		AttrBlockPct:        nAV(c.Thresholds.Block),
@@ -426,7 +452,6 @@ func (c CapConfig) configValues(now time.Time) (set map[string]types.AttributeVa
 		AttrProfileARN:      sAV(c.ProfileARN),
 		AttrPriceGroup:      sAV(c.PriceGroup),
 		AttrOverrideLimit:   nAV(0),
-		AttrOverrideCap:     nAV(int64(ocapM)),
 		AttrOverrideExpires: nAV(oexp),
 		AttrConfigUpdatedAt: sAV(now.UTC().Format(time.RFC3339)),
 	}
@@ -455,46 +480,71 @@ func (c CapConfig) configValues(now time.Time) (set map[string]types.AttributeVa
 	return set, remove
 }
 
-// CreateCapRecordInput is the first write of a team's record: configuration plus zeroed
-// counters for the current period, conditional on the record not existing.
-func CreateCapRecordInput(table string, c CapConfig, now time.Time) *dynamodb.PutItemInput {
+// CreateCapRecordInput is the first write of a team's record: configuration, layout
+// and notification flags, and its slices with the cap shared out and counters zeroed
+// for the current period, all conditional on not existing.
+func CreateCapRecordInput(table string, c CapConfig, now time.Time) *dynamodb.TransactWriteItemsInput {
 	set, _ := c.configValues(now)
-	capM, ocapM, _ := c.caps()
+	capM, ocapM, oexp := c.caps()
 	item := set
+	n := c.sliceCount()
 	item[AttrPK] = sAV(TeamKey(c.Team))
 	item[AttrConfigVersion] = nAV(1)
-	item[AttrPeriod] = sAV(PeriodOf(now).Key())
-	item[AttrSpent] = nAV(0)
-	item[AttrReserved] = nAV(0)
-	item[AttrHeadroom] = nAV(int64(capM))
-	item[AttrOverrideHeadroom] = nAV(int64(ocapM))
-	item[AttrRequests] = nAV(0)
-	for _, m := range []string{AttrInflight, AttrNotified, AttrInputTokens, AttrOutputTokens, AttrCacheReadTokens, AttrCacheWriteTokens} {
-		item[m] = emptyMap
+	item[AttrLayout] = nAV(LayoutVersion)
+	item[AttrSlices] = nAV(int64(n))
+	item[AttrSliceMax] = nAV(int64(n))
+	item[AttrNotified] = emptyMap
+	notExists := aws.String("attribute_not_exists(#pk)")
+	pkName := map[string]string{"#pk": AttrPK}
+	items := []types.TransactWriteItem{{Put: &types.Put{TableName: aws.String(table), Item: item,
+		ConditionExpression: notExists, ExpressionAttributeNames: pkName}}}
+	period := PeriodOf(now).Key()
+	for i := range n {
+		s := newSliceItem(c.Team, i, period, share(capM, n, i), share(ocapM, n, i), oexp, 1)
+		s[AttrHeadroom], s[AttrOverrideHeadroom] = s[AttrBase], s[AttrOverrideBase]
+		items = append(items, types.TransactWriteItem{Put: &types.Put{TableName: aws.String(table), Item: s,
+			ConditionExpression: notExists, ExpressionAttributeNames: pkName}})
 	}
-	return &dynamodb.PutItemInput{
-		TableName:                aws.String(table),
-		Item:                     item,
-		ConditionExpression:      aws.String("attribute_not_exists(#pk)"),
-		ExpressionAttributeNames: map[string]string{"#pk": AttrPK},
+	return &dynamodb.TransactWriteItemsInput{TransactItems: items}
+}
+
+// newSliceItem is a slice with zeroed counters and no room (a rollover or a move gives
+// it room).
+func newSliceItem(team string, i int, period string, base, obase Micros, oexp, version int64) map[string]types.AttributeValue {
+	return map[string]types.AttributeValue{
+		AttrPK: sAV(SliceKey(team, i)), AttrPeriod: sAV(period), AttrSpent: zeroAV, AttrReserved: zeroAV,
+		AttrHeadroom: zeroAV, AttrOverrideHeadroom: zeroAV, AttrBase: nAV(int64(base)), AttrOverrideBase: nAV(int64(obase)),
+		AttrOverrideExpires: nAV(oexp), AttrConfigVersion: nAV(version), AttrRequests: zeroAV,
+		AttrInputTokens: emptyMap, AttrOutputTokens: emptyMap, AttrCacheReadTokens: emptyMap, AttrCacheWriteTokens: emptyMap,
 	}
 }
 
-// UpdateCapConfigInput rewrites the configuration of an existing record whose current
-// state is cur. It is conditional on cur's config_version (optimistic locking against
-// another Terraform run) and moves the two headroom counters by the cap deltas, so that
-// spend, reservations and the period are untouched: a config write never resets spend.
-func UpdateCapConfigInput(table string, c CapConfig, cur *CapRecord, now time.Time) *dynamodb.UpdateItemInput {
+// UpdateCapConfigInput rewrites the configuration of an existing layout 2 record whose
+// current state is cur, in one transaction with every slice. It is conditional on cur's
+// config_version (optimistic locking against another Terraform run). Counters move only
+// by the cap deltas (new cap - old cap, for the cap and the override cap), added to slice
+// 0, so spend, reservations and the period are untouched: a config write never resets
+// spend. Every slice gets the new config_version (a reservation priced from an older
+// configuration fails its condition), override expiry and share of the cap (what a
+// rollover restarts it from); new slices are created without room. A delta that takes
+// room away marks every part in debt: no reservation is admitted until the enforcer has
+// moved room so that no part is negative (see doc.go).
+func UpdateCapConfigInput(table string, c CapConfig, cur *CapRecord, now time.Time) *dynamodb.TransactWriteItemsInput {
 	set, remove := c.configValues(now)
-	capM, ocapM, _ := c.caps()
-	names := map[string]string{"#ver": AttrConfigVersion, "#hr": AttrHeadroom, "#ohr": AttrOverrideHeadroom}
-	values := map[string]types.AttributeValue{
-		":ver":  nAV(cur.ConfigVersion),
-		":ver1": nAV(cur.ConfigVersion + 1),
-		":dcap": nAV(int64(capM - cur.Cap)),
-		":docp": nAV(int64(ocapM - cur.OverrideCap)),
+	capM, ocapM, oexp := c.caps()
+	oldCap, oldOcap, _ := cur.caps()
+	dcap, docp := capM-oldCap, ocapM-oldOcap
+	debt := dcap < 0 || docp < 0
+	n := c.sliceCount()
+	smax := max(n, cur.SliceMax)
+	set[AttrSlices] = nAV(int64(n))
+	set[AttrSliceMax] = nAV(int64(smax))
+	names := map[string]string{"#ver": AttrConfigVersion}
+	values := map[string]types.AttributeValue{":ver": nAV(cur.ConfigVersion), ":ver1": nAV(cur.ConfigVersion + 1)}
+	expr := "SET #ver = :ver1"
+	if cur.Part(LegacyPart) != nil && debt {
+		set[AttrDebt] = trueAV
 	}
-	expr := "SET #ver = :ver1, #hr = #hr + :dcap, #ohr = #ohr + :docp"
 	keys := make([]string, 0, len(set))
 	for k := range set {
 		keys = append(keys, k)
@@ -505,13 +555,6 @@ func UpdateCapConfigInput(table string, c CapConfig, cur *CapRecord, now time.Ti
 		names[n], values[v] = k, set[k]
 		expr += ", " + n + " = " + v
 	}
-	// Maps an older record may lack.
-	for i, m := range []string{AttrInflight, AttrNotified, AttrInputTokens, AttrOutputTokens, AttrCacheReadTokens, AttrCacheWriteTokens} {
-		n := "#m" + strconv.Itoa(i)
-		names[n] = m
-		expr += ", " + n + " = if_not_exists(" + n + ", :em)"
-	}
-	values[":em"] = emptyMap
 	if len(remove) > 0 {
 		expr += " REMOVE "
 		for i, k := range remove {
@@ -523,14 +566,89 @@ func UpdateCapConfigInput(table string, c CapConfig, cur *CapRecord, now time.Ti
 			expr += n
 		}
 	}
-	return &dynamodb.UpdateItemInput{
-		TableName:                 aws.String(table),
-		Key:                       keyOf(TeamKey(c.Team)),
-		UpdateExpression:          aws.String(expr),
-		ConditionExpression:       aws.String("#ver = :ver"),
-		ExpressionAttributeNames:  names,
-		ExpressionAttributeValues: values,
-		ReturnValues:              types.ReturnValueAllNew,
+	items := []types.TransactWriteItem{{Update: &types.Update{
+		TableName: aws.String(table), Key: keyOf(TeamKey(c.Team)), UpdateExpression: aws.String(expr),
+		ConditionExpression: aws.String("#ver = :ver"), ExpressionAttributeNames: names, ExpressionAttributeValues: values,
+	}}}
+	period := cur.Period
+	if period == "" {
+		period = PeriodOf(now).Key()
+	}
+	for i := range smax {
+		base, obase := Micros(0), Micros(0)
+		if i < n {
+			base, obase = share(capM, n, i), share(ocapM, n, i)
+		}
+		if cur.Part(i) == nil {
+			items = append(items, types.TransactWriteItem{Put: &types.Put{TableName: aws.String(table),
+				Item:                newSliceItem(c.Team, i, period, base, obase, oexp, cur.ConfigVersion+1),
+				ConditionExpression: aws.String("attribute_not_exists(#pk)"), ExpressionAttributeNames: map[string]string{"#pk": AttrPK}}})
+			continue
+		}
+		u := "SET #ver = :ver, #oexp = :oexp, #base = :base, #obase = :obase"
+		sv := map[string]types.AttributeValue{":ver": nAV(cur.ConfigVersion + 1), ":oexp": nAV(oexp), ":base": nAV(int64(base)), ":obase": nAV(int64(obase))}
+		if i == 0 {
+			u += ", #hr = #hr + :dcap, #ohr = #ohr + :docp"
+			sv[":dcap"], sv[":docp"] = nAV(int64(dcap)), nAV(int64(docp))
+		}
+		if debt {
+			u += ", #debt = :t"
+			sv[":t"] = trueAV
+		}
+		items = append(items, types.TransactWriteItem{Update: &types.Update{
+			TableName: aws.String(table), Key: keyOf(SliceKey(c.Team, i)), UpdateExpression: aws.String(u),
+			ConditionExpression:      aws.String("attribute_exists(#pk)"),
+			ExpressionAttributeNames: exprNames(nil, u, "#pk"), ExpressionAttributeValues: sv,
+		}})
+	}
+	return &dynamodb.TransactWriteItemsInput{TransactItems: items}
+}
+
+// MigrateInput moves a layout 1 record (counters and reservations in the record) to
+// layout 2 in one transaction, conditional on the record still being in layout 1 at
+// config_version cur.ConfigVersion. It creates the slices (base shares of the cap, no
+// room, the record's period) and marks the record's own counters as the team's legacy
+// part: base 0 (cap_micros and override_cap_micros, which old enforcers' rollover
+// restarts from, become 0 too), so that the sum of every part's headroom stays what the
+// record had. Nothing else moves: spend and reservations in flight stay in the record,
+// where enforcers of the old version still settle them during an upgrade, and room moves
+// to the slices when the enforcer needs it (MoveRoom).
+func MigrateInput(table string, cur *CapRecord, now time.Time) *dynamodb.TransactWriteItemsInput {
+	capM, ocapM, oexp := cur.caps()
+	n := cur.sliceCount()
+	period := cur.Period
+	if period == "" {
+		period = PeriodOf(now).Key()
+	}
+	items := []types.TransactWriteItem{{Update: &types.Update{
+		TableName: aws.String(table), Key: keyOf(TeamKey(cur.Team)),
+		UpdateExpression:    aws.String("SET #lay = :lay, #sl = :n, #smax = :n, #base = :z, #obase = :z, #cap = :z, #ocap = :z"),
+		ConditionExpression: aws.String("attribute_not_exists(#lay) AND #ver = :ver"),
+		ExpressionAttributeNames: map[string]string{"#lay": AttrLayout, "#sl": AttrSlices, "#smax": AttrSliceMax, "#base": AttrBase,
+			"#obase": AttrOverrideBase, "#cap": AttrCap, "#ocap": AttrOverrideCap, "#ver": AttrConfigVersion},
+		ExpressionAttributeValues: map[string]types.AttributeValue{":lay": nAV(LayoutVersion), ":n": nAV(int64(n)), ":z": zeroAV,
+			":ver": nAV(cur.ConfigVersion)},
+	}}}
+	for i := range n {
+		items = append(items, types.TransactWriteItem{Put: &types.Put{TableName: aws.String(table),
+			Item:                newSliceItem(cur.Team, i, period, share(capM, n, i), share(ocapM, n, i), oexp, cur.ConfigVersion),
+			ConditionExpression: aws.String("attribute_not_exists(#pk)"), ExpressionAttributeNames: map[string]string{"#pk": AttrPK}}})
+	}
+	return &dynamodb.TransactWriteItemsInput{TransactItems: items}
+}
+
+// Migrate moves team's record to layout 2 if it is still in layout 1 (MigrateInput);
+// another writer doing it first is not an error. It returns the record as it stands.
+func Migrate(ctx context.Context, db DynamoDB, table, team string, now time.Time) (*CapRecord, error) {
+	for attempt := 0; ; attempt++ {
+		cur, err := ReadCapRecord(ctx, db, table, team)
+		if err != nil || cur.Layout >= LayoutVersion {
+			return cur, err
+		}
+		_, err = db.TransactWriteItems(ctx, MigrateInput(table, cur, now))
+		if err != nil && (!IsTransactionCanceled(err) || attempt >= 4) {
+			return nil, fmt.Errorf("team %s: move the cap record to layout %d: %w", team, LayoutVersion, err)
+		}
 	}
 }
 
@@ -570,9 +688,10 @@ func identityKeys(principalKeys []string, apiKeyHash string) []string {
 
 // WriteCapConfig is what the provider calls on create and update of a team with an
 // enforcer. It (1) claims the team's identities in the index (failing if another team
-// holds one), (2) creates the record or updates its configuration with optimistic
-// locking, retrying on a concurrent config write, and (3) releases identities the team
-// no longer has. Counters are never reset. It returns the record as written.
+// holds one), (2) creates the record and its slices, or moves a layout 1 record to layout
+// 2 and updates its configuration with optimistic locking, retrying on a concurrent
+// write, and (3) releases identities the team no longer has. Counters are never reset.
+// It returns the record as written.
 func WriteCapConfig(ctx context.Context, db DynamoDB, table string, c CapConfig, now time.Time) (*CapRecord, error) {
 	if err := c.Validate(); err != nil {
 		return nil, err
@@ -586,44 +705,36 @@ func WriteCapConfig(ctx context.Context, db DynamoDB, table string, c CapConfig,
 			return nil, fmt.Errorf("team %s: claim identity: %w", c.Team, err)
 		}
 	}
-	var rec *CapRecord
 	for attempt := 0; ; attempt++ {
-		cur, err := ReadCapRecord(ctx, db, table, c.Team)
+		cur, err := Migrate(ctx, db, table, c.Team, now)
 		switch {
 		case errors.Is(err, ErrNoCapRecord):
-			_, err = db.PutItem(ctx, CreateCapRecordInput(table, c, now))
-			if err == nil {
-				rec, _ = DecodeCapRecord(CreateCapRecordInput(table, c, now).Item)
-			}
+			_, err = db.TransactWriteItems(ctx, CreateCapRecordInput(table, c, now))
 		case err != nil:
 			return nil, err
 		default:
-			var out *dynamodb.UpdateItemOutput
-			out, err = db.UpdateItem(ctx, UpdateCapConfigInput(table, c, cur, now))
-			if err == nil {
-				rec, err = DecodeCapRecord(out.Attributes)
-				if err == nil {
-					for _, k := range identityKeys(cur.PrincipalKeys, cur.APIKeyHash) {
-						if !slices.Contains(want, k) {
-							if _, err := db.DeleteItem(ctx, ReleaseIdentityInput(table, k, c.Team)); err != nil && !IsConditionFailed(err) {
-								return nil, fmt.Errorf("team %s: release identity: %w", c.Team, err)
-							}
+			if _, err = db.TransactWriteItems(ctx, UpdateCapConfigInput(table, c, cur, now)); err == nil {
+				for _, k := range identityKeys(cur.PrincipalKeys, cur.APIKeyHash) {
+					if !slices.Contains(want, k) {
+						if _, err := db.DeleteItem(ctx, ReleaseIdentityInput(table, k, c.Team)); err != nil && !IsConditionFailed(err) {
+							return nil, fmt.Errorf("team %s: release identity: %w", c.Team, err)
 						}
 					}
 				}
 			}
 		}
 		if err == nil {
-			return rec, nil
+			return ReadCapRecord(ctx, db, table, c.Team)
 		}
-		if !IsConditionFailed(err) || attempt >= 4 {
+		if !IsTransactionCanceled(err) || attempt >= 4 {
 			return nil, fmt.Errorf("team %s: write cap record: %w", c.Team, err)
 		}
 	}
 }
 
-// DeleteCapRecord removes a team's identities and its cap record (the provider calls it
-// when the team is destroyed or leaves the enforcer). A missing record is not an error.
+// DeleteCapRecord removes a team's identities, its reservations, slices and cap record
+// (the provider calls it when the team is destroyed or leaves the enforcer). A missing
+// record is not an error.
 func DeleteCapRecord(ctx context.Context, db DynamoDB, table, team string) error {
 	cur, err := ReadCapRecord(ctx, db, table, team)
 	if errors.Is(err, ErrNoCapRecord) {
@@ -637,8 +748,23 @@ func DeleteCapRecord(ctx context.Context, db DynamoDB, table, team string) error
 			return fmt.Errorf("team %s: release identity: %w", team, err)
 		}
 	}
-	_, err = db.DeleteItem(ctx, &dynamodb.DeleteItemInput{TableName: aws.String(table), Key: keyOf(TeamKey(team))})
-	return err
+	rsv, err := QueryReservations(ctx, db, table, team, math.MaxInt64)
+	if err != nil {
+		return err
+	}
+	keys := []string{}
+	for _, h := range rsv {
+		keys = append(keys, ReservationKey(team, h.Slot))
+	}
+	for i := range cur.SliceMax {
+		keys = append(keys, SliceKey(team, i))
+	}
+	for _, k := range append(keys, TeamKey(team)) {
+		if _, err := db.DeleteItem(ctx, &dynamodb.DeleteItemInput{TableName: aws.String(table), Key: keyOf(k)}); err != nil {
+			return fmt.Errorf("team %s: delete %s: %w", team, k, err)
+		}
+	}
+	return nil
 }
 
 func redactIdentity(k string) string {

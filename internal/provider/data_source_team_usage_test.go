@@ -106,12 +106,16 @@ func spend(t *testing.T, table, team, limit, reserve, actual string) {
 	}
 	now := time.Now()
 	writeCaps(t, table, team, limit, true)
-	r := governance.Reservation{ID: "req-1", Amount: usd(reserve), Expires: now.Add(time.Minute).Unix()}
-	if _, err := db.UpdateItem(ctx, governance.ReserveInput(table, team, r, governance.PeriodOf(now).Key(), now)); err != nil {
+	h := &governance.Hold{Team: team, Slot: "req-1", Amount: usd(reserve), Expires: now.Add(time.Minute).Unix(), Nonce: "n"}
+	view, err := governance.ReadCapRecord(ctx, db, table, team)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := governance.Reserve(ctx, db, table, view, h, now); err != nil {
 		t.Fatalf("reserve: %v", err)
 	}
-	if _, err := db.UpdateItem(ctx, governance.SettleInput(table, team, "req-1", usd(reserve), usd(actual),
-		"anthropic.claude-3-haiku-20240307-v1:0", governance.Usage{InputTokens: 1000, OutputTokens: 2000})); err != nil {
+	if _, err := governance.Settle(ctx, db, table, h, usd(actual),
+		"anthropic.claude-3-haiku-20240307-v1:0", governance.Usage{InputTokens: 1000, OutputTokens: 2000}, false); err != nil {
 		t.Fatalf("settle: %v", err)
 	}
 }
