@@ -30,9 +30,16 @@
 // # The cap table
 //
 // One table per enforcer (CreateTableInput): hash key "pk" (S), on-demand, TTL on
-// "expires_at". Items:
+// "expires_at" (idempotency records only), and a sparse global secondary index
+// "reservations" (hash rsv_of, range rsv_x) over reservation items. Items (layout 2):
 //
-//	team#<team>              the cap record (below)
+//	team#<team>              the cap record: configuration, notification flags, layout,
+//	                         slices; on a record first written in layout 1 also its old
+//	                         counters and in-flight map (the legacy part, below)
+//	slice#<team>#<i>         a slice: counters only, about 300 bytes (≤ 1 KB with the
+//	                         token counters of a few models)
+//	rsv#<team>#<slot>        a reservation: amount, slice, nonce, rsv_of "<team>#<bucket>"
+//	                         (16 buckets), rsv_x its expiry (unix s)
 //	principal#<PrincipalKey> {team}: identity index for iam mode (role/user, path dropped;
 //	                         an assumed-role caller ARN normalises to the same key)
 //	apikey#<sha256 hex>      {team}: identity index for api_key mode
@@ -49,78 +56,124 @@
 //	team, limit_micros, notify_pct, degrade_pct, block_pct, model_id, profile_arn,
 //	degrade_model_id, degrade_profile_arn, price_group, principals (SS), api_key_hash,
 //	sns_topic_arn, override_limit_micros, override_expires (unix s, 0 = none),
-//	override_reason, config_version, config_updated_at,
-//	cap_micros = limit*block/100, override_cap_micros = override_limit*block/100 (derived)
+//	override_reason, config_version, config_updated_at, layout (2), slices, slice_max
 //
-// Counters, owned by the enforcer:
+// The cap is limit*block/100 (the override cap likewise), derived, never stored.
+// Notification flags: notified, map "<pct>" -> "<period>#<nonce>" of its last notification.
 //
-//	period                    the period the counters belong to ("2026-11")
+// # Parts: slices and the legacy part
+//
+// A team's counters are split over parts with the same attributes: its slices (0 ..
+// slice_max-1; reservations are made on 0 .. slices-1, the rest are drained) and, on a
+// record first written in layout 1, the record itself (the legacy part, base 0). Each:
+//
+//	period                    the period its counters belong to
 //	spent_micros              settled cost in the period
-//	reserved_micros           sum of in-flight reservations
-//	headroom_micros           cap - spent - reserved
-//	override_headroom_micros  override cap - spent - reserved
-//	inflight                  map reservation key -> {a: amount, x: expiry unix s, n: nonce}; the enforcer keys
-//	                          a reservation by 16 characters of its invocation id's SHA-256
-//	notified                  map "<pct>" -> "<period>#<nonce>" of its last notification
-//	prev_period, prev_spent_micros, requests,
-//	input_tokens, output_tokens, cache_read_tokens, cache_write_tokens  (map model -> N)
+//	reserved_micros           sum of its reservations in flight
+//	headroom_micros           base + room moved in - room moved out - spent - reserved
+//	override_headroom_micros  the same against the override base
+//	base_micros, override_base_micros  its share of the cap and override cap
+//	override_expires, config_version   copies of the configuration's, for its conditions
+//	debt, override_used       marks (below)
+//	prev_period, prev_spent_micros, requests, *_tokens (map model -> N)
 //
-// The invariants headroom = cap - spent - reserved and override headroom = override cap -
-// spent - reserved hold after every write below; they are what lets one conditional
-// write decide admission without arithmetic in the condition (DynamoDB refuses it).
+// The team's figures are the sums over its parts (ReadCapRecord: the record, then its
+// slices with one BatchGetItem). The invariants, after every write below:
+//
+//  1. Sum of headroom = cap - spent - reserved, and sum of override headroom = override
+//     cap - spent - reserved, over all parts of the period. Every write moves spent,
+//     reserved and headroom of one part together, a configuration write adds the cap
+//     deltas, a move of room subtracts from some parts what it adds to others, and a
+//     rollover restarts each part from its base (bases sum to the cap).
+//  2. Sum of reserved = sum of the reservation items (and legacy in-flight entries): a
+//     reservation item is written and deleted only in the same transaction as the debit
+//     or credit of its part.
+//  3. Admission is per part: a reservation of r is written only if its slice has
+//     headroom >= r (or the override is in force and override headroom >= r), is not in
+//     debt, and is at the configuration version the request was priced from. So no part
+//     admitted below zero; and while no part is negative, what a part admits is at most
+//     what the team has: the sum admitted can never pass the cap.
+//  4. A part may go below zero only by a write that marks every part in debt in the same
+//     transaction (a cut of the budget, a charge beyond a reservation, a rollover whose
+//     carried reservations exceed a part's base), or by admitting on the override's room
+//     (override_used). A part in debt, or marked override_used once the override has
+//     ended, admits nothing until MoveRoom has moved room so that every part is at or
+//     above zero, conditional on each being where it was read, and lifted the marks; if
+//     the team's room is negative the marks stay: the team is over its cap.
+//
+// Refusals: a reservation that does not fit its slice moves room from the other parts
+// (most room first, at least the request's worst case or the slice's even share) and is
+// tried again; only when the team as a whole lacks the room is it refused: blocked, or,
+// when reservations in flight hold what it needs, a retryable throttle ("held"). Near the
+// end of the budget the room is spread over the slices, so a refusal happens only after
+// a consistent read of every part has found the sum too small; concurrent requests can
+// still find the room just taken by another and be told to retry (measured in
+// BENCHMARKS.md as false refusals).
 //
 // Provider: WriteCapConfig(ctx, db, table, cfg, now) claims identities, then creates the
-// record (PutItem if absent, counters zeroed for the current period) or updates it with
-// UpdateCapConfigInput: conditional on config_version (optimistic locking, retried), it
-// sets the configuration fields and ADDS the cap deltas (new cap - old cap) to the two
-// headrooms. It never sets spent, reserved, period or inflight: a budget change keeps
-// spend, and a cut below spend leaves headroom negative, which blocks. Then it releases
-// identities the team no longer has. DeleteCapRecord removes identities and record.
-// ReadCapRecord + CapRecord.ProjectedState give the plan-time review.
+// record and its slices (one transaction; the cap shared over the slices as headroom and
+// base) or, on an existing record, moves a layout 1 record to layout 2 (MigrateInput) and
+// writes UpdateCapConfigInput: one transaction of the record (conditional on
+// config_version: optimistic locking, retried) and every slice (new config_version,
+// override expiry and base shares; the cap deltas added to slice 0; debt marks when a
+// delta takes room away; new slices created without room). It never sets spent,
+// reserved or period: a budget change keeps spend, and a cut below spend leaves the team
+// in debt, which blocks. Then it releases identities the team no longer has.
+// DeleteCapRecord removes identities, reservations, slices and record. ReadCapRecord +
+// CapRecord.ProjectedState give the plan-time review.
 //
-// Enforcer, per request:
+// Enforcer, per request (Reserve, Settle, Sweep, Rollover, MoveRoom):
 //
-//  1. ReserveInput: ONE UpdateItem. Condition: period = current AND the invocation id is
-//     not in flight AND (headroom >= r OR (override_expires > now AND override headroom
-//     >= r)). Update: both headrooms -= r, reserved += r, inflight[id] = {r, expiry}.
-//     ALL_NEW returns the record, so state, percent and the degrade decision come from
-//     the same round trip. Concurrent reservations serialise on the item: the sum
-//     admitted never exceeds the headroom.
-//  2. On a failed condition (off the fast path) the enforcer reads the record to learn
-//     why: a record in an earlier period gets RolloverInput (conditional on the old
-//     period: one winner; spend archived to prev_*, zeroed, headrooms recomputed from the
-//     caps minus the carried-over reservations, notification flags and token counters
-//     cleared) and the reservation is retried; a record in a later period (clock skew
-//     between instances) is followed; the same id in flight with our nonce is our own
-//     write whose answer was lost (an SDK retry), with another nonce a duplicate;
-//     otherwise the team is over its cap: blocked.
+//  1. ReserveInput: ONE transaction, on a slice chosen at random: the slice's debit
+//     (conditions of invariant 3 and the period) and the reservation item (absent). Its
+//     ClientRequestToken makes an SDK retry of a lost answer apply once. The request is
+//     priced and routed from the enforcer's view of the record (refreshed after
+//     settlements, at most every 100 ms per instance, and whenever what it settled
+//     crosses a threshold); the configuration version condition makes a request priced
+//     from an older configuration fail and be priced again.
+//  2. On a cancelled transaction the slice's item comes back with it
+//     (ReturnValuesOnConditionCheckFailure): an earlier period gets Rollover (every part
+//     in one transaction, conditional on its period: one winner), a later one (clock skew)
+//     is followed, a newer configuration is re-read, a missing slice means a layout 1
+//     record (migrated, then re-read); otherwise room is moved (MoveRoom) or the team has
+//     none. The reservation item existing means the same invocation is in flight.
 //  3. SettleInput after the response body is flushed (also for cancelled, failed or
-//     throttled calls, with the usage actually billed): conditional on the reservation
-//     still being in flight (so a settle can never count twice), it removes it, adds the
-//     actual cost to spent and returns r - actual to both headrooms.
-//  4. Reservations carry an expiry (the maximum request duration). A reservation past
-//     its expiry belongs to a dead process whose call may have been billed: any enforcer
-//     that sees it in a returned record charges it in full with ChargeExpiredInput
-//     (conditional on the expiry it saw: charged once), so spend never misses a call.
-//     A call that outlives its reservation adds only its cost beyond the reserved worst
-//     case, with LateChargeInput.
+//     throttled calls, with the usage actually billed): one transaction crediting the
+//     slice (actual cost into spent, reservation - actual back to both headrooms) and
+//     deleting the reservation, conditional on its nonce: a settle can never count twice.
+//  4. Reservations carry an expiry (the maximum request duration). Sweep finds those
+//     expired more than a minute ago through the reservations index (only they are read,
+//     however long the team's history) and charges each in full with ChargeExpiredInput
+//     (conditional on the item seen: once); an instance sweeps a team at most once a
+//     minute after settlements, and before a refusal when reservations hold room. A call
+//     that outlives its reservation adds its cost beyond the reserved worst case with
+//     LateCharge.
 //  5. Notifications: for each threshold crossed, NotifyOnceInput sets notified[pct] =
 //     "<period>#<nonce>" conditional on it not being set for this period yet; only the
 //     winner publishes, so each threshold notifies exactly once per period however many
-//     requests race. The block threshold is notified on the first refusal (reservations
-//     stop spend short of it).
+//     requests race. The block threshold is notified on the first refusal.
 //  6. Idempotency: an SDK retry (same amz-sdk-invocation-id, attempt > 1) of a call that
 //     was already billed finds its req# record and is not forwarded again.
 //
 // Overrides need no write when they expire: the reserve condition compares
-// override_expires with the request time.
+// override_expires with the request time, and slices that admitted on the override's
+// room are marked so that they admit on the cap again only after MoveRoom (invariant 4).
 //
-// Cost: every request writes the record twice (reserve, settle), and DynamoDB bills a
-// write by the item's size in 1 KB steps with at most 1,000 write units a second on one
-// partition key. The inflight map keeps an entry (about 47 bytes) per call in flight, so
-// a write's cost, and with it the team's ceiling, depends on the calls in flight: 1 unit
-// per write under about 5 in flight (about 500 requests/s), about 40 at 850 (about 12).
-// BENCHMARKS.md has the figures metered by the emulator.
+// Upgrade in place: a layout 1 record (counters and in-flight map in the record) is moved
+// by the first enforcer request or configuration write that meets it, in one transaction
+// (MigrateInput): slices are created without room, with base shares of the cap, and the
+// record's counters become the legacy part (base 0; cap_micros set to 0 so that a layout 1
+// enforcer still running during the upgrade restarts it from 0 at a rollover). Nothing
+// else moves: spend, token counters and notification flags stay where they are and are
+// summed; reservations in flight stay in the record's map, where layout 1 enforcers
+// settle them and Sweep charges them when they expire; MoveRoom takes the record's room
+// to the slices when they need it. The provider adds the reservations index to the table.
+//
+// Cost: a request writes its slice twice (reserve, settle), in transactions (2 write
+// units per KB each), so 4 write units on the hottest item whatever the calls in flight:
+// DynamoDB's 1,000 write units a second per partition key allow about 250 requests a
+// second per slice, N times that for N slices. BENCHMARKS.md has the figures metered by
+// the emulator.
 //
 // # IAM
 //
