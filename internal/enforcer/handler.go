@@ -76,6 +76,9 @@ type Handler struct {
 	bg      sync.WaitGroup
 	// sweeps: when this instance last swept a team's expired reservations.
 	sweeps sync.Map
+	// ledger groups this instance's reservations and settlements on a slice into shared
+	// transactions.
+	ledger *governance.Committer
 }
 
 type idEntry struct {
@@ -116,7 +119,7 @@ func New(cfg Config, d Deps) (*Handler, error) {
 		return nil, errors.New("enforcer: a DynamoDB client is required")
 	}
 	h := &Handler{cfg: cfg, db: d.DB, notifier: d.Notifier, now: d.Clock, principal: d.Principal,
-		ids: newBoundedMap[*idEntry](cfg.CacheEntries), unknown: newBoundedMap[*idEntry](cfg.CacheEntries), teams: newBoundedMap[*teamView](cfg.CacheEntries)}
+		ids: newBoundedMap[*idEntry](cfg.CacheEntries), unknown: newBoundedMap[*idEntry](cfg.CacheEntries), teams: newBoundedMap[*teamView](cfg.CacheEntries), ledger: &governance.Committer{DB: d.DB, Table: cfg.Table}}
 	if h.now == nil {
 		h.now = time.Now
 	}

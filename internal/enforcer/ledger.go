@@ -47,7 +47,7 @@ func (h *Handler) reserve(ctx context.Context, c *call, now time.Time) (*governa
 	view := c.team.rec
 	c.hold = governance.Hold{Team: view.Team, Slot: c.slot, Slice: rand.IntN(max(view.Slices, 1)), Amount: c.reserved,
 		Expires: c.expires.Unix(), Nonce: c.nonce}
-	err := governance.Reserve(ctx, h.db, h.cfg.Table, view, &c.hold, now, h.loggedCharge(now))
+	err := h.ledger.Reserve(ctx, view, &c.hold, now, h.loggedCharge(now))
 	if err == nil {
 		return view, false, nil
 	}
@@ -95,7 +95,7 @@ func (h *Handler) reserve(ctx context.Context, c *call, now time.Time) (*governa
 func (h *Handler) release(ctx context.Context, c *call) {
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
 	defer cancel()
-	if _, err := governance.Settle(ctx, h.db, h.cfg.Table, &c.hold, 0, "", governance.Usage{}, true); err != nil {
+	if _, err := h.ledger.Settle(ctx, &c.hold, 0, "", governance.Usage{}, true); err != nil {
 		h.log.event(h.now(), "ERROR", "release failed; the reservation will expire", "team", c.hold.Team, "invocation_id", c.id, "error", err.Error())
 	}
 }
@@ -141,7 +141,7 @@ func (h *Handler) settleLedger(ctx context.Context, c *call, cost governance.Mic
 	} else {
 		for attempt := 0; ; attempt++ {
 			var held bool
-			if held, err = governance.Settle(ctx, h.db, h.cfg.Table, &c.hold, cost, c.model, usage, false); err == nil {
+			if held, err = h.ledger.Settle(ctx, &c.hold, cost, c.model, usage, false); err == nil {
 				// Not held: settled already (a retry whose first try had succeeded), or
 				// charged in full as expired: then add only what the call cost beyond it.
 				if !held && h.now().After(c.expires) && cost > c.reserved {

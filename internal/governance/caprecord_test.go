@@ -242,11 +242,17 @@ func TestCapRecordIdentities(t *testing.T) {
 // the room, and lose none of it: what the burst refused still fits afterwards.
 func TestReserveUnderConcurrency(t *testing.T) {
 	t.Parallel()
-	for _, slices := range []int{1, 4} {
-		t.Run(fmt.Sprintf("slices=%d", slices), func(t *testing.T) {
+	for _, tc := range []struct {
+		slices  int
+		batched bool
+	}{{1, false}, {4, false}, {1, true}, {4, true}} {
+		slices := tc.slices
+		committer := &Committer{DB: testDB}
+		t.Run(fmt.Sprintf("slices=%d,batched=%t", slices, tc.batched), func(t *testing.T) {
 			t.Parallel()
 			ctx := context.Background()
 			table := newTable(t)
+			committer.Table = table
 			cfg := testConfig("c", 10)
 			cfg.Slices = slices
 			if _, err := WriteCapConfig(ctx, testDB, table, cfg, nov); err != nil {
@@ -261,7 +267,16 @@ func TestReserveUnderConcurrency(t *testing.T) {
 					defer wg.Done()
 					h := hold("c", fmt.Sprintf("req-%d", i), amount, nov)
 					h.Slice = i % slices
-					switch err := reserveOn(ctx, table, h, nov); {
+					var err error
+					if tc.batched {
+						var view *CapRecord
+						if view, err = ReadCapRecord(ctx, testDB, table, "c"); err == nil {
+							err = committer.Reserve(ctx, view, h, nov)
+						}
+					} else {
+						err = reserveOn(ctx, table, h, nov)
+					}
+					switch {
 					case err == nil:
 						ok.Add(1)
 					case refused(err, RefusedBlocked, RefusedHeld, RefusedContended):
@@ -289,8 +304,12 @@ func TestReserveUnderConcurrency(t *testing.T) {
 			}
 			checkInvariant(t, table, r)
 			// The same id cannot reserve twice, although 0.01 USD of headroom is left.
-			dup := hold("c", "req-0", 1, nov)
-			dup.Nonce = "another-attempt"
+			held, err := QueryReservations(ctx, testDB, table, "c", math.MaxInt64)
+			if err != nil || len(held) != 27 {
+				t.Fatalf("reservations %d, %v", len(held), err)
+			}
+			dup := hold("c", held[0].Slot, 1, nov)
+			dup.Slice, dup.Nonce = held[0].Slice, "another-attempt"
 			if err := reserveOn(ctx, table, dup, nov); !refused(err, RefusedInFlight) {
 				t.Fatalf("duplicate id: %v", err)
 			}

@@ -307,11 +307,22 @@ const reserveAttempts = 10
 //
 // charged, if given, hears of each expired reservation charged on the way.
 func Reserve(ctx context.Context, db DynamoDB, table string, view *CapRecord, h *Hold, now time.Time, charged ...func(Hold)) error {
+	return reserveFrom(ctx, db, table, view, h, now, nil, charged...)
+}
+
+// reserveFrom is Reserve, whose first transaction, if first is not nil, was already made
+// (by a Committer) and failed with first.
+func reserveFrom(ctx context.Context, db DynamoDB, table string, view *CapRecord, h *Hold, now time.Time, first error, charged ...func(Hold)) error {
 	period := PeriodOf(now).Key()
 	override := view.OverrideActive(now)
 	swept := false
 	for attempt := 0; attempt < reserveAttempts; attempt++ {
-		_, err := db.TransactWriteItems(ctx, ReserveInput(table, h, view.ConfigVersion, period, override, now, attempt))
+		err := first
+		if first != nil {
+			first = nil
+		} else {
+			_, err = db.TransactWriteItems(ctx, ReserveInput(table, h, view.ConfigVersion, period, override, now, attempt))
+		}
 		if err == nil {
 			return nil
 		}
