@@ -425,7 +425,15 @@ func (s *Server) serveMetered(w http.ResponseWriter, r *http.Request, op string,
 		return true
 	}
 
-	unlock := s.capacity.locks.lock([]int{stripeOf(id.table, itemKeyString(keys, key))})
+	// A write to an item a transaction holds fails with TransactionConflictException
+	// (transaction-apis, "Transaction conflict handling"); a read waits for it.
+	unlock, conflicts := s.capacity.locks.acquire([]string{itemLockKey(id.table, keys, key)}, false, write)
+	if len(conflicts) > 0 {
+		e := Errorf("TransactionConflictException", "Transaction is ongoing for the item")
+		rec.ErrorCode = e.Code
+		codec.writeError(w, nil, op, e)
+		return true
+	}
 	defer unlock()
 	// Ask dynalite for the consumed capacity whatever the caller asked.
 	var fields map[string]json.RawMessage
