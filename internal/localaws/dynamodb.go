@@ -14,7 +14,9 @@ import (
 	"time"
 )
 
-// DynamoDB: item and table semantics come from dynalite. Every operation dynalite
+// DynamoDB: item and table semantics come from dynalite (with online index creation and
+// deletion in UpdateTable, which dynalite 4.0 accepts and ignores, added by
+// tools/node/dynalite-gsi.js when it starts). Every operation dynalite
 // implements is passed to it (reverse proxy); GetItem, PutItem, UpdateItem and
 // DeleteItem go through the metering, throttling front of dynamodb_capacity.go first.
 // The emulator answers only the
