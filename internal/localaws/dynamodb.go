@@ -102,10 +102,10 @@ func (s *Server) proxyDynamoDB(w http.ResponseWriter, r *http.Request, sv *servi
 		s.serveTransactWrite(w, r, rec)
 		return
 	}
-	if s.serveMetered(w, r, op, rec) {
+	if s.serveMetered(w, r, op, rec) || s.serveMeteredRead(w, r, op, rec) {
 		return
 	}
-	if op == "CreateTable" || op == "DeleteTable" {
+	if op == "CreateTable" || op == "DeleteTable" || op == "UpdateTable" {
 		body, _ := io.ReadAll(io.LimitReader(r.Body, s.maxBody))
 		r.Body = io.NopCloser(bytes.NewReader(body))
 		s.forgetTable(body)
