@@ -446,10 +446,11 @@ func (s *Server) serveMetered(w http.ResponseWriter, r *http.Request, op string,
 	if json.Unmarshal(body, &in) != nil || in.TableName == "" {
 		return false // dynalite answers the malformed request
 	}
-	keys, err := s.tableKeys(tableNameOf(in.TableName))
+	sc, err := s.tableSchema(tableNameOf(in.TableName))
 	if err != nil {
 		return false // no such table: dynalite says so
 	}
+	keys := sc.keys
 	key := in.Key
 	if op == "PutItem" {
 		key = map[string]json.RawMessage{}
@@ -480,6 +481,21 @@ func (s *Server) serveMetered(w http.ResponseWriter, r *http.Request, op string,
 		return true
 	}
 	defer unlock()
+	// A write to a table with global secondary indexes writes them too (see
+	// dynamodb_index_writes.go): the item before and after tell what.
+	indexed := write && len(sc.indexes) > 0
+	var before map[string]json.RawMessage
+	if indexed {
+		if op == "PutItem" {
+			if ix, ok := s.admitIndexPuts(sc, id.table, in.Item); !ok {
+				e := s.partitionThrottled(ix, true, rec.Region)
+				rec.ErrorCode = e.Code
+				codec.writeError(w, nil, op, e)
+				return true
+			}
+		}
+		before = s.readItem(id.table, key)
+	}
 	// Ask dynalite for the consumed capacity whatever the caller asked.
 	var fields map[string]json.RawMessage
 	_ = json.Unmarshal(body, &fields)
@@ -509,8 +525,19 @@ func (s *Server) serveMetered(w http.ResponseWriter, r *http.Request, op string,
 			var cc struct{ CapacityUnits float64 }
 			_ = json.Unmarshal(outFields["ConsumedCapacity"], &cc)
 			s.capacity.charge(id, write, cc.CapacityUnits)
+			var perIndex map[string]float64
+			if indexed {
+				var after map[string]json.RawMessage
+				switch op {
+				case "PutItem":
+					after = in.Item
+				case "UpdateItem":
+					after = s.readItem(id.table, key)
+				}
+				perIndex = s.chargeIndexWrites(sc.indexWrites(id.table, before, after))
+			}
 			delete(outFields, "ConsumedCapacity")
-			if c := consumedCapacity(in, id.table, cc.CapacityUnits); c != nil {
+			if c := consumedCapacity(in, id.table, cc.CapacityUnits, perIndex); c != nil {
 				outFields["ConsumedCapacity"] = c
 			}
 			data, _ = json.Marshal(outFields)
@@ -582,13 +609,24 @@ func (s *Server) partitionThrottled(id partitionID, write bool, region string) *
 
 // consumedCapacity is the ConsumedCapacity member the caller asked for: none unless
 // ReturnConsumedCapacity is TOTAL or INDEXES (API_ConsumedCapacity).
-func consumedCapacity(in meteredRequest, table string, units float64) json.RawMessage {
+func consumedCapacity(in meteredRequest, table string, units float64, perIndex map[string]float64) json.RawMessage {
 	var c map[string]any
+	total := units
+	for _, u := range perIndex {
+		total += u
+	}
 	switch in.ReturnConsumedCapacity {
 	case "TOTAL":
-		c = map[string]any{"TableName": table, "CapacityUnits": units}
+		c = map[string]any{"TableName": table, "CapacityUnits": total}
 	case "INDEXES":
-		c = map[string]any{"TableName": table, "CapacityUnits": units, "Table": map[string]any{"CapacityUnits": units}}
+		c = map[string]any{"TableName": table, "CapacityUnits": total, "Table": map[string]any{"CapacityUnits": units}}
+		if len(perIndex) > 0 {
+			gsi := map[string]any{}
+			for n, u := range perIndex {
+				gsi[n] = map[string]any{"CapacityUnits": u}
+			}
+			c["GlobalSecondaryIndexes"] = gsi
+		}
 	default:
 		return nil
 	}

@@ -206,6 +206,7 @@ func (s *Server) serveTransactWrite(w http.ResponseWriter, r *http.Request, rec 
 		key   map[string]json.RawMessage
 		id    partitionID
 		lock  string
+		sc    tableSchema
 	}
 	steps := make([]step, len(in.TransactItems))
 	seen := map[string]bool{}
@@ -223,12 +224,13 @@ func (s *Server) serveTransactWrite(w http.ResponseWriter, r *http.Request, rec 
 			return
 		}
 		st.table = tableNameOf(st.a.TableName)
-		keys, err := s.tableKeys(st.table)
+		sc, err := s.tableSchema(st.table)
 		if err != nil {
 			fail(Errorf("ResourceNotFoundException", "Requested resource not found"))
 			return
 		}
-		st.keys = keys
+		keys := sc.keys
+		st.keys, st.sc = keys, sc
 		st.key = st.a.Key
 		if st.kind == "Put" {
 			st.key = map[string]json.RawMessage{}
@@ -259,6 +261,14 @@ func (s *Server) serveTransactWrite(w http.ResponseWriter, r *http.Request, rec 
 			return
 		}
 	}
+	for _, st := range steps {
+		if st.kind == "Put" && len(st.sc.indexes) > 0 {
+			if ix, ok := s.admitIndexPuts(st.sc, st.table, st.a.Item); !ok {
+				fail(s.partitionThrottled(ix, true, rec.Region))
+				return
+			}
+		}
+	}
 	items := make([]string, len(steps))
 	for i, st := range steps {
 		items[i] = st.lock
@@ -267,7 +277,8 @@ func (s *Server) serveTransactWrite(w http.ResponseWriter, r *http.Request, rec 
 	if len(conflicts) > 0 {
 		// Another transaction is working on some of the items: cancelled, with
 		// TransactionConflict for those items and None for the rest (API_CancellationReason).
-		// The SDK does not retry it: the caller does (see the package's doc).
+		// The Go SDK retries neither this nor TransactionConflictException (neither is
+		// in aws/retry's retryable or throttle codes): the caller must.
 		reasons := make([]map[string]any, len(steps))
 		codes := make([]string, len(steps))
 		for i := range steps {
@@ -301,6 +312,9 @@ func (s *Server) serveTransactWrite(w http.ResponseWriter, r *http.Request, rec 
 
 	var done []applied
 	units := make([]float64, len(steps))
+	// The items before and after each write, for the index writes (tables with GSIs).
+	befores := make([]map[string]json.RawMessage, len(steps))
+	afters := make([]map[string]json.RawMessage, len(steps))
 	reasons := make([]map[string]any, len(steps))
 	canceled := false
 	for i, st := range steps {
@@ -344,6 +358,15 @@ func (s *Server) serveTransactWrite(w http.ResponseWriter, r *http.Request, rec 
 		case err == nil:
 			done = append(done, applied{table: st.table, key: st.key, old: out.Attributes})
 			units[i] = 2 * out.ConsumedCapacity.CapacityUnits
+			if len(st.sc.indexes) > 0 && st.kind != "ConditionCheck" {
+				befores[i] = out.Attributes
+				switch st.kind {
+				case "Put":
+					afters[i] = st.a.Item
+				case "Update":
+					afters[i] = s.readItem(st.table, st.key)
+				}
+			}
 			if st.kind == "ConditionCheck" && out.Attributes == nil {
 				// undo the bare key at once: the check wrote nothing
 				_ = s.dynaliteCall("DeleteItem", map[string]any{"TableName": st.table, "Key": st.key}, &struct{}{})
@@ -389,6 +412,13 @@ func (s *Server) serveTransactWrite(w http.ResponseWriter, r *http.Request, rec 
 	}
 	if in.ClientRequestToken != "" {
 		s.capacity.tokenDone(in.ClientRequestToken, sum)
+	}
+	for i, st := range steps {
+		if len(st.sc.indexes) > 0 && st.kind != "ConditionCheck" {
+			for _, u := range s.chargeIndexWrites(st.sc.indexWrites(st.table, befores[i], afters[i])) {
+				units[i] += u
+			}
+		}
 	}
 	resp := map[string]any{}
 	if in.ReturnConsumedCapacity == "TOTAL" || in.ReturnConsumedCapacity == "INDEXES" {
