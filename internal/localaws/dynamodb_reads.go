@@ -40,13 +40,19 @@ func (s *Server) serveMeteredRead(w http.ResponseWriter, r *http.Request, op str
 	return s.serveQuery(w, r, body, rec)
 }
 
+// dynaliteReply is dynalite's answer to a forwarded request, its body read.
+type dynaliteReply struct {
+	StatusCode int
+	Header     http.Header
+}
+
 // forwardJSON sends fields to dynalite as the caller's request (its headers), and
-// returns dynalite's response and body.
-func (s *Server) forwardJSON(r *http.Request, fields map[string]json.RawMessage) (*http.Response, []byte, error) {
+// returns dynalite's answer and body.
+func (s *Server) forwardJSON(r *http.Request, fields map[string]json.RawMessage) (dynaliteReply, []byte, error) {
 	fwd, _ := json.Marshal(fields)
 	req, err := http.NewRequestWithContext(r.Context(), http.MethodPost, s.dynamoDB, bytes.NewReader(fwd))
 	if err != nil {
-		return nil, nil, err
+		return dynaliteReply{}, nil, err
 	}
 	req.Header = r.Header.Clone()
 	req.Header.Del("Content-Length")
@@ -54,11 +60,15 @@ func (s *Server) forwardJSON(r *http.Request, fields map[string]json.RawMessage)
 	req.ContentLength = int64(len(fwd))
 	resp, err := s.capacity.client.Do(req)
 	if err != nil {
-		return nil, nil, err
+		return dynaliteReply{}, nil, err
 	}
 	data, _ := io.ReadAll(resp.Body)
 	_ = resp.Body.Close()
-	return resp, data, nil
+	return dynaliteReply{StatusCode: resp.StatusCode, Header: resp.Header}, data, nil
+}
+
+func writeReply(w http.ResponseWriter, reply dynaliteReply, data []byte) {
+	writeRaw(w, &http.Response{StatusCode: reply.StatusCode, Header: reply.Header}, data)
 }
 
 type keysAndAttributes struct {
@@ -135,7 +145,7 @@ func (s *Server) serveBatchGet(w http.ResponseWriter, r *http.Request, body []by
 	}
 	if resp.StatusCode != http.StatusOK {
 		rec.ErrorCode = errorCodeOf(data)
-		writeRaw(w, resp, data)
+		writeReply(w, resp, data)
 		return true
 	}
 	var out map[string]json.RawMessage
@@ -144,7 +154,7 @@ func (s *Server) serveBatchGet(w http.ResponseWriter, r *http.Request, body []by
 		UnprocessedKeys map[string]struct{ Keys []map[string]json.RawMessage }
 	}
 	if json.Unmarshal(data, &out) != nil || json.Unmarshal(data, &got) != nil {
-		writeRaw(w, resp, data)
+		writeReply(w, resp, data)
 		return true
 	}
 	perTable := map[string]float64{}
@@ -187,7 +197,7 @@ func (s *Server) serveBatchGet(w http.ResponseWriter, r *http.Request, body []by
 		out["ConsumedCapacity"], _ = json.Marshal(cc)
 	}
 	data, _ = json.Marshal(out)
-	writeRaw(w, resp, data)
+	writeReply(w, resp, data)
 	return true
 }
 
@@ -271,13 +281,13 @@ func (s *Server) serveQuery(w http.ResponseWriter, r *http.Request, body []byte,
 	}
 	if resp.StatusCode != http.StatusOK {
 		rec.ErrorCode = errorCodeOf(data)
-		writeRaw(w, resp, data)
+		writeReply(w, resp, data)
 		return true
 	}
 	var out map[string]json.RawMessage
 	var got struct{ Items []map[string]json.RawMessage }
 	if json.Unmarshal(data, &out) != nil || json.Unmarshal(data, &got) != nil {
-		writeRaw(w, resp, data)
+		writeReply(w, resp, data)
 		return true
 	}
 	size := 0
@@ -304,7 +314,7 @@ func (s *Server) serveQuery(w http.ResponseWriter, r *http.Request, body []byte,
 		out["ConsumedCapacity"], _ = json.Marshal(c)
 	}
 	data, _ = json.Marshal(out)
-	writeRaw(w, resp, data)
+	writeReply(w, resp, data)
 	return true
 }
 
