@@ -125,6 +125,16 @@ func (s *Server) serveBatchGet(w http.ResponseWriter, r *http.Request, body []by
 		codec.writeError(w, nil, "BatchGetItem", e)
 		return true
 	}
+	// Read committed, as a GetItem: the items are read once no transaction holds them
+	// (transaction-apis, "Isolation levels": BatchGetItem is read-committed per item).
+	var lockKeys []string
+	for t, ks := range admitted {
+		for _, k := range ks {
+			lockKeys = append(lockKeys, itemLockKey(tableNameOf(t), schemas[t].keys, k))
+		}
+	}
+	unlock, _ := s.capacity.locks.acquire(lockKeys, false, false)
+	defer unlock()
 	sendItems := map[string]map[string]json.RawMessage{}
 	for t, ks := range admitted {
 		spec := map[string]json.RawMessage{}

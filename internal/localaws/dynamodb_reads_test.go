@@ -136,3 +136,29 @@ func TestDynamoDBBatchGetItemThrottled(t *testing.T) {
 		t.Fatalf("every key throttled: %v, want ProvisionedThroughputExceededException", err)
 	}
 }
+
+// A BatchGetItem waits for a transaction holding one of its items, as a GetItem does:
+// it never returns an item a transaction has half written.
+func TestDynamoDBBatchGetItemWaitsForTransaction(t *testing.T) {
+	t.Parallel()
+	s, c, tbl := meteredTable(t, "batchget-committed")
+	ctx := context.Background()
+	if _, err := c.PutItem(ctx, &dynamodb.PutItemInput{TableName: tbl, Item: item("a", 1)}); err != nil {
+		t.Fatal(err)
+	}
+	release := s.HoldForTransaction(*tbl, "a")
+	done := make(chan error, 1)
+	go func() {
+		_, err := c.BatchGetItem(ctx, &dynamodb.BatchGetItemInput{RequestItems: map[string]types.KeysAndAttributes{*tbl: {Keys: []map[string]types.AttributeValue{keyOf("a")}}}})
+		done <- err
+	}()
+	select {
+	case err := <-done:
+		t.Fatalf("BatchGetItem returned (%v) while a transaction held its item", err)
+	case <-time.After(100 * time.Millisecond):
+	}
+	release()
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+}
