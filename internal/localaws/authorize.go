@@ -242,12 +242,7 @@ func (s *Server) questions(sv *service, op string, c *Call) ([]authz, *APIError)
 		}
 		return s.modelQuestions(action, c.Region, ref), nil
 	case "dynamodb":
-		var in struct{ TableName string }
-		_ = json.Unmarshal(c.Body, &in)
-		if in.TableName == "" || !strings.HasSuffix(op, "Item") {
-			return nil, nil
-		}
-		return []authz{{Action: "dynamodb:" + op, Resource: fmt.Sprintf("arn:aws:dynamodb:%s:%s:table/%s", c.Region, s.account, in.TableName)}}, nil
+		return s.dynamoQuestions(op, c), nil
 	case "sns":
 		if op != "Publish" {
 			return nil, nil
@@ -310,4 +305,66 @@ func (s *Server) authorizeFunctionURL(id Identity, functionARN string, policy La
 			Context: map[string]any{"lambda:InvokedViaFunctionUrl": "true"}},
 	})
 	return q == nil && err == nil, err
+}
+
+// dynamoItemActions are the IAM actions of the data-plane operations the emulator
+// evaluates, by operation.
+var dynamoItemActions = map[string]bool{"GetItem": true, "PutItem": true, "UpdateItem": true, "DeleteItem": true,
+	"BatchGetItem": true, "BatchWriteItem": true, "Query": true, "Scan": true}
+
+// dynamoQuestions are the checks of a DynamoDB data-plane call:
+//   - a single-item call, Query and Scan: the action of its name on the table's ARN, or
+//     on the index's (table/<t>/index/<i>) when the call names an IndexName (Service
+//     Authorization Reference, DynamoDB: Query and Scan take the index resource type);
+//   - BatchGetItem, BatchWriteItem: the action of its name on each table it names;
+//   - TransactWriteItems, TransactGetItems: no action of their own; each item is
+//     authorized as its underlying PutItem, UpdateItem, DeleteItem, GetItem, and a
+//     ConditionCheck as dynamodb:ConditionCheckItem, with dynamodb:EnclosingOperation
+//     in the context ("Using IAM with DynamoDB transactions", transaction-apis-iam).
+func (s *Server) dynamoQuestions(op string, c *Call) []authz {
+	table := func(name string) string {
+		if strings.HasPrefix(name, "arn:") {
+			return name
+		}
+		return fmt.Sprintf("arn:aws:dynamodb:%s:%s:table/%s", c.Region, s.account, name)
+	}
+	switch op {
+	case "TransactWriteItems", "TransactGetItems":
+		var in struct {
+			TransactItems []map[string]struct{ TableName string }
+		}
+		_ = json.Unmarshal(c.Body, &in)
+		actions := map[string]string{"Put": "PutItem", "Update": "UpdateItem", "Delete": "DeleteItem", "ConditionCheck": "ConditionCheckItem", "Get": "GetItem"}
+		var qs []authz
+		for _, ti := range in.TransactItems {
+			for kind, a := range ti {
+				if action, ok := actions[kind]; ok && a.TableName != "" {
+					qs = append(qs, authz{Action: "dynamodb:" + action, Resource: table(a.TableName),
+						Context: map[string]any{"dynamodb:EnclosingOperation": op}})
+				}
+			}
+		}
+		return qs
+	case "BatchGetItem", "BatchWriteItem":
+		var in struct{ RequestItems map[string]json.RawMessage }
+		_ = json.Unmarshal(c.Body, &in)
+		var qs []authz
+		for _, t := range sortedKeys(in.RequestItems) {
+			qs = append(qs, authz{Action: "dynamodb:" + op, Resource: table(t)})
+		}
+		return qs
+	}
+	if !dynamoItemActions[op] {
+		return nil
+	}
+	var in struct{ TableName, IndexName string }
+	_ = json.Unmarshal(c.Body, &in)
+	if in.TableName == "" {
+		return nil
+	}
+	res := table(in.TableName)
+	if in.IndexName != "" && (op == "Query" || op == "Scan") {
+		res += "/index/" + in.IndexName
+	}
+	return []authz{{Action: "dynamodb:" + op, Resource: res}}
 }

@@ -14,7 +14,9 @@ import (
 	"time"
 )
 
-// DynamoDB: item and table semantics come from dynalite. Every operation dynalite
+// DynamoDB: item and table semantics come from dynalite (with online index creation and
+// deletion in UpdateTable, which dynalite 4.0 accepts and ignores, added by
+// tools/node/dynalite-gsi.js when it starts). Every operation dynalite
 // implements is passed to it (reverse proxy); GetItem, PutItem, UpdateItem and
 // DeleteItem go through the metering, throttling front of dynamodb_capacity.go first.
 // The emulator answers only the
@@ -100,10 +102,10 @@ func (s *Server) proxyDynamoDB(w http.ResponseWriter, r *http.Request, sv *servi
 		s.serveTransactWrite(w, r, rec)
 		return
 	}
-	if s.serveMetered(w, r, op, rec) {
+	if s.serveMetered(w, r, op, rec) || s.serveMeteredRead(w, r, op, rec) {
 		return
 	}
-	if op == "CreateTable" || op == "DeleteTable" {
+	if op == "CreateTable" || op == "DeleteTable" || op == "UpdateTable" {
 		body, _ := io.ReadAll(io.LimitReader(r.Body, s.maxBody))
 		r.Body = io.NopCloser(bytes.NewReader(body))
 		s.forgetTable(body)

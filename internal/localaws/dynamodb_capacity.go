@@ -21,7 +21,8 @@ import (
 // successful request consumes by the documented rules, so the emulator asks it for
 // ReturnConsumedCapacity=TOTAL on every metered call and uses its figure; what dynalite
 // does not do (charge a failed condition, throttle a hot partition, return the item of
-// a failed condition) is done here. Batch, Query and Scan pass through unmetered.
+// a failed condition) is done here. BatchGetItem and Query are metered in dynamodb_reads.go;
+// BatchWriteItem, Scan and the PartiQL operations pass through unmetered.
 
 const (
 	// Per-partition ceilings: "every partition in a DynamoDB table is designed to deliver
@@ -38,6 +39,7 @@ var meteredDynamoOps = map[string]bool{"GetItem": false, "PutItem": true, "Updat
 // started (or ResetDynamoDBUsage).
 type PartitionUsage struct {
 	Table        string
+	Index        string // a global secondary index's name; "" for the table itself
 	PartitionKey string // "S:team#a": type and value of the partition key
 	Reads        int64  // metered read requests served
 	Writes       int64  // metered write requests served (failed conditions included)
@@ -48,7 +50,10 @@ type PartitionUsage struct {
 	Throttled     int64 // requests refused with ProvisionedThroughputExceededException
 }
 
-type partitionID struct{ table, key string }
+// partitionID is a partition key of a table, or of one of its global secondary indexes
+// (index set): an index's partitions have their own ceilings (GSI.html, "Provisioned
+// throughput considerations").
+type partitionID struct{ table, index, key string }
 
 // tokenBucket is a token bucket refilled at rate per second, holding at most one second of
 // it: DynamoDB's burst capacity is a table's unused provisioned throughput, never more
@@ -84,14 +89,14 @@ type capacityMeter struct {
 	parts  map[partitionID]*partitionState
 	// keys caches each table's key schema (DescribeTable), partition key first; a
 	// CreateTable or DeleteTable passing through forgets the table's entry.
-	keys map[string][]string
+	keys map[string]tableSchema
 	// tokens are the ClientRequestTokens of recent successful transactions.
 	tokens     map[string]transactToken
 	tokenOrder []string
 }
 
 func newCapacityMeter() *capacityMeter {
-	return &capacityMeter{client: &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 1024}}, now: time.Now, parts: map[partitionID]*partitionState{}, keys: map[string][]string{}, tokens: map[string]transactToken{}}
+	return &capacityMeter{client: &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 1024}}, now: time.Now, parts: map[partitionID]*partitionState{}, keys: map[string]tableSchema{}, tokens: map[string]transactToken{}}
 }
 
 // WithDynamoDBClock sets the clock the DynamoDB partition throttle refills by (default
@@ -113,7 +118,7 @@ func (s *Server) DynamoDBUsage() []PartitionUsage {
 		if out[i].WriteUnits != out[j].WriteUnits {
 			return out[i].WriteUnits > out[j].WriteUnits
 		}
-		return out[i].Table+out[i].PartitionKey < out[j].Table+out[j].PartitionKey
+		return out[i].Table+"/"+out[i].Index+"/"+out[i].PartitionKey < out[j].Table+"/"+out[j].Index+"/"+out[j].PartitionKey
 	})
 	return out
 }
@@ -123,7 +128,7 @@ func (s *Server) ResetDynamoDBUsage() {
 	m := s.capacity
 	m.mu.Lock()
 	for id, p := range m.parts {
-		p.usage = PartitionUsage{Table: id.table, PartitionKey: id.key}
+		p.usage = PartitionUsage{Table: id.table, Index: id.index, PartitionKey: id.key}
 	}
 	m.mu.Unlock()
 }
@@ -131,7 +136,7 @@ func (s *Server) ResetDynamoDBUsage() {
 func (m *capacityMeter) state(id partitionID) *partitionState {
 	p := m.parts[id]
 	if p == nil {
-		p = &partitionState{usage: PartitionUsage{Table: id.table, PartitionKey: id.key}}
+		p = &partitionState{usage: PartitionUsage{Table: id.table, Index: id.index, PartitionKey: id.key}}
 		m.parts[id] = p
 	}
 	return p
@@ -318,38 +323,78 @@ type meteredRequest struct {
 	ReturnValuesOnConditionCheckFailure string
 }
 
+// tableSchema is what the front needs of a table's definition.
+type tableSchema struct {
+	keys    []string // the partition key attribute first, then the sort key's if any
+	indexes []indexSchema
+}
+
+// indexSchema is a global secondary index of a table.
+type indexSchema struct {
+	name     string
+	keys     []string // hash key first
+	projects string   // ALL, KEYS_ONLY or INCLUDE
+	nonKey   []string // INCLUDE's attributes
+}
+
 // tableKeys is the key schema of a table, from dynalite: the partition key attribute
 // first, then the sort key's if any.
 func (s *Server) tableKeys(table string) ([]string, error) {
-	m := s.capacity
-	m.mu.Lock()
-	k, ok := m.keys[table]
-	m.mu.Unlock()
-	if ok {
-		return k, nil
-	}
-	var out struct {
-		Table struct {
-			KeySchema []struct{ AttributeName, KeyType string }
-		}
-	}
-	if err := s.dynaliteCall("DescribeTable", map[string]any{"TableName": table}, &out); err != nil {
-		return nil, err
-	}
-	for _, e := range out.Table.KeySchema {
+	sc, err := s.tableSchema(table)
+	return sc.keys, err
+}
+
+type keySchemaElement struct{ AttributeName, KeyType string }
+
+func hashFirst(ks []keySchemaElement) []string {
+	var k []string
+	for _, e := range ks {
 		if e.KeyType == "HASH" {
 			k = append([]string{e.AttributeName}, k...)
 		} else {
 			k = append(k, e.AttributeName)
 		}
 	}
-	if len(k) == 0 {
-		return nil, fmt.Errorf("table %s has no key schema", table)
+	return k
+}
+
+// tableSchema is a table's key schema and global secondary indexes, from dynalite
+// (cached; a CreateTable, UpdateTable or DeleteTable passing through forgets it).
+func (s *Server) tableSchema(table string) (tableSchema, error) {
+	m := s.capacity
+	m.mu.Lock()
+	sc, ok := m.keys[table]
+	m.mu.Unlock()
+	if ok {
+		return sc, nil
+	}
+	var out struct {
+		Table struct {
+			KeySchema              []keySchemaElement
+			GlobalSecondaryIndexes []struct {
+				IndexName  string
+				KeySchema  []keySchemaElement
+				Projection struct {
+					ProjectionType   string
+					NonKeyAttributes []string
+				}
+			}
+		}
+	}
+	if err := s.dynaliteCall("DescribeTable", map[string]any{"TableName": table}, &out); err != nil {
+		return tableSchema{}, err
+	}
+	sc.keys = hashFirst(out.Table.KeySchema)
+	if len(sc.keys) == 0 {
+		return tableSchema{}, fmt.Errorf("table %s has no key schema", table)
+	}
+	for _, g := range out.Table.GlobalSecondaryIndexes {
+		sc.indexes = append(sc.indexes, indexSchema{name: g.IndexName, keys: hashFirst(g.KeySchema), projects: g.Projection.ProjectionType, nonKey: g.Projection.NonKeyAttributes})
 	}
 	m.mu.Lock()
-	m.keys[table] = k
+	m.keys[table] = sc
 	m.mu.Unlock()
-	return k, nil
+	return sc, nil
 }
 
 func (s *Server) forgetTable(body []byte) {
@@ -401,10 +446,11 @@ func (s *Server) serveMetered(w http.ResponseWriter, r *http.Request, op string,
 	if json.Unmarshal(body, &in) != nil || in.TableName == "" {
 		return false // dynalite answers the malformed request
 	}
-	keys, err := s.tableKeys(tableNameOf(in.TableName))
+	sc, err := s.tableSchema(tableNameOf(in.TableName))
 	if err != nil {
 		return false // no such table: dynalite says so
 	}
+	keys := sc.keys
 	key := in.Key
 	if op == "PutItem" {
 		key = map[string]json.RawMessage{}
@@ -425,8 +471,31 @@ func (s *Server) serveMetered(w http.ResponseWriter, r *http.Request, op string,
 		return true
 	}
 
-	unlock := s.capacity.locks.lock([]int{stripeOf(id.table, itemKeyString(keys, key))})
+	// A write to an item a transaction holds fails with TransactionConflictException
+	// (transaction-apis, "Transaction conflict handling"); a read waits for it.
+	unlock, conflicts := s.capacity.locks.acquire([]string{itemLockKey(id.table, keys, key)}, false, write)
+	if len(conflicts) > 0 {
+		e := Errorf("TransactionConflictException", "Transaction is ongoing for the item")
+		rec.ErrorCode = e.Code
+		codec.writeError(w, nil, op, e)
+		return true
+	}
 	defer unlock()
+	// A write to a table with global secondary indexes writes them too (see
+	// dynamodb_index_writes.go): the item before and after tell what.
+	indexed := write && len(sc.indexes) > 0
+	var before map[string]json.RawMessage
+	if indexed {
+		if op == "PutItem" {
+			if ix, ok := s.admitIndexPuts(sc, id.table, in.Item); !ok {
+				e := s.partitionThrottled(ix, true, rec.Region)
+				rec.ErrorCode = e.Code
+				codec.writeError(w, nil, op, e)
+				return true
+			}
+		}
+		before = s.readItem(id.table, key)
+	}
 	// Ask dynalite for the consumed capacity whatever the caller asked.
 	var fields map[string]json.RawMessage
 	_ = json.Unmarshal(body, &fields)
@@ -456,8 +525,19 @@ func (s *Server) serveMetered(w http.ResponseWriter, r *http.Request, op string,
 			var cc struct{ CapacityUnits float64 }
 			_ = json.Unmarshal(outFields["ConsumedCapacity"], &cc)
 			s.capacity.charge(id, write, cc.CapacityUnits)
+			var perIndex map[string]float64
+			if indexed {
+				var after map[string]json.RawMessage
+				switch op {
+				case "PutItem":
+					after = in.Item
+				case "UpdateItem":
+					after = s.readItem(id.table, key)
+				}
+				perIndex = s.chargeIndexWrites(sc.indexWrites(id.table, before, after))
+			}
 			delete(outFields, "ConsumedCapacity")
-			if c := consumedCapacity(in, id.table, cc.CapacityUnits); c != nil {
+			if c := consumedCapacity(in, id.table, cc.CapacityUnits, perIndex); c != nil {
 				outFields["ConsumedCapacity"] = c
 			}
 			data, _ = json.Marshal(outFields)
@@ -504,27 +584,49 @@ func (s *Server) serveMetered(w http.ResponseWriter, r *http.Request, op string,
 // with the throttling reason Table{Read,Write}KeyRangeThroughputExceeded, in both
 // capacity modes (throttling-key-range-limit-exceeded-mitigation; API_ThrottlingReason).
 func (s *Server) keyRangeThrottled(table string, write bool, region string) *APIError {
-	reason := "TableReadKeyRangeThroughputExceeded"
+	return s.partitionThrottled(partitionID{table: table}, write, region)
+}
+
+// partitionThrottled is keyRangeThrottled for a partition of a table or of an index
+// (reason Index{Read,Write}KeyRangeThroughputExceeded, the index's ARN as resource).
+func (s *Server) partitionThrottled(id partitionID, write bool, region string) *APIError {
+	kind, rw := "Table", "Read"
+	if id.index != "" {
+		kind = "Index"
+	}
 	if write {
-		reason = "TableWriteKeyRangeThroughputExceeded"
+		rw = "Write"
+	}
+	reason := kind + rw + "KeyRangeThroughputExceeded"
+	resource := fmt.Sprintf("arn:aws:dynamodb:%s:%s:table/%s", regionOr(region, s.defaultRegion), s.account, id.table)
+	if id.index != "" {
+		resource += "/index/" + id.index
 	}
 	return &APIError{Code: "ProvisionedThroughputExceededException", Status: http.StatusBadRequest,
 		Message: "The level of configured provisioned throughput for the table was exceeded. Consider increasing your provisioning level with the UpdateTable API.",
-		Fields: map[string]any{"ThrottlingReasons": []map[string]string{{
-			"reason":   reason,
-			"resource": fmt.Sprintf("arn:aws:dynamodb:%s:%s:table/%s", regionOr(region, s.defaultRegion), s.account, table),
-		}}}}
+		Fields:  map[string]any{"ThrottlingReasons": []map[string]string{{"reason": reason, "resource": resource}}}}
 }
 
 // consumedCapacity is the ConsumedCapacity member the caller asked for: none unless
 // ReturnConsumedCapacity is TOTAL or INDEXES (API_ConsumedCapacity).
-func consumedCapacity(in meteredRequest, table string, units float64) json.RawMessage {
+func consumedCapacity(in meteredRequest, table string, units float64, perIndex map[string]float64) json.RawMessage {
 	var c map[string]any
+	total := units
+	for _, u := range perIndex {
+		total += u
+	}
 	switch in.ReturnConsumedCapacity {
 	case "TOTAL":
-		c = map[string]any{"TableName": table, "CapacityUnits": units}
+		c = map[string]any{"TableName": table, "CapacityUnits": total}
 	case "INDEXES":
-		c = map[string]any{"TableName": table, "CapacityUnits": units, "Table": map[string]any{"CapacityUnits": units}}
+		c = map[string]any{"TableName": table, "CapacityUnits": total, "Table": map[string]any{"CapacityUnits": units}}
+		if len(perIndex) > 0 {
+			gsi := map[string]any{}
+			for n, u := range perIndex {
+				gsi[n] = map[string]any{"CapacityUnits": u}
+			}
+			c["GlobalSecondaryIndexes"] = gsi
+		}
 	default:
 		return nil
 	}

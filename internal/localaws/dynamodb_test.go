@@ -225,3 +225,26 @@ func TestDynamoDBFaultOnPassthrough(t *testing.T) {
 		t.Fatalf("second call: %v", err)
 	}
 }
+
+// waitActive waits until a table and its indexes are ACTIVE (dynalite creates both
+// asynchronously).
+func waitActive(t *testing.T, c *dynamodb.Client, name string) {
+	t.Helper()
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		d, err := c.DescribeTable(context.Background(), &dynamodb.DescribeTableInput{TableName: aws.String(name)})
+		if err == nil && d.Table.TableStatus == types.TableStatusActive {
+			active := true
+			for _, g := range d.Table.GlobalSecondaryIndexes {
+				active = active && g.IndexStatus == types.IndexStatusActive
+			}
+			if active {
+				return
+			}
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("table %s not active with its indexes: %v", name, err)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}

@@ -4,10 +4,8 @@ import (
 	"crypto/sha256"
 	"encoding/json"
 	"fmt"
-	"hash/fnv"
 	"io"
 	"net/http"
-	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -61,9 +59,10 @@ func callSum(body []byte) [32]byte {
 }
 
 // TransactWriteItems, which dynalite 4.0 lacks, is served by the front on top of
-// dynalite's single-item writes: every item a transaction touches is locked (as is the
-// item of every metered single-item call, so nothing going through the emulator sees a
-// transaction half done), its actions are applied in order as conditional writes that
+// dynalite's single-item writes: every item a transaction touches is held (see
+// itemLocks: a transaction or write meeting a held item fails with DynamoDB's conflict
+// errors, a read waits, so nothing going through the emulator sees a transaction half
+// done), its actions are applied in order as conditional writes that
 // return the item before, and if any condition fails every applied action is undone from
 // those images and the call fails with TransactionCanceledException, one cancellation
 // reason per action (API_TransactWriteItems). Each item is charged twice the write
@@ -73,26 +72,72 @@ func callSum(body []byte) [32]byte {
 // with it fail with IdempotentParameterMismatchException (API_TransactWriteItems); the
 // SDK sends one with every call and keeps it across retries.
 
-// itemLocks are striped: one mutex per stripe, a call locks the stripes of its items in
-// ascending order (so transactions cannot deadlock each other).
-type itemLocks [256]sync.Mutex
-
-func stripeOf(table, key string) int {
-	h := fnv.New32a()
-	_, _ = h.Write([]byte(table + "\x00" + key))
-	return int(h.Sum32() % 256)
+// itemLocks hold the items calls are working on: a transaction holds every item it
+// touches until it is done; a single-item call holds its item. A transaction never waits
+// for another one: an item held by a transaction in progress cancels a transaction that
+// touches it (reason TransactionConflict) and fails a PutItem, UpdateItem or DeleteItem
+// with TransactionConflictException ("Transaction conflict handling in DynamoDB",
+// transaction-apis). Anything else waits for a single-item call's short hold: a GetItem
+// waits for a transaction to finish, so it never sees one half done (reads are
+// read-committed, transaction-apis "Isolation levels").
+type itemLocks struct {
+	mu   sync.Mutex
+	held map[string]*itemHold
 }
 
-func (l *itemLocks) lock(stripes []int) func() {
-	slices.Sort(stripes)
-	stripes = slices.Compact(stripes)
-	for _, s := range stripes {
-		l[s].Lock()
-	}
-	return func() {
-		for i := len(stripes) - 1; i >= 0; i-- {
-			l[stripes[i]].Unlock()
+type itemHold struct {
+	transaction bool
+	done        chan struct{}
+}
+
+// itemLockKey is the lock key of an item: its table and canonical primary key.
+func itemLockKey(table string, keys []string, key map[string]json.RawMessage) string {
+	return table + "\x00" + itemKeyString(keys, key)
+}
+
+// acquire takes all of items, or none. With conflictOnTransaction, an item held by a
+// transaction is not waited for: acquire returns at once with the indexes of every such
+// item (and takes nothing). Otherwise it waits until the items are free.
+func (l *itemLocks) acquire(items []string, transaction, conflictOnTransaction bool) (release func(), conflicts []int) {
+	for {
+		l.mu.Lock()
+		if l.held == nil {
+			l.held = map[string]*itemHold{}
 		}
+		var wait chan struct{}
+		conflicts = nil
+		for i, k := range items {
+			h := l.held[k]
+			switch {
+			case h == nil:
+			case h.transaction && conflictOnTransaction:
+				conflicts = append(conflicts, i)
+			case wait == nil:
+				wait = h.done
+			}
+		}
+		if len(conflicts) > 0 {
+			l.mu.Unlock()
+			return nil, conflicts
+		}
+		if wait != nil {
+			l.mu.Unlock()
+			<-wait
+			continue
+		}
+		h := &itemHold{transaction: transaction, done: make(chan struct{})}
+		for _, k := range items {
+			l.held[k] = h
+		}
+		l.mu.Unlock()
+		return func() {
+			l.mu.Lock()
+			for _, k := range items {
+				delete(l.held, k)
+			}
+			l.mu.Unlock()
+			close(h.done)
+		}, nil
 	}
 }
 
@@ -154,13 +199,14 @@ func (s *Server) serveTransactWrite(w http.ResponseWriter, r *http.Request, rec 
 		return
 	}
 	type step struct {
-		kind   string
-		a      *transactAction
-		table  string
-		keys   []string
-		key    map[string]json.RawMessage
-		id     partitionID
-		stripe int
+		kind  string
+		a     *transactAction
+		table string
+		keys  []string
+		key   map[string]json.RawMessage
+		id    partitionID
+		lock  string
+		sc    tableSchema
 	}
 	steps := make([]step, len(in.TransactItems))
 	seen := map[string]bool{}
@@ -178,12 +224,13 @@ func (s *Server) serveTransactWrite(w http.ResponseWriter, r *http.Request, rec 
 			return
 		}
 		st.table = tableNameOf(st.a.TableName)
-		keys, err := s.tableKeys(st.table)
+		sc, err := s.tableSchema(st.table)
 		if err != nil {
 			fail(Errorf("ResourceNotFoundException", "Requested resource not found"))
 			return
 		}
-		st.keys = keys
+		keys := sc.keys
+		st.keys, st.sc = keys, sc
 		st.key = st.a.Key
 		if st.kind == "Put" {
 			st.key = map[string]json.RawMessage{}
@@ -202,7 +249,7 @@ func (s *Server) serveTransactWrite(w http.ResponseWriter, r *http.Request, rec 
 		}
 		seen[ks] = true
 		st.id = partitionID{table: st.table, key: partitionKeyString(st.key[keys[0]])}
-		st.stripe = stripeOf(st.table, itemKeyString(keys, st.key))
+		st.lock = itemLockKey(st.table, keys, st.key)
 		steps[i] = st
 	}
 	for _, st := range steps {
@@ -214,11 +261,38 @@ func (s *Server) serveTransactWrite(w http.ResponseWriter, r *http.Request, rec 
 			return
 		}
 	}
-	stripes := make([]int, len(steps))
-	for i, st := range steps {
-		stripes[i] = st.stripe
+	for _, st := range steps {
+		if st.kind == "Put" && len(st.sc.indexes) > 0 {
+			if ix, ok := s.admitIndexPuts(st.sc, st.table, st.a.Item); !ok {
+				fail(s.partitionThrottled(ix, true, rec.Region))
+				return
+			}
+		}
 	}
-	unlock := s.capacity.locks.lock(stripes)
+	items := make([]string, len(steps))
+	for i, st := range steps {
+		items[i] = st.lock
+	}
+	unlock, conflicts := s.capacity.locks.acquire(items, true, true)
+	if len(conflicts) > 0 {
+		// Another transaction is working on some of the items: cancelled, with
+		// TransactionConflict for those items and None for the rest (API_CancellationReason).
+		// The Go SDK retries neither this nor TransactionConflictException (neither is
+		// in aws/retry's retryable or throttle codes): the caller must.
+		reasons := make([]map[string]any, len(steps))
+		codes := make([]string, len(steps))
+		for i := range steps {
+			reasons[i], codes[i] = map[string]any{"Code": "None"}, "None"
+		}
+		for _, i := range conflicts {
+			reasons[i] = map[string]any{"Code": "TransactionConflict", "Message": "Transaction is ongoing for the item"}
+			codes[i] = "TransactionConflict"
+		}
+		fail(&APIError{Code: "TransactionCanceledException", Status: http.StatusBadRequest,
+			Message: "Transaction cancelled, please refer cancellation reasons for specific reasons [" + strings.Join(codes, ", ") + "]",
+			Fields:  map[string]any{"CancellationReasons": reasons}})
+		return
+	}
 	defer unlock()
 	sum := callSum(body)
 	if in.ClientRequestToken != "" {
@@ -238,6 +312,9 @@ func (s *Server) serveTransactWrite(w http.ResponseWriter, r *http.Request, rec 
 
 	var done []applied
 	units := make([]float64, len(steps))
+	// The items before and after each write, for the index writes (tables with GSIs).
+	befores := make([]map[string]json.RawMessage, len(steps))
+	afters := make([]map[string]json.RawMessage, len(steps))
 	reasons := make([]map[string]any, len(steps))
 	canceled := false
 	for i, st := range steps {
@@ -281,6 +358,15 @@ func (s *Server) serveTransactWrite(w http.ResponseWriter, r *http.Request, rec 
 		case err == nil:
 			done = append(done, applied{table: st.table, key: st.key, old: out.Attributes})
 			units[i] = 2 * out.ConsumedCapacity.CapacityUnits
+			if len(st.sc.indexes) > 0 && st.kind != "ConditionCheck" {
+				befores[i] = out.Attributes
+				switch st.kind {
+				case "Put":
+					afters[i] = st.a.Item
+				case "Update":
+					afters[i] = s.readItem(st.table, st.key)
+				}
+			}
 			if st.kind == "ConditionCheck" && out.Attributes == nil {
 				// undo the bare key at once: the check wrote nothing
 				_ = s.dynaliteCall("DeleteItem", map[string]any{"TableName": st.table, "Key": st.key}, &struct{}{})
@@ -326,6 +412,13 @@ func (s *Server) serveTransactWrite(w http.ResponseWriter, r *http.Request, rec 
 	}
 	if in.ClientRequestToken != "" {
 		s.capacity.tokenDone(in.ClientRequestToken, sum)
+	}
+	for i, st := range steps {
+		if len(st.sc.indexes) > 0 && st.kind != "ConditionCheck" {
+			for _, u := range s.chargeIndexWrites(st.sc.indexWrites(st.table, befores[i], afters[i])) {
+				units[i] += u
+			}
+		}
 	}
 	resp := map[string]any{}
 	if in.ReturnConsumedCapacity == "TOTAL" || in.ReturnConsumedCapacity == "INDEXES" {

@@ -140,7 +140,15 @@ func TestDynamoDBTransactionsAreIsolated(t *testing.T) {
 			if i%2 == 1 {
 				check = 1_000_000 // always cancels after debiting a
 			}
-			_, err := c.TransactWriteItems(ctx, move(tbl, "a", "b", 1, check))
+			// A conflict with another transaction in progress is the caller's to retry
+			// (the SDK does not).
+			var err error
+			for {
+				_, err = c.TransactWriteItems(ctx, move(tbl, "a", "b", 1, check))
+				if !isTransactionConflict(err) {
+					break
+				}
+			}
 			var tce *types.TransactionCanceledException
 			mu.Lock()
 			defer mu.Unlock()
@@ -202,5 +210,80 @@ func TestDynamoDBTransactClientRequestToken(t *testing.T) {
 	}
 	if a := balance(t, c, tbl, "a"); a != 80 {
 		t.Fatalf("a = %d after the token's window, want 80", a)
+	}
+}
+
+// isTransactionConflict reports whether err cancels a transaction for a conflict.
+func isTransactionConflict(err error) bool {
+	var tce *types.TransactionCanceledException
+	if !asErr(err, &tce) {
+		return false
+	}
+	for _, r := range tce.CancellationReasons {
+		if aws.ToString(r.Code) == "TransactionConflict" {
+			return true
+		}
+	}
+	return false
+}
+
+// While a transaction is in progress on an item, another transaction touching it is
+// cancelled with reason TransactionConflict for that item (None for the others), and a
+// PutItem, UpdateItem or DeleteItem on it fails with TransactionConflictException;
+// neither writes anything, and neither waits. A GetItem waits for the transaction.
+func TestDynamoDBTransactionConflicts(t *testing.T) {
+	t.Parallel()
+	s, cfg := start(t, localaws.WithDynamoDB(dynaliteEndpoint))
+	// No SDK retries: the errors as the first attempt meets them.
+	c := dynamodb.NewFromConfig(cfg, func(o *dynamodb.Options) { o.RetryMaxAttempts = 1 })
+	ctx := context.Background()
+	const tbl = "transact-conflict"
+	createTable(t, c, tbl)
+	for pk, b := range map[string]int{"a": 100, "b": 0} {
+		if _, err := c.PutItem(ctx, &dynamodb.PutItemInput{TableName: aws.String(tbl), Item: map[string]types.AttributeValue{"pk": sv(pk), "bal": nv(b)}}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	release := s.HoldForTransaction(tbl, "b")
+
+	_, err := c.TransactWriteItems(ctx, move(tbl, "a", "b", 10, 0))
+	var tce *types.TransactionCanceledException
+	if !asErr(err, &tce) {
+		t.Fatalf("transaction on a held item: %v, want TransactionCanceledException", err)
+	}
+	if len(tce.CancellationReasons) != 2 || aws.ToString(tce.CancellationReasons[0].Code) != "None" ||
+		aws.ToString(tce.CancellationReasons[1].Code) != "TransactionConflict" {
+		t.Fatalf("reasons = %+v, want [None TransactionConflict]", tce.CancellationReasons)
+	}
+	var conflict *types.TransactionConflictException
+	_, err = c.UpdateItem(ctx, &dynamodb.UpdateItemInput{TableName: aws.String(tbl), Key: keyOf("b"), UpdateExpression: aws.String("SET bal = :n"),
+		ExpressionAttributeValues: map[string]types.AttributeValue{":n": nv(5)}})
+	if !asErr(err, &conflict) {
+		t.Fatalf("UpdateItem on a held item: %v, want TransactionConflictException", err)
+	}
+	_, err = c.PutItem(ctx, &dynamodb.PutItemInput{TableName: aws.String(tbl), Item: map[string]types.AttributeValue{"pk": sv("b"), "bal": nv(5)}})
+	if !asErr(err, &conflict) {
+		t.Fatalf("PutItem on a held item: %v, want TransactionConflictException", err)
+	}
+	_, err = c.DeleteItem(ctx, &dynamodb.DeleteItemInput{TableName: aws.String(tbl), Key: keyOf("b")})
+	if !asErr(err, &conflict) {
+		t.Fatalf("DeleteItem on a held item: %v, want TransactionConflictException", err)
+	}
+	// Other items are free meanwhile.
+	if _, err := c.UpdateItem(ctx, &dynamodb.UpdateItemInput{TableName: aws.String(tbl), Key: keyOf("a"), UpdateExpression: aws.String("SET seen = :t"),
+		ExpressionAttributeValues: map[string]types.AttributeValue{":t": &types.AttributeValueMemberBOOL{Value: true}}}); err != nil {
+		t.Fatalf("UpdateItem on another item: %v", err)
+	}
+	read := make(chan int)
+	go func() { read <- balance(t, c, tbl, "b") }()
+	release()
+	if b := <-read; b != 0 {
+		t.Fatalf("b = %d, want 0: a conflicting call wrote", b)
+	}
+	if a := balance(t, c, tbl, "a"); a != 100 {
+		t.Fatalf("a = %d, want 100: the cancelled transaction wrote", a)
+	}
+	if _, err := c.TransactWriteItems(ctx, move(tbl, "a", "b", 10, 0)); err != nil {
+		t.Fatalf("after the transaction ended: %v", err)
 	}
 }
