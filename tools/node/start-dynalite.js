@@ -3,6 +3,7 @@
 // local emulator command. It exits when its standard input closes, so it never outlives
 // the process that started it.
 'use strict';
+require('./dynalite-gsi'); // UpdateTable creates global secondary indexes, as DynamoDB does
 const dynalite = require('dynalite');
 const server = dynalite({ createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 });
 const port = Number(process.env.DYNALITE_PORT || 0);
