@@ -198,6 +198,10 @@ func (r *teamResource) planEnforcer(ctx context.Context, plan *teamModel, state 
 					"emergency_override raises an enforcer's hard cap: set enforcer too, or remove the block.")
 			}
 		}
+		if known(plan.CapSlices) && plan.CapSlices.ValueInt64() > 1 {
+			diags.AddAttributeError(path.Root("cap_slices"), "cap_slices without an enforcer",
+				"cap_slices splits the budget an enforcer holds for the team over DynamoDB items: set enforcer too, or remove cap_slices.")
+		}
 		plan.APIKey, plan.CallerPolicyARN, plan.ProjectedState = types.StringNull(), types.StringNull(), types.StringNull()
 		plan.CurrentSpendUSD, plan.SpendPercent = types.Float64Null(), types.Int64Null()
 		return

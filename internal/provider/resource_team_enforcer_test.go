@@ -517,6 +517,7 @@ func TestAccTeamEnforcer_validation(t *testing.T) {
 		{"override without enforcer", `monthly_budget = 100` + "\n  " + block("200", soon), "set enforcer too"},
 		{"override too long", `monthly_budget = 100` + "\n  enforcer = \"bedgov\"\n  " + block("200", late), "is more than 31 days away"},
 		{"override expired", `monthly_budget = 100` + "\n  enforcer = \"bedgov\"\n  " + block("200", past), "is in the past"},
+		{"slices without enforcer", `monthly_budget = 100` + "\n  cap_slices = 4", "set enforcer too, or remove cap_slices"},
 		{"too many slices", `monthly_budget = 100` + "\n  enforcer = \"bedgov\"\n  cap_slices = 65", "cap_slices value must be between 1 and 64"},
 		{"no slice", `monthly_budget = 100` + "\n  enforcer = \"bedgov\"\n  cap_slices = 0", "cap_slices value must be between 1 and 64"},
 		{"override below budget", `monthly_budget = 100` + "\n  enforcer = \"bedgov\"\n  " + block("50", soon), "must be above monthly_budget 100.00"},
