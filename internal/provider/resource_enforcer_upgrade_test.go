@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
+	"strings"
 	"testing"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -156,6 +157,11 @@ func TestAccEnforcer_upgradeTableInPlace(t *testing.T) {
 						if !reflect.DeepEqual(got.Item, item) {
 							return fmt.Errorf("item %v changed by the upgrade: %v", item["pk"], got.Item)
 						}
+					}
+					// The upgraded enforcer may query the index it needs.
+					doc, err := awsops.RolePolicy(ctx, acctest.Client(t).IAM, name+"-enforcer", "bedgov-enforcer")
+					if err != nil || !strings.Contains(doc, `"Resource":["arn:aws:dynamodb:us-east-1:`+acctest.AccountID+`:table/`+table+`/index/`+governance.ReservationIndex+`"]`) {
+						return fmt.Errorf("role policy = %s, %v", doc, err)
 					}
 					return nil
 				},
