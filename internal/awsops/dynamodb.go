@@ -63,7 +63,13 @@ type CapTableState struct {
 	ARN        string
 	TTL, PITR  bool
 	Encryption bool
+	// ReservationIndex is the status of the reservations index (ACTIVE, CREATING, ...),
+	// "" on a table created before it existed.
+	ReservationIndex string
 }
+
+// IndexActive is the status of a global secondary index ready for use.
+const IndexActive = string(types.IndexStatusActive)
 
 // FindCapTable describes a table with its TTL and PITR state, or ErrNotFound.
 func FindCapTable(ctx context.Context, c *dynamodb.Client, name string) (CapTableState, error) {
@@ -74,7 +80,7 @@ func FindCapTable(ctx context.Context, c *dynamodb.Client, name string) (CapTabl
 		}
 		return CapTableState{}, err
 	}
-	st := CapTableState{ARN: aws.ToString(out.Table.TableArn)}
+	st := CapTableState{ARN: aws.ToString(out.Table.TableArn), ReservationIndex: string(reservationIndexStatus(out.Table))}
 	if out.Table.SSEDescription != nil {
 		st.Encryption = out.Table.SSEDescription.Status == types.SSEStatusEnabled
 	}
@@ -102,19 +108,52 @@ func FindCapTable(ctx context.Context, c *dynamodb.Client, name string) (CapTabl
 	return st, nil
 }
 
-// WaitTableActive polls until a table is ACTIVE.
+func reservationIndexStatus(t *types.TableDescription) types.IndexStatus {
+	for _, gsi := range t.GlobalSecondaryIndexes {
+		if aws.ToString(gsi.IndexName) == governance.ReservationIndex {
+			return gsi.IndexStatus
+		}
+	}
+	return ""
+}
+
+// AddReservationIndex adds the reservations index to a cap table created before it
+// existed, and waits until DynamoDB has backfilled it from the table's items and made it
+// ACTIVE (the table serves reads and writes meanwhile). An index already being created
+// (an apply interrupted while waiting) is waited for, not created again: DynamoDB
+// creates one index at a time per table (API_UpdateTable).
+func AddReservationIndex(ctx context.Context, c *dynamodb.Client, name string) error {
+	out, err := c.DescribeTable(ctx, &dynamodb.DescribeTableInput{TableName: aws.String(name)})
+	if err != nil {
+		return err
+	}
+	if reservationIndexStatus(out.Table) == "" {
+		tflog.Debug(ctx, "adding the reservations index to the DynamoDB cap table", map[string]any{"table": name, "index": governance.ReservationIndex})
+		if _, err := c.UpdateTable(ctx, governance.AddReservationIndexInput(name)); err != nil {
+			return err
+		}
+	}
+	return WaitTableActive(ctx, c, name)
+}
+
+// WaitTableActive polls until a table and every one of its global secondary indexes are
+// ACTIVE (an index is usable only then; a new table's indexes are created with it, an
+// added one is backfilled first).
 func WaitTableActive(ctx context.Context, c *dynamodb.Client, name string) error {
 	for delay := 100 * time.Millisecond; ; delay = min(delay*2, 5*time.Second) {
 		out, err := c.DescribeTable(ctx, &dynamodb.DescribeTableInput{TableName: aws.String(name)})
 		if err != nil && !hasCode(err, "ResourceNotFoundException") {
 			return err
 		}
-		if err == nil && out.Table.TableStatus == types.TableStatusActive {
+		if err == nil && tableAndIndexesActive(out.Table) {
 			return nil
+		}
+		if err == nil {
+			tflog.Debug(ctx, "waiting for the DynamoDB table and its indexes", map[string]any{"table": name, "status": string(out.Table.TableStatus)})
 		}
 		select {
 		case <-ctx.Done():
-			return fmt.Errorf("waiting for table %s to become active: %w", name, ctx.Err())
+			return fmt.Errorf("waiting for table %s and its indexes to become active: %w", name, ctx.Err())
 		case <-time.After(delay):
 		}
 	}
@@ -169,4 +208,16 @@ func TableTagger(c *dynamodb.Client) Tagger {
 
 func dynamoTags(tags map[string]string) []types.Tag {
 	return tagList(tags, func(k, v *string) types.Tag { return types.Tag{Key: k, Value: v} })
+}
+
+func tableAndIndexesActive(t *types.TableDescription) bool {
+	if t.TableStatus != types.TableStatusActive {
+		return false
+	}
+	for _, gsi := range t.GlobalSecondaryIndexes {
+		if gsi.IndexStatus != types.IndexStatusActive {
+			return false
+		}
+	}
+	return true
 }

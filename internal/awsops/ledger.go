@@ -3,7 +3,10 @@ package awsops
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
+	"sort"
+	"strings"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
@@ -17,19 +20,22 @@ import (
 // configured price overrides (the enforcer reads it in internal/enforcer/config.go).
 const enforcerPricingEnv = "BEDGOV_PRICING_OVERRIDES"
 
-// ScanCapRecords reads every team's cap record of an enforcer's table with a strongly
-// consistent Scan filtered on the team key prefix (identity index items, slices and
-// reservations are skipped), each completed with its slices' counters.
-// A missing table is ErrNotFound.
+// ScanCapRecords reads every team's cap record of an enforcer's table: a strongly
+// consistent Scan of the team record keys (identity index, slice and reservation items
+// are skipped), then governance.ReadCapRecord per team, the one reader that knows how a
+// record's counters are laid out over items. A record deleted between the two is
+// skipped. A missing table is ErrNotFound.
 func ScanCapRecords(ctx context.Context, c *dynamodb.Client, table string) ([]*governance.CapRecord, error) {
+	prefix := governance.TeamKey("")
 	p := dynamodb.NewScanPaginator(c, &dynamodb.ScanInput{
 		TableName:                 aws.String(table),
 		ConsistentRead:            aws.Bool(true),
+		ProjectionExpression:      aws.String("#pk"),
 		FilterExpression:          aws.String("begins_with(#pk, :team)"),
 		ExpressionAttributeNames:  map[string]string{"#pk": governance.AttrPK},
-		ExpressionAttributeValues: map[string]types.AttributeValue{":team": &types.AttributeValueMemberS{Value: governance.TeamKey("")}},
+		ExpressionAttributeValues: map[string]types.AttributeValue{":team": &types.AttributeValueMemberS{Value: prefix}},
 	})
-	var out []*governance.CapRecord
+	var teams []string
 	for p.HasMorePages() {
 		page, err := p.NextPage(ctx)
 		if err != nil {
@@ -39,15 +45,22 @@ func ScanCapRecords(ctx context.Context, c *dynamodb.Client, table string) ([]*g
 			return nil, err
 		}
 		for _, item := range page.Items {
-			rec, err := governance.DecodeCapRecord(item)
-			if err == nil {
-				err = governance.ReadParts(ctx, c, table, rec)
+			if pk, ok := item[governance.AttrPK].(*types.AttributeValueMemberS); ok {
+				teams = append(teams, strings.TrimPrefix(pk.Value, prefix))
 			}
-			if err != nil {
-				return nil, fmt.Errorf("table %s: %w", table, err)
-			}
-			out = append(out, rec)
 		}
+	}
+	sort.Strings(teams)
+	out := make([]*governance.CapRecord, 0, len(teams))
+	for _, team := range teams {
+		rec, err := governance.ReadCapRecord(ctx, c, table, team)
+		switch {
+		case errors.Is(err, governance.ErrNoCapRecord):
+			continue
+		case err != nil:
+			return nil, fmt.Errorf("table %s: %w", table, err)
+		}
+		out = append(out, rec)
 	}
 	return out, nil
 }

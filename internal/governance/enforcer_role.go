@@ -27,7 +27,7 @@ func EnforcerTrustPolicy(account string) (string, error) {
 }
 
 // EnforcerRolePolicy is the enforcer's least-privilege inline policy: the item reads and
-// writes its code makes on its own cap table, writing to its own log group, and publishing to the teams' bedgov-*
+// writes its ledger makes on its own cap table and the Query on its reservations index, writing to its own log group, and publishing to the teams' bedgov-*
 // topics. Bedrock invoke rights are not here: each team's InvokePolicy is attached to
 // the role, so the enforcer can reach exactly the teams' profiles.
 func EnforcerRolePolicy(partition, region, account, tableARN, logGroupARN string) (string, error) {
@@ -39,10 +39,20 @@ func EnforcerRolePolicy(partition, region, account, tableARN, logGroupARN string
 	}
 	logGroupARN = strings.TrimSuffix(logGroupARN, ":*")
 	doc := policyDoc{Version: "2012-10-17", Statement: []statement{
-		// The enforcer reads, reserves, settles and writes idempotency records; it never
-		// deletes (only the provider removes a team's records).
+		// The ledger (layout 2) reads a team's record and slices with GetItem and
+		// BatchGetItem, writes idempotency records with PutItem, and reserves, settles and
+		// releases with TransactWriteItems: a transaction is authorized action by action
+		// as the PutItem, UpdateItem, DeleteItem (a settled reservation's item) and
+		// ConditionCheckItem it contains (DynamoDB developer guide, "Using IAM with
+		// DynamoDB transactions"). It never deletes a team's record or slices; the
+		// provider does.
 		{Sid: "CapLedger", Effect: "Allow", Resource: []string{tableARN},
-			Action: []string{"dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem"}},
+			Action: []string{"dynamodb:GetItem", "dynamodb:BatchGetItem", "dynamodb:PutItem", "dynamodb:UpdateItem",
+				"dynamodb:DeleteItem", "dynamodb:ConditionCheckItem"}},
+		// Expired reservations are found by a Query on the reservations index, which IAM
+		// authorizes on the index's own ARN, <table ARN>/index/<name>.
+		{Sid: "CapReservations", Effect: "Allow", Resource: []string{tableARN + "/index/" + ReservationIndex},
+			Action: []string{"dynamodb:Query"}},
 		{Sid: "Logs", Effect: "Allow", Resource: []string{logGroupARN + ":*"},
 			Action: []string{"logs:CreateLogStream", "logs:PutLogEvents"}},
 		{Sid: "TeamNotifications", Effect: "Allow", Resource: []string{fmt.Sprintf("arn:%s:sns:%s:%s:bedgov-*", partition, region, account)},

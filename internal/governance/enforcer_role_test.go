@@ -2,6 +2,7 @@ package governance
 
 import (
 	"encoding/json"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -30,10 +31,20 @@ func TestEnforcerRolePolicies(t *testing.T) {
 	}
 	want := map[string]string{
 		"CapLedger":         "arn:aws:dynamodb:us-east-1:123456789012:table/bedgov-caps",
+		"CapReservations":   "arn:aws:dynamodb:us-east-1:123456789012:table/bedgov-caps/index/reservations",
 		"Logs":              "arn:aws:logs:us-east-1:123456789012:log-group:/aws/lambda/bedgov-enforcer:*",
 		"TeamNotifications": "arn:aws:sns:us-east-1:123456789012:bedgov-*",
 	}
+	// Exactly the calls of the layout-2 ledger, each on the resource IAM checks it on.
+	wantActions := map[string][]string{
+		"CapLedger": {"dynamodb:GetItem", "dynamodb:BatchGetItem", "dynamodb:PutItem", "dynamodb:UpdateItem",
+			"dynamodb:DeleteItem", "dynamodb:ConditionCheckItem"},
+		"CapReservations": {"dynamodb:Query"},
+	}
 	for _, st := range parsed.Statement {
+		if w, ok := wantActions[st.Sid]; ok && !slices.Equal(st.Action, w) {
+			t.Errorf("%s: actions %v, want %v", st.Sid, st.Action, w)
+		}
 		if len(st.Resource) != 1 || st.Resource[0] != want[st.Sid] {
 			t.Errorf("%s: resources %v, want [%s]", st.Sid, st.Resource, want[st.Sid])
 		}

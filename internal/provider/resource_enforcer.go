@@ -73,6 +73,7 @@ type enforcerModel struct {
 	RoleARN          types.String   `tfsdk:"role_arn"`
 	TableName        types.String   `tfsdk:"table_name"`
 	TableARN         types.String   `tfsdk:"table_arn"`
+	ReservationIndex types.String   `tfsdk:"reservation_index_status"`
 	LogGroupName     types.String   `tfsdk:"log_group_name"`
 	ArtifactSHA256   types.String   `tfsdk:"artifact_sha256"`
 	EnforcerVersion  types.String   `tfsdk:"enforcer_version"`
@@ -200,10 +201,15 @@ func enforcerSchema(ctx context.Context) schema.Schema {
 				"`Authorization: Bearer`); in `iam` mode, credentials of one of the team's `principals` and a SigV4 signature for signing " +
 				"name `lambda` (not `bedrock`) in the enforcer's Region. Clients that cannot change their signing name (the Anthropic SDK, " +
 				"Claude Code, OpenAI-format clients on `<url>/openai/v1`) use `api_key` mode. See the Clients guide."),
-			"role_name":        computed("Name of the execution role."),
-			"role_arn":         computed("ARN of the execution role. Teams wired to the enforcer attach their invoke policy to it."),
-			"table_name":       computed("Name of the DynamoDB cap table."),
-			"table_arn":        computed("ARN of the DynamoDB cap table."),
+			"role_name":  computed("Name of the execution role."),
+			"role_arn":   computed("ARN of the execution role. Teams wired to the enforcer attach their invoke policy to it."),
+			"table_name": computed("Name of the DynamoDB cap table."),
+			"table_arn":  computed("ARN of the DynamoDB cap table."),
+			"reservation_index_status": schema.StringAttribute{Computed: true, MarkdownDescription: "Status of the cap table's `" +
+				governance.ReservationIndex + "` global secondary index, through which the enforcer finds expired reservations: " +
+				"`ACTIVE` after apply. A table created by an earlier bedgov version has none; plan then shows this attribute " +
+				"changing, and apply adds the index in place (UpdateTable) and waits while DynamoDB backfills it from the table's " +
+				"items. The table keeps serving the enforcer meanwhile."},
 			"log_group_name":   computed("Name of the enforcer's log group."),
 			"artifact_sha256":  schema.StringAttribute{Computed: true, MarkdownDescription: "SHA-256 (hex) of the deployed Lambda package. It changes, as an in-place update, when a provider upgrade brings a different enforcer."},
 			"enforcer_version": schema.StringAttribute{Computed: true, MarkdownDescription: "Version of the provider whose enforcer is deployed."},
@@ -270,6 +276,7 @@ func (r *enforcerResource) ModifyPlan(ctx context.Context, req resource.ModifyPl
 	}
 	r.planPricing(ctx, &plan, prior, &resp.Diagnostics)
 	plan.SCPJSON = enforcerSCP(r.client, plan.Name)
+	planReservationIndex(&plan, &state, hasState, &resp.Diagnostics)
 
 	// Sub-objects Read found deleted out of band are planned anew.
 	if hasState {
@@ -286,6 +293,25 @@ func (r *enforcerResource) ModifyPlan(ctx context.Context, req resource.ModifyPl
 		}
 	}
 	resp.Diagnostics.Append(resp.Plan.Set(ctx, &plan)...)
+}
+
+// planReservationIndex plans the cap table's reservations index ACTIVE; a table Read
+// found without it (created by an earlier bedgov) shows as an in-place update, with a
+// warning that says why.
+func planReservationIndex(plan, state *enforcerModel, hasState bool, diags *diag.Diagnostics) {
+	plan.ReservationIndex = types.StringValue(awsops.IndexActive)
+	if !hasState || state.TableARN.IsNull() || state.ReservationIndex.Equal(plan.ReservationIndex) {
+		return
+	}
+	have := "no `" + governance.ReservationIndex + "` index"
+	if !state.ReservationIndex.IsNull() {
+		have = "its `" + governance.ReservationIndex + "` index " + state.ReservationIndex.ValueString()
+	}
+	diags.AddAttributeWarning(path.Root("reservation_index_status"), "The cap table's reservations index will be added in place",
+		fmt.Sprintf("The cap table %s has %s: it was created by an earlier bedgov version. This version's enforcer keeps each "+
+			"reservation in an item of its own and finds the expired ones through that index. Apply adds the index to the table "+
+			"(UpdateTable) and waits while DynamoDB backfills it; the table, its spend and its reservations stay as they are and keep serving requests.",
+			state.TableName.ValueString(), have))
 }
 
 // environment is the enforcer's configuration as Lambda environment variables (the
@@ -339,6 +365,7 @@ func (r *enforcerResource) Create(ctx context.Context, req resource.CreateReques
 	state := plan
 	state.clearUnknown()
 	state.FunctionARN, state.FunctionURL, state.RoleARN, state.TableARN = types.StringNull(), types.StringNull(), types.StringNull(), types.StringNull()
+	state.ReservationIndex = types.StringNull()
 	err := r.converge(ctx, plan, &state, nil)
 	resp.Diagnostics.Append(resp.State.Set(ctx, &state)...)
 	if err != nil {
@@ -383,10 +410,19 @@ func (r *enforcerResource) ensureTable(ctx context.Context, a *enforcerApply) er
 		if tableARN != "" {
 			state.TableARN = types.StringValue(tableARN)
 		}
+		if err == nil {
+			state.ReservationIndex = a.plan.ReservationIndex // created with the table, waited for
+		}
 		return failed("create the enforcer's cap table", err)
 	}
 	if a.prior == nil {
 		return nil
+	}
+	if !a.prior.ReservationIndex.Equal(a.plan.ReservationIndex) {
+		if err := awsops.AddReservationIndex(ctx, c.DynamoDB, a.names.table); err != nil {
+			return failed("add the reservations index to the enforcer's cap table", err)
+		}
+		state.ReservationIndex = a.plan.ReservationIndex
 	}
 	if err := awsops.ConfigureCapTable(ctx, c.DynamoDB, a.names.table); err != nil {
 		return failed("configure the enforcer's cap table", err)
@@ -557,11 +593,15 @@ func (r *enforcerResource) refreshTable(ctx context.Context, m *enforcerModel, n
 	table, err := awsops.FindCapTable(ctx, r.client.DynamoDB, n.table)
 	switch {
 	case awsops.IsNotFound(err):
-		m.TableARN = types.StringNull()
+		m.TableARN, m.ReservationIndex = types.StringNull(), types.StringNull()
 	case err != nil:
 		return err
 	default:
 		m.TableARN, m.TableName = types.StringValue(table.ARN), types.StringValue(n.table)
+		m.ReservationIndex = types.StringNull() // a table from before the index
+		if table.ReservationIndex != "" {
+			m.ReservationIndex = types.StringValue(table.ReservationIndex)
+		}
 	}
 	return nil
 }
@@ -696,7 +736,7 @@ func (r *enforcerResource) Update(ctx context.Context, req resource.UpdateReques
 	state := plan
 	state.FunctionARN, state.FunctionURL, state.RoleARN, state.TableARN, state.LogGroupName =
 		prior.FunctionARN, prior.FunctionURL, prior.RoleARN, prior.TableARN, prior.LogGroupName
-	state.ArtifactSHA256 = prior.ArtifactSHA256
+	state.ArtifactSHA256, state.ReservationIndex = prior.ArtifactSHA256, prior.ReservationIndex
 	state.clearUnknown()
 	err := r.converge(ctx, plan, &state, &prior)
 	resp.Diagnostics.Append(resp.State.Set(ctx, &state)...)
@@ -742,7 +782,10 @@ func (r *enforcerResource) ImportState(ctx context.Context, req resource.ImportS
 		FunctionName: types.StringValue(n.function), RoleName: types.StringValue(n.role), TableName: types.StringValue(n.table),
 		LogGroupName: types.StringValue(n.logGroup), EnforcerVersion: types.StringNull(), ArtifactSHA256: types.StringNull(),
 		FunctionARN: types.StringNull(), FunctionURL: types.StringNull(), RoleARN: types.StringNull(), TableARN: types.StringNull(),
-		Timeouts: nullTimeouts(),
+		ReservationIndex: types.StringNull(), Timeouts: nullTimeouts(),
+		// Read from the function, when there is one (an enforcer whose function is gone
+		// imports too, and apply creates it).
+		PricingSource: types.StringNull(), PricedModels: types.MapNull(types.StringType),
 	}
 	gone, err := r.refresh(ctx, &m)
 	if err != nil {
@@ -761,7 +804,7 @@ func (r *enforcerResource) ImportState(ctx context.Context, req resource.ImportS
 
 func (m *enforcerModel) clearUnknown() {
 	for _, s := range []*types.String{&m.ID, &m.FunctionName, &m.FunctionARN, &m.FunctionURL, &m.RoleName, &m.RoleARN,
-		&m.TableName, &m.TableARN, &m.LogGroupName, &m.ArtifactSHA256, &m.EnforcerVersion, &m.SCPJSON} {
+		&m.TableName, &m.TableARN, &m.ReservationIndex, &m.LogGroupName, &m.ArtifactSHA256, &m.EnforcerVersion, &m.SCPJSON} {
 		if s.IsUnknown() {
 			*s = types.StringNull()
 		}

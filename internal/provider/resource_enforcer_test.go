@@ -101,6 +101,7 @@ func TestAccEnforcer_basic(t *testing.T) {
 					expectEnforcer("table_name", knownvalue.StringExact(name+"-caps")),
 					expectEnforcer("table_arn", knownvalue.StringRegexp(regexp.MustCompile(`:table/`+name+`-caps$`))),
 					expectEnforcer("log_group_name", knownvalue.StringExact("/aws/lambda/"+name+"-enforcer")),
+					expectEnforcer("reservation_index_status", knownvalue.StringExact("ACTIVE")),
 					expectEnforcer("architecture", knownvalue.StringExact("arm64")),
 					expectEnforcer("artifact_sha256", knownvalue.StringExact(arm.SHA256)),
 					expectEnforcer("enforcer_version", knownvalue.StringExact("test")),
@@ -128,7 +129,7 @@ func TestAccEnforcer_basic(t *testing.T) {
 						return fmt.Errorf("function URL = %+v, %v", url, err)
 					}
 					table, err := awsops.FindCapTable(ctx, c.DynamoDB, name+"-caps")
-					if err != nil || !table.TTL || !table.PITR {
+					if err != nil || !table.TTL || !table.PITR || table.ReservationIndex != awsops.IndexActive {
 						return fmt.Errorf("cap table = %+v, %v", table, err)
 					}
 					doc, err := awsops.RolePolicy(ctx, c.IAM, name+"-enforcer", "bedgov-enforcer")

@@ -21,6 +21,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/path"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema/int64default"
 	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
 	"github.com/hashicorp/terraform-plugin-framework/types"
 	"github.com/hashicorp/terraform-plugin-log/tflog"
@@ -47,12 +48,13 @@ type teamEnforcerModel struct {
 	SpendPercent      types.Int64   `tfsdk:"spend_percent"`
 	ProjectedState    types.String  `tfsdk:"projected_state"`
 	EmergencyOverride types.Object  `tfsdk:"emergency_override"`
+	CapSlices         types.Int64   `tfsdk:"cap_slices"`
 }
 
 // copyConfig takes the part's configuration from plan; the enforcer itself is recorded
 // once the team is wired to it.
 func (m *teamEnforcerModel) copyConfig(plan teamEnforcerModel) {
-	m.APIKeyVersion, m.EmergencyOverride = plan.APIKeyVersion, plan.EmergencyOverride
+	m.APIKeyVersion, m.EmergencyOverride, m.CapSlices = plan.APIKeyVersion, plan.EmergencyOverride, plan.CapSlices
 }
 
 // clearUnknown turns the part's unknown computed values into null.
@@ -72,6 +74,7 @@ func (m *teamEnforcerModel) null() {
 	m.unwired()
 	m.APIKeyVersion = types.Int64Null()
 	m.EmergencyOverride = types.ObjectNull(overrideAttrTypes)
+	m.CapSlices = types.Int64Value(1)
 }
 
 // unwired clears what only a wired team has: the key and the spend it shows.
@@ -119,6 +122,15 @@ func addEnforcerSchema(s schema.Schema) {
 		MarkdownDescription: "Where the planned configuration puts the team on the graduated response: `ok`, `notified`, " +
 			"`degraded` or `blocked`. A change that makes it more restrictive also shows as a warning in plan.",
 	}
+	s.Attributes["cap_slices"] = schema.Int64Attribute{
+		Optional: true, Computed: true, Default: int64default.StaticInt64(1),
+		MarkdownDescription: fmt.Sprintf("How many DynamoDB items (slices) the enforcer splits the team's remaining budget over, "+
+			"1 to %d; default 1. Each slice admits requests against its own share of the headroom and shares move between "+
+			"slices as they run dry (escrow), so the cap stays exact while the team's sustainable requests per second grow "+
+			"with the number of slices: about 250 requests a second per slice (see the Limits section of the index page). "+
+			"Use more than one only for a team that needs more than a few hundred requests a second. Changes in place.", governance.MaxSlices),
+		Validators: []validator.Int64{int64validator.Between(1, governance.MaxSlices)},
+	}
 	s.Blocks["emergency_override"] = schema.SingleNestedBlock{
 		MarkdownDescription: "A temporary higher limit, honoured by the enforcer until it expires (at most 31 days ahead).",
 		Attributes: map[string]schema.Attribute{
@@ -156,6 +168,7 @@ func (m teamModel) capConfig(ctx context.Context, apiKeyHash string) (governance
 		SourceARN: m.ModelSourceARN.ValueString(), ProfileARN: m.InferenceProfileARN.ValueString(),
 		DegradeSourceARN: m.DegradeModelSourceARN.ValueString(), DegradeProfileARN: m.DegradeInferenceProfileARN.ValueString(),
 		Principals: principalsOf(ctx, m.Principals), APIKeyHash: apiKeyHash, TopicARN: m.SNSTopicARN.ValueString(),
+		Slices: int(m.CapSlices.ValueInt64()),
 	}
 	o, err := m.override(ctx)
 	if err != nil {
@@ -184,6 +197,10 @@ func (r *teamResource) planEnforcer(ctx context.Context, plan *teamModel, state 
 				diags.AddAttributeError(path.Root("emergency_override"), "Override without an enforcer",
 					"emergency_override raises an enforcer's hard cap: set enforcer too, or remove the block.")
 			}
+		}
+		if known(plan.CapSlices) && plan.CapSlices.ValueInt64() > 1 {
+			diags.AddAttributeError(path.Root("cap_slices"), "cap_slices without an enforcer",
+				"cap_slices splits the budget an enforcer holds for the team over DynamoDB items: set enforcer too, or remove cap_slices.")
 		}
 		plan.APIKey, plan.CallerPolicyARN, plan.ProjectedState = types.StringNull(), types.StringNull(), types.StringNull()
 		plan.CurrentSpendUSD, plan.SpendPercent = types.Float64Null(), types.Int64Null()
@@ -387,6 +404,7 @@ func (r *teamResource) writeCapRecord(ctx context.Context, plan teamModel, state
 // withPlanned is state with the planned values the cap record needs.
 func (m teamModel) withPlanned(plan teamModel) teamModel {
 	m.MonthlyBudget, m.Thresholds, m.EmergencyOverride, m.Principals = plan.MonthlyBudget, plan.Thresholds, plan.EmergencyOverride, plan.Principals
+	m.CapSlices = plan.CapSlices
 	return m
 }
 
@@ -448,6 +466,11 @@ func (r *teamResource) callerPolicyChanged(ctx context.Context, team string, n e
 // into a planned re-wiring. profileTags is the team's live profile tags when the caller
 // has read them already (nil: they are read here).
 func (r *teamResource) refreshEnforcer(ctx context.Context, m *teamModel, profileTags map[string]string) error {
+	if m.CapSlices.IsNull() {
+		// State written before cap_slices existed: its value then was one slice, so a
+		// provider upgrade plans no change.
+		m.CapSlices = types.Int64Value(1)
+	}
 	if m.Enforcer.IsNull() {
 		return nil
 	}

@@ -240,7 +240,7 @@ func TestAccTeamEnforcer_apiKey(t *testing.T) {
 	t.Parallel()
 	enf, team := acctest.RandomName(), acctest.RandomName()
 	ctx := context.Background()
-	config := func(version int) string {
+	config := func(version int, slices string) string {
 		return acctest.ProviderConfig() + fmt.Sprintf(`
 resource "bedgov_enforcer" "test" {
   name      = %[1]q
@@ -253,8 +253,9 @@ resource "bedgov_team" "test" {
   monthly_budget  = 100
   enforcer        = bedgov_enforcer.test.id
   api_key_version = %[4]d
+  %[5]s
 }
-`, enf, team, haiku, version)
+`, enf, team, haiku, version, slices)
 	}
 	call := func(url, profile, key string) (int, string) {
 		body := `{"messages":[{"role":"user","content":[{"text":"hello"}]}],"inferenceConfig":{"maxTokens":16}}`
@@ -275,8 +276,9 @@ resource "bedgov_team" "test" {
 		CheckDestroy:             resource.ComposeTestCheckFunc(checkTeamDestroyed(t, team), checkEnforcerDestroyed(t, enf)),
 		Steps: []resource.TestStep{
 			{
-				Config: config(1),
+				Config: config(1, ""),
 				ConfigStateChecks: []statecheck.StateCheck{
+					statecheck.ExpectKnownValue("bedgov_team.test", tfjsonpath.New("cap_slices"), knownvalue.Int64Exact(1)),
 					statecheck.ExpectSensitiveValue("bedgov_team.test", tfjsonpath.New("api_key")),
 					statecheck.ExpectKnownValue("bedgov_team.test", tfjsonpath.New("caller_policy_arn"), knownvalue.Null()),
 				},
@@ -300,9 +302,11 @@ resource "bedgov_team" "test" {
 				},
 			},
 			{
-				Config: config(2),
+				// Rotating the key and splitting the team's headroom over 4 slices: in place.
+				Config: config(2, "cap_slices = 4"),
 				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
 					plancheck.ExpectResourceAction("bedgov_team.test", plancheck.ResourceActionUpdate),
+					plancheck.ExpectKnownValue("bedgov_team.test", tfjsonpath.New("cap_slices"), knownvalue.Int64Exact(4)),
 					plancheck.ExpectUnknownValue("bedgov_team.test", tfjsonpath.New("api_key")),
 				}},
 				Check: func(s *terraform.State) error {
@@ -513,6 +517,9 @@ func TestAccTeamEnforcer_validation(t *testing.T) {
 		{"override without enforcer", `monthly_budget = 100` + "\n  " + block("200", soon), "set enforcer too"},
 		{"override too long", `monthly_budget = 100` + "\n  enforcer = \"bedgov\"\n  " + block("200", late), "is more than 31 days away"},
 		{"override expired", `monthly_budget = 100` + "\n  enforcer = \"bedgov\"\n  " + block("200", past), "is in the past"},
+		{"slices without enforcer", `monthly_budget = 100` + "\n  cap_slices = 4", "set enforcer too, or remove cap_slices"},
+		{"too many slices", `monthly_budget = 100` + "\n  enforcer = \"bedgov\"\n  cap_slices = 65", "cap_slices value must be between 1 and 64"},
+		{"no slice", `monthly_budget = 100` + "\n  enforcer = \"bedgov\"\n  cap_slices = 0", "cap_slices value must be between 1 and 64"},
 		{"override below budget", `monthly_budget = 100` + "\n  enforcer = \"bedgov\"\n  " + block("50", soon), "must be above monthly_budget 100.00"},
 	}
 	for _, tc := range cases {

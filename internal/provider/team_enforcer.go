@@ -27,6 +27,7 @@ type teamCap struct {
 	APIKeyHash        string
 	TopicARN          string
 	Override          *governance.Override
+	Slices            int // cap_slices
 }
 
 // capConfig resolves the sources to the models that price them and returns the record's
@@ -40,6 +41,7 @@ func (t teamCap) capConfig() (governance.CapConfig, error) {
 		Team: t.Team, Limit: t.Limit, Thresholds: t.Thresholds,
 		ModelID: primary.ModelID, ProfileARN: t.ProfileARN, PriceGroup: primary.Group,
 		Principals: t.Principals, APIKeyHash: t.APIKeyHash, SNSTopicARN: t.TopicARN, Override: t.Override,
+		Slices: t.Slices,
 	}
 	if t.DegradeSourceARN != "" {
 		degrade, err := governance.ResolveModel(t.DegradeSourceARN, nil)

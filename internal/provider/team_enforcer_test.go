@@ -1,8 +1,12 @@
 package provider
 
 import (
+	"context"
+	"strings"
 	"testing"
 	"time"
+
+	"github.com/hashicorp/terraform-plugin-framework/types"
 
 	"github.com/bedgov/terraform-provider-bedgov/internal/governance"
 )
@@ -78,5 +82,31 @@ func TestBudgetReview(t *testing.T) {
 	old.Period = "2026-10"
 	if state, review := budgetReview("business", &old, governance.CapConfig{Limit: usd(t, "500"), Thresholds: th}, now); state != governance.StateOK || review != "" {
 		t.Errorf("last month's spend: got %s %q", state, review)
+	}
+}
+
+// cap_slices reaches the cap record's configuration, through the applied state
+// (withPlanned) as writeCapRecord builds it.
+func TestTeamCapConfigSlices(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	var m teamModel
+	m.Name, m.MonthlyBudget = types.StringValue("business"), types.Float64Value(2000)
+	m.ModelSourceARN = types.StringValue("arn:aws:bedrock:eu-west-1:123456789012:inference-profile/eu.anthropic.claude-3-haiku-20240307-v1:0")
+	m.InferenceProfileARN = types.StringValue("arn:aws:bedrock:eu-west-1:123456789012:application-inference-profile/abc")
+	m.Principals, m.Thresholds = types.SetNull(types.StringType), types.ObjectNull(nil)
+	m.EmergencyOverride, m.CapSlices = types.ObjectNull(overrideAttrTypes), types.Int64Value(1)
+	plan := m
+	plan.CapSlices = types.Int64Value(16)
+	c, err := m.withPlanned(plan).capConfig(ctx, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.Slices != 16 {
+		t.Fatalf("Slices = %d, want the planned 16", c.Slices)
+	}
+	plan.CapSlices = types.Int64Value(governance.MaxSlices + 1)
+	if _, err := m.withPlanned(plan).capConfig(ctx, ""); err == nil || !strings.Contains(err.Error(), "cap_slices") {
+		t.Fatalf("more than MaxSlices slices: err = %v", err)
 	}
 }
