@@ -47,6 +47,11 @@ var iamActionOverrides = map[string]string{
 	"s3:PutBucketLifecycleConfiguration": "s3:PutLifecycleConfiguration",
 	"s3:GetBucketLifecycleConfiguration": "s3:GetLifecycleConfiguration",
 	"s3:DeleteBucketTagging":             "s3:PutBucketTagging",
+
+	// A transaction is authorized item by item as the single-item actions it contains
+	// (DynamoDB developer guide, "Using IAM with DynamoDB transactions"): the provider's
+	// (cap record writes) contain puts and updates.
+	"dynamodb:TransactWriteItems": "dynamodb:UpdateItem",
 }
 
 // servicePrefix is the IAM service prefix of each emulated service.
@@ -63,6 +68,7 @@ var impliedActions = map[string][]string{
 	"lambda:UpdateFunctionConfiguration": {"iam:PassRole"},
 	// The CloudWatch Logs delivery role is passed to Bedrock.
 	"bedrock:PutModelInvocationLoggingConfiguration": {"iam:PassRole"},
+	"dynamodb:UpdateItem": {"dynamodb:PutItem"},
 }
 
 // ProviderActions are the IAM actions of the calls the provider (User-Agent

@@ -42,13 +42,13 @@ func EnforcerRolePolicy(partition, region, account, tableARN, logGroupARN string
 		// The ledger (layout 2) reads a team's record and slices with GetItem and
 		// BatchGetItem, writes idempotency records with PutItem, and reserves, settles and
 		// releases with TransactWriteItems: a transaction is authorized action by action
-		// as the PutItem, UpdateItem, DeleteItem (a settled reservation's item) and
-		// ConditionCheckItem it contains (DynamoDB developer guide, "Using IAM with
-		// DynamoDB transactions"). It never deletes a team's record or slices; the
+		// as the PutItem, UpdateItem and DeleteItem (a settled reservation's item) it
+		// contains (DynamoDB developer guide, "Using IAM with DynamoDB transactions"); the
+		// ledger makes no ConditionCheck. It never deletes a team's record or slices; the
 		// provider does.
 		{Sid: "CapLedger", Effect: "Allow", Resource: []string{tableARN},
 			Action: []string{"dynamodb:GetItem", "dynamodb:BatchGetItem", "dynamodb:PutItem", "dynamodb:UpdateItem",
-				"dynamodb:DeleteItem", "dynamodb:ConditionCheckItem"}},
+				"dynamodb:DeleteItem"}},
 		// Expired reservations are found by a Query on the reservations index, which IAM
 		// authorizes on the index's own ARN, <table ARN>/index/<name>.
 		{Sid: "CapReservations", Effect: "Allow", Resource: []string{tableARN + "/index/" + ReservationIndex},

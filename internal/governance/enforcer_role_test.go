@@ -38,7 +38,7 @@ func TestEnforcerRolePolicies(t *testing.T) {
 	// Exactly the calls of the layout-2 ledger, each on the resource IAM checks it on.
 	wantActions := map[string][]string{
 		"CapLedger": {"dynamodb:GetItem", "dynamodb:BatchGetItem", "dynamodb:PutItem", "dynamodb:UpdateItem",
-			"dynamodb:DeleteItem", "dynamodb:ConditionCheckItem"},
+			"dynamodb:DeleteItem"},
 		"CapReservations": {"dynamodb:Query"},
 	}
 	for _, st := range parsed.Statement {
