@@ -195,7 +195,7 @@ func BenchmarkAddedLatency(b *testing.B) {
 		n++
 		h := &governance.Hold{Team: "rt", Slot: fmt.Sprintf("rt-%d", n), Amount: usd / 100, Expires: nov15.Add(time.Hour).Unix(), Nonce: "n"}
 		start := time.Now()
-		if _, err := ddb.TransactWriteItems(ctx, governance.ReserveInput(e.table, h, 1, "2026-11", false, nov15, 0)); err != nil {
+		if _, err := ddb.TransactWriteItems(ctx, governance.ReserveInput(e.table, h, 1, "2026-11", false, nov15, 0, 0)); err != nil {
 			b.Fatal(err)
 		}
 		took := time.Since(start)

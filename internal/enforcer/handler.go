@@ -472,7 +472,7 @@ func (h *Handler) identify(r *http.Request, c *call) (*teamView, *apiError) {
 }
 
 func (h *Handler) teamView(ctx context.Context, team string, now time.Time) (*teamView, *apiError) {
-	if v, ok := h.teams.Load(team); ok && now.Sub(v.loaded) < h.cfg.IdentityCacheTTL {
+	if v, ok := h.teams.Load(team); ok && now.Sub(v.loaded) < viewTTL(v.rec, h.cfg.IdentityCacheTTL) {
 		return v, nil
 	}
 	rec, err := governance.ReadCapRecord(ctx, h.db, h.cfg.Table, team)

@@ -65,7 +65,7 @@ func (h *Handler) reserve(ctx context.Context, c *call, now time.Time) (*governa
 	}
 	cur := c.team.rec
 	switch ref.Reason {
-	case governance.RefusedConfigChanged:
+	case governance.RefusedConfigChanged, governance.RefusedStandingChanged:
 		return nil, true, nil
 	case governance.RefusedInFlight:
 		c.log.Decision = decInFlight
@@ -190,6 +190,19 @@ func (h *Handler) freshRecord(ctx context.Context, team string, cost governance.
 	}
 	h.refreshView(rec)
 	return rec
+}
+
+// splitViewTTL bounds the age of the view a request of a team with several parts (slices,
+// or a legacy part) is routed by: the reservation of such a team cannot check the team's
+// standing (one slice's spend is not the team's), so its view is read again this often.
+// A team of one slice is routed by a view the reservation checks (governance.Reserve).
+const splitViewTTL = time.Second
+
+func viewTTL(rec *governance.CapRecord, ttl time.Duration) time.Duration {
+	if rec.SliceMax > 1 || rec.Part(governance.LegacyPart) != nil {
+		return min(ttl, splitViewTTL)
+	}
+	return ttl
 }
 
 // sweepInterval is how often an instance looks for a team's expired reservations.

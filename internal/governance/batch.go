@@ -48,6 +48,7 @@ type batchOp struct {
 	version  int64
 	period   string
 	override bool
+	edge     Micros
 	now      time.Time
 	// A settlement: its cost, model and usage; release counts nothing.
 	actual  Micros
@@ -131,7 +132,7 @@ func takeBatch(ops []*batchOp) (batch, rest []*batchOp) {
 			if like == nil {
 				like = op
 			}
-			fits = op.version == like.version && op.period == like.period && op.override == like.override
+			fits = op.version == like.version && op.period == like.period && op.override == like.override && op.edge == like.edge
 		}
 		if fits {
 			batch = append(batch, op)
@@ -147,7 +148,7 @@ func takeBatch(ops []*batchOp) (batch, rest []*batchOp) {
 func (c *Committer) commit(ctx context.Context, batch []*batchOp) error {
 	var in *dynamodb.TransactWriteItemsInput
 	if op := batch[0]; len(batch) == 1 && op.reserve {
-		in = ReserveInput(c.Table, op.h, op.version, op.period, op.override, op.now, 0)
+		in = ReserveInput(c.Table, op.h, op.version, op.period, op.override, op.now, op.edge, 0)
 	} else {
 		in = batchInput(c.Table, batch)
 	}
@@ -220,6 +221,10 @@ func batchInput(table string, batch []*batchOp) *dynamodb.TransactWriteItemsInpu
 			upd += ", #ou = :t"
 			vals[":now"], vals[":t"] = nAV(latest.Unix()), trueAV
 		}
+		if first0.edge > 0 {
+			cond += " AND #sp < :edge"
+			vals[":edge"] = nAV(int64(first0.edge))
+		}
 		u.ConditionExpression = aws.String(cond)
 	}
 	u.UpdateExpression = aws.String(upd)
@@ -250,7 +255,8 @@ func tokenSetsAs(model string, u Usage, names map[string]string, values map[stri
 // batch's override decision and period; one that differs from the batch it meets is
 // simply applied on its own.
 func (c *Committer) Reserve(ctx context.Context, view *CapRecord, h *Hold, now time.Time, charged ...func(Hold)) error {
-	op := &batchOp{h: h, reserve: true, version: view.ConfigVersion, period: PeriodOf(now).Key(), override: view.OverrideActive(now), now: now}
+	op := &batchOp{h: h, reserve: true, version: view.ConfigVersion, period: PeriodOf(now).Key(), override: view.OverrideActive(now),
+		edge: view.routingEdge(now), now: now}
 	if c.submit(ctx, op) {
 		return nil
 	}

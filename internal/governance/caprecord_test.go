@@ -515,3 +515,31 @@ func TestRolloverOverrideAndNotifyOnce(t *testing.T) {
 		t.Fatalf("override removal %+v", rec)
 	}
 }
+
+// A team of one slice is routed by the standing its reservation checks: spend another
+// process settled past a threshold since the view was read makes the reservation fail
+// with the team as it stands, to be routed again.
+func TestReservationChecksTheStandingItWasRoutedBy(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	table := newTable(t)
+	cfg := testConfig("edge", 10)
+	if _, err := WriteCapConfig(ctx, testDB, table, cfg, nov); err != nil {
+		t.Fatal(err)
+	}
+	stale := read(t, table, "edge")
+	if err := reserve(ctx, table, "edge", "other", 9*MicrosPerUSD, nov); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := settle(ctx, table, "edge", "other", 9*MicrosPerUSD, 8_500_000, cfg.ModelID, Usage{}, nov); err != nil {
+		t.Fatal(err)
+	}
+	err := Reserve(ctx, testDB, table, stale, hold("edge", "routed-by-ok", MicrosPerUSD/10, nov), nov)
+	var r *Refusal
+	if !errors.As(err, &r) || r.Reason != RefusedStandingChanged || r.Rec.Spent != 8_500_000 || r.Rec.StateAt(nov) != StateDegraded {
+		t.Fatalf("reservation routed by a stale standing: %v", err)
+	}
+	if err := Reserve(ctx, testDB, table, r.Rec, hold("edge", "routed-by-degraded", MicrosPerUSD/10, nov), nov); err != nil {
+		t.Fatalf("routed again: %v", err)
+	}
+}

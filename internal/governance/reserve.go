@@ -134,13 +134,20 @@ const (
 )
 
 // ReserveInput is the one write on the request path: the debit of slice h.Slice and the
-// reservation item, in one transaction (attempt makes each try's token its own).
-func ReserveInput(table string, h *Hold, version int64, period string, override bool, now time.Time, attempt int) *dynamodb.TransactWriteItemsInput {
+// reservation item, in one transaction (attempt makes each try's token its own). A
+// positive edge (the spend at which the team's standing changes, for a team whose slice
+// is its only part) makes the reservation fail once the slice's spend has reached it, so
+// that a request is never routed by a standing the ledger has left.
+func ReserveInput(table string, h *Hold, version int64, period string, override bool, now time.Time, edge Micros, attempt int) *dynamodb.TransactWriteItemsInput {
 	cond, upd := reserveCond, reserveUpdate
 	vals := map[string]types.AttributeValue{":per": sAV(period), ":ver": nAV(version), ":r": nAV(int64(h.Amount))}
 	if override {
 		cond, upd = reserveOverrideCond, reserveUpdate+", #ou = :t"
 		vals[":now"], vals[":t"] = nAV(now.Unix()), trueAV
+	}
+	if edge > 0 {
+		cond += " AND #sp < :edge"
+		vals[":edge"] = nAV(int64(edge))
 	}
 	return &dynamodb.TransactWriteItemsInput{
 		ClientRequestToken: requestToken("reserve", table, h.Team, h.Slot, h.Nonce, h.Amount.String(), strconv.Itoa(attempt)),
@@ -277,12 +284,29 @@ const (
 	RefusedConfigChanged
 	// RefusedContended: the attempts ran out on contention.
 	RefusedContended
+	// RefusedStandingChanged: the team's spend has reached the next threshold since the
+	// view the request was routed by; Rec is the team as the ledger has it: route again.
+	RefusedStandingChanged
 )
 
 // Refusal is a reservation not made; Rec is the team's record as the ledger saw it.
 type Refusal struct {
 	Reason RefusalReason
 	Rec    *CapRecord
+}
+
+// alone reports whether the team's one slice is all its counters (no other slice, no
+// legacy part): the slice's spend is then the team's.
+func (r *CapRecord) alone() bool { return r.SliceMax == 1 && r.Part(LegacyPart) == nil }
+
+// routingEdge is the spend at which the standing r shows at now changes, for a team
+// whose slice is alone (0 otherwise, and when every threshold is reached).
+func (r *CapRecord) routingEdge(now time.Time) Micros {
+	if !r.alone() {
+		return 0
+	}
+	edge, _ := r.Thresholds.NextEdge(r.SpentIn(PeriodOf(now).Key()), r.EffectiveLimit(now))
+	return edge
 }
 
 // room is the team's room on the counter that admits at the moment (see Part.room).
@@ -315,13 +339,14 @@ func Reserve(ctx context.Context, db DynamoDB, table string, view *CapRecord, h 
 func reserveFrom(ctx context.Context, db DynamoDB, table string, view *CapRecord, h *Hold, now time.Time, first error, charged ...func(Hold)) error {
 	period := PeriodOf(now).Key()
 	override := view.OverrideActive(now)
+	edge := view.routingEdge(now)
 	swept := false
 	for attempt := 0; attempt < reserveAttempts; attempt++ {
 		err := first
 		if first != nil {
 			first = nil
 		} else {
-			_, err = db.TransactWriteItems(ctx, ReserveInput(table, h, view.ConfigVersion, period, override, now, attempt))
+			_, err = db.TransactWriteItems(ctx, ReserveInput(table, h, view.ConfigVersion, period, override, now, edge, attempt))
 		}
 		if err == nil {
 			return nil
@@ -363,8 +388,14 @@ func reserveFrom(ctx context.Context, db DynamoDB, table string, view *CapRecord
 			}
 			return &Refusal{Reason: RefusedConfigChanged, Rec: rec}
 		}
+		if edge > 0 && slice.Spent >= edge {
+			r := *view
+			r.Parts = []Part{*slice}
+			r.mergeParts()
+			return &Refusal{Reason: RefusedStandingChanged, Rec: &r}
+		}
 		var rec *CapRecord
-		if view.SliceMax == 1 && view.Part(LegacyPart) == nil && !slice.Debt && !slice.OverrideUsed {
+		if view.alone() && !slice.Debt && !slice.OverrideUsed {
 			// The slice is the team's only part: it says all there is to say, unless
 			// reservations in flight hold the room (they may have settled since).
 			r := *view
@@ -426,7 +457,7 @@ func Settle(ctx context.Context, db DynamoDB, table string, h *Hold, actual Micr
 		}
 	}
 	if extra > 0 {
-		return true, LateCharge(ctx, db, table, h.Team, h.Slice, extra, model, Usage{})
+		return true, lateCharge(ctx, db, table, h.Team, h.Slice, extra, model, Usage{}, false) // the settle counted the request
 	}
 	return true, nil
 }
@@ -451,13 +482,22 @@ func isThrottle(err error) bool {
 // in the same transaction: no part admits again before MoveRoom has made every part
 // non-negative (or found the team out of room).
 func LateCharge(ctx context.Context, db DynamoDB, table, team string, part int, amount Micros, model string, u Usage) error {
+	return lateCharge(ctx, db, table, team, part, amount, model, u, true)
+}
+
+func lateCharge(ctx context.Context, db DynamoDB, table, team string, part int, amount Micros, model string, u Usage, count bool) error {
 	rec, err := ReadCapRecord(ctx, db, table, team)
 	if err != nil {
 		return err
 	}
 	names := map[string]string{}
-	vals := map[string]types.AttributeValue{":a": nAV(int64(amount)), ":one": oneAV, ":t": trueAV}
-	upd := "SET #sp = #sp + :a, #hr = #hr - :a, #ohr = #ohr - :a, #req = #req + :one, #debt = :t" + tokenSets(model, u, names, vals)
+	vals := map[string]types.AttributeValue{":a": nAV(int64(amount)), ":t": trueAV}
+	upd := "SET #sp = #sp + :a, #hr = #hr - :a, #ohr = #ohr - :a, #debt = :t"
+	if count {
+		upd += ", #req = #req + :one"
+		vals[":one"] = oneAV
+	}
+	upd += tokenSets(model, u, names, vals)
 	items := []types.TransactWriteItem{{Update: &types.Update{TableName: aws.String(table), Key: partKey(team, part),
 		UpdateExpression: aws.String(upd), ExpressionAttributeNames: exprNames(names, upd), ExpressionAttributeValues: vals}}}
 	for _, p := range rec.Parts {

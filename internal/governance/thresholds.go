@@ -71,6 +71,18 @@ func (t Thresholds) StateFor(spent, limit Micros) State {
 	return StateOK
 }
 
+// NextEdge is the least spend at which the state of a team that has spent `spent`
+// against `limit` changes: the next threshold not reached yet; ok is false when all are.
+func (t Thresholds) NextEdge(spent, limit Micros) (edge Micros, ok bool) {
+	for _, p := range t.List() {
+		if limit > 0 && !reached(spent, limit, p) {
+			e := (int64(limit)*p + 99) / 100 // least e with e*100 >= limit*p
+			return Micros(e), true
+		}
+	}
+	return 0, false
+}
+
 // Crossed returns the thresholds (ascending) that spent has reached against limit.
 func (t Thresholds) Crossed(spent, limit Micros) []int64 {
 	var out []int64

@@ -509,6 +509,7 @@ func (r *teamResource) refreshEnforcer(ctx context.Context, m *teamModel, profil
 	case err != nil:
 		return err
 	}
+	m.CapSlices = types.Int64Value(int64(rec.Slices)) // a record of layout 1 has one
 	if m.CurrentSpendUSD.IsNull() {
 		return nil // keep the re-wiring signal
 	}
