@@ -536,7 +536,7 @@ func TestReservationChecksTheStandingItWasRoutedBy(t *testing.T) {
 	}
 	err := Reserve(ctx, testDB, table, stale, hold("edge", "routed-by-ok", MicrosPerUSD/10, nov), nov)
 	var r *Refusal
-	if !errors.As(err, &r) || r.Reason != RefusedStandingChanged || r.Rec.Spent != 8_500_000 || r.Rec.StateAt(nov) != StateDegraded {
+	if !errors.As(err, &r) || r.Reason != RefusedStandingChanged || r.Rec.Spent != 8_500_000 || r.Rec.StateAt(nov) != StateNotified { // (no degrade model: notified)
 		t.Fatalf("reservation routed by a stale standing: %v", err)
 	}
 	if err := Reserve(ctx, testDB, table, r.Rec, hold("edge", "routed-by-degraded", MicrosPerUSD/10, nov), nov); err != nil {
