@@ -299,6 +299,14 @@ type Refusal struct {
 // legacy part): the slice's spend is then the team's.
 func (r *CapRecord) alone() bool { return r.SliceMax == 1 && r.Part(LegacyPart) == nil }
 
+// withOnly is a copy of r whose counters are those of its one slice, p.
+func (r *CapRecord) withOnly(p *Part) *CapRecord {
+	c := *r
+	c.Parts = []Part{*p}
+	c.mergeParts()
+	return &c
+}
+
 // routingEdge is the spend at which the standing r shows at now changes, for a team
 // whose slice is alone (0 otherwise, and when every threshold is reached).
 func (r *CapRecord) routingEdge(now time.Time) Micros {
@@ -389,53 +397,55 @@ func reserveFrom(ctx context.Context, db DynamoDB, table string, view *CapRecord
 			return &Refusal{Reason: RefusedConfigChanged, Rec: rec}
 		}
 		if edge > 0 && slice.Spent >= edge {
-			r := *view
-			r.Parts = []Part{*slice}
-			r.mergeParts()
-			return &Refusal{Reason: RefusedStandingChanged, Rec: &r}
+			return &Refusal{Reason: RefusedStandingChanged, Rec: view.withOnly(slice)}
 		}
-		var rec *CapRecord
-		if view.alone() && !slice.Debt && !slice.OverrideUsed {
-			// The slice is the team's only part: it says all there is to say, unless
-			// reservations in flight hold the room (they may have settled since).
-			r := *view
-			r.Parts = []Part{*slice}
-			r.mergeParts()
-			if r.Reserved == 0 || r.room(override)+r.Reserved < h.Amount {
-				rec = &r
-			}
+		if retry, err := short(ctx, db, table, view, h, slice, now, &swept, charged); !retry {
+			return err
 		}
-		if rec == nil {
-			if rec, err = ReadCapRecord(ctx, db, table, view.Team); err != nil {
-				return err
-			}
-			if rec.ConfigVersion != view.ConfigVersion {
-				return &Refusal{Reason: RefusedConfigChanged, Rec: rec}
-			}
-			moved, err := MoveRoom(ctx, db, table, rec, h.Slice, h.Amount, now)
-			if err != nil {
-				return err
-			}
-			if moved {
-				continue
-			}
-		}
-		if !swept && (rec.Reserved > 0 || len(rec.Inflight) > 0) && sweepDue(table, view.Team, now) {
-			swept = true
-			if n, err := Sweep(ctx, db, table, rec, now, charged...); err == nil && n > 0 {
-				continue
-			}
-		}
-		if rec.Reserved > 0 && rec.room(override)+rec.Reserved >= h.Amount {
-			return &Refusal{Reason: RefusedHeld, Rec: rec}
-		}
-		return &Refusal{Reason: RefusedBlocked, Rec: rec}
 	}
 	return &Refusal{Reason: RefusedContended}
 }
 
+// short answers a reservation refused by its slice for want of room (slice is the item
+// the failure returned): with the team's parts, room is moved to the slice or expired
+// reservations are charged (retry), or the team lacks the room: blocked, or held by
+// reservations in flight. swept keeps one sweep per reservation.
+func short(ctx context.Context, db DynamoDB, table string, view *CapRecord, h *Hold, slice *Part, now time.Time, swept *bool, charged []func(Hold)) (retry bool, err error) {
+	override := view.OverrideActive(now)
+	var rec *CapRecord
+	if view.alone() && !slice.Debt && !slice.OverrideUsed {
+		// The slice is the team's only part: it says all there is to say, unless
+		// reservations in flight hold the room (they may have settled since).
+		if r := view.withOnly(slice); r.Reserved == 0 || r.room(override)+r.Reserved < h.Amount {
+			rec = r
+		}
+	}
+	if rec == nil {
+		if rec, err = ReadCapRecord(ctx, db, table, view.Team); err != nil {
+			return false, err
+		}
+		if rec.ConfigVersion != view.ConfigVersion {
+			return false, &Refusal{Reason: RefusedConfigChanged, Rec: rec}
+		}
+		moved, err := MoveRoom(ctx, db, table, rec, h.Slice, h.Amount, now)
+		if err != nil || moved {
+			return moved, err
+		}
+	}
+	if !*swept && (rec.Reserved > 0 || len(rec.Inflight) > 0) && sweepDue(table, view.Team, now) {
+		*swept = true
+		if n, err := Sweep(ctx, db, table, rec, now, charged...); err == nil && n > 0 {
+			return true, nil
+		}
+	}
+	if rec.Reserved > 0 && rec.room(override)+rec.Reserved >= h.Amount {
+		return false, &Refusal{Reason: RefusedHeld, Rec: rec}
+	}
+	return false, &Refusal{Reason: RefusedBlocked, Rec: rec}
+}
+
 // Settle closes reservation h (SettleInput). A cost above the reservation (possible only
-// for usage DynamoDB... the model reported beyond its bound) settles at the reservation
+// when the usage a model reports passes the reservation's bound) settles at the reservation
 // and charges the rest with LateCharge. It reports false when the reservation was no
 // longer there (settled already, or charged in full as expired).
 func Settle(ctx context.Context, db DynamoDB, table string, h *Hold, actual Micros, model string, u Usage, release bool) (bool, error) {
