@@ -166,7 +166,7 @@ func run() error {
 	if err != nil {
 		return fmt.Errorf("-slices: %w", err)
 	}
-	fmt.Println("cap: policy    slices  run  admitted  blocked  deferred  5xx  other  spent/limit      overspend USD  false blocks  conflicts/req  req/s  left reserved USD (items)")
+	fmt.Println("cap: policy    slices  run  admitted  blocked  deferred  5xx  other  spent/limit      overspend USD  false blocks  conflicts/req  req/s  throttled  left reserved USD (items)")
 	for i := 1; *exact && i <= *repeat; i++ {
 		// The naive control has no slices: it runs once per repeat, after the enforcer's.
 		for k, n := range append(sliceCounts, 0) {
@@ -179,8 +179,8 @@ func run() error {
 			if naive {
 				name, sl = "naive", "-"
 			}
-			fmt.Printf("cap: %-8s  %6s  %3d  %8d  %7d  %8d  %3d  %5d  %7.3f%%  %14s  %12d  %13.3f  %5.0f  %s (%d)\n", name, sl, i, res.ok, res.blocked, res.deferred, res.unavailable, res.other,
-				100*float64(res.spent)/float64(limit), max(res.spent-limit, 0), res.falseBlocks, res.conflicts, res.rate, res.held, res.holds)
+			fmt.Printf("cap: %-8s  %6s  %3d  %8d  %7d  %8d  %3d  %5d  %7.3f%%  %14s  %12d  %13.3f  %5.0f  %9d  %s (%d)\n", name, sl, i, res.ok, res.blocked, res.deferred, res.unavailable, res.other,
+				100*float64(res.spent)/float64(limit), max(res.spent-limit, 0), res.falseBlocks, res.conflicts, res.rate, res.throttled, res.held, res.holds)
 		}
 	}
 	if *sweep != "" {
@@ -416,6 +416,7 @@ type result struct {
 	falseBlocks                               int
 	held                                      governance.Micros // still reserved at the end: settlements given up
 	holds                                     int               // reservation items left
+	throttled                                 int64             // writes the metered front throttled
 	conflicts                                 float64           // per request sent
 	rate                                      float64
 }
@@ -448,6 +449,7 @@ func (r *rig) exactness(ctx context.Context, naive bool, slices int, limit, cost
 	defer srv.Close()
 	c := &client{http: &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: *clients}}, url: srv.URL, team: team, body: body}
 	r.db.reset()
+	r.emu.ResetDynamoDBUsage()
 	var next atomic.Int64
 	var counts [outcomes]atomic.Int64
 	var wg sync.WaitGroup
@@ -468,6 +470,11 @@ func (r *rig) exactness(ctx context.Context, naive bool, slices int, limit, cost
 	res := result{ok: int(counts[admitted].Load()), blocked: int(counts[blocked].Load()), deferred: int(counts[deferred].Load()),
 		unavailable: int(counts[unavailable].Load()), other: int(counts[other].Load()), rate: float64(*requests) / elapsed.Seconds(),
 		conflicts: float64(r.db.snapshot().conflicts) / float64(*requests)}
+	for _, u := range r.emu.DynamoDBUsage() {
+		if u.Table == r.table {
+			res.throttled += u.Throttled
+		}
+	}
 	if naive {
 		res.spent, err = r.naiveSpent(ctx, team)
 		if err != nil {
