@@ -500,11 +500,11 @@ func (r *rig) exactness(ctx context.Context, naive bool, slices int, limit, cost
 	return res, nil
 }
 
-// throughput runs n clients for the sweep time against a team over `slices` slices that
+// throughput runs n clients for the sweep time against a team over nSlices slices that
 // never runs out.
-func (r *rig) throughput(ctx context.Context, slices, n int, body []byte) error {
+func (r *rig) throughput(ctx context.Context, nSlices, n int, body []byte) error {
 	limit := 1_000_000_000 * governance.Micros(1_000_000)
-	team, err := r.newTeam(ctx, "sweep", slices, limit, 0)
+	team, err := r.newTeam(ctx, "sweep", nSlices, limit, 0)
 	if err != nil {
 		return err
 	}
@@ -556,15 +556,14 @@ func (r *rig) throughput(ctx context.Context, slices, n int, body []byte) error 
 	if ok == 0 {
 		return fmt.Errorf("sweep %d: nothing admitted", n)
 	}
-	sortDurations(lat)
+	slices.Sort(lat)
 	pct := func(q float64) float64 { return float64(lat[int(q*float64(len(lat)-1))].Microseconds()) / 1000 }
 	// What the metered front saw: the hottest slice (most write units), every item of
 	// the table (only this level's team wrote since the reset).
 	var hot localaws.PartitionUsage
 	var all, maxSliceWrite float64
 	var throttled int64
-	slicePK := "S:" + governance.SliceKey(team, 0)
-	slicePK = slicePK[:len(slicePK)-1]
+	slicePK := "S:" + strings.TrimSuffix(governance.SliceKey(team, 0), "0") // every slice key of the team starts so
 	for _, u := range r.emu.DynamoDBUsage() {
 		if u.Table != r.table {
 			continue
@@ -591,15 +590,13 @@ func (r *rig) throughput(ctx context.Context, slices, n int, body []byte) error 
 	perOnHot := hot.WriteUnits / max(onHot, 1)
 	refused := counts[blocked].Load() + counts[deferred].Load() + counts[unavailable].Load()
 	fmt.Printf("sweep: %6d  %7d  %5.0f  %6.1f  %6.1f  %4d/%d/%d/%d  %9.2f  %12.2f  %13.3f  %13.3f  %16.3f | %11.2f  %17.2f  %11.2f  %11d  %13.0f  %9d | %13.0f  %5.0f | %9s  %14d  %16d  %s\n",
-		slices, n, ok/elapsed.Seconds(), pct(0.5), pct(0.99),
+		nSlices, n, ok/elapsed.Seconds(), pct(0.5), pct(0.99),
 		counts[blocked].Load(), counts[deferred].Load(), counts[unavailable].Load(), counts[other].Load(),
 		float64(s.calls)/ok, float64(s.attempts)/ok, float64(s.condFailed)/ok, float64(s.conflicts)/ok, float64(s.throttles)/ok,
 		hotPerReq, perOnHot, all/ok, maxSlice, maxSliceWrite, throttled,
 		1000/perOnHot, 1000/hotPerReq, max(rec.Spent-limit, 0), refused, r.log.settleFailed.Load(), rec.Reserved)
 	return nil
 }
-
-func sortDurations(d []time.Duration) { slices.Sort(d) }
 
 // inProcess serves a request with a handler in the same process: a round trip without
 // a connection.
