@@ -12,12 +12,16 @@
 // each it reports overspend (final spend above the limit) and false blocks (refused
 // requests that the room left at the end could still have paid for).
 //
-// Throughput: one team with an ample budget, a sweep of client concurrency; for each
-// level the admitted request rate, the ledger's DynamoDB calls, conditional-check
-// failures, SDK retries, throttles and the cap record's size (DynamoDB bills a write by
-// the item's size, and one item sustains at most 1,000 write units per second), and
-// what the metered front observed on the team's cap record: writes and write units per
-// admitted request, the largest write, and the writes it throttled.
+// Both run for each slice count of -slices (CapConfig.Slices: the team's counters split
+// over that many slice items, each reservation its own item; layout 2).
+//
+// Throughput: one team with an ample budget, a sweep of client concurrency for each
+// slice count; for each level the admitted request rate, latency, refusals, the ledger's
+// DynamoDB calls, failed conditions and transaction conflicts, and what the metered front
+// observed: write units per admitted request on the hottest item (the slice with the
+// most) and on all items, the largest write to a slice, and the writes it throttled
+// (DynamoDB bills a write by the item's size, transactional writes twice, and one item
+// sustains at most 1,000 write units per second).
 //
 // Run from the repository (it finds tools/node for dynalite): go run ./bench/cap
 // (-h lists the knobs; CAP_DEBUG=1 prints every answer counted as "other").
@@ -27,9 +31,12 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
+	"maps"
+	"math"
 	"math/rand/v2"
 	"net/http"
 	"net/http/httptest"
@@ -45,6 +52,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+	"github.com/aws/smithy-go"
 
 	"github.com/bedgov/terraform-provider-bedgov/internal/enforcer"
 	"github.com/bedgov/terraform-provider-bedgov/internal/governance"
@@ -69,6 +77,7 @@ var (
 	retries      = flag.Int("retries", 2, "client retries of a ThrottlingException (the SDK's default is 2)")
 	backoff      = flag.Duration("backoff", 20*time.Millisecond, "client retry backoff base (full jitter, doubling)")
 	sweep        = flag.String("sweep", "1,4,16,64,256", "client concurrencies of the throughput sweep (empty: none)")
+	sliceList    = flag.String("slices", "1", "the team's slice counts (CapConfig.Slices, 1..64), comma-separated; every run is made for each")
 	sweepFor     = flag.Duration("sweep-for", 3*time.Second, "time per sweep level")
 	sweepLatency = flag.Duration("sweep-latency", 0, "Bedrock's time per call in the sweep (0: -model-latency); calls in flight = clients, reservations held ~ rate x latency")
 	exact        = flag.Bool("exactness", true, "run the exactness runs")
@@ -93,6 +102,22 @@ type rig struct {
 	handler http.Handler // the last enforcerServer's handler, for in-process clients
 	pricing *governance.PricingTable
 	seq     int
+	log     logCounter // the enforcers' log: settlements given up
+}
+
+// logCounter counts the enforcer's "settlement failed" events (a settlement throttled or
+// in conflict past its retries: the reservation stays until it expires and is charged
+// in full), and prints every ERROR event under CAP_DEBUG.
+type logCounter struct{ settleFailed atomic.Int64 }
+
+func (l *logCounter) Write(p []byte) (int, error) {
+	if bytes.Contains(p, []byte(`"settlement failed`)) {
+		l.settleFailed.Add(1)
+	}
+	if os.Getenv("CAP_DEBUG") != "" && bytes.Contains(p, []byte(`"ERROR"`)) {
+		_, _ = os.Stderr.Write(p)
+	}
+	return len(p), nil
 }
 
 func run() error {
@@ -115,7 +140,7 @@ func run() error {
 		Credentials: credentials.NewStaticCredentialsProvider(localaws.TestAccessKeyID, localaws.TestSecretAccessKey, ""),
 		HTTPClient:  &http.Client{Transport: attempts},
 	})
-	r := &rig{emu: emu, db: &counting{DynamoDB: raw, attempts: attempts}, table: "bench-cap", pricing: governance.DefaultPricing()}
+	r := &rig{emu: emu, db: &counting{DynamoDB: raw, attempts: attempts, reservesOn: map[string]int64{}}, table: "bench-cap", pricing: governance.DefaultPricing()}
 	if _, err := raw.CreateTable(ctx, governance.CreateTableInput(r.table)); err != nil {
 		return err
 	}
@@ -137,19 +162,25 @@ func run() error {
 	limit := cost * governance.Micros(*admitRoom) * 20 // 5% of it pays for admitRoom requests
 	fmt.Printf("cap: %d clients, %d requests per run, spend at 95%% of %s USD; request cost %s USD, reservation %s USD (maxTokens %d); model latency %s; client retries of ThrottlingException %d (backoff %s)\n",
 		*clients, *requests, limit.Cents(), cost, reserve, *maxTokens, *modelLatency, *retries, *backoff)
-	fmt.Println("cap: policy    run  admitted  blocked  deferred  other  spent/limit      overspend USD  false blocks  req/s")
+	sliceCounts, err := parseList(*sliceList)
+	if err != nil {
+		return fmt.Errorf("-slices: %w", err)
+	}
+	fmt.Println("cap: policy    slices  run  admitted  blocked  deferred  5xx  other  spent/limit      overspend USD  false blocks  conflicts/req  req/s  throttled  left reserved USD (items)")
 	for i := 1; *exact && i <= *repeat; i++ {
-		for _, naive := range []bool{false, true} {
-			res, err := r.exactness(ctx, naive, limit, cost, body)
+		// The naive control has no slices: it runs once per repeat, after the enforcer's.
+		for k, n := range append(sliceCounts, 0) {
+			naive := k == len(sliceCounts)
+			res, err := r.exactness(ctx, naive, n, limit, cost, body)
 			if err != nil {
 				return err
 			}
-			name := "enforcer"
+			name, sl := "enforcer", strconv.Itoa(n)
 			if naive {
-				name = "naive"
+				name, sl = "naive", "-"
 			}
-			fmt.Printf("cap: %-8s  %3d  %8d  %7d  %8d  %5d  %7.3f%%  %14s  %12d  %5.0f\n", name, i, res.ok, res.blocked, res.deferred, res.other,
-				100*float64(res.spent)/float64(limit), max(res.spent-limit, 0), res.falseBlocks, res.rate)
+			fmt.Printf("cap: %-8s  %6s  %3d  %8d  %7d  %8d  %3d  %5d  %7.3f%%  %14s  %12d  %13.3f  %5.0f  %9d  %s (%d)\n", name, sl, i, res.ok, res.blocked, res.deferred, res.unavailable, res.other,
+				100*float64(res.spent)/float64(limit), max(res.spent-limit, 0), res.falseBlocks, res.conflicts, res.rate, res.throttled, res.held, res.holds)
 		}
 	}
 	if *sweep != "" {
@@ -158,19 +189,33 @@ func run() error {
 		} else {
 			*sweepLatency = *modelLatency
 		}
-		fmt.Printf("sweep: one team, ample budget, model latency %s, %s per level; per admitted request: ledger calls, DynamoDB HTTP attempts; cap record size mean/max, the record's write units per request (computed from its size) and the request rate 1,000 WCU/s allows; then as metered by the emulator's DynamoDB front on the cap record: writes and write units per admitted request, the largest write, writes throttled\n", *sweepLatency, *sweepFor)
-		fmt.Println("sweep: clients  req/s  p50 ms  p99 ms  calls/req  attempts/req  cond-fail/req  refused  5xx  inflight mean/max  record KB mean/max  record WCU/req  ceiling req/s | metered: writes/req  WCU/req  max WCU/write  throttled")
-		for _, s := range strings.Split(*sweep, ",") {
-			n, err := strconv.Atoi(strings.TrimSpace(s))
-			if err != nil {
-				return err
-			}
-			if err := r.throughput(ctx, n, body, price); err != nil {
-				return err
+		levels, err := parseList(*sweep)
+		if err != nil {
+			return fmt.Errorf("-sweep: %w", err)
+		}
+		fmt.Printf("sweep: one team, ample budget, model latency %s, %s per level. Refusals: blocked/deferred/5xx/other (all false: the budget is ample). Per admitted request: ledger calls, DynamoDB HTTP attempts, failed conditions, transaction conflicts (cancellations for TransactionConflict), throttling errors the ledger saw. Metered by the emulator's DynamoDB front: write units on the hottest slice per admitted request, and per request made on that slice; on all items (table; the reservations index, not metered, adds 2 per request); the largest slice written (bytes) and largest write to a slice (WCU); writes throttled; then the ceilings 1,000 WCU/s per item implies: one slice, and the team (its hottest slice saturating first)\n", *sweepLatency, *sweepFor)
+		fmt.Println("sweep: slices  clients  req/s  p50 ms  p99 ms  blk/def/5xx/oth  calls/req  attempts/req  cond-fail/req  conflicts/req  throttle-err/req | hot WCU/req  hot WCU/req-on-it  all WCU/req  slice max B  max WCU/write  throttled | ceiling slice  team | overspend  false refusals  settles given up  left reserved USD")
+		for _, sl := range sliceCounts {
+			for _, n := range levels {
+				if err := r.throughput(ctx, sl, n, body); err != nil {
+					return err
+				}
 			}
 		}
 	}
 	return nil
+}
+
+func parseList(s string) ([]int, error) {
+	var out []int
+	for _, f := range strings.Split(s, ",") {
+		n, err := strconv.Atoi(strings.TrimSpace(f))
+		if err != nil || n < 1 {
+			return nil, fmt.Errorf("%q is not a positive number", f)
+		}
+		out = append(out, n)
+	}
+	return out, nil
 }
 
 func requestBody() []byte {
@@ -181,31 +226,60 @@ func requestBody() []byte {
 	return b
 }
 
-// newTeam writes a fresh team's cap record (and its identity) and sets its spend.
-func (r *rig) newTeam(ctx context.Context, prefix string, limit, spent governance.Micros) (string, error) {
+// newTeam writes a fresh team's cap record over `slices` slices (and its identity) and
+// sets its spend, spread over the slices as settlements would have left it.
+func (r *rig) newTeam(ctx context.Context, prefix string, slices int, limit, spent governance.Micros) (string, error) {
 	r.seq++
 	team := fmt.Sprintf("%s-%d", prefix, r.seq)
 	cfg := governance.CapConfig{
 		Team: team, Limit: limit, Thresholds: governance.DefaultThresholds,
 		ModelID: model, ProfileARN: "arn:aws:bedrock:us-east-1:" + account + ":application-inference-profile/" + team,
-		PriceGroup: "us", Principals: []string{roleARN(team)},
+		PriceGroup: "us", Principals: []string{roleARN(team)}, Slices: slices,
 	}
 	if _, err := governance.WriteCapConfig(ctx, r.db, r.table, cfg, time.Now()); err != nil {
 		return "", err
 	}
-	if spent > 0 {
-		// Spend already counted this month, as settlements would have left it.
+	// Spend already counted this month: each slice has spent its share of it (the
+	// remainder on the first, as the cap's shares are cut), so each has 5% of its share left.
+	for i := range slices {
+		s := spent / governance.Micros(slices)
+		if i < int(spent%governance.Micros(slices)) {
+			s++
+		}
+		if s == 0 {
+			continue
+		}
 		_, err := r.db.UpdateItem(ctx, &dynamodb.UpdateItemInput{
-			TableName: aws.String(r.table), Key: map[string]types.AttributeValue{governance.AttrPK: &types.AttributeValueMemberS{Value: governance.TeamKey(team)}},
+			TableName: aws.String(r.table), Key: map[string]types.AttributeValue{governance.AttrPK: &types.AttributeValueMemberS{Value: governance.SliceKey(team, i)}},
 			UpdateExpression:          aws.String("SET #sp = #sp + :s, #hr = #hr - :s, #ohr = #ohr - :s"),
+			ConditionExpression:       aws.String("attribute_exists(#sp)"),
 			ExpressionAttributeNames:  map[string]string{"#sp": governance.AttrSpent, "#hr": governance.AttrHeadroom, "#ohr": governance.AttrOverrideHeadroom},
-			ExpressionAttributeValues: map[string]types.AttributeValue{":s": &types.AttributeValueMemberN{Value: strconv.FormatInt(int64(spent), 10)}},
+			ExpressionAttributeValues: map[string]types.AttributeValue{":s": &types.AttributeValueMemberN{Value: strconv.FormatInt(int64(s), 10)}},
 		})
 		if err != nil {
-			return "", err
+			return "", fmt.Errorf("set the spend of slice %d of team %s: %w", i, team, err)
 		}
 	}
 	return team, nil
+}
+
+// naiveKey is the naive control's own counter item: it shares nothing with the ledger.
+func naiveKey(team string) map[string]types.AttributeValue {
+	return map[string]types.AttributeValue{governance.AttrPK: &types.AttributeValueMemberS{Value: "bench-naive#" + team}}
+}
+
+// naiveSpent reads the naive control's counter.
+func (r *rig) naiveSpent(ctx context.Context, team string) (governance.Micros, error) {
+	out, err := r.db.GetItem(ctx, &dynamodb.GetItemInput{TableName: aws.String(r.table), Key: naiveKey(team), ConsistentRead: aws.Bool(true)})
+	if err != nil {
+		return 0, err
+	}
+	n, ok := out.Item[governance.AttrSpent].(*types.AttributeValueMemberN)
+	if !ok {
+		return 0, fmt.Errorf("naive counter of %s: no spend", team)
+	}
+	v, err := strconv.ParseInt(n.Value, 10, 64)
+	return governance.Micros(v), err
 }
 
 func roleARN(team string) string { return "arn:aws:iam::" + account + ":role/" + team }
@@ -215,7 +289,7 @@ func roleARN(team string) string { return "arn:aws:iam::" + account + ":role/" +
 // returns once every request has returned from the handler (a client has its whole
 // response before the handler has settled) and detached work is done.
 func (r *rig) enforcerServer() (*httptest.Server, func(), error) {
-	deps := enforcer.Deps{DB: r.db, Credentials: credentials.NewStaticCredentialsProvider("AKIDENFORCER", "secret", "")}
+	deps := enforcer.Deps{DB: r.db, Credentials: credentials.NewStaticCredentialsProvider("AKIDENFORCER", "secret", ""), Log: &r.log}
 	if *inProc {
 		deps.Transport = inProcess{r.br}
 	}
@@ -239,16 +313,16 @@ func (r *rig) enforcerServer() (*httptest.Server, func(), error) {
 // request if the spend is below the limit, forwards it, and adds the cost Bedrock
 // reports. It speaks the same errors as the enforcer, so the clients are the same.
 func (r *rig) naiveServer(team string, limit governance.Micros, price governance.Price) *httptest.Server {
-	key := map[string]types.AttributeValue{governance.AttrPK: &types.AttributeValueMemberS{Value: governance.TeamKey(team)}}
+	key := naiveKey(team)
 	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 1024}}
 	return httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
 		body, _ := io.ReadAll(req.Body)
-		rec, err := governance.ReadCapRecord(req.Context(), r.db, r.table, team)
+		spent, err := r.naiveSpent(req.Context(), team)
 		if err != nil {
 			http.Error(w, err.Error(), http.StatusServiceUnavailable)
 			return
 		}
-		if rec.Spent >= limit {
+		if spent >= limit {
 			w.Header().Set("X-Amzn-ErrorType", "ServiceQuotaExceededException")
 			http.Error(w, `{"message":"budget exceeded"}`, http.StatusTooManyRequests)
 			return
@@ -284,10 +358,12 @@ func (r *rig) naiveServer(team string, limit governance.Micros, price governance
 type outcome int
 
 const (
-	admitted outcome = iota
-	blocked          // ServiceQuotaExceededException: the budget cannot pay for it
-	deferred         // ThrottlingException after the client's retries
+	admitted    outcome = iota
+	blocked             // ServiceQuotaExceededException: the budget cannot pay for it
+	deferred            // ThrottlingException after the client's retries
+	unavailable         // a 5xx (fail closed: the ledger could not be written)
 	other
+	outcomes
 )
 
 // client sends requests as an SDK would: a fresh invocation id per request, kept across
@@ -323,6 +399,8 @@ func (c *client) send(ctx context.Context, n int64) (outcome, time.Duration) {
 			time.Sleep(time.Duration(rand.Int64N(int64(*backoff) << attempt))) //nolint:gosec // retry jitter, not a secret
 		case typ == "ThrottlingException":
 			return deferred, time.Since(start)
+		case resp.StatusCode >= 500:
+			return unavailable, time.Since(start)
 		default:
 			if os.Getenv("CAP_DEBUG") != "" {
 				fmt.Fprintln(os.Stderr, "cap: unexpected answer", resp.StatusCode, typ)
@@ -333,33 +411,47 @@ func (c *client) send(ctx context.Context, n int64) (outcome, time.Duration) {
 }
 
 type result struct {
-	ok, blocked, deferred, other int
-	spent                        governance.Micros
-	falseBlocks                  int
-	rate                         float64
+	ok, blocked, deferred, unavailable, other int
+	spent                                     governance.Micros
+	falseBlocks                               int
+	held                                      governance.Micros // still reserved at the end: settlements given up
+	holds                                     int               // reservation items left
+	throttled                                 int64             // writes the metered front throttled
+	conflicts                                 float64           // per request sent
+	rate                                      float64
 }
 
-func (r *rig) exactness(ctx context.Context, naive bool, limit, cost governance.Micros, body []byte) (result, error) {
-	prefix := "exact"
-	if naive {
-		prefix = "naive"
-	}
-	team, err := r.newTeam(ctx, prefix, limit, limit*95/100)
-	if err != nil {
-		return result{}, err
-	}
+// exactness runs -requests requests through the enforcer (a team over `slices` slices)
+// or the naive control, the team's spend at 95% of limit.
+func (r *rig) exactness(ctx context.Context, naive bool, slices int, limit, cost governance.Micros, body []byte) (result, error) {
+	var team string
+	var err error
 	var srv *httptest.Server
 	wait := func() {}
 	if naive {
+		r.seq++
+		team = fmt.Sprintf("naive-%d", r.seq)
+		_, err = r.db.PutItem(ctx, &dynamodb.PutItemInput{TableName: aws.String(r.table), Item: map[string]types.AttributeValue{
+			governance.AttrPK: naiveKey(team)[governance.AttrPK], governance.AttrSpent: &types.AttributeValueMemberN{Value: strconv.FormatInt(int64(limit*95/100), 10)}}})
+		if err != nil {
+			return result{}, err
+		}
 		price, _, _, _ := r.pricing.Quote(model, nil, "us")
 		srv = r.naiveServer(team, limit, price)
-	} else if srv, wait, err = r.enforcerServer(); err != nil {
-		return result{}, err
+	} else {
+		if team, err = r.newTeam(ctx, "exact", slices, limit, limit*95/100); err != nil {
+			return result{}, err
+		}
+		if srv, wait, err = r.enforcerServer(); err != nil {
+			return result{}, err
+		}
 	}
 	defer srv.Close()
 	c := &client{http: &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: *clients}}, url: srv.URL, team: team, body: body}
+	r.db.reset()
+	r.emu.ResetDynamoDBUsage()
 	var next atomic.Int64
-	var counts [4]atomic.Int64
+	var counts [outcomes]atomic.Int64
 	var wg sync.WaitGroup
 	start := time.Now()
 	for i := 0; i < *clients; i++ {
@@ -375,24 +467,44 @@ func (r *rig) exactness(ctx context.Context, naive bool, limit, cost governance.
 	wg.Wait()
 	elapsed := time.Since(start)
 	wait()
-	rec, err := governance.ReadCapRecord(ctx, r.db, r.table, team)
-	if err != nil {
-		return result{}, err
-	}
 	res := result{ok: int(counts[admitted].Load()), blocked: int(counts[blocked].Load()), deferred: int(counts[deferred].Load()),
-		other: int(counts[other].Load()), spent: rec.Spent, rate: float64(*requests) / elapsed.Seconds()}
-	if left := limit - rec.Spent; left > 0 {
-		res.falseBlocks = min(res.blocked+res.deferred, int(left/cost))
+		unavailable: int(counts[unavailable].Load()), other: int(counts[other].Load()), rate: float64(*requests) / elapsed.Seconds(),
+		conflicts: float64(r.db.snapshot().conflicts) / float64(*requests)}
+	for _, u := range r.emu.DynamoDBUsage() {
+		if u.Table == r.table {
+			res.throttled += u.Throttled
+		}
 	}
-	if !naive && rec.Reserved != 0 {
-		return res, fmt.Errorf("team %s: %s USD still reserved after the run", team, rec.Reserved)
+	if naive {
+		res.spent, err = r.naiveSpent(ctx, team)
+		if err != nil {
+			return res, err
+		}
+	} else {
+		rec, err := governance.ReadCapRecord(ctx, r.db, r.table, team)
+		if err != nil {
+			return result{}, err
+		}
+		res.spent, res.held = rec.Spent, rec.Reserved
+		left, err := governance.QueryReservations(ctx, r.db, r.table, team, math.MaxInt64)
+		if err != nil {
+			return res, err
+		}
+		res.holds = len(left)
+	}
+	// A false block: a refusal (blocked, deferred, 5xx) that the room left at the end
+	// could have paid for.
+	if left := limit - res.spent; left > 0 {
+		res.falseBlocks = min(res.blocked+res.deferred+res.unavailable, int(left/cost))
 	}
 	return res, nil
 }
 
-// throughput runs n clients for the sweep time against a team that never runs out.
-func (r *rig) throughput(ctx context.Context, n int, body []byte, price governance.Price) error {
-	team, err := r.newTeam(ctx, "sweep", 1_000_000_000*governance.Micros(1_000_000), 0)
+// throughput runs n clients for the sweep time against a team over nSlices slices that
+// never runs out.
+func (r *rig) throughput(ctx context.Context, nSlices, n int, body []byte) error {
+	limit := 1_000_000_000 * governance.Micros(1_000_000)
+	team, err := r.newTeam(ctx, "sweep", nSlices, limit, 0)
 	if err != nil {
 		return err
 	}
@@ -412,9 +524,10 @@ func (r *rig) throughput(ctx context.Context, n int, body []byte, price governan
 	wait()
 	r.db.reset()
 	r.emu.ResetDynamoDBUsage()
+	r.log.settleFailed.Store(0)
 	var mu sync.Mutex
 	var lat []time.Duration
-	var counts [4]atomic.Int64
+	var counts [outcomes]atomic.Int64
 	var wg sync.WaitGroup
 	deadline := time.Now().Add(*sweepFor)
 	start := time.Now()
@@ -445,22 +558,43 @@ func (r *rig) throughput(ctx context.Context, n int, body []byte, price governan
 	}
 	slices.Sort(lat)
 	pct := func(q float64) float64 { return float64(lat[int(q*float64(len(lat)-1))].Microseconds()) / 1000 }
-	// DynamoDB bills an UpdateItem by the larger of the item's sizes before and after,
-	// in 1 KB units. The reservation and the settlement both write the cap record, and
-	// one item takes at most 1,000 write units per second: that is the team's ceiling
-	// (the idempotency record, under 1 KB, is another item).
-	wcu := 2 * float64((s.maxBytes+1023)/1024)
+	// What the metered front saw: the hottest slice (most write units), every item of
+	// the table (only this level's team wrote since the reset).
 	var hot localaws.PartitionUsage
+	var all, maxSliceWrite float64
+	var throttled int64
+	slicePK := "S:" + strings.TrimSuffix(governance.SliceKey(team, 0), "0") // every slice key of the team starts so
 	for _, u := range r.emu.DynamoDBUsage() {
-		if u.Table == r.table && u.PartitionKey == "S:"+governance.TeamKey(team) {
-			hot = u
+		if u.Table != r.table {
+			continue
+		}
+		all += u.WriteUnits
+		throttled += u.Throttled
+		if strings.HasPrefix(u.PartitionKey, slicePK) {
+			if u.WriteUnits > hot.WriteUnits {
+				hot = u
+			}
+			maxSliceWrite = max(maxSliceWrite, u.MaxWriteUnits)
 		}
 	}
-	fmt.Printf("sweep: %7d  %5.0f  %6.1f  %6.1f  %9.2f  %12.2f  %13.3f  %7d  %3d  %8.1f/%-4d  %8.2f/%-6.2f  %14.0f  %13.0f | %7.2f  %7.2f  %13.0f  %9d\n",
-		n, ok/elapsed.Seconds(), pct(0.5), pct(0.99), float64(s.calls)/ok, float64(s.attempts)/ok, float64(s.condFailed)/ok,
-		counts[blocked].Load()+counts[deferred].Load(), counts[other].Load(), s.meanInflight, s.maxInflight,
-		s.meanBytes/1024, float64(s.maxBytes)/1024, wcu, 1000/wcu,
-		float64(hot.Writes)/ok, hot.WriteUnits/ok, hot.MaxWriteUnits, hot.Throttled)
+	onHot := float64(s.reservesOn[strings.TrimPrefix(hot.PartitionKey, "S:")])
+	rec, err := governance.ReadCapRecord(ctx, r.db, r.table, team)
+	if err != nil {
+		return err
+	}
+	maxSlice := 0
+	for _, p := range rec.Parts {
+		maxSlice = max(maxSlice, p.Size)
+	}
+	hotPerReq := hot.WriteUnits / ok
+	perOnHot := hot.WriteUnits / max(onHot, 1)
+	refused := counts[blocked].Load() + counts[deferred].Load() + counts[unavailable].Load()
+	fmt.Printf("sweep: %6d  %7d  %5.0f  %6.1f  %6.1f  %4d/%d/%d/%d  %9.2f  %12.2f  %13.3f  %13.3f  %16.3f | %11.2f  %17.2f  %11.2f  %11d  %13.0f  %9d | %13.0f  %5.0f | %9s  %14d  %16d  %s\n",
+		nSlices, n, ok/elapsed.Seconds(), pct(0.5), pct(0.99),
+		counts[blocked].Load(), counts[deferred].Load(), counts[unavailable].Load(), counts[other].Load(),
+		float64(s.calls)/ok, float64(s.attempts)/ok, float64(s.condFailed)/ok, float64(s.conflicts)/ok, float64(s.throttles)/ok,
+		hotPerReq, perOnHot, all/ok, maxSlice, maxSliceWrite, throttled,
+		1000/perOnHot, 1000/hotPerReq, max(rec.Spent-limit, 0), refused, r.log.settleFailed.Load(), rec.Reserved)
 	return nil
 }
 
@@ -479,107 +613,130 @@ func (t inProcess) RoundTrip(req *http.Request) (*http.Response, error) {
 	return rec.Result(), nil
 }
 
-// counting wraps the ledger's DynamoDB client: calls, failed conditions, and the cap
-// record's size and in-flight reservations as each write returns them.
+// counting wraps the ledger's DynamoDB client: calls, failed conditions (of a single-item
+// write, or a transaction cancelled with ConditionalCheckFailed), transaction conflicts
+// (cancelled with TransactionConflict, or TransactionConflictException), throttling
+// errors, and the reservations made on each slice.
 type counting struct {
 	governance.DynamoDB
 	attempts *attemptCounter
 
-	calls, condFailed, samples, sumBytes, maxBytes, sumInflight, maxInflight atomic.Int64
+	calls, condFailed, conflicts, throttles atomic.Int64
+	mu                                      sync.Mutex
+	reservesOn                              map[string]int64 // slice key -> reservations made on it
 }
 
 type stats struct {
-	calls, attempts, condFailed int64
-	meanBytes, meanInflight     float64
-	maxBytes                    int64
-	maxInflight                 int
+	calls, attempts, condFailed, conflicts, throttles int64
+	reservesOn                                        map[string]int64
 }
 
 func (c *counting) reset() {
-	for _, v := range []*atomic.Int64{&c.calls, &c.condFailed, &c.samples, &c.sumBytes, &c.maxBytes, &c.sumInflight, &c.maxInflight, &c.attempts.n} {
+	for _, v := range []*atomic.Int64{&c.calls, &c.condFailed, &c.conflicts, &c.throttles, &c.attempts.n} {
 		v.Store(0)
 	}
+	c.mu.Lock()
+	c.reservesOn = map[string]int64{}
+	c.mu.Unlock()
 }
 
 func (c *counting) snapshot() stats {
-	s := stats{calls: c.calls.Load(), attempts: c.attempts.n.Load(), condFailed: c.condFailed.Load(), maxBytes: c.maxBytes.Load(), maxInflight: int(c.maxInflight.Load())}
-	if n := c.samples.Load(); n > 0 {
-		s.meanBytes, s.meanInflight = float64(c.sumBytes.Load())/float64(n), float64(c.sumInflight.Load())/float64(n)
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return stats{calls: c.calls.Load(), attempts: c.attempts.n.Load(), condFailed: c.condFailed.Load(), conflicts: c.conflicts.Load(),
+		throttles: c.throttles.Load(), reservesOn: maps.Clone(c.reservesOn)}
+}
+
+// note counts one call and what its error says.
+func (c *counting) note(err error) {
+	c.calls.Add(1)
+	if err == nil {
+		return
 	}
-	return s
+	var tce *types.TransactionCanceledException
+	var tc *types.TransactionConflictException
+	var tip *types.TransactionInProgressException
+	var api smithy.APIError
+	switch {
+	case errors.As(err, &tce):
+		cond, conflict, throttle := false, false, false
+		for _, r := range tce.CancellationReasons {
+			switch aws.ToString(r.Code) {
+			case "ConditionalCheckFailed":
+				cond = true
+			case "TransactionConflict":
+				conflict = true
+			case "ThrottlingError", "ProvisionedThroughputExceeded":
+				throttle = true
+			}
+		}
+		count(&c.condFailed, cond)
+		count(&c.conflicts, conflict)
+		count(&c.throttles, throttle)
+	case errors.As(err, &tc), errors.As(err, &tip):
+		c.conflicts.Add(1)
+	case governance.IsConditionFailed(err):
+		c.condFailed.Add(1)
+	case errors.As(err, &api) && (api.ErrorCode() == "ProvisionedThroughputExceededException" || api.ErrorCode() == "ThrottlingException"):
+		c.throttles.Add(1)
+	}
+}
+
+func count(v *atomic.Int64, b bool) {
+	if b {
+		v.Add(1)
+	}
 }
 
 func (c *counting) GetItem(ctx context.Context, in *dynamodb.GetItemInput, o ...func(*dynamodb.Options)) (*dynamodb.GetItemOutput, error) {
-	c.calls.Add(1)
-	return c.DynamoDB.GetItem(ctx, in, o...)
-}
-
-func (c *counting) PutItem(ctx context.Context, in *dynamodb.PutItemInput, o ...func(*dynamodb.Options)) (*dynamodb.PutItemOutput, error) {
-	c.calls.Add(1)
-	return c.DynamoDB.PutItem(ctx, in, o...)
-}
-
-func (c *counting) UpdateItem(ctx context.Context, in *dynamodb.UpdateItemInput, o ...func(*dynamodb.Options)) (*dynamodb.UpdateItemOutput, error) {
-	c.calls.Add(1)
-	out, err := c.DynamoDB.UpdateItem(ctx, in, o...)
-	if governance.IsConditionFailed(err) {
-		c.condFailed.Add(1)
-	}
-	if err == nil && len(out.Attributes) > 0 {
-		size := int64(itemSize(out.Attributes))
-		inflight := int64(0)
-		if m, ok := out.Attributes[governance.AttrInflight].(*types.AttributeValueMemberM); ok {
-			inflight = int64(len(m.Value))
-		}
-		c.samples.Add(1)
-		c.sumBytes.Add(size)
-		c.sumInflight.Add(inflight)
-		storeMax(&c.maxBytes, size)
-		storeMax(&c.maxInflight, inflight)
-	}
+	out, err := c.DynamoDB.GetItem(ctx, in, o...)
+	c.note(err)
 	return out, err
 }
 
-func storeMax(v *atomic.Int64, x int64) {
-	for cur := v.Load(); x > cur && !v.CompareAndSwap(cur, x); cur = v.Load() {
-	}
+func (c *counting) PutItem(ctx context.Context, in *dynamodb.PutItemInput, o ...func(*dynamodb.Options)) (*dynamodb.PutItemOutput, error) {
+	out, err := c.DynamoDB.PutItem(ctx, in, o...)
+	c.note(err)
+	return out, err
 }
 
-// itemSize approximates DynamoDB's item size: attribute names plus values (strings by
-// length, numbers about one byte per two digits plus one, maps and lists three bytes
-// plus their elements and one byte each).
-func itemSize(m map[string]types.AttributeValue) int {
-	n := 0
-	for k, v := range m {
-		n += len(k) + valueSize(v)
-	}
-	return n
+func (c *counting) UpdateItem(ctx context.Context, in *dynamodb.UpdateItemInput, o ...func(*dynamodb.Options)) (*dynamodb.UpdateItemOutput, error) {
+	out, err := c.DynamoDB.UpdateItem(ctx, in, o...)
+	c.note(err)
+	return out, err
 }
 
-func valueSize(v types.AttributeValue) int {
-	switch v := v.(type) {
-	case *types.AttributeValueMemberS:
-		return len(v.Value)
-	case *types.AttributeValueMemberN:
-		return (len(strings.TrimLeft(v.Value, "-0"))+1)/2 + 1
-	case *types.AttributeValueMemberM:
-		return 3 + itemSize(v.Value) + len(v.Value)
-	case *types.AttributeValueMemberL:
-		n := 3
-		for _, e := range v.Value {
-			n += 1 + valueSize(e)
+func (c *counting) DeleteItem(ctx context.Context, in *dynamodb.DeleteItemInput, o ...func(*dynamodb.Options)) (*dynamodb.DeleteItemOutput, error) {
+	out, err := c.DynamoDB.DeleteItem(ctx, in, o...)
+	c.note(err)
+	return out, err
+}
+
+func (c *counting) BatchGetItem(ctx context.Context, in *dynamodb.BatchGetItemInput, o ...func(*dynamodb.Options)) (*dynamodb.BatchGetItemOutput, error) {
+	out, err := c.DynamoDB.BatchGetItem(ctx, in, o...)
+	c.note(err)
+	return out, err
+}
+
+func (c *counting) Query(ctx context.Context, in *dynamodb.QueryInput, o ...func(*dynamodb.Options)) (*dynamodb.QueryOutput, error) {
+	out, err := c.DynamoDB.Query(ctx, in, o...)
+	c.note(err)
+	return out, err
+}
+
+// TransactWriteItems also counts the reservations made on each slice: a transaction of a
+// slice update and a put of a reservation item (governance.ReserveInput) that succeeded.
+func (c *counting) TransactWriteItems(ctx context.Context, in *dynamodb.TransactWriteItemsInput, o ...func(*dynamodb.Options)) (*dynamodb.TransactWriteItemsOutput, error) {
+	out, err := c.DynamoDB.TransactWriteItems(ctx, in, o...)
+	c.note(err)
+	if err == nil && len(in.TransactItems) == 2 && in.TransactItems[0].Update != nil && in.TransactItems[1].Put != nil {
+		if k, ok := in.TransactItems[0].Update.Key[governance.AttrPK].(*types.AttributeValueMemberS); ok {
+			c.mu.Lock()
+			c.reservesOn[k.Value]++
+			c.mu.Unlock()
 		}
-		return n
-	case *types.AttributeValueMemberSS:
-		n := 0
-		for _, s := range v.Value {
-			n += len(s)
-		}
-		return n
-	case *types.AttributeValueMemberBOOL, *types.AttributeValueMemberNULL:
-		return 1
 	}
-	return 0
+	return out, err
 }
 
 // attemptCounter counts HTTP requests to DynamoDB, the SDK's retries included.
