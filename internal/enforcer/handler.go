@@ -10,6 +10,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	mrand "math/rand/v2"
 	"net/http"
 	"slices"
 	"strconv"
@@ -79,6 +80,8 @@ type Handler struct {
 	// ledger groups this instance's reservations and settlements on a slice into shared
 	// transactions.
 	ledger *governance.Committer
+	// nextSlice turns requests over the slices.
+	nextSlice atomic.Uint64
 }
 
 type idEntry struct {
@@ -123,6 +126,7 @@ func New(cfg Config, d Deps) (*Handler, error) {
 	if h.now == nil {
 		h.now = time.Now
 	}
+	h.nextSlice.Store(mrand.Uint64())
 	if d.Log == nil {
 		d.Log = io.Discard
 	}

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"math/rand/v2"
 	"time"
 
 	"github.com/bedgov/terraform-provider-bedgov/internal/governance"
@@ -40,12 +39,12 @@ func (h *Handler) reserveDecided(ctx context.Context, c *call, modelRef string, 
 	}
 }
 
-// reserve makes the reservation on one of the team's slices, chosen at random so that
-// the team's requests spread over them. changed reports a configuration newer than the
+// reserve makes the reservation on one of the team's slices, in turn (from a random
+// start per instance), so that the team's requests spread evenly over them. changed reports a configuration newer than the
 // view's: c.team is then the new view, and the request must be priced again.
 func (h *Handler) reserve(ctx context.Context, c *call, now time.Time) (*governance.CapRecord, bool, *apiError) {
 	view := c.team.rec
-	c.hold = governance.Hold{Team: view.Team, Slot: c.slot, Slice: rand.IntN(max(view.Slices, 1)), Amount: c.reserved,
+	c.hold = governance.Hold{Team: view.Team, Slot: c.slot, Slice: int(h.nextSlice.Add(1) % uint64(max(view.Slices, 1))), Amount: c.reserved,
 		Expires: c.expires.Unix(), Nonce: c.nonce}
 	err := h.ledger.Reserve(ctx, view, &c.hold, now, h.loggedCharge(now))
 	if err == nil {

@@ -359,7 +359,7 @@ func reserveFrom(ctx context.Context, db DynamoDB, table string, view *CapRecord
 		if err == nil {
 			return nil
 		}
-		if isConflict(err) {
+		if isConflict(err) || isThrottle(err) {
 			if err := pause(ctx, attempt); err != nil {
 				return err
 			}
