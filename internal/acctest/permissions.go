@@ -68,7 +68,7 @@ var impliedActions = map[string][]string{
 	"lambda:UpdateFunctionConfiguration": {"iam:PassRole"},
 	// The CloudWatch Logs delivery role is passed to Bedrock.
 	"bedrock:PutModelInvocationLoggingConfiguration": {"iam:PassRole"},
-	"dynamodb:UpdateItem": {"dynamodb:PutItem"},
+	"dynamodb:UpdateItem":                            {"dynamodb:PutItem"},
 }
 
 // ProviderActions are the IAM actions of the calls the provider (User-Agent
