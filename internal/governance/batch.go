@@ -50,24 +50,26 @@ type batchOp struct {
 	override bool
 	edge     Micros
 	now      time.Time
+	attempt  int // the reservation's tries so far (each try's token is its own)
 	// A settlement: its cost, model and usage; release counts nothing.
 	actual  Micros
 	model   string
 	usage   Usage
 	release bool
 
-	done chan bool // true: applied in a shared transaction
-	// err is why the transaction of a reservation alone in its batch failed: it was
-	// ReserveInput's, and Reserve's diagnosis starts from it.
-	err error
+	// done carries the operation's own answer: nil when a transaction applied it, else
+	// the error of the transaction that held it alone (ReserveInput's for a reservation),
+	// which the caller diagnoses as if it had sent it itself.
+	done chan error
 }
 
 // maxBatch is the operations of one transaction: the slice's update and one item each.
 const maxBatch = 99
 
-// submit queues op on its slice and returns whether a shared transaction applied it.
-func (c *Committer) submit(ctx context.Context, op *batchOp) bool {
-	op.done = make(chan bool, 1)
+// submit queues op on its slice and returns its answer. It waits for it even past ctx:
+// a reservation applied after its caller stopped waiting would be held until it expired.
+func (c *Committer) submit(ctx context.Context, op *batchOp) error {
+	op.done = make(chan error, 1)
 	key := op.h.Team + "\x00" + strconv.Itoa(op.h.Slice)
 	c.mu.Lock()
 	if c.queues == nil {
@@ -86,14 +88,7 @@ func (c *Committer) submit(ctx context.Context, op *batchOp) bool {
 	} else {
 		c.mu.Unlock()
 	}
-	select {
-	case ok := <-op.done:
-		return ok
-	case <-ctx.Done():
-		// The operation may still be applied: a reservation then expires and is charged
-		// in full, as any reservation whose process stopped waiting.
-		return false
-	}
+	return <-op.done
 }
 
 // drain commits q's operations batch by batch until the queue is empty.
@@ -109,16 +104,51 @@ func (c *Committer) drain(ctx context.Context, q *sliceQueue) {
 		q.ops = rest
 		c.mu.Unlock()
 		tctx, cancel := context.WithTimeout(ctx, 10*time.Second)
-		err := c.commit(tctx, batch)
+		errs := c.commitSplit(tctx, batch)
 		cancel()
-		ok := err == nil
-		if len(batch) == 1 && batch[0].reserve {
-			batch[0].err = err
-		}
-		for _, op := range batch {
-			op.done <- ok
+		for i, op := range batch {
+			op.done <- errs[i]
 		}
 	}
+}
+
+// commitSplit commits batch and returns each operation's answer. A shared transaction
+// that a condition cancelled is split: its settlements again together, then each
+// reservation alone, so that every operation gets the answer it would have got alone
+// (and a reservation that fits is not refused for the others of its batch).
+func (c *Committer) commitSplit(ctx context.Context, batch []*batchOp) []error {
+	errs := make([]error, len(batch))
+	err := c.commit(ctx, batch)
+	if err == nil || len(batch) == 1 || !IsTransactionCanceled(err) || isConflict(err) {
+		for i := range errs {
+			errs[i] = err
+		}
+		return errs
+	}
+	var settles []*batchOp
+	var at []int
+	for i, op := range batch {
+		if !op.reserve {
+			settles, at = append(settles, op), append(at, i)
+		}
+	}
+	if len(settles) > 0 {
+		if len(settles) == len(batch) { // settlements only: each alone
+			for i, op := range batch {
+				errs[i] = c.commit(ctx, []*batchOp{op})
+			}
+			return errs
+		}
+		for k, e := range c.commitSplit(ctx, settles) {
+			errs[at[k]] = e
+		}
+	}
+	for i, op := range batch {
+		if op.reserve {
+			errs[i] = c.commit(ctx, []*batchOp{op})
+		}
+	}
+	return errs
 }
 
 // takeBatch splits the batch to commit now from the operations left queued: settlements,
@@ -148,7 +178,7 @@ func takeBatch(ops []*batchOp) (batch, rest []*batchOp) {
 func (c *Committer) commit(ctx context.Context, batch []*batchOp) error {
 	var in *dynamodb.TransactWriteItemsInput
 	if op := batch[0]; len(batch) == 1 && op.reserve {
-		in = ReserveInput(c.Table, op.h, op.version, op.period, op.override, op.now, op.edge, 0)
+		in = ReserveInput(c.Table, op.h, op.version, op.period, op.override, op.now, op.edge, op.attempt)
 	} else {
 		in = batchInput(c.Table, batch)
 	}
@@ -255,20 +285,25 @@ func tokenSetsAs(model string, u Usage, names map[string]string, values map[stri
 // batch's override decision and period; one that differs from the batch it meets is
 // simply applied on its own.
 func (c *Committer) Reserve(ctx context.Context, view *CapRecord, h *Hold, now time.Time, charged ...func(Hold)) error {
-	op := &batchOp{h: h, reserve: true, version: view.ConfigVersion, period: PeriodOf(now).Key(), override: view.OverrideActive(now),
-		edge: view.routingEdge(now), now: now}
-	if c.submit(ctx, op) {
-		return nil
+	attempt := 0
+	send := func(period string) error {
+		attempt++
+		return c.submit(ctx, &batchOp{h: h, reserve: true, version: view.ConfigVersion, period: period,
+			override: view.OverrideActive(now), edge: view.routingEdge(now), now: now, attempt: attempt})
 	}
-	return reserveFrom(ctx, c.DB, c.Table, view, h, now, op.err, charged...)
+	return reserveFrom(ctx, c.DB, c.Table, view, h, now, send, charged...)
 }
 
 // Settle is governance.Settle through the committer (a cost above the reservation goes
 // the way Settle takes it).
 func (c *Committer) Settle(ctx context.Context, h *Hold, actual Micros, model string, u Usage, release bool) (bool, error) {
 	if actual <= h.Amount {
-		if c.submit(ctx, &batchOp{h: h, actual: actual, model: model, usage: u, release: release}) {
+		err := c.submit(ctx, &batchOp{h: h, actual: actual, model: model, usage: u, release: release})
+		if err == nil {
 			return true, nil
+		}
+		if _, ok := failedItem(err, 1); ok {
+			return false, nil // settled already, or charged in full as expired
 		}
 	}
 	return Settle(ctx, c.DB, c.Table, h, actual, model, u, release)

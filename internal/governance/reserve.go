@@ -342,17 +342,17 @@ func Reserve(ctx context.Context, db DynamoDB, table string, view *CapRecord, h 
 	return reserveFrom(ctx, db, table, view, h, now, nil, charged...)
 }
 
-// reserveFrom is Reserve, whose first transaction, if first is not nil, was already made
-// (by a Committer) and failed with first.
-func reserveFrom(ctx context.Context, db DynamoDB, table string, view *CapRecord, h *Hold, now time.Time, first error, charged ...func(Hold)) error {
+// reserveFrom is Reserve whose reservation transactions, if send is not nil, go through
+// send (a Committer's queue; send returns ReserveInput's answer).
+func reserveFrom(ctx context.Context, db DynamoDB, table string, view *CapRecord, h *Hold, now time.Time, send func(period string) error, charged ...func(Hold)) error {
 	period := PeriodOf(now).Key()
 	override := view.OverrideActive(now)
 	edge := view.routingEdge(now)
 	swept := false
 	for attempt := 0; attempt < reserveAttempts; attempt++ {
-		err := first
-		if first != nil {
-			first = nil
+		var err error
+		if send != nil {
+			err = send(period)
 		} else {
 			_, err = db.TransactWriteItems(ctx, ReserveInput(table, h, view.ConfigVersion, period, override, now, edge, attempt))
 		}
