@@ -169,11 +169,19 @@
 // settle them and Sweep charges them when they expire; MoveRoom takes the record's room
 // to the slices when they need it. The provider adds the reservations index to the table.
 //
+// Group commit (Committer): within one process, the reservations and settlements on a
+// slice that arrive while a transaction on it is in flight go together in the next one:
+// the slice updated once with their summed deltas, conditional on its room before them
+// covering all their reservations, and their reservation items put and deleted; a
+// cancelled batch is split so that each operation gets its own answer. The invariants
+// hold for a batch as for one operation (it is one transaction).
+//
 // Cost: a request writes its slice twice (reserve, settle), in transactions (2 write
-// units per KB each), so 4 write units on the hottest item whatever the calls in flight:
-// DynamoDB's 1,000 write units a second per partition key allow about 250 requests a
-// second per slice, N times that for N slices. BENCHMARKS.md has the figures metered by
-// the emulator.
+// units per KB each), so 4 write units on its slice whatever the calls in flight, and
+// under group commit a fraction of that: DynamoDB's 1,000 write units a second per
+// partition key allow about 250 requests a second per slice where each transaction holds
+// one request (a Lambda environment serves one at a time), N times that for N slices.
+// BENCHMARKS.md has the figures metered by the emulator.
 //
 // # IAM
 //
