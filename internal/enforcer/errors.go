@@ -55,9 +55,6 @@ func errTooLarge(msg string) *apiError {
 func errConflict(msg string) *apiError {
 	return &apiError{http.StatusBadRequest, "ConflictException", msg}
 }
-func errInternal(msg string) *apiError {
-	return &apiError{http.StatusInternalServerError, "InternalServerException", msg}
-}
 
 func writeAPIError(w http.ResponseWriter, e *apiError) {
 	h := w.Header()

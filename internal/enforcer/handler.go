@@ -126,7 +126,7 @@ func New(cfg Config, d Deps) (*Handler, error) {
 	if h.now == nil {
 		h.now = time.Now
 	}
-	h.nextSlice.Store(mrand.Uint64())
+	h.nextSlice.Store(mrand.Uint64()) //nolint:gosec // where an instance starts turning over the slices: a spread, not a secret
 	if d.Log == nil {
 		d.Log = io.Discard
 	}

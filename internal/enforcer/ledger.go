@@ -90,15 +90,6 @@ func (h *Handler) reserve(ctx context.Context, c *call, now time.Time) (*governa
 	return nil, false, h.blockedError(cur, c, limit, now)
 }
 
-// release gives back a reservation whose request is not forwarded.
-func (h *Handler) release(ctx context.Context, c *call) {
-	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
-	defer cancel()
-	if _, err := h.ledger.Settle(ctx, &c.hold, 0, "", governance.Usage{}, true); err != nil {
-		h.log.event(h.now(), "ERROR", "release failed; the reservation will expire", "team", c.hold.Team, "invocation_id", c.id, "error", err.Error())
-	}
-}
-
 // ledgerDown answers a ledger failure: 503, or, with fail_open, an uncounted pass.
 func (h *Handler) ledgerDown(c *call, err error) (*governance.CapRecord, *apiError) {
 	h.log.event(h.now(), "ERROR", "ledger unavailable", "team", c.team.rec.Team, "error", err.Error(), "fail_open", h.cfg.FailOpen)

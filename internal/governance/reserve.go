@@ -2,6 +2,7 @@ package governance
 
 import (
 	"context"
+	crand "crypto/rand"
 	"crypto/sha256"
 	"encoding/base64"
 	"errors"
@@ -38,9 +39,6 @@ var attrNames = map[string]string{
 	"#ps": AttrPrevSpent, "#nonce": AttrNonce, "#x": AttrReservationX, "#ti": AttrInputTokens, "#to": AttrOutputTokens,
 	"#tcr": AttrCacheReadTokens, "#tcw": AttrCacheWriteTokens,
 }
-
-// partNames is every name a slice update may use; exprNames picks those an expression does.
-var partNames = attrNames
 
 // exprNames returns the names of attrNames that the expressions use (DynamoDB refuses
 // an unused one), plus extra.
@@ -258,7 +256,7 @@ func failedItem(err error, i int) (item map[string]types.AttributeValue, ok bool
 
 // pause waits a little, more with each attempt, with jitter (conflicts and throttles).
 func pause(ctx context.Context, attempt int) error {
-	d := time.Duration(1+rand.IntN(4<<min(attempt, 5))) * time.Millisecond
+	d := time.Duration(1+rand.IntN(4<<min(attempt, 5))) * time.Millisecond //nolint:gosec // jitter, not a secret
 	t := time.NewTimer(d)
 	defer t.Stop()
 	select {
@@ -517,7 +515,7 @@ func lateCharge(ctx context.Context, db DynamoDB, table, team string, part int, 
 				ExpressionAttributeValues: map[string]types.AttributeValue{":t": trueAV}}})
 		}
 	}
-	tok := requestToken("late", table, team, strconv.Itoa(part), strconv.FormatInt(int64(amount), 10), strconv.FormatInt(rand.Int64(), 36))
+	tok := requestToken("late", table, team, strconv.Itoa(part), strconv.FormatInt(int64(amount), 10), crand.Text())
 	for attempt := 0; ; attempt++ {
 		_, err := db.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: items, ClientRequestToken: tok})
 		if err == nil || (!isConflict(err) && !isThrottle(err)) || attempt >= 12 {
