@@ -67,6 +67,24 @@ func (s *Server) forwardJSON(r *http.Request, fields map[string]json.RawMessage)
 	return dynaliteReply{StatusCode: resp.StatusCode, Header: resp.Header}, data, nil
 }
 
+// forwardRead sends a read to dynalite; a failure is answered here (ok false): an
+// unreachable dynalite as 503, an error dynalite returned as it is.
+func (s *Server) forwardRead(w http.ResponseWriter, r *http.Request, rec *CallRecord, codec jsonCodec, op string, fields map[string]json.RawMessage) (dynaliteReply, []byte, bool) {
+	resp, data, err := s.forwardJSON(r, fields)
+	if err != nil {
+		e := ErrorStatus(http.StatusServiceUnavailable, "ServiceUnavailable", "dynalite at %s is unreachable: %v", s.dynamoDB, err)
+		rec.ErrorCode = e.Code
+		codec.writeError(w, nil, op, e)
+		return resp, nil, false
+	}
+	if resp.StatusCode != http.StatusOK {
+		rec.ErrorCode = errorCodeOf(data)
+		writeReply(w, resp, data)
+		return resp, nil, false
+	}
+	return resp, data, true
+}
+
 func writeReply(w http.ResponseWriter, reply dynaliteReply, data []byte) {
 	writeRaw(w, &http.Response{StatusCode: reply.StatusCode, Header: reply.Header}, data)
 }
@@ -146,16 +164,8 @@ func (s *Server) serveBatchGet(w http.ResponseWriter, r *http.Request, body []by
 	}
 	fields["RequestItems"], _ = json.Marshal(sendItems)
 	delete(fields, "ReturnConsumedCapacity")
-	resp, data, err := s.forwardJSON(r, fields)
-	if err != nil {
-		e := ErrorStatus(http.StatusServiceUnavailable, "ServiceUnavailable", "dynalite at %s is unreachable: %v", s.dynamoDB, err)
-		rec.ErrorCode = e.Code
-		codec.writeError(w, nil, "BatchGetItem", e)
-		return true
-	}
-	if resp.StatusCode != http.StatusOK {
-		rec.ErrorCode = errorCodeOf(data)
-		writeReply(w, resp, data)
+	resp, data, ok := s.forwardRead(w, r, rec, codec, "BatchGetItem", fields)
+	if !ok {
 		return true
 	}
 	var out map[string]json.RawMessage
@@ -282,16 +292,8 @@ func (s *Server) serveQuery(w http.ResponseWriter, r *http.Request, body []byte,
 		return true
 	}
 	delete(fields, "ReturnConsumedCapacity")
-	resp, data, err := s.forwardJSON(r, fields)
-	if err != nil {
-		e := ErrorStatus(http.StatusServiceUnavailable, "ServiceUnavailable", "dynalite at %s is unreachable: %v", s.dynamoDB, err)
-		rec.ErrorCode = e.Code
-		codec.writeError(w, nil, "Query", e)
-		return true
-	}
-	if resp.StatusCode != http.StatusOK {
-		rec.ErrorCode = errorCodeOf(data)
-		writeReply(w, resp, data)
+	resp, data, ok := s.forwardRead(w, r, rec, codec, "Query", fields)
+	if !ok {
 		return true
 	}
 	var out map[string]json.RawMessage
