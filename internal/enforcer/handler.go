@@ -497,6 +497,9 @@ func (h *Handler) teamView(ctx context.Context, team string, now time.Time) (*te
 func (h *Handler) refreshView(rec *governance.CapRecord) *teamView {
 	now := h.now()
 	if old, ok := h.teams.Load(rec.Team); ok {
+		if old.rec.ConfigVersion > rec.ConfigVersion {
+			return old // an eventually consistent read older than the view
+		}
 		if old.rec.ConfigVersion == rec.ConfigVersion {
 			nv := *old
 			nv.rec, nv.loaded, nv.fetched, nv.unseen = rec, now, time.Now(), new(atomic.Int64)

@@ -174,7 +174,7 @@ func (h *Handler) freshRecord(ctx context.Context, team string, cost governance.
 			return nil
 		}
 	}
-	rec, err := governance.ReadCapRecord(ctx, h.db, h.cfg.Table, team)
+	rec, err := governance.ReadCapRecordEventually(ctx, h.db, h.cfg.Table, team)
 	if err != nil {
 		return nil
 	}

@@ -410,7 +410,20 @@ func GetCapRecordInput(table, team string) *dynamodb.GetItemInput {
 
 // ReadCapRecord reads a team's cap record; ErrNoCapRecord when there is none.
 func ReadCapRecord(ctx context.Context, db DynamoDB, table, team string) (*CapRecord, error) {
-	out, err := db.GetItem(ctx, GetCapRecordInput(table, team))
+	return readCapRecord(ctx, db, table, team, true)
+}
+
+// ReadCapRecordEventually is ReadCapRecord with eventually consistent reads (half the
+// read units: every settlement of a busy team may re-read the record, whose partition
+// serves 3,000 read units a second); what it misses of the last second, the next read has.
+func ReadCapRecordEventually(ctx context.Context, db DynamoDB, table, team string) (*CapRecord, error) {
+	return readCapRecord(ctx, db, table, team, false)
+}
+
+func readCapRecord(ctx context.Context, db DynamoDB, table, team string, consistent bool) (*CapRecord, error) {
+	in := GetCapRecordInput(table, team)
+	in.ConsistentRead = aws.Bool(consistent)
+	out, err := db.GetItem(ctx, in)
 	if err != nil {
 		return nil, fmt.Errorf("read cap record of team %s: %w", team, err)
 	}
@@ -418,26 +431,18 @@ func ReadCapRecord(ctx context.Context, db DynamoDB, table, team string) (*CapRe
 	if errors.Is(err, ErrNoCapRecord) {
 		return nil, fmt.Errorf("team %s: %w", team, ErrNoCapRecord)
 	}
+	if err != nil || r.Layout < LayoutVersion {
+		return r, err
+	}
+	parts, err := readParts(ctx, db, table, r.Team, r.SliceMax, consistent)
 	if err != nil {
 		return nil, err
 	}
-	return r, ReadParts(ctx, db, table, r)
-}
-
-// ReadParts completes a record decoded from its item alone (DecodeCapRecord, e.g. from a
-// scan) with the counters of its slices: until then a layout 2 record has none.
-func ReadParts(ctx context.Context, db DynamoDB, table string, r *CapRecord) error {
-	if r.Layout < LayoutVersion {
-		return nil
-	}
-	parts, err := readParts(ctx, db, table, r.Team, r.SliceMax, true)
-	if err != nil {
-		return err
-	}
 	r.Parts = append(r.Parts, parts...)
 	r.mergeParts()
-	return nil
+	return r, nil
 }
+
 
 // configValues are the configuration attributes of a record, set on create and update.
 func (c CapConfig) configValues(now time.Time) (set map[string]types.AttributeValue, remove []string) {
