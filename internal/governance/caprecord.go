@@ -443,7 +443,6 @@ func readCapRecord(ctx context.Context, db DynamoDB, table, team string, consist
 	return r, nil
 }
 
-
 // configValues are the configuration attributes of a record, set on create and update.
 func (c CapConfig) configValues(now time.Time) (set map[string]types.AttributeValue, remove []string) {
 	_, _, oexp := c.caps()
