@@ -1,8 +1,9 @@
 // Package governance is bedgov's shared domain: the one definition of money, prices,
 // periods, thresholds, the cap record in DynamoDB and the IAM policy documents, used by
 // the Terraform provider (which writes configuration) and by the enforcer (which counts
-// spend). Nothing here does I/O except the small cap-record helpers that take a
-// DynamoDB client.
+// spend). Nothing here does I/O except the cap ledger (the record's reads and
+// configuration writes, and the enforcer's Reserve, Settle, Sweep, Rollover, MoveRoom and
+// Committer), whose functions take a DynamoDB client.
 //
 // # Money and prices
 //
