@@ -176,12 +176,7 @@ func takeBatch(ops []*batchOp) (batch, rest []*batchOp) {
 // commit writes batch as one transaction (a reservation alone: ReserveInput's), retrying
 // conflicts and throttles a few times.
 func (c *Committer) commit(ctx context.Context, batch []*batchOp) error {
-	var in *dynamodb.TransactWriteItemsInput
-	if op := batch[0]; len(batch) == 1 && op.reserve {
-		in = ReserveInput(c.Table, op.h, op.version, op.period, op.override, op.now, op.edge, op.attempt)
-	} else {
-		in = batchInput(c.Table, batch)
-	}
+	in := batchInput(c.Table, batch)
 	var err error
 	for attempt := 0; attempt < 4; attempt++ {
 		if _, err = c.DB.TransactWriteItems(ctx, in); err == nil || (!isConflict(err) && !isThrottle(err)) {
@@ -194,7 +189,12 @@ func (c *Committer) commit(ctx context.Context, batch []*batchOp) error {
 	return err
 }
 
-// batchInput is the shared transaction of a batch (all on one slice of one team).
+// batchInput is the ledger's transaction on a slice: the slice updated once with the
+// summed deltas of the operations (all on this slice of this team), conditional on its
+// room before them covering their reservations, each reservation's item put and each
+// settled one's deleted. ReserveInput and SettleInput are batches of one. The slice and
+// the reservation items return what a failed condition found (ReturnValuesOnConditionCheckFailure),
+// which Reserve diagnoses.
 func batchInput(table string, batch []*batchOp) *dynamodb.TransactWriteItemsInput {
 	first := batch[0]
 	var reserved, released, spent Micros
@@ -205,7 +205,7 @@ func batchInput(table string, batch []*batchOp) *dynamodb.TransactWriteItemsInpu
 	items := []types.TransactWriteItem{{}}
 	tok := []string{"batch", table, first.h.Team, strconv.Itoa(first.h.Slice)}
 	for _, op := range batch {
-		tok = append(tok, strconv.FormatBool(op.reserve), op.h.Slot, op.h.Nonce, op.h.Amount.String(), op.actual.String())
+		tok = append(tok, strconv.FormatBool(op.reserve), op.h.Slot, op.h.Nonce, op.h.Amount.String(), op.actual.String(), strconv.Itoa(op.attempt))
 		if op.reserve {
 			if first0 == nil {
 				first0 = op
@@ -215,7 +215,8 @@ func batchInput(table string, batch []*batchOp) *dynamodb.TransactWriteItemsInpu
 			}
 			reserved += op.h.Amount
 			items = append(items, types.TransactWriteItem{Put: &types.Put{TableName: aws.String(table), Item: op.h.item(),
-				ConditionExpression: aws.String("attribute_not_exists(#pk)"), ExpressionAttributeNames: exprNames(nil, "#pk")}})
+				ConditionExpression: aws.String("attribute_not_exists(#pk)"), ExpressionAttributeNames: exprNames(nil, "#pk"),
+				ReturnValuesOnConditionCheckFailure: types.ReturnValuesOnConditionCheckFailureAllOld}})
 			continue
 		}
 		released += op.h.Amount
@@ -240,7 +241,7 @@ func batchInput(table string, batch []*batchOp) *dynamodb.TransactWriteItemsInpu
 	}
 	sort.Strings(models)
 	for k, m := range models {
-		upd += tokenSetsAs(m, usage[m], names, vals, strconv.Itoa(k))
+		upd += tokenSets(m, usage[m], names, vals, strconv.Itoa(k))
 	}
 	u := &types.Update{TableName: aws.String(table), Key: partKey(first.h.Team, first.h.Slice)}
 	if first0 != nil {
@@ -256,6 +257,7 @@ func batchInput(table string, batch []*batchOp) *dynamodb.TransactWriteItemsInpu
 			vals[":edge"] = nAV(int64(first0.edge))
 		}
 		u.ConditionExpression = aws.String(cond)
+		u.ReturnValuesOnConditionCheckFailure = types.ReturnValuesOnConditionCheckFailureAllOld
 	}
 	u.UpdateExpression = aws.String(upd)
 	u.ExpressionAttributeNames = exprNames(names, upd, aws.ToString(u.ConditionExpression))
@@ -264,10 +266,11 @@ func batchInput(table string, batch []*batchOp) *dynamodb.TransactWriteItemsInpu
 	return &dynamodb.TransactWriteItemsInput{TransactItems: items, ClientRequestToken: requestToken(tok...)}
 }
 
-// tokenSetsAs is tokenSets with its names and values suffixed by k, for several models
-// in one update.
-func tokenSetsAs(model string, u Usage, names map[string]string, values map[string]types.AttributeValue, k string) string {
+// tokenSets adds the per-model token counters of model's usage to an update, its names
+// and values suffixed by k (several models in one update).
+func tokenSets(model string, u Usage, names map[string]string, values map[string]types.AttributeValue, k string) string {
 	var expr strings.Builder
+	// 1-hour cache writes count with the cache writes (the cost already priced them).
 	for i, n := range [...]int64{u.InputTokens, u.OutputTokens, u.CacheReadTokens, u.CacheWriteTokens + u.CacheWrite1hTokens} {
 		if n <= 0 {
 			continue

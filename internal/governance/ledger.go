@@ -10,22 +10,6 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 )
 
-// tokenSets adds the per-model token counters of a settlement to an update.
-func tokenSets(model string, u Usage, names map[string]string, values map[string]types.AttributeValue) string {
-	var expr strings.Builder
-	// 1-hour cache writes count with the cache writes (the cost already priced them).
-	for i, n := range [...]int64{u.InputTokens, u.OutputTokens, u.CacheReadTokens, u.CacheWriteTokens + u.CacheWrite1hTokens} {
-		if n <= 0 {
-			continue
-		}
-		nm, v := tokenNames[i], tokenValues[i]
-		names[nm], values[v] = tokenAttrs[i], nAV(n)
-		names["#mdl"], values[":z"] = model, zeroAV
-		expr.WriteString(", " + nm + ".#mdl = if_not_exists(" + nm + ".#mdl, :z) + " + v)
-	}
-	return expr.String()
-}
-
 // tokenAttrs are the token counters in tokenSets' order.
 var tokenAttrs = [...]string{AttrInputTokens, AttrOutputTokens, AttrCacheReadTokens, AttrCacheWriteTokens}
 

@@ -135,30 +135,10 @@ const (
 // reservation item, in one transaction (attempt makes each try's token its own). A
 // positive edge (the spend at which the team's standing changes, for a team whose slice
 // is its only part) makes the reservation fail once the slice's spend has reached it, so
-// that a request is never routed by a standing the ledger has left.
+// that a request is never routed by a standing the ledger has left. It is a batch of one
+// (batchInput).
 func ReserveInput(table string, h *Hold, version int64, period string, override bool, now time.Time, edge Micros, attempt int) *dynamodb.TransactWriteItemsInput {
-	cond, upd := reserveCond, reserveUpdate
-	vals := map[string]types.AttributeValue{":per": sAV(period), ":ver": nAV(version), ":r": nAV(int64(h.Amount))}
-	if override {
-		cond, upd = reserveOverrideCond, reserveUpdate+", #ou = :t"
-		vals[":now"], vals[":t"] = nAV(now.Unix()), trueAV
-	}
-	if edge > 0 {
-		cond += " AND #sp < :edge"
-		vals[":edge"] = nAV(int64(edge))
-	}
-	return &dynamodb.TransactWriteItemsInput{
-		ClientRequestToken: requestToken("reserve", table, h.Team, h.Slot, h.Nonce, h.Amount.String(), strconv.Itoa(attempt)),
-		TransactItems: []types.TransactWriteItem{
-			{Update: &types.Update{TableName: aws.String(table), Key: partKey(h.Team, h.Slice),
-				ConditionExpression: aws.String(cond), UpdateExpression: aws.String(upd),
-				ExpressionAttributeNames: exprNames(nil, cond, upd), ExpressionAttributeValues: vals,
-				ReturnValuesOnConditionCheckFailure: types.ReturnValuesOnConditionCheckFailureAllOld}},
-			{Put: &types.Put{TableName: aws.String(table), Item: h.item(),
-				ConditionExpression: aws.String("attribute_not_exists(#pk)"), ExpressionAttributeNames: exprNames(nil, "#pk"),
-				ReturnValuesOnConditionCheckFailure: types.ReturnValuesOnConditionCheckFailureAllOld}},
-		},
-	}
+	return batchInput(table, []*batchOp{{h: h, reserve: true, version: version, period: period, override: override, edge: edge, now: now, attempt: attempt}})
 }
 
 // SettleInput closes reservation h with the call's cost `actual` (at most h.Amount; see
@@ -166,30 +146,9 @@ func ReserveInput(table string, h *Hold, version int64, period string, override 
 // both headrooms get back h.Amount - actual, with the request and its tokens counted,
 // and the reservation item goes, conditional on it still being ours: a settle can never
 // count twice. release settles a call that was never forwarded: nothing charged, nothing
-// counted.
+// counted. It is a batch of one (batchInput).
 func SettleInput(table string, h *Hold, actual Micros, model string, u Usage, release bool) *dynamodb.TransactWriteItemsInput {
-	names := map[string]string{}
-	vals := map[string]types.AttributeValue{":r": nAV(int64(h.Amount)), ":rel": nAV(int64(h.Amount - actual))}
-	upd := "SET #rsv = #rsv - :r, #hr = #hr + :rel, #ohr = #ohr + :rel"
-	if !release {
-		vals[":a"], vals[":one"] = nAV(int64(actual)), oneAV
-		upd += ", #sp = #sp + :a, #req = #req + :one" + tokenSets(model, u, names, vals)
-	}
-	kind := "settle"
-	if release {
-		kind = "release"
-	}
-	return &dynamodb.TransactWriteItemsInput{
-		ClientRequestToken: requestToken(kind, table, h.Team, h.Slot, h.Nonce, h.Amount.String(), actual.String()),
-		TransactItems: []types.TransactWriteItem{
-			{Update: &types.Update{TableName: aws.String(table), Key: partKey(h.Team, h.Slice), UpdateExpression: aws.String(upd),
-				ExpressionAttributeNames: exprNames(names, upd), ExpressionAttributeValues: vals}},
-			{Delete: &types.Delete{TableName: aws.String(table), Key: h.key(),
-				ConditionExpression:       aws.String("#nonce = :n"),
-				ExpressionAttributeNames:  exprNames(nil, "#nonce"),
-				ExpressionAttributeValues: map[string]types.AttributeValue{":n": sAV(h.Nonce)}}},
-		},
-	}
+	return batchInput(table, []*batchOp{{h: h, actual: actual, model: model, usage: u, release: release}})
 }
 
 // ChargeExpiredInput closes a reservation whose process died before it settled: the
@@ -505,7 +464,7 @@ func lateCharge(ctx context.Context, db DynamoDB, table, team string, part int, 
 		upd += ", #req = #req + :one"
 		vals[":one"] = oneAV
 	}
-	upd += tokenSets(model, u, names, vals)
+	upd += tokenSets(model, u, names, vals, "0")
 	items := []types.TransactWriteItem{{Update: &types.Update{TableName: aws.String(table), Key: partKey(team, part),
 		UpdateExpression: aws.String(upd), ExpressionAttributeNames: exprNames(names, upd), ExpressionAttributeValues: vals}}}
 	for _, p := range rec.Parts {
