@@ -31,16 +31,8 @@ func newTable(t *testing.T) string {
 	if _, err := testDB.CreateTable(context.Background(), CreateTableInput(name)); err != nil {
 		t.Fatal(err)
 	}
-	for i := 0; ; i++ {
-		out, err := testDB.DescribeTable(context.Background(), &dynamodb.DescribeTableInput{TableName: aws.String(name)})
-		if err == nil && out.Table.TableStatus == types.TableStatusActive {
-			return name
-		}
-		if i > 200 {
-			t.Fatalf("table %s not active: %v", name, err)
-		}
-		time.Sleep(5 * time.Millisecond)
-	}
+	waitTable(t, name, true)
+	return name
 }
 
 var nov = time.Date(2026, 11, 15, 12, 0, 0, 0, time.UTC)
