@@ -269,19 +269,9 @@ func (r *CapRecord) ProjectedStanding(cfg CapConfig, now time.Time) Standing {
 // ErrNoCapRecord is returned when a team has no cap record.
 var ErrNoCapRecord = errors.New("no cap record")
 
-// DecodeCapRecord decodes a cap record item. It reads attributes by hand: it is on the
-// enforcer's request path.
+// DecodeCapRecord decodes a cap record item (its own counters only: ReadCapRecord adds
+// its slices'). It reads attributes by hand: the enforcer decodes records it reads.
 func DecodeCapRecord(item map[string]types.AttributeValue) (*CapRecord, error) {
-	return decodeCapRecord(item, true)
-}
-
-// DecodeLedger decodes what the enforcer needs of a cap record: everything except the
-// per-model token counters (left nil), which only reports read.
-func DecodeLedger(item map[string]types.AttributeValue) (*CapRecord, error) {
-	return decodeCapRecord(item, false)
-}
-
-func decodeCapRecord(item map[string]types.AttributeValue, tokens bool) (*CapRecord, error) {
 	if len(item) == 0 {
 		return nil, ErrNoCapRecord
 	}
@@ -328,9 +318,6 @@ func decodeCapRecord(item map[string]types.AttributeValue, tokens bool) (*CapRec
 	}
 	r.NotifiedFlags = strMap(item[AttrNotified])
 	r.mergeParts()
-	if !tokens {
-		r.InputTokens, r.OutputTokens, r.CacheReadTokens, r.CacheWriteTokens = nil, nil, nil, nil
-	}
 	return r, nil
 }
 
