@@ -239,11 +239,16 @@ func (r *CapRecord) EffectiveLimit(now time.Time) Micros {
 // SpentIn is the spend of period p as far as this record knows it: the current
 // counter, the previous period's archived spend, or 0.
 func (r *CapRecord) SpentIn(p string) Micros {
+	return spentIn(p, r.Period, r.Spent, r.PrevPeriod, r.PrevSpent)
+}
+
+// spentIn is the spend in period p of counters that hold period's spend and prev's.
+func spentIn(p, period string, spent Micros, prev string, prevSpent Micros) Micros {
 	switch p {
-	case r.Period:
-		return r.Spent
-	case r.PrevPeriod:
-		return r.PrevSpent
+	case period:
+		return spent
+	case prev:
+		return prevSpent
 	}
 	return 0
 }

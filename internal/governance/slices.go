@@ -41,13 +41,7 @@ const LegacyPart = -1
 
 // SpentIn is the part's spend in period p.
 func (p *Part) SpentIn(period string) Micros {
-	switch period {
-	case p.Period:
-		return p.Spent
-	case p.PrevPeriod:
-		return p.PrevSpent
-	}
-	return 0
+	return spentIn(period, p.Period, p.Spent, p.PrevPeriod, p.PrevSpent)
 }
 
 // room is the counter that admits a request: the override's while one is in force.
