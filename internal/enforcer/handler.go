@@ -152,13 +152,10 @@ type call struct {
 	team     *teamView
 	id       string
 	idOK     bool
-	slot     string // the reservation's key (reservationSlot(id))
 	reserved governance.Micros
-	nonce    string
 	expires  time.Time
 	hold     governance.Hold // the reservation as made
 	failOpen bool
-	rec      *governance.CapRecord // as returned by the reservation
 	target   string
 	model    string
 	// primaryRate and degradeRate price the team's two profiles for this request's
@@ -324,7 +321,6 @@ func (h *Handler) route(c *call, rec *governance.CapRecord, now time.Time, wantD
 	view := c.team
 	state := governance.StateOK
 	if rec != nil {
-		c.rec = rec
 		standing := rec.StandingAt(now)
 		state = standing.State
 		c.log.SpendPercent = standing.Percent
