@@ -724,17 +724,26 @@ func (c *counting) Query(ctx context.Context, in *dynamodb.QueryInput, o ...func
 	return out, err
 }
 
-// TransactWriteItems also counts the reservations made on each slice: a transaction of a
-// slice update and a put of a reservation item (governance.ReserveInput) that succeeded.
+// TransactWriteItems also counts the reservations made on each slice: the puts of
+// reservation items in a transaction led by the slice's update that succeeded, alone
+// (governance.ReserveInput) or grouped with others' reservations and settlements (the
+// Committer's shared transactions).
 func (c *counting) TransactWriteItems(ctx context.Context, in *dynamodb.TransactWriteItemsInput, o ...func(*dynamodb.Options)) (*dynamodb.TransactWriteItemsOutput, error) {
 	out, err := c.DynamoDB.TransactWriteItems(ctx, in, o...)
 	c.note(err)
-	if err == nil && len(in.TransactItems) == 2 && in.TransactItems[0].Update != nil && in.TransactItems[1].Put != nil {
-		if k, ok := in.TransactItems[0].Update.Key[governance.AttrPK].(*types.AttributeValueMemberS); ok {
-			c.mu.Lock()
-			c.reservesOn[k.Value]++
-			c.mu.Unlock()
+	if err != nil || len(in.TransactItems) < 2 || in.TransactItems[0].Update == nil {
+		return out, err
+	}
+	puts := int64(0)
+	for _, it := range in.TransactItems[1:] {
+		if it.Put != nil {
+			puts++
 		}
+	}
+	if k, ok := in.TransactItems[0].Update.Key[governance.AttrPK].(*types.AttributeValueMemberS); ok && puts > 0 {
+		c.mu.Lock()
+		c.reservesOn[k.Value] += puts
+		c.mu.Unlock()
 	}
 	return out, err
 }
