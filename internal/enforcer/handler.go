@@ -75,8 +75,9 @@ type Handler struct {
 	unknown *boundedMap[*idEntry]
 	teams   *boundedMap[*teamView]
 	bg      sync.WaitGroup
-	// sweeps: when this instance last swept a team's expired reservations.
-	sweeps sync.Map
+	// sweeps: when this instance last swept a team's expired reservations (bounded like
+	// the caches: an evicted team is only swept sooner).
+	sweeps *boundedMap[time.Time]
 	// ledger groups this instance's reservations and settlements on a slice into shared
 	// transactions.
 	ledger *governance.Committer
@@ -122,7 +123,7 @@ func New(cfg Config, d Deps) (*Handler, error) {
 		return nil, errors.New("enforcer: a DynamoDB client is required")
 	}
 	h := &Handler{cfg: cfg, db: d.DB, notifier: d.Notifier, now: d.Clock, principal: d.Principal,
-		ids: newBoundedMap[*idEntry](cfg.CacheEntries), unknown: newBoundedMap[*idEntry](cfg.CacheEntries), teams: newBoundedMap[*teamView](cfg.CacheEntries), ledger: &governance.Committer{DB: d.DB, Table: cfg.Table}}
+		ids: newBoundedMap[*idEntry](cfg.CacheEntries), unknown: newBoundedMap[*idEntry](cfg.CacheEntries), teams: newBoundedMap[*teamView](cfg.CacheEntries), sweeps: newBoundedMap[time.Time](cfg.CacheEntries), ledger: &governance.Committer{DB: d.DB, Table: cfg.Table}}
 	if h.now == nil {
 		h.now = time.Now
 	}

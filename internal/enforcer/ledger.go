@@ -202,7 +202,7 @@ const sweepInterval = time.Minute
 // (governance.Sweep), at most once per sweepInterval per instance.
 func (h *Handler) sweepSoon(rec *governance.CapRecord) {
 	now := h.now()
-	if last, ok := h.sweeps.Load(rec.Team); ok && now.Sub(last.(time.Time)) < sweepInterval {
+	if last, ok := h.sweeps.Load(rec.Team); ok && now.Sub(last) < sweepInterval {
 		return
 	}
 	h.sweeps.Store(rec.Team, now)
