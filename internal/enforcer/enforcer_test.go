@@ -740,8 +740,9 @@ func TestResponsesPassThroughByteForByte(t *testing.T) {
 type replayDB struct {
 	governance.DynamoDB
 	newToken bool
-	// refused counts the replayed transactions that were refused (with newToken).
-	refused *atomic.Int64
+	// refused counts the replayed transactions that were refused (with newToken); flags,
+	// if not nil, the flag writes replayed.
+	refused, flags *atomic.Int64
 }
 
 func (r replayDB) TransactWriteItems(ctx context.Context, in *dynamodb.TransactWriteItemsInput, o ...func(*dynamodb.Options)) (*dynamodb.TransactWriteItemsOutput, error) {
@@ -765,6 +766,9 @@ func (r replayDB) UpdateItem(ctx context.Context, in *dynamodb.UpdateItemInput, 
 		if _, err := r.DynamoDB.UpdateItem(ctx, in, o...); err != nil {
 			return nil, err
 		}
+		if r.flags != nil {
+			r.flags.Add(1)
+		}
 	}
 	return r.DynamoDB.UpdateItem(ctx, in, o...)
 }
@@ -775,7 +779,8 @@ func (r replayDB) UpdateItem(ctx context.Context, in *dynamodb.UpdateItemInput, 
 // flag write's replay is the lost answer the notifier must see through.
 func TestLostReservationResponseIsRecognised(t *testing.T) {
 	t.Parallel()
-	e := newEnv(t, envOpt{db: replayDB{DynamoDB: ddb}}, teamConfig("lost", 12_000))
+	flags := new(atomic.Int64)
+	e := newEnv(t, envOpt{db: replayDB{DynamoDB: ddb, flags: flags}}, teamConfig("lost", 12_000))
 	resp, b := e.post(context.Background(), "lost", sonnet, "converse", converseBody("x [[tokens:400]]", 400), map[string]string{"Amz-Sdk-Invocation-Id": "0d6c2b8e-1111-4c8e-9d0e-2b8a4c1d9e01"})
 	if resp.StatusCode != http.StatusOK {
 		t.Fatalf("%d %s", resp.StatusCode, b)
@@ -788,6 +793,9 @@ func TestLostReservationResponseIsRecognised(t *testing.T) {
 	// condition: the writer still knows it won, and notifies once.
 	if governance.Percent(rec.Spent, rec.Limit) < 50 || len(e.notes.list()) != 1 {
 		t.Fatalf("spent %d%%, notifications %v", governance.Percent(rec.Spent, rec.Limit), e.notes.list())
+	}
+	if flags.Load() == 0 {
+		t.Fatal("no notification flag write was replayed: replayDB no longer recognises it")
 	}
 }
 
