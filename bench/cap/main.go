@@ -122,34 +122,11 @@ func (l *logCounter) Write(p []byte) (int, error) {
 
 func run() error {
 	ctx := context.Background()
-	p, err := dynalite.Start(ctx)
+	r, stop, err := newRig(ctx)
 	if err != nil {
 		return err
 	}
-	defer p.Stop()
-	// The production client's settings (the SDK's standard retryer), dynalite's endpoint;
-	// a counting transport sees every HTTP attempt, retries included.
-	// A pool as large as the clients: with the default of 2 idle connections per host,
-	// hundreds of concurrent calls would churn loopback ports instead of measuring.
-	attempts := &attemptCounter{next: &http.Transport{MaxIdleConnsPerHost: 1024}}
-	emu := localaws.New(localaws.WithDynamoDB(p.Endpoint))
-	front := httptest.NewServer(emu)
-	defer front.Close()
-	raw := dynamodb.New(dynamodb.Options{
-		Region: "us-east-1", BaseEndpoint: aws.String(front.URL),
-		Credentials: credentials.NewStaticCredentialsProvider(localaws.TestAccessKeyID, localaws.TestSecretAccessKey, ""),
-		HTTPClient:  &http.Client{Transport: attempts},
-	})
-	r := &rig{emu: emu, db: &counting{DynamoDB: raw, attempts: attempts, reservesOn: map[string]int64{}}, table: "bench-cap", pricing: governance.DefaultPricing()}
-	if _, err := raw.CreateTable(ctx, governance.CreateTableInput(r.table)); err != nil {
-		return err
-	}
-	time.Sleep(50 * time.Millisecond)
-	br := localaws.NewBedrockRuntime(nil)
-	br.SetFaults(localaws.BedrockFaults{Latency: *modelLatency})
-	r.br = br
-	r.bedrock = httptest.NewServer(br)
-	defer r.bedrock.Close()
+	defer stop()
 
 	body := requestBody()
 	price, _, _, err := r.pricing.Quote(model, nil, "us")
@@ -167,6 +144,51 @@ func run() error {
 		return fmt.Errorf("-slices: %w", err)
 	}
 	fmt.Println("cap: policy    slices  run  admitted  blocked  deferred  5xx  other  spent/limit      overspend USD  false blocks  conflicts/req  req/s  throttled  left reserved USD (items)")
+	if err := r.exactnessRuns(ctx, sliceCounts, limit, cost, body); err != nil {
+		return err
+	}
+	if *sweep != "" {
+		return r.sweepRuns(ctx, sliceCounts, body)
+	}
+	return nil
+}
+
+// newRig starts dynalite behind the emulator's DynamoDB front, creates the table and
+// serves the emulated Bedrock; stop ends them.
+func newRig(ctx context.Context) (r *rig, stop func(), err error) {
+	p, err := dynalite.Start(ctx)
+	if err != nil {
+		return nil, nil, err
+	}
+	// The production client's settings (the SDK's standard retryer), dynalite's endpoint;
+	// a counting transport sees every HTTP attempt, retries included.
+	// A pool as large as the clients: with the default of 2 idle connections per host,
+	// hundreds of concurrent calls would churn loopback ports instead of measuring.
+	attempts := &attemptCounter{next: &http.Transport{MaxIdleConnsPerHost: 1024}}
+	emu := localaws.New(localaws.WithDynamoDB(p.Endpoint))
+	front := httptest.NewServer(emu)
+	raw := dynamodb.New(dynamodb.Options{
+		Region: "us-east-1", BaseEndpoint: aws.String(front.URL),
+		Credentials: credentials.NewStaticCredentialsProvider(localaws.TestAccessKeyID, localaws.TestSecretAccessKey, ""),
+		HTTPClient:  &http.Client{Transport: attempts},
+	})
+	r = &rig{emu: emu, db: &counting{DynamoDB: raw, attempts: attempts, reservesOn: map[string]int64{}}, table: "bench-cap", pricing: governance.DefaultPricing()}
+	if _, err := raw.CreateTable(ctx, governance.CreateTableInput(r.table)); err != nil {
+		front.Close()
+		p.Stop()
+		return nil, nil, err
+	}
+	time.Sleep(50 * time.Millisecond)
+	br := localaws.NewBedrockRuntime(nil)
+	br.SetFaults(localaws.BedrockFaults{Latency: *modelLatency})
+	r.br = br
+	r.bedrock = httptest.NewServer(br)
+	return r, func() { r.bedrock.Close(); front.Close(); p.Stop() }, nil
+}
+
+// exactnessRuns makes the -repeat exactness runs of each slice count and of the naive
+// control.
+func (r *rig) exactnessRuns(ctx context.Context, sliceCounts []int, limit, cost governance.Micros, body []byte) error {
 	for i := 1; *exact && i <= *repeat; i++ {
 		// The naive control has no slices: it runs once per repeat, after the enforcer's.
 		for k, n := range append(sliceCounts, 0) {
@@ -183,23 +205,26 @@ func run() error {
 				100*float64(res.spent)/float64(limit), max(res.spent-limit, 0), res.falseBlocks, res.conflicts, res.rate, res.throttled, res.held, res.holds)
 		}
 	}
-	if *sweep != "" {
-		if *sweepLatency > 0 {
-			br.SetFaults(localaws.BedrockFaults{Latency: *sweepLatency})
-		} else {
-			*sweepLatency = *modelLatency
-		}
-		levels, err := parseList(*sweep)
-		if err != nil {
-			return fmt.Errorf("-sweep: %w", err)
-		}
-		fmt.Printf("sweep: one team, ample budget, model latency %s, %s per level. Refusals: blocked/deferred/5xx/other (all false: the budget is ample). Per admitted request: ledger calls, DynamoDB HTTP attempts, failed conditions, transaction conflicts (cancellations for TransactionConflict), throttling errors the ledger saw. Metered by the emulator's DynamoDB front: write units on the hottest slice per admitted request, and per request made on that slice; on all items (table; the reservations index, not metered, adds 2 per request); the largest slice written (bytes) and largest write to a slice (WCU); writes throttled; then the ceilings 1,000 WCU/s per item implies: one slice, and the team (its hottest slice saturating first)\n", *sweepLatency, *sweepFor)
-		fmt.Println("sweep: slices  clients  req/s  p50 ms  p99 ms  blk/def/5xx/oth  calls/req  attempts/req  cond-fail/req  conflicts/req  throttle-err/req | hot WCU/req  hot WCU/req-on-it  all WCU/req  slice max B  max WCU/write  throttled | ceiling slice  team | overspend  false refusals  settles given up  left reserved USD")
-		for _, sl := range sliceCounts {
-			for _, n := range levels {
-				if err := r.throughput(ctx, sl, n, body); err != nil {
-					return err
-				}
+	return nil
+}
+
+// sweepRuns is the throughput sweep: each -sweep client concurrency for each slice count.
+func (r *rig) sweepRuns(ctx context.Context, sliceCounts []int, body []byte) error {
+	if *sweepLatency > 0 {
+		r.br.SetFaults(localaws.BedrockFaults{Latency: *sweepLatency})
+	} else {
+		*sweepLatency = *modelLatency
+	}
+	levels, err := parseList(*sweep)
+	if err != nil {
+		return fmt.Errorf("-sweep: %w", err)
+	}
+	fmt.Printf("sweep: one team, ample budget, model latency %s, %s per level. Refusals: blocked/deferred/5xx/other (all false: the budget is ample). Per admitted request: ledger calls, DynamoDB HTTP attempts, failed conditions, transaction conflicts (cancellations for TransactionConflict), throttling errors the ledger saw. Metered by the emulator's DynamoDB front: write units on the hottest slice per admitted request, and per request made on that slice; on all items (table; the reservations index, not metered, adds 2 per request); the largest slice written (bytes) and largest write to a slice (WCU); writes throttled; then the ceilings 1,000 WCU/s per item implies: one slice, and the team (its hottest slice saturating first)\n", *sweepLatency, *sweepFor)
+	fmt.Println("sweep: slices  clients  req/s  p50 ms  p99 ms  blk/def/5xx/oth  calls/req  attempts/req  cond-fail/req  conflicts/req  throttle-err/req | hot WCU/req  hot WCU/req-on-it  all WCU/req  slice max B  max WCU/write  throttled | ceiling slice  team | overspend  false refusals  settles given up  left reserved USD")
+	for _, sl := range sliceCounts {
+		for _, n := range levels {
+			if err := r.throughput(ctx, sl, n, body); err != nil {
+				return err
 			}
 		}
 	}
@@ -525,9 +550,42 @@ func (r *rig) throughput(ctx context.Context, nSlices, n int, body []byte) error
 	r.db.reset()
 	r.emu.ResetDynamoDBUsage()
 	r.log.settleFailed.Store(0)
+	lat, counts, elapsed := load(ctx, c, n)
+	wait()
+	s := r.db.snapshot()
+	ok := float64(counts[admitted].Load())
+	if ok == 0 {
+		return fmt.Errorf("sweep %d: nothing admitted", n)
+	}
+	slices.Sort(lat)
+	pct := func(q float64) float64 { return float64(lat[int(q*float64(len(lat)-1))].Microseconds()) / 1000 }
+	hot, all, maxSliceWrite, throttled := r.metered(team)
+	onHot := float64(s.reservesOn[strings.TrimPrefix(hot.PartitionKey, "S:")])
+	rec, err := governance.ReadCapRecord(ctx, r.db, r.table, team)
+	if err != nil {
+		return err
+	}
+	maxSlice := 0
+	for _, p := range rec.Parts {
+		maxSlice = max(maxSlice, p.Size)
+	}
+	hotPerReq := hot.WriteUnits / ok
+	perOnHot := hot.WriteUnits / max(onHot, 1)
+	refused := counts[blocked].Load() + counts[deferred].Load() + counts[unavailable].Load()
+	fmt.Printf("sweep: %6d  %7d  %5.0f  %6.1f  %6.1f  %4d/%d/%d/%d  %9.2f  %12.2f  %13.3f  %13.3f  %16.3f | %11.2f  %17.2f  %11.2f  %11d  %13.0f  %9d | %13.0f  %5.0f | %9s  %14d  %16d  %s\n",
+		nSlices, n, ok/elapsed.Seconds(), pct(0.5), pct(0.99),
+		counts[blocked].Load(), counts[deferred].Load(), counts[unavailable].Load(), counts[other].Load(),
+		float64(s.calls)/ok, float64(s.attempts)/ok, float64(s.condFailed)/ok, float64(s.conflicts)/ok, float64(s.throttles)/ok,
+		hotPerReq, perOnHot, all/ok, maxSlice, maxSliceWrite, throttled,
+		1000/perOnHot, 1000/hotPerReq, max(rec.Spent-limit, 0), refused, r.log.settleFailed.Load(), rec.Reserved)
+	return nil
+}
+
+// load runs n clients sending requests for -sweep-for; it returns the admitted requests'
+// latencies, the count of each outcome and the time the load took.
+func load(ctx context.Context, c *client, n int) (lat []time.Duration, counts *[outcomes]atomic.Int64, elapsed time.Duration) {
 	var mu sync.Mutex
-	var lat []time.Duration
-	var counts [outcomes]atomic.Int64
+	counts = new([outcomes]atomic.Int64)
 	var wg sync.WaitGroup
 	deadline := time.Now().Add(*sweepFor)
 	start := time.Now()
@@ -549,20 +607,13 @@ func (r *rig) throughput(ctx context.Context, nSlices, n int, body []byte) error
 		}(i)
 	}
 	wg.Wait()
-	elapsed := time.Since(start)
-	wait()
-	s := r.db.snapshot()
-	ok := float64(counts[admitted].Load())
-	if ok == 0 {
-		return fmt.Errorf("sweep %d: nothing admitted", n)
-	}
-	slices.Sort(lat)
-	pct := func(q float64) float64 { return float64(lat[int(q*float64(len(lat)-1))].Microseconds()) / 1000 }
-	// What the metered front saw: the hottest slice (most write units), every item of
-	// the table (only this level's team wrote since the reset).
-	var hot localaws.PartitionUsage
-	var all, maxSliceWrite float64
-	var throttled int64
+	return lat, counts, time.Since(start)
+}
+
+// metered is what the metered front saw: the hottest of team's slices (most write
+// units) and the largest write to a slice, and the write units and throttled writes of
+// every item of the table (only this level's team wrote since the reset).
+func (r *rig) metered(team string) (hot localaws.PartitionUsage, all, maxSliceWrite float64, throttled int64) {
 	slicePK := "S:" + strings.TrimSuffix(governance.SliceKey(team, 0), "0") // every slice key of the team starts so
 	for _, u := range r.emu.DynamoDBUsage() {
 		if u.Table != r.table {
@@ -577,25 +628,7 @@ func (r *rig) throughput(ctx context.Context, nSlices, n int, body []byte) error
 			maxSliceWrite = max(maxSliceWrite, u.MaxWriteUnits)
 		}
 	}
-	onHot := float64(s.reservesOn[strings.TrimPrefix(hot.PartitionKey, "S:")])
-	rec, err := governance.ReadCapRecord(ctx, r.db, r.table, team)
-	if err != nil {
-		return err
-	}
-	maxSlice := 0
-	for _, p := range rec.Parts {
-		maxSlice = max(maxSlice, p.Size)
-	}
-	hotPerReq := hot.WriteUnits / ok
-	perOnHot := hot.WriteUnits / max(onHot, 1)
-	refused := counts[blocked].Load() + counts[deferred].Load() + counts[unavailable].Load()
-	fmt.Printf("sweep: %6d  %7d  %5.0f  %6.1f  %6.1f  %4d/%d/%d/%d  %9.2f  %12.2f  %13.3f  %13.3f  %16.3f | %11.2f  %17.2f  %11.2f  %11d  %13.0f  %9d | %13.0f  %5.0f | %9s  %14d  %16d  %s\n",
-		nSlices, n, ok/elapsed.Seconds(), pct(0.5), pct(0.99),
-		counts[blocked].Load(), counts[deferred].Load(), counts[unavailable].Load(), counts[other].Load(),
-		float64(s.calls)/ok, float64(s.attempts)/ok, float64(s.condFailed)/ok, float64(s.conflicts)/ok, float64(s.throttles)/ok,
-		hotPerReq, perOnHot, all/ok, maxSlice, maxSliceWrite, throttled,
-		1000/perOnHot, 1000/hotPerReq, max(rec.Spent-limit, 0), refused, r.log.settleFailed.Load(), rec.Reserved)
-	return nil
+	return hot, all, maxSliceWrite, throttled
 }
 
 // inProcess serves a request with a handler in the same process: a round trip without
@@ -724,17 +757,26 @@ func (c *counting) Query(ctx context.Context, in *dynamodb.QueryInput, o ...func
 	return out, err
 }
 
-// TransactWriteItems also counts the reservations made on each slice: a transaction of a
-// slice update and a put of a reservation item (governance.ReserveInput) that succeeded.
+// TransactWriteItems also counts the reservations made on each slice: the puts of
+// reservation items in a transaction led by the slice's update that succeeded, alone
+// (governance.ReserveInput) or grouped with others' reservations and settlements (the
+// Committer's shared transactions).
 func (c *counting) TransactWriteItems(ctx context.Context, in *dynamodb.TransactWriteItemsInput, o ...func(*dynamodb.Options)) (*dynamodb.TransactWriteItemsOutput, error) {
 	out, err := c.DynamoDB.TransactWriteItems(ctx, in, o...)
 	c.note(err)
-	if err == nil && len(in.TransactItems) == 2 && in.TransactItems[0].Update != nil && in.TransactItems[1].Put != nil {
-		if k, ok := in.TransactItems[0].Update.Key[governance.AttrPK].(*types.AttributeValueMemberS); ok {
-			c.mu.Lock()
-			c.reservesOn[k.Value]++
-			c.mu.Unlock()
+	if err != nil || len(in.TransactItems) < 2 || in.TransactItems[0].Update == nil {
+		return out, err
+	}
+	puts := int64(0)
+	for _, it := range in.TransactItems[1:] {
+		if it.Put != nil {
+			puts++
 		}
+	}
+	if k, ok := in.TransactItems[0].Update.Key[governance.AttrPK].(*types.AttributeValueMemberS); ok && puts > 0 {
+		c.mu.Lock()
+		c.reservesOn[k.Value] += puts
+		c.mu.Unlock()
 	}
 	return out, err
 }

@@ -728,15 +728,35 @@ func TestResponsesPassThroughByteForByte(t *testing.T) {
 	}
 }
 
-// replayDB sends every reservation, settlement and notification flag write twice, as an
-// SDK does when the first attempt was applied but its response was lost: the caller sees
-// the second attempt's answer (a transaction's token makes it a success; the flag's
-// condition fails).
-type replayDB struct{ governance.DynamoDB }
+// replayDB sends every reservation, settlement and notification flag write twice, as
+// when the first attempt was applied but its response was lost: the caller sees the
+// second attempt's answer. The flag write's condition then fails. A transaction resent
+// with its ClientRequestToken (the SDK's own retry) is answered as a success by the
+// token, which makes the ledger's recognition trivial; newToken resends it without the
+// token (a try under another token, as Reserve's next attempt or an operation that falls
+// back from a group commit), whose conditions then fail on the ledger's own writes: the
+// reservation's put on an item carrying its nonce, the settlement's delete on an item
+// gone.
+type replayDB struct {
+	governance.DynamoDB
+	newToken bool
+	// refused counts the replayed transactions that were refused (with newToken); flags,
+	// if not nil, the flag writes replayed.
+	refused, flags *atomic.Int64
+}
 
 func (r replayDB) TransactWriteItems(ctx context.Context, in *dynamodb.TransactWriteItemsInput, o ...func(*dynamodb.Options)) (*dynamodb.TransactWriteItemsOutput, error) {
 	if _, err := r.DynamoDB.TransactWriteItems(ctx, in, o...); err != nil {
 		return nil, err
+	}
+	if r.newToken {
+		again := *in
+		again.ClientRequestToken = nil
+		out, err := r.DynamoDB.TransactWriteItems(ctx, &again, o...)
+		if err != nil {
+			r.refused.Add(1)
+		}
+		return out, err
 	}
 	return r.DynamoDB.TransactWriteItems(ctx, in, o...)
 }
@@ -746,13 +766,21 @@ func (r replayDB) UpdateItem(ctx context.Context, in *dynamodb.UpdateItemInput, 
 		if _, err := r.DynamoDB.UpdateItem(ctx, in, o...); err != nil {
 			return nil, err
 		}
+		if r.flags != nil {
+			r.flags.Add(1)
+		}
 	}
 	return r.DynamoDB.UpdateItem(ctx, in, o...)
 }
 
+// TestLostReservationResponseIsRecognised: every ledger transaction and the notification
+// flag write are applied twice. The transactions are resent with their token, so the
+// replays succeed trivially (what is checked for them is that nothing counts twice); the
+// flag write's replay is the lost answer the notifier must see through.
 func TestLostReservationResponseIsRecognised(t *testing.T) {
 	t.Parallel()
-	e := newEnv(t, envOpt{db: replayDB{ddb}}, teamConfig("lost", 12_000))
+	flags := new(atomic.Int64)
+	e := newEnv(t, envOpt{db: replayDB{DynamoDB: ddb, flags: flags}}, teamConfig("lost", 12_000))
 	resp, b := e.post(context.Background(), "lost", sonnet, "converse", converseBody("x [[tokens:400]]", 400), map[string]string{"Amz-Sdk-Invocation-Id": "0d6c2b8e-1111-4c8e-9d0e-2b8a4c1d9e01"})
 	if resp.StatusCode != http.StatusOK {
 		t.Fatalf("%d %s", resp.StatusCode, b)
@@ -765,6 +793,32 @@ func TestLostReservationResponseIsRecognised(t *testing.T) {
 	// condition: the writer still knows it won, and notifies once.
 	if governance.Percent(rec.Spent, rec.Limit) < 50 || len(e.notes.list()) != 1 {
 		t.Fatalf("spent %d%%, notifications %v", governance.Percent(rec.Spent, rec.Limit), e.notes.list())
+	}
+	if flags.Load() == 0 {
+		t.Fatal("no notification flag write was replayed: replayDB no longer recognises it")
+	}
+}
+
+// A reservation and a settlement applied and then tried again under another token fail
+// on their own writes (the reservation item carrying the nonce; the item already gone),
+// and the ledger recognises both: the request is served, charged once, and nothing stays
+// reserved. (The budget leaves room for the replayed slice update: the emulator reports
+// only a transaction's first failed condition, so with the room condition failing too
+// the reservation item's would not be reported.)
+func TestReservationRetriedUnderAnotherTokenIsRecognised(t *testing.T) {
+	t.Parallel()
+	refused := new(atomic.Int64)
+	e := newEnv(t, envOpt{db: replayDB{DynamoDB: ddb, newToken: true, refused: refused}}, teamConfig("lost-token", 100*usd))
+	resp, b := e.post(context.Background(), "lost-token", sonnet, "converse", converseBody("x [[tokens:400]]", 400), map[string]string{"Amz-Sdk-Invocation-Id": "0d6c2b8e-2222-4c8e-9d0e-2b8a4c1d9e01"})
+	if resp.StatusCode != http.StatusOK {
+		t.Fatalf("%d %s", resp.StatusCode, b)
+	}
+	rec := e.record("lost-token")
+	if rec.Reserved != 0 || len(rec.Inflight) != 0 || rec.Spent != e.billed() || rec.Spent == 0 || rec.Requests != 1 {
+		t.Fatalf("reservation leaked or double counted: %+v", rec)
+	}
+	if n := refused.Load(); n != 2 {
+		t.Fatalf("%d replayed transactions refused, want 2 (the reservation's and the settlement's)", n)
 	}
 }
 

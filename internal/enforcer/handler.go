@@ -75,8 +75,9 @@ type Handler struct {
 	unknown *boundedMap[*idEntry]
 	teams   *boundedMap[*teamView]
 	bg      sync.WaitGroup
-	// sweeps: when this instance last swept a team's expired reservations.
-	sweeps sync.Map
+	// sweeps: when this instance last swept a team's expired reservations (bounded like
+	// the caches: an evicted team is only swept sooner).
+	sweeps *boundedMap[time.Time]
 	// ledger groups this instance's reservations and settlements on a slice into shared
 	// transactions.
 	ledger *governance.Committer
@@ -122,7 +123,7 @@ func New(cfg Config, d Deps) (*Handler, error) {
 		return nil, errors.New("enforcer: a DynamoDB client is required")
 	}
 	h := &Handler{cfg: cfg, db: d.DB, notifier: d.Notifier, now: d.Clock, principal: d.Principal,
-		ids: newBoundedMap[*idEntry](cfg.CacheEntries), unknown: newBoundedMap[*idEntry](cfg.CacheEntries), teams: newBoundedMap[*teamView](cfg.CacheEntries), ledger: &governance.Committer{DB: d.DB, Table: cfg.Table}}
+		ids: newBoundedMap[*idEntry](cfg.CacheEntries), unknown: newBoundedMap[*idEntry](cfg.CacheEntries), teams: newBoundedMap[*teamView](cfg.CacheEntries), sweeps: newBoundedMap[time.Time](cfg.CacheEntries), ledger: &governance.Committer{DB: d.DB, Table: cfg.Table}}
 	if h.now == nil {
 		h.now = time.Now
 	}
@@ -152,13 +153,10 @@ type call struct {
 	team     *teamView
 	id       string
 	idOK     bool
-	slot     string // the reservation's key (reservationSlot(id))
 	reserved governance.Micros
-	nonce    string
 	expires  time.Time
 	hold     governance.Hold // the reservation as made
 	failOpen bool
-	rec      *governance.CapRecord // as returned by the reservation
 	target   string
 	model    string
 	// primaryRate and degradeRate price the team's two profiles for this request's
@@ -324,7 +322,6 @@ func (h *Handler) route(c *call, rec *governance.CapRecord, now time.Time, wantD
 	view := c.team
 	state := governance.StateOK
 	if rec != nil {
-		c.rec = rec
 		standing := rec.StandingAt(now)
 		state = standing.State
 		c.log.SpendPercent = standing.Percent
@@ -391,60 +388,14 @@ func (h *Handler) price(view *teamView, modelRef string, c *call, inBound, maxOu
 // identify maps the caller to a team through the identity index, and checks the team's
 // record still lists the identity.
 func (h *Handler) identify(r *http.Request, c *call) (*teamView, *apiError) {
-	var indexKey, keyHash, principalKey string
-	switch h.cfg.AuthMode {
-	case AuthAPIKey:
-		if len(r.Header.Values("Authorization")) > 1 {
-			return nil, errDenied("the Authorization header is repeated: send one bearer API key")
-		}
-		key, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
-		if !ok || key == "" {
-			return nil, errDenied("missing bearer API key")
-		}
-		keyHash = governance.HashAPIKey(key)
-		indexKey = governance.APIKeyIndexKey(keyHash)
-	default:
-		if hn := h.cfg.TrustedPrincipalHeader; hn != "" && repeated(r.Header, hn) {
-			return nil, errDenied("the principal header " + hn + " has several values: the trusted front must replace it, never append to it")
-		}
-		arn, ok := h.principal(r)
-		if !ok || arn == "" {
-			return nil, errDenied("no authenticated IAM principal")
-		}
-		pk, err := governance.PrincipalKey(arn)
-		if err != nil {
-			return nil, errDenied(err.Error())
-		}
-		principalKey = pk
-		c.log.Principal = pk
-		indexKey = governance.PrincipalIndexKey(pk)
+	indexKey, keyHash, principalKey, ae := h.credential(r, c)
+	if ae != nil {
+		return nil, ae
 	}
 	now := h.now()
-	team := ""
-	cached, hit := h.ids.Load(indexKey)
-	if !hit {
-		cached, hit = h.unknown.Load(indexKey)
-	}
-	if hit && now.Before(cached.expires) {
-		team = cached.team
-	} else {
-		out, err := h.db.GetItem(r.Context(), governance.LookupIdentityInput(h.cfg.Table, indexKey))
-		switch {
-		case err != nil && hit && h.cfg.FailOpen:
-			out = &dynamodb.GetItemOutput{Item: map[string]types.AttributeValue{governance.AttrTeam: &types.AttributeValueMemberS{Value: cached.team}}}
-			c.failOpen = true
-		case err != nil:
-			c.log.Decision = decFailedClosed
-			return nil, errUnavailable("the budget ledger is unavailable")
-		}
-		team = governance.TeamOfIdentity(out.Item)
-		if team == "" {
-			h.ids.Delete(indexKey)
-			h.unknown.Store(indexKey, &idEntry{expires: now.Add(min(h.cfg.IdentityCacheTTL, 5*time.Second))})
-		} else {
-			h.unknown.Delete(indexKey)
-			h.ids.Store(indexKey, &idEntry{team: team, expires: now.Add(h.cfg.IdentityCacheTTL)})
-		}
+	team, ae := h.teamOf(r.Context(), c, indexKey, now)
+	if ae != nil {
+		return nil, ae
 	}
 	if team == "" {
 		return nil, errDenied("the caller belongs to no bedgov team")
@@ -473,6 +424,71 @@ func (h *Handler) identify(r *http.Request, c *call) (*teamView, *apiError) {
 		return nil, errDenied("the caller belongs to no bedgov team")
 	}
 	return view, nil
+}
+
+// credential reads the caller's credential (the bearer API key, or the IAM principal)
+// and returns its key in the identity index, with the key's hash or the principal's key
+// the team's record must list.
+func (h *Handler) credential(r *http.Request, c *call) (indexKey, keyHash, principalKey string, ae *apiError) {
+	switch h.cfg.AuthMode {
+	case AuthAPIKey:
+		if len(r.Header.Values("Authorization")) > 1 {
+			return "", "", "", errDenied("the Authorization header is repeated: send one bearer API key")
+		}
+		key, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
+		if !ok || key == "" {
+			return "", "", "", errDenied("missing bearer API key")
+		}
+		keyHash = governance.HashAPIKey(key)
+		indexKey = governance.APIKeyIndexKey(keyHash)
+	default:
+		if hn := h.cfg.TrustedPrincipalHeader; hn != "" && repeated(r.Header, hn) {
+			return "", "", "", errDenied("the principal header " + hn + " has several values: the trusted front must replace it, never append to it")
+		}
+		arn, ok := h.principal(r)
+		if !ok || arn == "" {
+			return "", "", "", errDenied("no authenticated IAM principal")
+		}
+		pk, err := governance.PrincipalKey(arn)
+		if err != nil {
+			return "", "", "", errDenied(err.Error())
+		}
+		principalKey = pk
+		c.log.Principal = pk
+		indexKey = governance.PrincipalIndexKey(pk)
+	}
+	return indexKey, keyHash, principalKey, nil
+}
+
+// teamOf is the team the identity index gives indexKey ("" for none), from the cache
+// while its entry lasts (and, failing open, while the index cannot be read).
+func (h *Handler) teamOf(ctx context.Context, c *call, indexKey string, now time.Time) (team string, ae *apiError) {
+	cached, hit := h.ids.Load(indexKey)
+	if !hit {
+		cached, hit = h.unknown.Load(indexKey)
+	}
+	if hit && now.Before(cached.expires) {
+		team = cached.team
+	} else {
+		out, err := h.db.GetItem(ctx, governance.LookupIdentityInput(h.cfg.Table, indexKey))
+		switch {
+		case err != nil && hit && h.cfg.FailOpen:
+			out = &dynamodb.GetItemOutput{Item: map[string]types.AttributeValue{governance.AttrTeam: &types.AttributeValueMemberS{Value: cached.team}}}
+			c.failOpen = true
+		case err != nil:
+			c.log.Decision = decFailedClosed
+			return "", errUnavailable("the budget ledger is unavailable")
+		}
+		team = governance.TeamOfIdentity(out.Item)
+		if team == "" {
+			h.ids.Delete(indexKey)
+			h.unknown.Store(indexKey, &idEntry{expires: now.Add(min(h.cfg.IdentityCacheTTL, 5*time.Second))})
+		} else {
+			h.unknown.Delete(indexKey)
+			h.ids.Store(indexKey, &idEntry{team: team, expires: now.Add(h.cfg.IdentityCacheTTL)})
+		}
+	}
+	return team, nil
 }
 
 func (h *Handler) teamView(ctx context.Context, team string, now time.Time) (*teamView, *apiError) {
@@ -630,65 +646,7 @@ func (h *Handler) forwardAndSettle(w http.ResponseWriter, r *http.Request, c *ca
 		c.log.Error = e.message
 	} else {
 		status = resp.StatusCode
-		hdr := w.Header()
-		for k, vs := range resp.Header {
-			switch k {
-			case "Connection", "Keep-Alive", "Transfer-Encoding", "Proxy-Connection", "Upgrade", "Trailer":
-				continue
-			}
-			hdr[k] = vs
-		}
-		meter.fromHeaders(resp.Header)
-		w.WriteHeader(resp.StatusCode)
-		flusher, _ := w.(http.Flusher)
-		stream := c.op.streaming() && resp.StatusCode == http.StatusOK
-		pool := &copyBufs
-		if c.op.streaming() {
-			pool = &streamBufs
-		}
-		bp := pool.Get().(*[]byte)
-		buf := *bp
-		clientGone := false
-		for {
-			n, rerr := resp.Body.Read(buf)
-			if n > 0 {
-				_, _ = meter.Write(buf[:n])
-				if !clientGone {
-					if _, werr := w.Write(buf[:n]); werr != nil {
-						cancelled, clientGone = true, true
-						if c.op.streaming() {
-							break
-						}
-					} else if stream && flusher != nil {
-						flusher.Flush()
-					}
-				}
-			}
-			if rerr == io.EOF {
-				meter.complete = true
-				break
-			}
-			if rerr != nil {
-				cancelled = cancelled || r.Context().Err() != nil
-				if !cancelled {
-					c.log.Error = "upstream stream failed"
-					// A stream cut at a message boundary would look complete to the
-					// client: end it with an exception event the SDKs surface. (Cut
-					// mid-message, the client's decoder already reports the truncation.)
-					if stream && meter.atBoundary() && meter.streamErr == "" {
-						_, _ = w.Write(appendMessage(nil, [][2]string{{":message-type", "exception"}, {":exception-type", "internalServerException"}, {":content-type", "application/json"}},
-							[]byte(`{"message":"the response stream from Bedrock failed"}`)))
-					}
-				}
-				break
-			}
-		}
-		pool.Put(bp)
-		_ = resp.Body.Close()
-		if flusher != nil && !clientGone {
-			flusher.Flush()
-		}
-		meter.finishBody()
+		cancelled = h.relay(w, r, c, resp, meter)
 	}
 	c.log.Status = status
 	c.log.Cancelled = cancelled
@@ -696,6 +654,78 @@ func (h *Handler) forwardAndSettle(w http.ResponseWriter, r *http.Request, c *ca
 		c.log.Error = "in-stream " + meter.streamErr
 	}
 
+	h.settleAndLog(r, c, meter, status)
+}
+
+// relay streams Bedrock's response through to the client (its headers, then its body,
+// metered), reading a non-streaming answer to its end even after the client has gone.
+// It reports whether the client cancelled.
+func (h *Handler) relay(w http.ResponseWriter, r *http.Request, c *call, resp *http.Response, meter *usageMeter) (cancelled bool) {
+	hdr := w.Header()
+	for k, vs := range resp.Header {
+		switch k {
+		case "Connection", "Keep-Alive", "Transfer-Encoding", "Proxy-Connection", "Upgrade", "Trailer":
+			continue
+		}
+		hdr[k] = vs
+	}
+	meter.fromHeaders(resp.Header)
+	w.WriteHeader(resp.StatusCode)
+	flusher, _ := w.(http.Flusher)
+	stream := c.op.streaming() && resp.StatusCode == http.StatusOK
+	pool := &copyBufs
+	if c.op.streaming() {
+		pool = &streamBufs
+	}
+	bp := pool.Get().(*[]byte)
+	buf := *bp
+	clientGone := false
+	for {
+		n, rerr := resp.Body.Read(buf)
+		if n > 0 {
+			_, _ = meter.Write(buf[:n])
+			if !clientGone {
+				if _, werr := w.Write(buf[:n]); werr != nil {
+					cancelled, clientGone = true, true
+					if c.op.streaming() {
+						break
+					}
+				} else if stream && flusher != nil {
+					flusher.Flush()
+				}
+			}
+		}
+		if rerr == io.EOF {
+			meter.complete = true
+			break
+		}
+		if rerr != nil {
+			cancelled = cancelled || r.Context().Err() != nil
+			if !cancelled {
+				c.log.Error = "upstream stream failed"
+				// A stream cut at a message boundary would look complete to the
+				// client: end it with an exception event the SDKs surface. (Cut
+				// mid-message, the client's decoder already reports the truncation.)
+				if stream && meter.atBoundary() && meter.streamErr == "" {
+					_, _ = w.Write(appendMessage(nil, [][2]string{{":message-type", "exception"}, {":exception-type", "internalServerException"}, {":content-type", "application/json"}},
+						[]byte(`{"message":"the response stream from Bedrock failed"}`)))
+				}
+			}
+			break
+		}
+	}
+	pool.Put(bp)
+	_ = resp.Body.Close()
+	if flusher != nil && !clientGone {
+		flusher.Flush()
+	}
+	meter.finishBody()
+	return cancelled
+}
+
+// settleAndLog settles the call and logs it: in the background with DetachSettle, and
+// never abandoned with the client.
+func (h *Handler) settleAndLog(r *http.Request, c *call, meter *usageMeter, status int) {
 	settle := func() {
 		ctx, cancel := context.WithTimeout(context.WithoutCancel(r.Context()), 10*time.Second)
 		defer cancel()

@@ -324,6 +324,9 @@ func TestFittingRequestIsNotRefusedAfterARace(t *testing.T) {
 	if resp.StatusCode != http.StatusOK {
 		t.Fatalf("a request that fits was refused: %d %s", resp.StatusCode, msg)
 	}
+	if !db.fired.Load() {
+		t.Fatal("the race was not played: no reservation transaction matched settlingNeighbourDB's")
+	}
 	for _, n := range e.notes.list() {
 		if strings.Contains(n, "blocked") {
 			t.Fatalf("announced blocked on a record that admits the request: %v", n)

@@ -20,16 +20,15 @@ import (
 // decided again from the new record. It reports whether the path names the degrade
 // profile; rec is nil when the ledger failed open.
 func (h *Handler) reserveDecided(ctx context.Context, c *call, modelRef string, inBound, maxOut int64) (rec *governance.CapRecord, wantDegrade bool, now time.Time, ae *apiError) {
-	c.slot = reservationSlot(c.id)
+	slot := reservationSlot(c.id)
 	for attempt := 0; ; attempt++ {
 		if wantDegrade, ae = h.price(c.team, modelRef, c, inBound, maxOut); ae != nil {
 			return nil, false, now, ae
 		}
-		c.nonce = randomNonce()
 		now = h.now()
 		c.expires = now.Add(h.cfg.ReservationTTL)
 		var changed bool
-		rec, changed, ae = h.reserve(ctx, c, now)
+		rec, changed, ae = h.reserve(ctx, c, slot, randomNonce(), now)
 		if !changed {
 			return rec, wantDegrade, now, ae
 		}
@@ -39,13 +38,14 @@ func (h *Handler) reserveDecided(ctx context.Context, c *call, modelRef string, 
 	}
 }
 
-// reserve makes the reservation on one of the team's slices, in turn (from a random
-// start per instance), so that the team's requests spread evenly over them. changed reports a configuration newer than the
+// reserve makes the reservation (key slot, this attempt's nonce; kept in c.hold) on one
+// of the team's slices, in turn (from a random start per instance), so that the team's
+// requests spread evenly over them. changed reports a configuration newer than the
 // view's: c.team is then the new view, and the request must be priced again.
-func (h *Handler) reserve(ctx context.Context, c *call, now time.Time) (*governance.CapRecord, bool, *apiError) {
+func (h *Handler) reserve(ctx context.Context, c *call, slot, nonce string, now time.Time) (*governance.CapRecord, bool, *apiError) {
 	view := c.team.rec
-	c.hold = governance.Hold{Team: view.Team, Slot: c.slot, Slice: int(h.nextSlice.Add(1) % uint64(max(view.Slices, 1))), Amount: c.reserved,
-		Expires: c.expires.Unix(), Nonce: c.nonce}
+	c.hold = governance.Hold{Team: view.Team, Slot: slot, Slice: int(h.nextSlice.Add(1) % uint64(max(view.Slices, 1))), Amount: c.reserved,
+		Expires: c.expires.Unix(), Nonce: nonce}
 	err := h.ledger.Reserve(ctx, view, &c.hold, now, h.loggedCharge(now))
 	if err == nil {
 		return view, false, nil
@@ -202,7 +202,7 @@ const sweepInterval = time.Minute
 // (governance.Sweep), at most once per sweepInterval per instance.
 func (h *Handler) sweepSoon(rec *governance.CapRecord) {
 	now := h.now()
-	if last, ok := h.sweeps.Load(rec.Team); ok && now.Sub(last.(time.Time)) < sweepInterval {
+	if last, ok := h.sweeps.Load(rec.Team); ok && now.Sub(last) < sweepInterval {
 		return
 	}
 	h.sweeps.Store(rec.Team, now)
