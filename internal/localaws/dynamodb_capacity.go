@@ -557,9 +557,8 @@ func (s *Server) serveMetered(w http.ResponseWriter, r *http.Request, op string,
 		// A write whose condition fails still consumes write capacity, by the size of
 		// the item (read-write-operations, "Conditional writes"); dynalite charges
 		// nothing for it, so the front reads the item and charges it here.
-		var got struct{ Item map[string]json.RawMessage }
-		_ = s.dynaliteCall("GetItem", map[string]any{"TableName": id.table, "Key": key, "ConsistentRead": true}, &got)
-		size := ItemSize(got.Item)
+		item := s.readItem(id.table, key)
+		size := ItemSize(item)
 		if op == "PutItem" {
 			size = max(size, ItemSize(in.Item))
 		}
@@ -567,10 +566,10 @@ func (s *Server) serveMetered(w http.ResponseWriter, r *http.Request, op string,
 		// ReturnValuesOnConditionCheckFailure=ALL_OLD returns the item with the error
 		// (API_UpdateItem); dynalite ignores the option. The item read just now is the
 		// one the condition failed on unless another write landed in between.
-		if in.ReturnValuesOnConditionCheckFailure == "ALL_OLD" && len(got.Item) > 0 {
+		if in.ReturnValuesOnConditionCheckFailure == "ALL_OLD" && len(item) > 0 {
 			var doc map[string]json.RawMessage
 			if json.Unmarshal(data, &doc) == nil {
-				doc["Item"], _ = json.Marshal(got.Item)
+				doc["Item"], _ = json.Marshal(item)
 				data, _ = json.Marshal(doc)
 			}
 		}

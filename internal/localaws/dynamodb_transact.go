@@ -254,10 +254,7 @@ func (s *Server) serveTransactWrite(w http.ResponseWriter, r *http.Request, rec 
 	}
 	for _, st := range steps {
 		if !s.capacity.admit(st.id, true) {
-			fail(&APIError{Code: "ProvisionedThroughputExceededException", Status: http.StatusBadRequest,
-				Message: "The level of configured provisioned throughput for the table was exceeded. Consider increasing your provisioning level with the UpdateTable API.",
-				Fields: map[string]any{"ThrottlingReasons": []map[string]string{{"reason": "TableWriteKeyRangeThroughputExceeded",
-					"resource": fmt.Sprintf("arn:aws:dynamodb:%s:%s:table/%s", regionOr(rec.Region, s.defaultRegion), s.account, st.table)}}}})
+			fail(s.keyRangeThrottled(st.table, true, rec.Region))
 			return
 		}
 	}
@@ -375,13 +372,12 @@ func (s *Server) serveTransactWrite(w http.ResponseWriter, r *http.Request, rec 
 		case strings.Contains(err.Error(), "ConditionalCheckFailedException"):
 			canceled = true
 			reason := map[string]any{"Code": "ConditionalCheckFailed", "Message": "The conditional request failed"}
-			var got struct{ Item map[string]json.RawMessage }
-			_ = s.dynaliteCall("GetItem", map[string]any{"TableName": st.table, "Key": st.key, "ConsistentRead": true}, &got)
-			if st.a.ReturnValuesOnConditionCheckFailure == "ALL_OLD" && len(got.Item) > 0 {
-				reason["Item"] = got.Item
+			item := s.readItem(st.table, st.key)
+			if st.a.ReturnValuesOnConditionCheckFailure == "ALL_OLD" && len(item) > 0 {
+				reason["Item"] = item
 			}
 			reasons[i] = reason
-			units[i] = 2 * WriteUnits(ItemSize(got.Item), false)
+			units[i] = 2 * WriteUnits(ItemSize(item), false)
 		default:
 			canceled = true
 			reasons[i] = map[string]any{"Code": "ValidationError", "Message": err.Error()}
