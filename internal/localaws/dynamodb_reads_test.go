@@ -3,7 +3,6 @@ package localaws_test
 import (
 	"context"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -103,14 +102,10 @@ func TestDynamoDBQueryReadUnits(t *testing.T) {
 // with ProvisionedThroughputExceededException.
 func TestDynamoDBBatchGetItemThrottled(t *testing.T) {
 	t.Parallel()
-	var mu sync.Mutex
-	now := time.Date(2026, 12, 1, 0, 0, 0, 0, time.UTC)
-	clock := func() time.Time { mu.Lock(); defer mu.Unlock(); return now }
-	_, cfg := start(t, localaws.WithDynamoDB(dynaliteEndpoint), localaws.WithDynamoDBClock(clock))
-	c := dynamodb.NewFromConfig(cfg)
-	ctx := context.Background()
 	const tbl = "metered-batchget-hot"
-	createTable(t, c, tbl)
+	clock, _ := testClock()
+	_, c, _ := meteredTable(t, tbl, clock)
+	ctx := context.Background()
 	for k, n := range map[string]int{"hot": 300*1024 - 10, "cold": 10} {
 		if _, err := c.PutItem(ctx, &dynamodb.PutItemInput{TableName: aws.String(tbl), Item: item(k, n)}); err != nil {
 			t.Fatal(err)

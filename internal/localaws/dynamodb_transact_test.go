@@ -174,14 +174,10 @@ func TestDynamoDBTransactionsAreIsolated(t *testing.T) {
 // refused; after the window the token is free again.
 func TestDynamoDBTransactClientRequestToken(t *testing.T) {
 	t.Parallel()
-	var mu sync.Mutex
-	now := time.Date(2026, 12, 1, 0, 0, 0, 0, time.UTC)
-	clock := func() time.Time { mu.Lock(); defer mu.Unlock(); return now }
-	_, cfg := start(t, localaws.WithDynamoDB(dynaliteEndpoint), localaws.WithDynamoDBClock(clock))
-	c := dynamodb.NewFromConfig(cfg)
-	ctx := context.Background()
 	const tbl = "transact-token"
-	createTable(t, c, tbl)
+	clock, advance := testClock()
+	_, c, _ := meteredTable(t, tbl, clock)
+	ctx := context.Background()
 	for pk, b := range map[string]int{"a": 100, "b": 0} {
 		if _, err := c.PutItem(ctx, &dynamodb.PutItemInput{TableName: aws.String(tbl), Item: map[string]types.AttributeValue{"pk": sv(pk), "bal": nv(b)}}); err != nil {
 			t.Fatal(err)
@@ -202,9 +198,7 @@ func TestDynamoDBTransactClientRequestToken(t *testing.T) {
 	_, err := c.TransactWriteItems(ctx, other)
 	wantAPIError(t, err, "IdempotentParameterMismatchException")
 
-	mu.Lock()
-	now = now.Add(11 * time.Minute)
-	mu.Unlock()
+	advance(11 * time.Minute)
 	if _, err := c.TransactWriteItems(ctx, in); err != nil {
 		t.Fatal(err)
 	}
