@@ -52,11 +52,9 @@ func move(table, a, b string, n int, checkMin int) *dynamodb.TransactWriteItemsI
 // plain write's units, and cancels with one reason per action.
 func TestDynamoDBTransactWriteItems(t *testing.T) {
 	t.Parallel()
-	s, cfg := start(t, localaws.WithDynamoDB(dynaliteEndpoint))
-	c := dynamodb.NewFromConfig(cfg)
-	ctx := context.Background()
 	const tbl = "transact"
-	createTable(t, c, tbl)
+	s, c, _ := meteredTable(t, tbl)
+	ctx := context.Background()
 	for pk, b := range map[string]int{"a": 100, "b": 0} {
 		if _, err := c.PutItem(ctx, &dynamodb.PutItemInput{TableName: aws.String(tbl), Item: map[string]types.AttributeValue{"pk": sv(pk), "bal": nv(b)}}); err != nil {
 			t.Fatal(err)
@@ -119,11 +117,9 @@ func TestDynamoDBTransactWriteItems(t *testing.T) {
 // leave the total intact and every successful transfer counted.
 func TestDynamoDBTransactionsAreIsolated(t *testing.T) {
 	t.Parallel()
-	_, cfg := start(t, localaws.WithDynamoDB(dynaliteEndpoint))
-	c := dynamodb.NewFromConfig(cfg)
-	ctx := context.Background()
 	const tbl = "transact-isolated"
-	createTable(t, c, tbl)
+	_, c, _ := meteredTable(t, tbl)
+	ctx := context.Background()
 	for pk, b := range map[string]int{"a": 100, "b": 0} {
 		if _, err := c.PutItem(ctx, &dynamodb.PutItemInput{TableName: aws.String(tbl), Item: map[string]types.AttributeValue{"pk": sv(pk), "bal": nv(b)}}); err != nil {
 			t.Fatal(err)
