@@ -337,13 +337,6 @@ type indexSchema struct {
 	nonKey   []string // INCLUDE's attributes
 }
 
-// tableKeys is the key schema of a table, from dynalite: the partition key attribute
-// first, then the sort key's if any.
-func (s *Server) tableKeys(table string) ([]string, error) {
-	sc, err := s.tableSchema(table)
-	return sc.keys, err
-}
-
 type keySchemaElement struct{ AttributeName, KeyType string }
 
 func hashFirst(ks []keySchemaElement) []string {
