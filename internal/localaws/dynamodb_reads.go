@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"encoding/json"
 	"io"
-	"math"
 	"net/http"
 	"regexp"
 	"strings"
@@ -334,11 +333,9 @@ func (s *Server) serveQuery(w http.ResponseWriter, r *http.Request, body []byte,
 	for _, it := range got.Items {
 		size += ItemSize(it)
 	}
-	// One read of the items together: the summed size rounded up to 4 KB.
-	u := math.Max(1, math.Ceil(float64(size)/4096))
-	if !in.ConsistentRead || in.IndexName != "" {
-		u /= 2
-	}
+	// One read of the items together: the summed size rounded up to 4 KB (an index
+	// is read eventually consistent only).
+	u := ReadUnits(size, in.ConsistentRead && in.IndexName == "", false)
 	s.capacity.charge(id, false, u)
 	delete(out, "ConsumedCapacity")
 	switch in.ReturnConsumedCapacity {
