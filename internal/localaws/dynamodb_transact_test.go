@@ -30,6 +30,16 @@ func balance(t *testing.T, c *dynamodb.Client, table, pk string) int {
 	return n
 }
 
+// openAccounts puts the accounts the transfers move between: a with 100, b with 0.
+func openAccounts(t *testing.T, c *dynamodb.Client, table string) {
+	t.Helper()
+	for pk, b := range map[string]int{"a": 100, "b": 0} {
+		if _, err := c.PutItem(context.Background(), &dynamodb.PutItemInput{TableName: aws.String(table), Item: map[string]types.AttributeValue{"pk": sv(pk), "bal": nv(b)}}); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
 // move is a transfer of n from a to b, conditional on a's balance; with check, it also
 // requires b's balance to be at least checkMin (which fails when checkMin is large).
 func move(table, a, b string, n int, checkMin int) *dynamodb.TransactWriteItemsInput {
@@ -55,11 +65,7 @@ func TestDynamoDBTransactWriteItems(t *testing.T) {
 	const tbl = "transact"
 	s, c, _ := meteredTable(t, tbl)
 	ctx := context.Background()
-	for pk, b := range map[string]int{"a": 100, "b": 0} {
-		if _, err := c.PutItem(ctx, &dynamodb.PutItemInput{TableName: aws.String(tbl), Item: map[string]types.AttributeValue{"pk": sv(pk), "bal": nv(b)}}); err != nil {
-			t.Fatal(err)
-		}
-	}
+	openAccounts(t, c, tbl)
 	before := usageOf(s, tbl, "a").WriteUnits
 
 	in := move(tbl, "a", "b", 30, 0)
@@ -120,11 +126,7 @@ func TestDynamoDBTransactionsAreIsolated(t *testing.T) {
 	const tbl = "transact-isolated"
 	_, c, _ := meteredTable(t, tbl)
 	ctx := context.Background()
-	for pk, b := range map[string]int{"a": 100, "b": 0} {
-		if _, err := c.PutItem(ctx, &dynamodb.PutItemInput{TableName: aws.String(tbl), Item: map[string]types.AttributeValue{"pk": sv(pk), "bal": nv(b)}}); err != nil {
-			t.Fatal(err)
-		}
-	}
+	openAccounts(t, c, tbl)
 	var wg sync.WaitGroup
 	var mu sync.Mutex
 	var ok, cancelled int
@@ -174,11 +176,7 @@ func TestDynamoDBTransactClientRequestToken(t *testing.T) {
 	clock, advance := testClock()
 	_, c, _ := meteredTable(t, tbl, clock)
 	ctx := context.Background()
-	for pk, b := range map[string]int{"a": 100, "b": 0} {
-		if _, err := c.PutItem(ctx, &dynamodb.PutItemInput{TableName: aws.String(tbl), Item: map[string]types.AttributeValue{"pk": sv(pk), "bal": nv(b)}}); err != nil {
-			t.Fatal(err)
-		}
-	}
+	openAccounts(t, c, tbl)
 	in := move(tbl, "a", "b", 10, 0)
 	in.ClientRequestToken = aws.String("transfer-1")
 	for range 2 {
@@ -229,11 +227,7 @@ func TestDynamoDBTransactionConflicts(t *testing.T) {
 	ctx := context.Background()
 	const tbl = "transact-conflict"
 	createTable(t, c, tbl)
-	for pk, b := range map[string]int{"a": 100, "b": 0} {
-		if _, err := c.PutItem(ctx, &dynamodb.PutItemInput{TableName: aws.String(tbl), Item: map[string]types.AttributeValue{"pk": sv(pk), "bal": nv(b)}}); err != nil {
-			t.Fatal(err)
-		}
-	}
+	openAccounts(t, c, tbl)
 	release := s.HoldForTransaction(tbl, "b")
 
 	_, err := c.TransactWriteItems(ctx, move(tbl, "a", "b", 10, 0))
