@@ -258,8 +258,14 @@ func TestDynamoDBTransactionConflicts(t *testing.T) {
 		ExpressionAttributeValues: map[string]types.AttributeValue{":t": &types.AttributeValueMemberBOOL{Value: true}}}); err != nil {
 		t.Fatalf("UpdateItem on another item: %v", err)
 	}
-	read := make(chan int)
+	read := make(chan int, 1)
 	go func() { read <- balance(t, c, tbl, "b") }()
+	select {
+	case b := <-read:
+		release()
+		t.Fatalf("GetItem returned (b = %d) while a transaction held its item", b)
+	case <-time.After(100 * time.Millisecond):
+	}
 	release()
 	if b := <-read; b != 0 {
 		t.Fatalf("b = %d, want 0: a conflicting call wrote", b)
