@@ -10,8 +10,6 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
-
-	"github.com/bedgov/terraform-provider-bedgov/internal/localaws"
 )
 
 func nv(n int) types.AttributeValue { return &types.AttributeValueMemberN{Value: strconv.Itoa(n)} }
@@ -221,12 +219,10 @@ func isTransactionConflict(err error) bool {
 // neither writes anything, and neither waits. A GetItem waits for the transaction.
 func TestDynamoDBTransactionConflicts(t *testing.T) {
 	t.Parallel()
-	s, cfg := start(t, localaws.WithDynamoDB(dynaliteEndpoint))
-	// No SDK retries: the errors as the first attempt meets them.
-	c := dynamodb.NewFromConfig(cfg, func(o *dynamodb.Options) { o.RetryMaxAttempts = 1 })
-	ctx := context.Background()
 	const tbl = "transact-conflict"
-	createTable(t, c, tbl)
+	// No SDK retries (start): the errors as the first attempt meets them.
+	s, c, _ := meteredTable(t, tbl)
+	ctx := context.Background()
 	openAccounts(t, c, tbl)
 	release := s.HoldForTransaction(tbl, "b")
 
