@@ -106,9 +106,11 @@ func (s *Server) proxyDynamoDB(w http.ResponseWriter, r *http.Request, sv *servi
 		return
 	}
 	if op == "CreateTable" || op == "DeleteTable" || op == "UpdateTable" {
+		// The front's cached schema is forgotten once dynalite has changed the table:
+		// forgotten before, a call meanwhile would cache the old schema again and keep it.
 		body, _ := io.ReadAll(io.LimitReader(r.Body, s.maxBody))
 		r.Body = io.NopCloser(bytes.NewReader(body))
-		s.forgetTable(body)
+		defer s.forgetTable(body)
 	}
 	var code string
 	s.dynamoProxy.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), errorCodeKey{}, &code)))

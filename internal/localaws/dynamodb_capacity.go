@@ -337,13 +337,6 @@ type indexSchema struct {
 	nonKey   []string // INCLUDE's attributes
 }
 
-// tableKeys is the key schema of a table, from dynalite: the partition key attribute
-// first, then the sort key's if any.
-func (s *Server) tableKeys(table string) ([]string, error) {
-	sc, err := s.tableSchema(table)
-	return sc.keys, err
-}
-
 type keySchemaElement struct{ AttributeName, KeyType string }
 
 func hashFirst(ks []keySchemaElement) []string {
@@ -429,6 +422,16 @@ func (s *Server) dynaliteCall(op string, in any, out any) error {
 	return json.Unmarshal(data, out)
 }
 
+// meteredCall is a metered request as the front reads it.
+type meteredCall struct {
+	op    string
+	write bool
+	in    meteredRequest
+	sc    tableSchema
+	key   map[string]json.RawMessage // the item's primary key
+	id    partitionID                // the item's partition
+}
+
 // serveMetered forwards a metered operation to dynalite, throttling and charging its
 // partition. It reports false when the request is not one it can meter (the caller then
 // passes it through as is).
@@ -442,141 +445,139 @@ func (s *Server) serveMetered(w http.ResponseWriter, r *http.Request, op string,
 		return false
 	}
 	r.Body = io.NopCloser(bytes.NewReader(body))
-	var in meteredRequest
-	if json.Unmarshal(body, &in) != nil || in.TableName == "" {
-		return false // dynalite answers the malformed request
-	}
-	sc, err := s.tableSchema(tableNameOf(in.TableName))
-	if err != nil {
-		return false // no such table: dynalite says so
-	}
-	keys := sc.keys
-	key := in.Key
-	if op == "PutItem" {
-		key = map[string]json.RawMessage{}
-		for _, k := range keys {
-			key[k] = in.Item[k]
-		}
-	}
-	pv, ok := key[keys[0]]
+	c, ok := s.meteredTarget(op, write, body)
 	if !ok {
-		return false // dynalite refuses the key
+		return false
 	}
-	id := partitionID{table: tableNameOf(in.TableName), key: partitionKeyString(pv)}
 	codec := jsonCodec{version: "1.0"}
-	if !s.capacity.admit(id, write) {
-		e := s.keyRangeThrottled(id.table, write, rec.Region)
+	fail := func(e *APIError) bool {
 		rec.ErrorCode = e.Code
 		codec.writeError(w, nil, op, e)
 		return true
+	}
+	if !s.capacity.admit(c.id, write) {
+		return fail(s.keyRangeThrottled(c.id.table, write, rec.Region))
 	}
 
 	// A write to an item a transaction holds fails with TransactionConflictException
 	// (transaction-apis, "Transaction conflict handling"); a read waits for it.
-	unlock, conflicts := s.capacity.locks.acquire([]string{itemLockKey(id.table, keys, key)}, false, write)
+	unlock, conflicts := s.capacity.locks.acquire([]string{itemLockKey(c.id.table, c.sc.keys, c.key)}, false, write)
 	if len(conflicts) > 0 {
-		e := Errorf("TransactionConflictException", "Transaction is ongoing for the item")
-		rec.ErrorCode = e.Code
-		codec.writeError(w, nil, op, e)
-		return true
+		return fail(Errorf("TransactionConflictException", "Transaction is ongoing for the item"))
 	}
 	defer unlock()
 	// A write to a table with global secondary indexes writes them too (see
 	// dynamodb_index_writes.go): the item before and after tell what.
-	indexed := write && len(sc.indexes) > 0
+	indexed := write && len(c.sc.indexes) > 0
 	var before map[string]json.RawMessage
 	if indexed {
 		if op == "PutItem" {
-			if ix, ok := s.admitIndexPuts(sc, id.table, in.Item); !ok {
-				e := s.partitionThrottled(ix, true, rec.Region)
-				rec.ErrorCode = e.Code
-				codec.writeError(w, nil, op, e)
-				return true
+			if ix, ok := s.admitIndexPuts(c.sc, c.id.table, c.in.Item); !ok {
+				return fail(s.partitionThrottled(ix, true, rec.Region))
 			}
 		}
-		before = s.readItem(id.table, key)
+		before = s.readItem(c.id.table, c.key)
 	}
 	// Ask dynalite for the consumed capacity whatever the caller asked.
 	var fields map[string]json.RawMessage
 	_ = json.Unmarshal(body, &fields)
 	fields["ReturnConsumedCapacity"] = json.RawMessage(`"TOTAL"`)
-	fwd, _ := json.Marshal(fields)
-	req, err := http.NewRequestWithContext(r.Context(), http.MethodPost, s.dynamoDB, bytes.NewReader(fwd))
+	resp, data, err := s.forwardJSON(r, fields)
 	if err != nil {
-		return false
+		return fail(ErrorStatus(http.StatusServiceUnavailable, "ServiceUnavailable", "dynalite at %s is unreachable: %v", s.dynamoDB, err))
 	}
-	req.Header = r.Header.Clone()
-	req.Header.Del("Content-Length")
-	req.Header.Del("Accept-Encoding") // the front reads the body
-	req.ContentLength = int64(len(fwd))
-	resp, err := s.capacity.client.Do(req)
-	if err != nil {
-		e := ErrorStatus(http.StatusServiceUnavailable, "ServiceUnavailable", "dynalite at %s is unreachable: %v", s.dynamoDB, err)
-		rec.ErrorCode = e.Code
-		codec.writeError(w, nil, op, e)
-		return true
+	switch code := errorCodeOf(data); {
+	case resp.StatusCode == http.StatusOK:
+		data = s.chargeServed(c, indexed, before, data)
+	case write && code == "ConditionalCheckFailedException":
+		rec.ErrorCode = code
+		data = s.chargeConditionFailed(c, data)
+	default:
+		rec.ErrorCode = code
 	}
-	data, _ := io.ReadAll(resp.Body)
-	_ = resp.Body.Close()
-
-	if resp.StatusCode == http.StatusOK {
-		var outFields map[string]json.RawMessage
-		if json.Unmarshal(data, &outFields) == nil {
-			var cc struct{ CapacityUnits float64 }
-			_ = json.Unmarshal(outFields["ConsumedCapacity"], &cc)
-			s.capacity.charge(id, write, cc.CapacityUnits)
-			var perIndex map[string]float64
-			if indexed {
-				var after map[string]json.RawMessage
-				switch op {
-				case "PutItem":
-					after = in.Item
-				case "UpdateItem":
-					after = s.readItem(id.table, key)
-				}
-				perIndex = s.chargeIndexWrites(sc.indexWrites(id.table, before, after))
-			}
-			delete(outFields, "ConsumedCapacity")
-			if c := consumedCapacity(in, id.table, cc.CapacityUnits, perIndex); c != nil {
-				outFields["ConsumedCapacity"] = c
-			}
-			data, _ = json.Marshal(outFields)
-		}
-		writeRaw(w, resp, data)
-		return true
-	}
-
-	var e struct {
-		Type    string `json:"__type"`
-		Message string `json:"message"`
-	}
-	_ = json.Unmarshal(data, &e)
-	code := e.Type[strings.LastIndex(e.Type, "#")+1:]
-	rec.ErrorCode = code
-	if write && code == "ConditionalCheckFailedException" {
-		// A write whose condition fails still consumes write capacity, by the size of
-		// the item (read-write-operations, "Conditional writes"); dynalite charges
-		// nothing for it, so the front reads the item and charges it here.
-		var got struct{ Item map[string]json.RawMessage }
-		_ = s.dynaliteCall("GetItem", map[string]any{"TableName": id.table, "Key": key, "ConsistentRead": true}, &got)
-		size := ItemSize(got.Item)
-		if op == "PutItem" {
-			size = max(size, ItemSize(in.Item))
-		}
-		s.capacity.charge(id, true, WriteUnits(size, false))
-		// ReturnValuesOnConditionCheckFailure=ALL_OLD returns the item with the error
-		// (API_UpdateItem); dynalite ignores the option. The item read just now is the
-		// one the condition failed on unless another write landed in between.
-		if in.ReturnValuesOnConditionCheckFailure == "ALL_OLD" && len(got.Item) > 0 {
-			var doc map[string]json.RawMessage
-			if json.Unmarshal(data, &doc) == nil {
-				doc["Item"], _ = json.Marshal(got.Item)
-				data, _ = json.Marshal(doc)
-			}
-		}
-	}
-	writeRaw(w, resp, data)
+	writeReply(w, resp, data)
 	return true
+}
+
+// meteredTarget reads a metered request: the table's schema, the item's key and its
+// partition. It reports false for a request dynalite is left to answer (malformed, no
+// such table, no partition key).
+func (s *Server) meteredTarget(op string, write bool, body []byte) (meteredCall, bool) {
+	c := meteredCall{op: op, write: write}
+	if json.Unmarshal(body, &c.in) != nil || c.in.TableName == "" {
+		return c, false // dynalite answers the malformed request
+	}
+	sc, err := s.tableSchema(tableNameOf(c.in.TableName))
+	if err != nil {
+		return c, false // no such table: dynalite says so
+	}
+	c.sc, c.key = sc, c.in.Key
+	if op == "PutItem" {
+		c.key = map[string]json.RawMessage{}
+		for _, k := range sc.keys {
+			c.key[k] = c.in.Item[k]
+		}
+	}
+	pv, ok := c.key[sc.keys[0]]
+	if !ok {
+		return c, false // dynalite refuses the key
+	}
+	c.id = partitionID{table: tableNameOf(c.in.TableName), key: partitionKeyString(pv)}
+	return c, true
+}
+
+// chargeServed charges a call dynalite served by dynalite's figure, plus its index writes
+// (indexed: a write to a table with global secondary indexes, the item being before
+// it), and returns dynalite's answer with the ConsumedCapacity the caller asked for.
+func (s *Server) chargeServed(c meteredCall, indexed bool, before map[string]json.RawMessage, data []byte) []byte {
+	var outFields map[string]json.RawMessage
+	if json.Unmarshal(data, &outFields) != nil {
+		return data
+	}
+	var cc struct{ CapacityUnits float64 }
+	_ = json.Unmarshal(outFields["ConsumedCapacity"], &cc)
+	s.capacity.charge(c.id, c.write, cc.CapacityUnits)
+	var perIndex map[string]float64
+	if indexed {
+		var after map[string]json.RawMessage
+		switch c.op {
+		case "PutItem":
+			after = c.in.Item
+		case "UpdateItem":
+			after = s.readItem(c.id.table, c.key)
+		}
+		perIndex = s.chargeIndexWrites(c.sc.indexWrites(c.id.table, before, after))
+	}
+	delete(outFields, "ConsumedCapacity")
+	if member := consumedCapacity(c.in, c.id.table, cc.CapacityUnits, perIndex); member != nil {
+		outFields["ConsumedCapacity"] = member
+	}
+	data, _ = json.Marshal(outFields)
+	return data
+}
+
+// chargeConditionFailed charges a write whose condition failed: it still consumes write
+// capacity, by the size of the item (read-write-operations, "Conditional writes");
+// dynalite charges nothing for it, so the front reads the item and charges it here. It
+// returns dynalite's error with the item when the caller asked for it.
+func (s *Server) chargeConditionFailed(c meteredCall, data []byte) []byte {
+	item := s.readItem(c.id.table, c.key)
+	size := ItemSize(item)
+	if c.op == "PutItem" {
+		size = max(size, ItemSize(c.in.Item))
+	}
+	s.capacity.charge(c.id, true, WriteUnits(size, false))
+	// ReturnValuesOnConditionCheckFailure=ALL_OLD returns the item with the error
+	// (API_UpdateItem); dynalite ignores the option. The item read just now is the
+	// one the condition failed on unless another write landed in between.
+	if c.in.ReturnValuesOnConditionCheckFailure == "ALL_OLD" && len(item) > 0 {
+		var doc map[string]json.RawMessage
+		if json.Unmarshal(data, &doc) == nil {
+			doc["Item"], _ = json.Marshal(item)
+			data, _ = json.Marshal(doc)
+		}
+	}
+	return data
 }
 
 // keyRangeThrottled is the refusal of a request over a partition's ceiling. It is

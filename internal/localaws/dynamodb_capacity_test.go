@@ -30,14 +30,25 @@ func units(c *types.ConsumedCapacity) float64 {
 	return *c.CapacityUnits
 }
 
-// meteredTable starts a Server metering a dynalite and creates table name in it; it
-// returns the Server, a DynamoDB client of it and the table's name.
-func meteredTable(t *testing.T, name string) (*localaws.Server, *dynamodb.Client, *string) {
+// meteredTable starts a Server metering a dynalite (with opts) and creates table name in
+// it; it returns the Server, a DynamoDB client of it (no SDK retries: start) and the
+// table's name.
+func meteredTable(t *testing.T, name string, opts ...localaws.Option) (*localaws.Server, *dynamodb.Client, *string) {
 	t.Helper()
-	s, cfg := start(t, localaws.WithDynamoDB(dynaliteEndpoint))
+	s, cfg := start(t, append([]localaws.Option{localaws.WithDynamoDB(dynaliteEndpoint)}, opts...)...)
 	c := dynamodb.NewFromConfig(cfg)
 	createTable(t, c, name)
 	return s, c, aws.String(name)
+}
+
+// testClock is a clock for the DynamoDB throttle (the option setting it) that stands
+// still until the test moves it on with advance: nothing depends on the machine's speed.
+func testClock() (option localaws.Option, advance func(time.Duration)) {
+	var mu sync.Mutex
+	now := time.Date(2026, 12, 1, 0, 0, 0, 0, time.UTC)
+	clock := func() time.Time { mu.Lock(); defer mu.Unlock(); return now }
+	advance = func(d time.Duration) { mu.Lock(); now = now.Add(d); mu.Unlock() }
+	return localaws.WithDynamoDBClock(clock), advance
 }
 
 func usageOf(s *localaws.Server, table, key string) localaws.PartitionUsage {
@@ -232,15 +243,9 @@ func TestDynamoDBCapacityRules(t *testing.T) {
 // test's: nothing here depends on the machine's speed.
 func TestDynamoDBHotPartitionIsThrottled(t *testing.T) {
 	t.Parallel()
-	var mu sync.Mutex
-	now := time.Date(2026, 12, 1, 0, 0, 0, 0, time.UTC)
-	clock := func() time.Time { mu.Lock(); defer mu.Unlock(); return now }
-	advance := func(d time.Duration) { mu.Lock(); now = now.Add(d); mu.Unlock() }
-	s, cfg := start(t, localaws.WithDynamoDB(dynaliteEndpoint), localaws.WithDynamoDBClock(clock))
-	c := dynamodb.NewFromConfig(cfg) // no SDK retries (start)
+	clock, advance := testClock()
+	s, c, tbl := meteredTable(t, "metered-hot", clock)
 	ctx := context.Background()
-	createTable(t, c, "metered-hot")
-	tbl := aws.String("metered-hot")
 
 	big := 300*1024 - 10 // 300 write units a put
 	for i := range 4 {   // 4 x 300 > 1,000: the 4th is admitted (tokens left), the 5th is not

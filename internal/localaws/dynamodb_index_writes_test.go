@@ -3,9 +3,7 @@ package localaws_test
 import (
 	"context"
 	"strings"
-	"sync"
 	"testing"
-	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
@@ -125,10 +123,8 @@ func TestDynamoDBIndexWriteUnits(t *testing.T) {
 // once it is spent, though each goes to another table partition.
 func TestDynamoDBIndexPartitionIsThrottled(t *testing.T) {
 	t.Parallel()
-	var mu sync.Mutex
-	now := time.Date(2026, 12, 1, 0, 0, 0, 0, time.UTC)
-	clock := func() time.Time { mu.Lock(); defer mu.Unlock(); return now }
-	_, c, tbl := capTable(t, localaws.WithDynamoDBClock(clock))
+	clock, _ := testClock()
+	_, c, tbl := capTable(t, clock)
 	ctx := context.Background()
 	fill := map[string]types.AttributeValue{"fill": sv(strings.Repeat("x", 300*1024-100))} // 300 units
 	for i, slot := range []string{"1", "2", "3", "4"} {

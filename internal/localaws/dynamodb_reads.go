@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"encoding/json"
 	"io"
-	"math"
 	"net/http"
 	"regexp"
 	"strings"
@@ -94,50 +93,48 @@ type keysAndAttributes struct {
 	ConsistentRead bool
 }
 
-func (s *Server) serveBatchGet(w http.ResponseWriter, r *http.Request, body []byte, rec *CallRecord) bool {
-	var fields map[string]json.RawMessage
-	var in struct {
+// batchKeys are a BatchGetItem's keys by table (as the request names it).
+type batchKeys map[string][]map[string]json.RawMessage
+
+// batchGet is a BatchGetItem as the front reads it.
+type batchGet struct {
+	fields map[string]json.RawMessage // the request's members
+	in     struct {
 		RequestItems           map[string]keysAndAttributes
 		ReturnConsumedCapacity string
 	}
-	if json.Unmarshal(body, &fields) != nil || json.Unmarshal(body, &in) != nil || len(in.RequestItems) == 0 {
-		return false // dynalite answers the malformed request
-	}
-	var raw map[string]map[string]json.RawMessage
-	_ = json.Unmarshal(fields["RequestItems"], &raw)
-	schemas := map[string]tableSchema{}
-	for t, ka := range in.RequestItems {
-		sc, err := s.tableSchema(tableNameOf(t))
-		if err != nil {
-			return false // no such table: dynalite says so
+	raw     map[string]map[string]json.RawMessage // each table's member of RequestItems
+	schemas map[string]tableSchema
+}
+
+// requestItems is a RequestItems (or UnprocessedKeys) member for keys: each table's
+// member of the request (ProjectionExpression, ConsistentRead, ...) with keys as its Keys.
+func (b *batchGet) requestItems(keys batchKeys) json.RawMessage {
+	out := map[string]map[string]json.RawMessage{}
+	for t, ks := range keys {
+		spec := map[string]json.RawMessage{}
+		for k, v := range b.raw[t] {
+			spec[k] = v
 		}
-		for _, k := range ka.Keys {
-			if _, ok := k[sc.keys[0]]; !ok {
-				return false // dynalite refuses the key
-			}
-		}
-		schemas[t] = sc
+		spec["Keys"], _ = json.Marshal(ks)
+		out[t] = spec
 	}
-	// Admit each key's partition; the rest go back unprocessed.
-	admitted := map[string][]map[string]json.RawMessage{}
-	unprocessed := map[string][]map[string]json.RawMessage{}
-	n := 0
-	var lastThrottled partitionID
-	for _, t := range sortedKeys(in.RequestItems) {
-		sc := schemas[t]
-		for _, k := range in.RequestItems[t].Keys {
-			id := partitionID{table: tableNameOf(t), key: partitionKeyString(k[sc.keys[0]])}
-			if s.capacity.admit(id, false) {
-				admitted[t] = append(admitted[t], k)
-				n++
-			} else {
-				unprocessed[t] = append(unprocessed[t], k)
-				lastThrottled = id
-			}
-		}
+	data, _ := json.Marshal(out)
+	return data
+}
+
+func (b *batchGet) partition(t string, k map[string]json.RawMessage) partitionID {
+	return partitionID{table: tableNameOf(t), key: partitionKeyString(k[b.schemas[t].keys[0]])}
+}
+
+func (s *Server) serveBatchGet(w http.ResponseWriter, r *http.Request, body []byte, rec *CallRecord) bool {
+	b, ok := s.readBatchGet(body)
+	if !ok {
+		return false
 	}
+	admitted, unprocessed, lastThrottled := s.admitBatchKeys(b)
 	codec := jsonCodec{version: "1.0"}
-	if n == 0 {
+	if len(admitted) == 0 {
 		e := s.partitionThrottled(lastThrottled, false, rec.Region)
 		rec.ErrorCode = e.Code
 		codec.writeError(w, nil, "BatchGetItem", e)
@@ -148,21 +145,13 @@ func (s *Server) serveBatchGet(w http.ResponseWriter, r *http.Request, body []by
 	var lockKeys []string
 	for t, ks := range admitted {
 		for _, k := range ks {
-			lockKeys = append(lockKeys, itemLockKey(tableNameOf(t), schemas[t].keys, k))
+			lockKeys = append(lockKeys, itemLockKey(tableNameOf(t), b.schemas[t].keys, k))
 		}
 	}
 	unlock, _ := s.capacity.locks.acquire(lockKeys, false, false)
 	defer unlock()
-	sendItems := map[string]map[string]json.RawMessage{}
-	for t, ks := range admitted {
-		spec := map[string]json.RawMessage{}
-		for k, v := range raw[t] {
-			spec[k] = v
-		}
-		spec["Keys"], _ = json.Marshal(ks)
-		sendItems[t] = spec
-	}
-	fields["RequestItems"], _ = json.Marshal(sendItems)
+	fields := b.fields
+	fields["RequestItems"] = b.requestItems(admitted)
 	delete(fields, "ReturnConsumedCapacity")
 	resp, data, ok := s.forwardRead(w, r, rec, codec, "BatchGetItem", fields)
 	if !ok {
@@ -177,39 +166,18 @@ func (s *Server) serveBatchGet(w http.ResponseWriter, r *http.Request, body []by
 		writeReply(w, resp, data)
 		return true
 	}
-	perTable := map[string]float64{}
-	for t, ks := range admitted {
-		sc := schemas[t]
-		found := map[string]map[string]json.RawMessage{}
-		for _, it := range got.Responses[t] {
-			found[itemKeyString(sc.keys, it)] = it
-		}
-		for _, k := range ks {
-			u := ReadUnits(ItemSize(found[itemKeyString(sc.keys, k)]), in.RequestItems[t].ConsistentRead, false)
-			s.capacity.charge(partitionID{table: tableNameOf(t), key: partitionKeyString(k[sc.keys[0]])}, false, u)
-			perTable[t] += u
-		}
-	}
+	perTable := s.chargeBatchGet(b, admitted, got.Responses)
 	// Keys dynalite left unprocessed join the throttled ones.
 	for t, u := range got.UnprocessedKeys {
 		unprocessed[t] = append(unprocessed[t], u.Keys...)
 	}
-	up := map[string]map[string]json.RawMessage{}
-	for t, ks := range unprocessed {
-		spec := map[string]json.RawMessage{}
-		for k, v := range raw[t] {
-			spec[k] = v
-		}
-		spec["Keys"], _ = json.Marshal(ks)
-		up[t] = spec
-	}
-	out["UnprocessedKeys"], _ = json.Marshal(up)
+	out["UnprocessedKeys"] = b.requestItems(unprocessed)
 	delete(out, "ConsumedCapacity")
-	if in.ReturnConsumedCapacity == "TOTAL" || in.ReturnConsumedCapacity == "INDEXES" {
+	if rc := b.in.ReturnConsumedCapacity; rc == "TOTAL" || rc == "INDEXES" {
 		var cc []map[string]any
 		for _, t := range sortedKeys(perTable) {
 			c := map[string]any{"TableName": tableNameOf(t), "CapacityUnits": perTable[t]}
-			if in.ReturnConsumedCapacity == "INDEXES" {
+			if rc == "INDEXES" {
 				c["Table"] = map[string]any{"CapacityUnits": perTable[t]}
 			}
 			cc = append(cc, c)
@@ -219,6 +187,65 @@ func (s *Server) serveBatchGet(w http.ResponseWriter, r *http.Request, body []by
 	data, _ = json.Marshal(out)
 	writeReply(w, resp, data)
 	return true
+}
+
+// readBatchGet reads a BatchGetItem and its tables' schemas; false for a request
+// dynalite is left to answer (malformed, no such table, a key without its partition key).
+func (s *Server) readBatchGet(body []byte) (*batchGet, bool) {
+	b := &batchGet{schemas: map[string]tableSchema{}}
+	if json.Unmarshal(body, &b.fields) != nil || json.Unmarshal(body, &b.in) != nil || len(b.in.RequestItems) == 0 {
+		return nil, false // dynalite answers the malformed request
+	}
+	_ = json.Unmarshal(b.fields["RequestItems"], &b.raw)
+	for t, ka := range b.in.RequestItems {
+		sc, err := s.tableSchema(tableNameOf(t))
+		if err != nil {
+			return nil, false // no such table: dynalite says so
+		}
+		for _, k := range ka.Keys {
+			if _, ok := k[sc.keys[0]]; !ok {
+				return nil, false // dynalite refuses the key
+			}
+		}
+		b.schemas[t] = sc
+	}
+	return b, true
+}
+
+// admitBatchKeys admits each key's partition; the rest go back unprocessed
+// (lastThrottled: the partition of the last of those).
+func (s *Server) admitBatchKeys(b *batchGet) (admitted, unprocessed batchKeys, lastThrottled partitionID) {
+	admitted, unprocessed = batchKeys{}, batchKeys{}
+	for _, t := range sortedKeys(b.in.RequestItems) {
+		for _, k := range b.in.RequestItems[t].Keys {
+			if id := b.partition(t, k); s.capacity.admit(id, false) {
+				admitted[t] = append(admitted[t], k)
+			} else {
+				unprocessed[t] = append(unprocessed[t], k)
+				lastThrottled = id
+			}
+		}
+	}
+	return admitted, unprocessed, lastThrottled
+}
+
+// chargeBatchGet charges each admitted key as a GetItem of the item dynalite returned
+// for it (none: a missing item), and returns the units per table.
+func (s *Server) chargeBatchGet(b *batchGet, admitted batchKeys, responses map[string][]map[string]json.RawMessage) map[string]float64 {
+	perTable := map[string]float64{}
+	for t, ks := range admitted {
+		sc := b.schemas[t]
+		found := map[string]map[string]json.RawMessage{}
+		for _, it := range responses[t] {
+			found[itemKeyString(sc.keys, it)] = it
+		}
+		for _, k := range ks {
+			u := ReadUnits(ItemSize(found[itemKeyString(sc.keys, k)]), b.in.RequestItems[t].ConsistentRead, false)
+			s.capacity.charge(b.partition(t, k), false, u)
+			perTable[t] += u
+		}
+	}
+	return perTable
 }
 
 type queryInput struct {
@@ -306,11 +333,9 @@ func (s *Server) serveQuery(w http.ResponseWriter, r *http.Request, body []byte,
 	for _, it := range got.Items {
 		size += ItemSize(it)
 	}
-	// One read of the items together: the summed size rounded up to 4 KB.
-	u := math.Max(1, math.Ceil(float64(size)/4096))
-	if !in.ConsistentRead || in.IndexName != "" {
-		u /= 2
-	}
+	// One read of the items together: the summed size rounded up to 4 KB (an index
+	// is read eventually consistent only).
+	u := ReadUnits(size, in.ConsistentRead && in.IndexName == "", false)
 	s.capacity.charge(id, false, u)
 	delete(out, "ConsumedCapacity")
 	switch in.ReturnConsumedCapacity {

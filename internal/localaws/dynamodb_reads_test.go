@@ -3,7 +3,6 @@ package localaws_test
 import (
 	"context"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -12,7 +11,6 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
 	"github.com/bedgov/terraform-provider-bedgov/internal/governance"
-	"github.com/bedgov/terraform-provider-bedgov/internal/localaws"
 )
 
 // BatchGetItem reads each key as a GetItem: its item's size in 4 KB steps (a missing
@@ -54,14 +52,8 @@ func TestDynamoDBBatchGetItemReadUnits(t *testing.T) {
 // ReturnConsumedCapacity=INDEXES.
 func TestDynamoDBQueryReadUnits(t *testing.T) {
 	t.Parallel()
-	s, cfg := start(t, localaws.WithDynamoDB(dynaliteEndpoint))
-	c := dynamodb.NewFromConfig(cfg)
+	s, c, tbl := capTable(t)
 	ctx := context.Background()
-	const tbl = "metered-query"
-	if _, err := c.CreateTable(ctx, governance.CreateTableInput(tbl)); err != nil {
-		t.Fatal(err)
-	}
-	waitActive(t, c, tbl)
 	for i, slot := range []string{"1", "2", "3"} { // 3 x ~1.5 KB = ~4.5 KB: 2 steps
 		if _, err := c.PutItem(ctx, &dynamodb.PutItemInput{TableName: aws.String(tbl), Item: map[string]types.AttributeValue{
 			"pk": sv(governance.ReservationKey("a", slot)), governance.AttrReservationOf: sv("a#0"), governance.AttrReservationX: nv(100 + i),
@@ -81,13 +73,7 @@ func TestDynamoDBQueryReadUnits(t *testing.T) {
 		*out.ConsumedCapacity.GlobalSecondaryIndexes[governance.ReservationIndex].CapacityUnits != 1 {
 		t.Fatalf("%d items, consumed %+v, want 3 items, 1 unit (2 steps, eventually consistent) on the index", len(out.Items), out.ConsumedCapacity)
 	}
-	var idx localaws.PartitionUsage
-	for _, u := range s.DynamoDBUsage() {
-		if u.Table == tbl && u.Index == governance.ReservationIndex && u.PartitionKey == "S:a#0" {
-			idx = u
-		}
-	}
-	if idx.ReadUnits != 1 || idx.Reads != 1 {
+	if idx := indexUsage(s, tbl, "a#0"); idx.ReadUnits != 1 || idx.Reads != 1 {
 		t.Fatalf("index partition usage = %+v, want 1 read of 1 unit", idx)
 	}
 	// On the table, strongly consistent: one item of ~1.5 KB, 1 step.
@@ -103,14 +89,10 @@ func TestDynamoDBQueryReadUnits(t *testing.T) {
 // with ProvisionedThroughputExceededException.
 func TestDynamoDBBatchGetItemThrottled(t *testing.T) {
 	t.Parallel()
-	var mu sync.Mutex
-	now := time.Date(2026, 12, 1, 0, 0, 0, 0, time.UTC)
-	clock := func() time.Time { mu.Lock(); defer mu.Unlock(); return now }
-	_, cfg := start(t, localaws.WithDynamoDB(dynaliteEndpoint), localaws.WithDynamoDBClock(clock))
-	c := dynamodb.NewFromConfig(cfg)
-	ctx := context.Background()
 	const tbl = "metered-batchget-hot"
-	createTable(t, c, tbl)
+	clock, _ := testClock()
+	_, c, _ := meteredTable(t, tbl, clock)
+	ctx := context.Background()
 	for k, n := range map[string]int{"hot": 300*1024 - 10, "cold": 10} {
 		if _, err := c.PutItem(ctx, &dynamodb.PutItemInput{TableName: aws.String(tbl), Item: item(k, n)}); err != nil {
 			t.Fatal(err)

@@ -57,10 +57,8 @@ func createTable(t *testing.T, c *dynamodb.Client, name string) {
 
 func TestDynamoDBPassthroughKeepsDynaliteSemantics(t *testing.T) {
 	t.Parallel()
-	s, cfg := start(t, localaws.WithDynamoDB(dynaliteEndpoint))
-	c := dynamodb.NewFromConfig(cfg)
+	s, c, _ := meteredTable(t, "pass-through")
 	ctx := context.Background()
-	createTable(t, c, "pass-through")
 
 	put := func(limit string) error {
 		_, err := c.UpdateItem(ctx, &dynamodb.UpdateItemInput{
@@ -105,10 +103,8 @@ func TestDynamoDBPassthroughKeepsDynaliteSemantics(t *testing.T) {
 
 func TestDynamoDBTimeToLive(t *testing.T) {
 	t.Parallel()
-	_, cfg := start(t, localaws.WithDynamoDB(dynaliteEndpoint))
-	c := dynamodb.NewFromConfig(cfg)
+	_, c, _ := meteredTable(t, "ttl-table")
 	ctx := context.Background()
-	createTable(t, c, "ttl-table")
 
 	d, err := c.DescribeTimeToLive(ctx, &dynamodb.DescribeTimeToLiveInput{TableName: aws.String("ttl-table")})
 	if err != nil {
@@ -148,10 +144,8 @@ func TestDynamoDBTimeToLive(t *testing.T) {
 
 func TestDynamoDBContinuousBackups(t *testing.T) {
 	t.Parallel()
-	s, cfg := start(t, localaws.WithDynamoDB(dynaliteEndpoint))
-	c := dynamodb.NewFromConfig(cfg)
+	s, c, _ := meteredTable(t, "pitr-table")
 	ctx := context.Background()
-	createTable(t, c, "pitr-table")
 
 	d, err := c.DescribeContinuousBackups(ctx, &dynamodb.DescribeContinuousBackupsInput{TableName: aws.String("pitr-table")})
 	if err != nil {

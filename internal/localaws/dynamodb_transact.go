@@ -178,6 +178,27 @@ type applied struct {
 	old   map[string]json.RawMessage // nil: the item did not exist
 }
 
+// transactStep is one action of a TransactWriteItems, as the front reads it.
+type transactStep struct {
+	kind  string // ConditionCheck, Put, Update or Delete
+	a     *transactAction
+	table string
+	key   map[string]json.RawMessage // the item's primary key
+	id    partitionID
+	lock  string // itemLockKey
+	sc    tableSchema
+}
+
+// transactOutcome is what applying a transaction's actions did.
+type transactOutcome struct {
+	done  []applied
+	units []float64 // each action's write units
+	// The items before and after each write, for the index writes (tables with GSIs).
+	befores, afters []map[string]json.RawMessage
+	reasons         []map[string]any // each action's cancellation reason
+	canceled        bool
+}
+
 func (s *Server) serveTransactWrite(w http.ResponseWriter, r *http.Request, rec *CallRecord) {
 	codec := jsonCodec{version: "1.0"}
 	fail := func(e *APIError) {
@@ -189,85 +210,13 @@ func (s *Server) serveTransactWrite(w http.ResponseWriter, r *http.Request, rec 
 		fail(Errorf("SerializationException", "reading the request body: %v", err))
 		return
 	}
-	var in transactWriteInput
-	if err := json.Unmarshal(body, &in); err != nil {
-		fail(Errorf("SerializationException", "%v", err))
+	in, steps, e := s.readTransactWrite(body)
+	if e == nil {
+		e = s.admitTransactWrite(steps, rec.Region)
+	}
+	if e != nil {
+		fail(e)
 		return
-	}
-	if n := len(in.TransactItems); n < 1 || n > 100 {
-		fail(dynamoValidation("transactItems", fmt.Sprint(n), "Member must have length less than or equal to 100 and greater than or equal to 1"))
-		return
-	}
-	type step struct {
-		kind  string
-		a     *transactAction
-		table string
-		keys  []string
-		key   map[string]json.RawMessage
-		id    partitionID
-		lock  string
-		sc    tableSchema
-	}
-	steps := make([]step, len(in.TransactItems))
-	seen := map[string]bool{}
-	for i, ti := range in.TransactItems {
-		st := step{}
-		n := 0
-		for kind, a := range map[string]*transactAction{"ConditionCheck": ti.ConditionCheck, "Put": ti.Put, "Update": ti.Update, "Delete": ti.Delete} {
-			if a != nil {
-				st.kind, st.a = kind, a
-				n++
-			}
-		}
-		if n != 1 {
-			fail(ErrValidation("TransactItems[%d] must have exactly one of ConditionCheck, Put, Update, Delete", i))
-			return
-		}
-		st.table = tableNameOf(st.a.TableName)
-		sc, err := s.tableSchema(st.table)
-		if err != nil {
-			fail(Errorf("ResourceNotFoundException", "Requested resource not found"))
-			return
-		}
-		keys := sc.keys
-		st.keys, st.sc = keys, sc
-		st.key = st.a.Key
-		if st.kind == "Put" {
-			st.key = map[string]json.RawMessage{}
-			for _, k := range keys {
-				st.key[k] = st.a.Item[k]
-			}
-		}
-		if st.kind == "ConditionCheck" && st.a.ConditionExpression == nil {
-			fail(ErrValidation("TransactItems[%d].ConditionCheck needs a ConditionExpression", i))
-			return
-		}
-		ks := st.table + "\x00" + itemKeyString(keys, st.key)
-		if seen[ks] {
-			fail(ErrValidation("Transaction request cannot include multiple operations on one item"))
-			return
-		}
-		seen[ks] = true
-		st.id = partitionID{table: st.table, key: partitionKeyString(st.key[keys[0]])}
-		st.lock = itemLockKey(st.table, keys, st.key)
-		steps[i] = st
-	}
-	for _, st := range steps {
-		if !s.capacity.admit(st.id, true) {
-			fail(&APIError{Code: "ProvisionedThroughputExceededException", Status: http.StatusBadRequest,
-				Message: "The level of configured provisioned throughput for the table was exceeded. Consider increasing your provisioning level with the UpdateTable API.",
-				Fields: map[string]any{"ThrottlingReasons": []map[string]string{{"reason": "TableWriteKeyRangeThroughputExceeded",
-					"resource": fmt.Sprintf("arn:aws:dynamodb:%s:%s:table/%s", regionOr(rec.Region, s.defaultRegion), s.account, st.table)}}}})
-			return
-		}
-	}
-	for _, st := range steps {
-		if st.kind == "Put" && len(st.sc.indexes) > 0 {
-			if ix, ok := s.admitIndexPuts(st.sc, st.table, st.a.Item); !ok {
-				fail(s.partitionThrottled(ix, true, rec.Region))
-				return
-			}
-		}
 	}
 	items := make([]string, len(steps))
 	for i, st := range steps {
@@ -275,22 +224,7 @@ func (s *Server) serveTransactWrite(w http.ResponseWriter, r *http.Request, rec 
 	}
 	unlock, conflicts := s.capacity.locks.acquire(items, true, true)
 	if len(conflicts) > 0 {
-		// Another transaction is working on some of the items: cancelled, with
-		// TransactionConflict for those items and None for the rest (API_CancellationReason).
-		// The Go SDK retries neither this nor TransactionConflictException (neither is
-		// in aws/retry's retryable or throttle codes): the caller must.
-		reasons := make([]map[string]any, len(steps))
-		codes := make([]string, len(steps))
-		for i := range steps {
-			reasons[i], codes[i] = map[string]any{"Code": "None"}, "None"
-		}
-		for _, i := range conflicts {
-			reasons[i] = map[string]any{"Code": "TransactionConflict", "Message": "Transaction is ongoing for the item"}
-			codes[i] = "TransactionConflict"
-		}
-		fail(&APIError{Code: "TransactionCanceledException", Status: http.StatusBadRequest,
-			Message: "Transaction cancelled, please refer cancellation reasons for specific reasons [" + strings.Join(codes, ", ") + "]",
-			Fields:  map[string]any{"CancellationReasons": reasons}})
+		fail(transactConflicted(len(steps), conflicts))
 		return
 	}
 	defer unlock()
@@ -310,104 +244,15 @@ func (s *Server) serveTransactWrite(w http.ResponseWriter, r *http.Request, rec 
 		}
 	}
 
-	var done []applied
-	units := make([]float64, len(steps))
-	// The items before and after each write, for the index writes (tables with GSIs).
-	befores := make([]map[string]json.RawMessage, len(steps))
-	afters := make([]map[string]json.RawMessage, len(steps))
-	reasons := make([]map[string]any, len(steps))
-	canceled := false
+	o := s.applyTransactWrite(steps)
 	for i, st := range steps {
-		reasons[i] = map[string]any{"Code": "None"}
-		if canceled {
-			continue // later actions are not tried: reported as None
-		}
-		req := map[string]any{"TableName": st.table, "ReturnValues": "ALL_OLD", "ReturnConsumedCapacity": "TOTAL"}
-		if st.a.ConditionExpression != nil {
-			req["ConditionExpression"] = *st.a.ConditionExpression
-		}
-		if len(st.a.ExpressionAttributeNames) > 0 {
-			req["ExpressionAttributeNames"] = st.a.ExpressionAttributeNames
-		}
-		if len(st.a.ExpressionAttributeValues) > 0 {
-			req["ExpressionAttributeValues"] = st.a.ExpressionAttributeValues
-		}
-		op := ""
-		switch st.kind {
-		case "Put":
-			op, req["Item"] = "PutItem", st.a.Item
-		case "Update":
-			op, req["Key"], req["UpdateExpression"] = "UpdateItem", st.key, deref(st.a.UpdateExpression)
-		case "Delete":
-			op, req["Key"] = "DeleteItem", st.key
-		case "ConditionCheck":
-			// A conditional update that changes nothing: removing an attribute no item
-			// has. On an absent item it creates the bare key, undone below.
-			names := map[string]string{"#bedgovNoSuchAttr": "bedgov:transact:none"}
-			for k, v := range st.a.ExpressionAttributeNames {
-				names[k] = v
-			}
-			op, req["Key"], req["UpdateExpression"], req["ExpressionAttributeNames"] = "UpdateItem", st.key, "REMOVE #bedgovNoSuchAttr", names
-		}
-		var out struct {
-			Attributes       map[string]json.RawMessage
-			ConsumedCapacity struct{ CapacityUnits float64 }
-		}
-		err := s.dynaliteCall(op, req, &out)
-		switch {
-		case err == nil:
-			done = append(done, applied{table: st.table, key: st.key, old: out.Attributes})
-			units[i] = 2 * out.ConsumedCapacity.CapacityUnits
-			if len(st.sc.indexes) > 0 && st.kind != "ConditionCheck" {
-				befores[i] = out.Attributes
-				switch st.kind {
-				case "Put":
-					afters[i] = st.a.Item
-				case "Update":
-					afters[i] = s.readItem(st.table, st.key)
-				}
-			}
-			if st.kind == "ConditionCheck" && out.Attributes == nil {
-				// undo the bare key at once: the check wrote nothing
-				_ = s.dynaliteCall("DeleteItem", map[string]any{"TableName": st.table, "Key": st.key}, &struct{}{})
-				done = done[:len(done)-1]
-			}
-		case strings.Contains(err.Error(), "ConditionalCheckFailedException"):
-			canceled = true
-			reason := map[string]any{"Code": "ConditionalCheckFailed", "Message": "The conditional request failed"}
-			var got struct{ Item map[string]json.RawMessage }
-			_ = s.dynaliteCall("GetItem", map[string]any{"TableName": st.table, "Key": st.key, "ConsistentRead": true}, &got)
-			if st.a.ReturnValuesOnConditionCheckFailure == "ALL_OLD" && len(got.Item) > 0 {
-				reason["Item"] = got.Item
-			}
-			reasons[i] = reason
-			units[i] = 2 * WriteUnits(ItemSize(got.Item), false)
-		default:
-			canceled = true
-			reasons[i] = map[string]any{"Code": "ValidationError", "Message": err.Error()}
+		if o.units[i] > 0 {
+			s.capacity.charge(st.id, true, o.units[i])
 		}
 	}
-	for i, st := range steps {
-		if units[i] > 0 {
-			s.capacity.charge(st.id, true, units[i])
-		}
-	}
-	if canceled {
-		for i := len(done) - 1; i >= 0; i-- {
-			d := done[i]
-			if d.old == nil {
-				_ = s.dynaliteCall("DeleteItem", map[string]any{"TableName": d.table, "Key": d.key}, &struct{}{})
-			} else {
-				_ = s.dynaliteCall("PutItem", map[string]any{"TableName": d.table, "Item": d.old}, &struct{}{})
-			}
-		}
-		codes := make([]string, len(reasons))
-		for i, r := range reasons {
-			codes[i] = r["Code"].(string)
-		}
-		fail(&APIError{Code: "TransactionCanceledException", Status: http.StatusBadRequest,
-			Message: "Transaction cancelled, please refer cancellation reasons for specific reasons [" + strings.Join(codes, ", ") + "]",
-			Fields:  map[string]any{"CancellationReasons": reasons}})
+	if o.canceled {
+		s.undoTransactWrite(o.done)
+		fail(transactCanceled(o.reasons))
 		return
 	}
 	if in.ClientRequestToken != "" {
@@ -415,29 +260,231 @@ func (s *Server) serveTransactWrite(w http.ResponseWriter, r *http.Request, rec 
 	}
 	for i, st := range steps {
 		if len(st.sc.indexes) > 0 && st.kind != "ConditionCheck" {
-			for _, u := range s.chargeIndexWrites(st.sc.indexWrites(st.table, befores[i], afters[i])) {
-				units[i] += u
+			for _, u := range s.chargeIndexWrites(st.sc.indexWrites(st.table, o.befores[i], o.afters[i])) {
+				o.units[i] += u
 			}
 		}
 	}
 	resp := map[string]any{}
 	if in.ReturnConsumedCapacity == "TOTAL" || in.ReturnConsumedCapacity == "INDEXES" {
-		per := map[string]float64{}
-		var order []string
-		for i, st := range steps {
-			if _, ok := per[st.table]; !ok {
-				order = append(order, st.table)
-			}
-			per[st.table] += units[i]
-		}
-		var cc []map[string]any
-		for _, t := range order {
-			cc = append(cc, map[string]any{"TableName": t, "CapacityUnits": per[t]})
-		}
-		resp["ConsumedCapacity"] = cc
+		resp["ConsumedCapacity"] = transactConsumed(steps, o.units)
 	}
 	data, _ := json.Marshal(resp)
 	w.Header().Set("Content-Type", "application/x-amz-json-1.0")
 	w.WriteHeader(http.StatusOK)
 	_, _ = w.Write(data)
+}
+
+// readTransactWrite reads and validates a TransactWriteItems: one action per item, each
+// on a table that exists, no item twice.
+func (s *Server) readTransactWrite(body []byte) (transactWriteInput, []transactStep, *APIError) {
+	var in transactWriteInput
+	if err := json.Unmarshal(body, &in); err != nil {
+		return in, nil, Errorf("SerializationException", "%v", err)
+	}
+	if n := len(in.TransactItems); n < 1 || n > 100 {
+		return in, nil, dynamoValidation("transactItems", fmt.Sprint(n), "Member must have length less than or equal to 100 and greater than or equal to 1")
+	}
+	steps := make([]transactStep, len(in.TransactItems))
+	seen := map[string]bool{}
+	for i, ti := range in.TransactItems {
+		st := transactStep{}
+		n := 0
+		for kind, a := range map[string]*transactAction{"ConditionCheck": ti.ConditionCheck, "Put": ti.Put, "Update": ti.Update, "Delete": ti.Delete} {
+			if a != nil {
+				st.kind, st.a = kind, a
+				n++
+			}
+		}
+		if n != 1 {
+			return in, nil, ErrValidation("TransactItems[%d] must have exactly one of ConditionCheck, Put, Update, Delete", i)
+		}
+		st.table = tableNameOf(st.a.TableName)
+		sc, err := s.tableSchema(st.table)
+		if err != nil {
+			return in, nil, Errorf("ResourceNotFoundException", "Requested resource not found")
+		}
+		keys := sc.keys
+		st.sc = sc
+		st.key = st.a.Key
+		if st.kind == "Put" {
+			st.key = map[string]json.RawMessage{}
+			for _, k := range keys {
+				st.key[k] = st.a.Item[k]
+			}
+		}
+		if st.kind == "ConditionCheck" && st.a.ConditionExpression == nil {
+			return in, nil, ErrValidation("TransactItems[%d].ConditionCheck needs a ConditionExpression", i)
+		}
+		st.lock = itemLockKey(st.table, keys, st.key)
+		if seen[st.lock] {
+			return in, nil, ErrValidation("Transaction request cannot include multiple operations on one item")
+		}
+		seen[st.lock] = true
+		st.id = partitionID{table: st.table, key: partitionKeyString(st.key[keys[0]])}
+		steps[i] = st
+	}
+	return in, steps, nil
+}
+
+// admitTransactWrite admits every action's partition, and the index partitions its Put
+// items would be written to: the refusal of the first one over its ceiling, if any.
+func (s *Server) admitTransactWrite(steps []transactStep, region string) *APIError {
+	for _, st := range steps {
+		if !s.capacity.admit(st.id, true) {
+			return s.keyRangeThrottled(st.table, true, region)
+		}
+	}
+	for _, st := range steps {
+		if st.kind == "Put" && len(st.sc.indexes) > 0 {
+			if ix, ok := s.admitIndexPuts(st.sc, st.table, st.a.Item); !ok {
+				return s.partitionThrottled(ix, true, region)
+			}
+		}
+	}
+	return nil
+}
+
+// transactConflicted is the cancellation of a transaction some of whose items another
+// transaction is working on: TransactionConflict for those items and None for the rest
+// (API_CancellationReason). The Go SDK retries neither this nor
+// TransactionConflictException (neither is in aws/retry's retryable or throttle codes):
+// the caller must.
+func transactConflicted(n int, conflicts []int) *APIError {
+	reasons := make([]map[string]any, n)
+	for i := range reasons {
+		reasons[i] = map[string]any{"Code": "None"}
+	}
+	for _, i := range conflicts {
+		reasons[i] = map[string]any{"Code": "TransactionConflict", "Message": "Transaction is ongoing for the item"}
+	}
+	return transactCanceled(reasons)
+}
+
+// transactCanceled is TransactionCanceledException with one reason per action.
+func transactCanceled(reasons []map[string]any) *APIError {
+	codes := make([]string, len(reasons))
+	for i, r := range reasons {
+		codes[i] = r["Code"].(string)
+	}
+	return &APIError{Code: "TransactionCanceledException", Status: http.StatusBadRequest,
+		Message: "Transaction cancelled, please refer cancellation reasons for specific reasons [" + strings.Join(codes, ", ") + "]",
+		Fields:  map[string]any{"CancellationReasons": reasons}}
+}
+
+// transactRequest is the dynalite call that applies an action: a conditional write that
+// returns the item before.
+func transactRequest(st transactStep) (op string, req map[string]any) {
+	req = map[string]any{"TableName": st.table, "ReturnValues": "ALL_OLD", "ReturnConsumedCapacity": "TOTAL"}
+	if st.a.ConditionExpression != nil {
+		req["ConditionExpression"] = *st.a.ConditionExpression
+	}
+	if len(st.a.ExpressionAttributeNames) > 0 {
+		req["ExpressionAttributeNames"] = st.a.ExpressionAttributeNames
+	}
+	if len(st.a.ExpressionAttributeValues) > 0 {
+		req["ExpressionAttributeValues"] = st.a.ExpressionAttributeValues
+	}
+	switch st.kind {
+	case "Put":
+		op, req["Item"] = "PutItem", st.a.Item
+	case "Update":
+		op, req["Key"], req["UpdateExpression"] = "UpdateItem", st.key, deref(st.a.UpdateExpression)
+	case "Delete":
+		op, req["Key"] = "DeleteItem", st.key
+	case "ConditionCheck":
+		// A conditional update that changes nothing: removing an attribute no item
+		// has. On an absent item it creates the bare key, undone by applyTransactWrite.
+		names := map[string]string{"#bedgovNoSuchAttr": "bedgov:transact:none"}
+		for k, v := range st.a.ExpressionAttributeNames {
+			names[k] = v
+		}
+		op, req["Key"], req["UpdateExpression"], req["ExpressionAttributeNames"] = "UpdateItem", st.key, "REMOVE #bedgovNoSuchAttr", names
+	}
+	return op, req
+}
+
+// applyTransactWrite applies the actions in order until one fails; the actions after it
+// are not tried (reported as None).
+func (s *Server) applyTransactWrite(steps []transactStep) transactOutcome {
+	o := transactOutcome{
+		units:   make([]float64, len(steps)),
+		befores: make([]map[string]json.RawMessage, len(steps)),
+		afters:  make([]map[string]json.RawMessage, len(steps)),
+		reasons: make([]map[string]any, len(steps)),
+	}
+	for i, st := range steps {
+		o.reasons[i] = map[string]any{"Code": "None"}
+		if o.canceled {
+			continue // later actions are not tried: reported as None
+		}
+		op, req := transactRequest(st)
+		var out struct {
+			Attributes       map[string]json.RawMessage
+			ConsumedCapacity struct{ CapacityUnits float64 }
+		}
+		err := s.dynaliteCall(op, req, &out)
+		switch {
+		case err == nil:
+			o.done = append(o.done, applied{table: st.table, key: st.key, old: out.Attributes})
+			o.units[i] = 2 * out.ConsumedCapacity.CapacityUnits
+			if len(st.sc.indexes) > 0 && st.kind != "ConditionCheck" {
+				o.befores[i] = out.Attributes
+				switch st.kind {
+				case "Put":
+					o.afters[i] = st.a.Item
+				case "Update":
+					o.afters[i] = s.readItem(st.table, st.key)
+				}
+			}
+			if st.kind == "ConditionCheck" && out.Attributes == nil {
+				// undo the bare key at once: the check wrote nothing
+				_ = s.dynaliteCall("DeleteItem", map[string]any{"TableName": st.table, "Key": st.key}, &struct{}{})
+				o.done = o.done[:len(o.done)-1]
+			}
+		case strings.Contains(err.Error(), "ConditionalCheckFailedException"):
+			o.canceled = true
+			reason := map[string]any{"Code": "ConditionalCheckFailed", "Message": "The conditional request failed"}
+			item := s.readItem(st.table, st.key)
+			if st.a.ReturnValuesOnConditionCheckFailure == "ALL_OLD" && len(item) > 0 {
+				reason["Item"] = item
+			}
+			o.reasons[i] = reason
+			o.units[i] = 2 * WriteUnits(ItemSize(item), false)
+		default:
+			o.canceled = true
+			o.reasons[i] = map[string]any{"Code": "ValidationError", "Message": err.Error()}
+		}
+	}
+	return o
+}
+
+// undoTransactWrite undoes applied actions, last first, from the items before them.
+func (s *Server) undoTransactWrite(done []applied) {
+	for i := len(done) - 1; i >= 0; i-- {
+		d := done[i]
+		if d.old == nil {
+			_ = s.dynaliteCall("DeleteItem", map[string]any{"TableName": d.table, "Key": d.key}, &struct{}{})
+		} else {
+			_ = s.dynaliteCall("PutItem", map[string]any{"TableName": d.table, "Item": d.old}, &struct{}{})
+		}
+	}
+}
+
+// transactConsumed is a transaction's ConsumedCapacity: the units per table, in the
+// order the tables first appear.
+func transactConsumed(steps []transactStep, units []float64) []map[string]any {
+	per := map[string]float64{}
+	var order []string
+	for i, st := range steps {
+		if _, ok := per[st.table]; !ok {
+			order = append(order, st.table)
+		}
+		per[st.table] += units[i]
+	}
+	var cc []map[string]any
+	for _, t := range order {
+		cc = append(cc, map[string]any{"TableName": t, "CapacityUnits": per[t]})
+	}
+	return cc
 }

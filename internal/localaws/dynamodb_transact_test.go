@@ -10,8 +10,6 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
-
-	"github.com/bedgov/terraform-provider-bedgov/internal/localaws"
 )
 
 func nv(n int) types.AttributeValue { return &types.AttributeValueMemberN{Value: strconv.Itoa(n)} }
@@ -28,6 +26,16 @@ func balance(t *testing.T, c *dynamodb.Client, table, pk string) int {
 	}
 	n, _ := strconv.Atoi(out.Item["bal"].(*types.AttributeValueMemberN).Value)
 	return n
+}
+
+// openAccounts puts the accounts the transfers move between: a with 100, b with 0.
+func openAccounts(t *testing.T, c *dynamodb.Client, table string) {
+	t.Helper()
+	for pk, b := range map[string]int{"a": 100, "b": 0} {
+		if _, err := c.PutItem(context.Background(), &dynamodb.PutItemInput{TableName: aws.String(table), Item: map[string]types.AttributeValue{"pk": sv(pk), "bal": nv(b)}}); err != nil {
+			t.Fatal(err)
+		}
+	}
 }
 
 // move is a transfer of n from a to b, conditional on a's balance; with check, it also
@@ -52,16 +60,10 @@ func move(table, a, b string, n int, checkMin int) *dynamodb.TransactWriteItemsI
 // plain write's units, and cancels with one reason per action.
 func TestDynamoDBTransactWriteItems(t *testing.T) {
 	t.Parallel()
-	s, cfg := start(t, localaws.WithDynamoDB(dynaliteEndpoint))
-	c := dynamodb.NewFromConfig(cfg)
-	ctx := context.Background()
 	const tbl = "transact"
-	createTable(t, c, tbl)
-	for pk, b := range map[string]int{"a": 100, "b": 0} {
-		if _, err := c.PutItem(ctx, &dynamodb.PutItemInput{TableName: aws.String(tbl), Item: map[string]types.AttributeValue{"pk": sv(pk), "bal": nv(b)}}); err != nil {
-			t.Fatal(err)
-		}
-	}
+	s, c, _ := meteredTable(t, tbl)
+	ctx := context.Background()
+	openAccounts(t, c, tbl)
 	before := usageOf(s, tbl, "a").WriteUnits
 
 	in := move(tbl, "a", "b", 30, 0)
@@ -119,16 +121,10 @@ func TestDynamoDBTransactWriteItems(t *testing.T) {
 // leave the total intact and every successful transfer counted.
 func TestDynamoDBTransactionsAreIsolated(t *testing.T) {
 	t.Parallel()
-	_, cfg := start(t, localaws.WithDynamoDB(dynaliteEndpoint))
-	c := dynamodb.NewFromConfig(cfg)
-	ctx := context.Background()
 	const tbl = "transact-isolated"
-	createTable(t, c, tbl)
-	for pk, b := range map[string]int{"a": 100, "b": 0} {
-		if _, err := c.PutItem(ctx, &dynamodb.PutItemInput{TableName: aws.String(tbl), Item: map[string]types.AttributeValue{"pk": sv(pk), "bal": nv(b)}}); err != nil {
-			t.Fatal(err)
-		}
-	}
+	_, c, _ := meteredTable(t, tbl)
+	ctx := context.Background()
+	openAccounts(t, c, tbl)
 	var wg sync.WaitGroup
 	var mu sync.Mutex
 	var ok, cancelled int
@@ -174,19 +170,11 @@ func TestDynamoDBTransactionsAreIsolated(t *testing.T) {
 // refused; after the window the token is free again.
 func TestDynamoDBTransactClientRequestToken(t *testing.T) {
 	t.Parallel()
-	var mu sync.Mutex
-	now := time.Date(2026, 12, 1, 0, 0, 0, 0, time.UTC)
-	clock := func() time.Time { mu.Lock(); defer mu.Unlock(); return now }
-	_, cfg := start(t, localaws.WithDynamoDB(dynaliteEndpoint), localaws.WithDynamoDBClock(clock))
-	c := dynamodb.NewFromConfig(cfg)
-	ctx := context.Background()
 	const tbl = "transact-token"
-	createTable(t, c, tbl)
-	for pk, b := range map[string]int{"a": 100, "b": 0} {
-		if _, err := c.PutItem(ctx, &dynamodb.PutItemInput{TableName: aws.String(tbl), Item: map[string]types.AttributeValue{"pk": sv(pk), "bal": nv(b)}}); err != nil {
-			t.Fatal(err)
-		}
-	}
+	clock, advance := testClock()
+	_, c, _ := meteredTable(t, tbl, clock)
+	ctx := context.Background()
+	openAccounts(t, c, tbl)
 	in := move(tbl, "a", "b", 10, 0)
 	in.ClientRequestToken = aws.String("transfer-1")
 	for range 2 {
@@ -202,9 +190,7 @@ func TestDynamoDBTransactClientRequestToken(t *testing.T) {
 	_, err := c.TransactWriteItems(ctx, other)
 	wantAPIError(t, err, "IdempotentParameterMismatchException")
 
-	mu.Lock()
-	now = now.Add(11 * time.Minute)
-	mu.Unlock()
+	advance(11 * time.Minute)
 	if _, err := c.TransactWriteItems(ctx, in); err != nil {
 		t.Fatal(err)
 	}
@@ -233,17 +219,11 @@ func isTransactionConflict(err error) bool {
 // neither writes anything, and neither waits. A GetItem waits for the transaction.
 func TestDynamoDBTransactionConflicts(t *testing.T) {
 	t.Parallel()
-	s, cfg := start(t, localaws.WithDynamoDB(dynaliteEndpoint))
-	// No SDK retries: the errors as the first attempt meets them.
-	c := dynamodb.NewFromConfig(cfg, func(o *dynamodb.Options) { o.RetryMaxAttempts = 1 })
-	ctx := context.Background()
 	const tbl = "transact-conflict"
-	createTable(t, c, tbl)
-	for pk, b := range map[string]int{"a": 100, "b": 0} {
-		if _, err := c.PutItem(ctx, &dynamodb.PutItemInput{TableName: aws.String(tbl), Item: map[string]types.AttributeValue{"pk": sv(pk), "bal": nv(b)}}); err != nil {
-			t.Fatal(err)
-		}
-	}
+	// No SDK retries (start): the errors as the first attempt meets them.
+	s, c, _ := meteredTable(t, tbl)
+	ctx := context.Background()
+	openAccounts(t, c, tbl)
 	release := s.HoldForTransaction(tbl, "b")
 
 	_, err := c.TransactWriteItems(ctx, move(tbl, "a", "b", 10, 0))
@@ -274,8 +254,14 @@ func TestDynamoDBTransactionConflicts(t *testing.T) {
 		ExpressionAttributeValues: map[string]types.AttributeValue{":t": &types.AttributeValueMemberBOOL{Value: true}}}); err != nil {
 		t.Fatalf("UpdateItem on another item: %v", err)
 	}
-	read := make(chan int)
+	read := make(chan int, 1)
 	go func() { read <- balance(t, c, tbl, "b") }()
+	select {
+	case b := <-read:
+		release()
+		t.Fatalf("GetItem returned (b = %d) while a transaction held its item", b)
+	case <-time.After(100 * time.Millisecond):
+	}
 	release()
 	if b := <-read; b != 0 {
 		t.Fatalf("b = %d, want 0: a conflicting call wrote", b)

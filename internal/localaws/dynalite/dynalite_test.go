@@ -18,28 +18,34 @@ import (
 	"github.com/bedgov/terraform-provider-bedgov/internal/localaws/dynalite"
 )
 
-func TestStartServesDynamoDB(t *testing.T) {
-	ctx := context.Background()
+// startWithTable starts a dynalite for the test (stopped when it ends) and creates table
+// in it, on demand with the string partition key pk; it returns a client of it.
+func startWithTable(t *testing.T, ctx context.Context, table string) *dynamodb.Client {
+	t.Helper()
 	p, err := dynalite.Start(ctx)
 	if err != nil {
 		t.Fatalf("start dynalite: %v", err)
 	}
-	defer p.Stop()
-
+	t.Cleanup(p.Stop)
 	client := dynamodb.New(dynamodb.Options{
 		Region:       "us-east-1",
 		BaseEndpoint: aws.String(p.Endpoint),
 		Credentials:  credentials.NewStaticCredentialsProvider("AKIDEXAMPLE", "secret", ""),
 	})
-	_, err = client.CreateTable(ctx, &dynamodb.CreateTableInput{
-		TableName:            aws.String("bedgov-test"),
+	if _, err := client.CreateTable(ctx, &dynamodb.CreateTableInput{
+		TableName:            aws.String(table),
 		BillingMode:          types.BillingModePayPerRequest,
 		AttributeDefinitions: []types.AttributeDefinition{{AttributeName: aws.String("pk"), AttributeType: types.ScalarAttributeTypeS}},
 		KeySchema:            []types.KeySchemaElement{{AttributeName: aws.String("pk"), KeyType: types.KeyTypeHash}},
-	})
-	if err != nil {
+	}); err != nil {
 		t.Fatalf("create table: %v", err)
 	}
+	return client
+}
+
+func TestStartServesDynamoDB(t *testing.T) {
+	ctx := context.Background()
+	client := startWithTable(t, ctx, "bedgov-test")
 	out, err := client.ListTables(ctx, &dynamodb.ListTablesInput{})
 	if err != nil {
 		t.Fatalf("list tables: %v", err)
@@ -55,25 +61,8 @@ func TestStartServesDynamoDB(t *testing.T) {
 // dynalite 4.0 alone accepts the request and ignores it (tools/node/dynalite-gsi.js).
 func TestUpdateTableCreatesIndex(t *testing.T) {
 	ctx := context.Background()
-	p, err := dynalite.Start(ctx)
-	if err != nil {
-		t.Fatalf("start dynalite: %v", err)
-	}
-	defer p.Stop()
-	client := dynamodb.New(dynamodb.Options{
-		Region:       "us-east-1",
-		BaseEndpoint: aws.String(p.Endpoint),
-		Credentials:  credentials.NewStaticCredentialsProvider("AKIDEXAMPLE", "secret", ""),
-	})
 	const table = "bedgov-caps"
-	if _, err := client.CreateTable(ctx, &dynamodb.CreateTableInput{
-		TableName:            aws.String(table),
-		BillingMode:          types.BillingModePayPerRequest,
-		AttributeDefinitions: []types.AttributeDefinition{{AttributeName: aws.String("pk"), AttributeType: types.ScalarAttributeTypeS}},
-		KeySchema:            []types.KeySchemaElement{{AttributeName: aws.String("pk"), KeyType: types.KeyTypeHash}},
-	}); err != nil {
-		t.Fatalf("create table: %v", err)
-	}
+	client := startWithTable(t, ctx, table)
 	put := func(pk string, expiry string) {
 		t.Helper()
 		item := map[string]types.AttributeValue{"pk": &types.AttributeValueMemberS{Value: pk}}
