@@ -220,13 +220,7 @@ func (s *Server) Requested() []CallRecord {
 
 // RequestedCount is CallCount over Requested.
 func (s *Server) RequestedCount(service, operation string) int {
-	n := 0
-	for _, c := range s.Requested() {
-		if (service == "" || c.Service == service) && (operation == "" || c.Operation == operation) {
-			n++
-		}
-	}
-	return n
+	return countCalls(s.Requested(), service, operation)
 }
 
 // sdkRetry reads the AWS SDKs' "amz-sdk-request: attempt=2; max=3" header.
@@ -241,8 +235,13 @@ func sdkRetry(h string) bool {
 
 // CallCount counts logged calls of service+operation ("" matches any).
 func (s *Server) CallCount(service, operation string) int {
+	return countCalls(s.Calls(), service, operation)
+}
+
+// countCalls counts the calls of service+operation ("" matches any).
+func countCalls(calls []CallRecord, service, operation string) int {
 	n := 0
-	for _, c := range s.Calls() {
+	for _, c := range calls {
 		if (service == "" || c.Service == service) && (operation == "" || c.Operation == operation) {
 			n++
 		}
