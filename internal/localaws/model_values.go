@@ -359,13 +359,7 @@ func queryMember(m *awsmodel.Model, target string, mt awsmodel.Traits, prefix st
 		if mt.XMLFlattened != nil {
 			entry = prefix
 		}
-		kn, vn := "key", "value"
-		if s.Key.Traits.XMLName != "" {
-			kn = s.Key.Traits.XMLName
-		}
-		if s.Value.Traits.XMLName != "" {
-			vn = s.Value.Traits.XMLName
-		}
+		kn, vn := entryNames(s)
 		out := map[string]any{}
 		for i := 1; ; i++ {
 			k := entry + "." + strconv.Itoa(i)
@@ -505,17 +499,24 @@ func xmlValue(m *awsmodel.Model, target string, mt awsmodel.Traits, n *xnode) an
 	}
 }
 
+// entryNames are the element names of a map entry's key and value: "key" and "value"
+// unless the map's members rename them.
+func entryNames(s *awsmodel.Shape) (key, value string) {
+	key, value = "key", "value"
+	if s.Key.Traits.XMLName != "" {
+		key = s.Key.Traits.XMLName
+	}
+	if s.Value.Traits.XMLName != "" {
+		value = s.Value.Traits.XMLName
+	}
+	return key, value
+}
+
 // xmlItems reads the items of a list (elements holding each value) or a map (entries
 // holding a key and a value element).
 func xmlItems(m *awsmodel.Model, s *awsmodel.Shape, items []*xnode) any {
 	if s.Type == "map" {
-		kn, vn := "key", "value"
-		if s.Key.Traits.XMLName != "" {
-			kn = s.Key.Traits.XMLName
-		}
-		if s.Value.Traits.XMLName != "" {
-			vn = s.Value.Traits.XMLName
-		}
+		kn, vn := entryNames(s)
 		out := map[string]any{}
 		for _, e := range items {
 			k, v := e.child(kn), e.child(vn)
