@@ -195,21 +195,9 @@ func per1K(m governance.Micros) string {
 	return strings.TrimRight(strings.TrimRight(r.FloatString(10), "0"), ".")
 }
 
+// skuOf is a product's SKU: 16 characters derived from s, the same each run.
 func skuOf(s string) string {
-	var h uint64 = 1469598103934665603
-	for i := 0; i < len(s); i++ {
-		h = (h ^ uint64(s[i])) * 1099511628211
-	}
-	const alphabet = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
-	b := make([]byte, 16)
-	for i := range b {
-		b[i] = alphabet[h%uint64(len(alphabet))]
-		h /= uint64(len(alphabet))
-		if h == 0 {
-			h = uint64(i+1) * 2654435761
-		}
-	}
-	return string(b)
+	return strings.ToUpper(stableToken(s, 16))
 }
 
 type pricingFilter struct {
