@@ -1,9 +1,7 @@
 package localaws
 
 import (
-	"bytes"
 	"fmt"
-	"io"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -269,12 +267,10 @@ func sendChecked(w http.ResponseWriter, c codec, sv *service, op *Operation, rec
 // checkPassthrough validates and authorizes a DynamoDB request dynalite answers; the
 // body is read and put back for the proxy.
 func (s *Server) checkPassthrough(sv *service, op string, r *http.Request, rec CallRecord) *APIError {
-	body, err := io.ReadAll(io.LimitReader(r.Body, 32<<20))
-	if err != nil {
-		return Errorf("SerializationException", "reading the request body: %v", err)
+	body, e := s.readBody(r)
+	if e != nil {
+		return e
 	}
-	_ = r.Body.Close()
-	r.Body = io.NopCloser(bytes.NewReader(body))
 	if e := checkRequest(sv, op, r, body); e != nil {
 		return e
 	}
