@@ -40,33 +40,50 @@ func main() {
 	}
 }
 
-// run serves until ctx ends.
-func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+// config is the command's flags.
+type config struct {
+	listen, account, identity, region, dynamo string
+	noDynamo, runEnforcer                     bool
+	enforcerLog, httpsListen, caFile          string
+}
+
+// parseFlags reads the command line; it takes no arguments beyond the flags.
+func parseFlags(args []string, stderr io.Writer) (config, error) {
+	var c config
 	fs := flag.NewFlagSet("localaws", flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	listen := fs.String("listen", "127.0.0.1:4566", "address to listen on (port 0 picks a free port)")
-	account := fs.String("account", localaws.DefaultAccount, "account id of the emulated account")
-	identity := fs.String("identity", "", "ARN that long-term keys are reported as (default arn:aws:iam::ACCOUNT:user/bedgov-test)")
-	region := fs.String("default-region", localaws.DefaultRegion, "region of requests that carry none (bearer-token requests)")
-	dynamo := fs.String("dynamodb-endpoint", "", "dynalite/DynamoDB endpoint to front; empty starts a dynalite")
-	noDynamo := fs.Bool("no-dynamodb", false, "serve no DynamoDB (calls fail with a clear error)")
-	runEnforcer := fs.Bool("enforcer-runtime", true, "serve deployed bedgov enforcer functions' URLs with the real enforcer, in process")
-	enforcerLog := fs.String("enforcer-log", "", "file for the enforcer's JSON log lines (default: discarded)")
-	httpsListen := fs.String("https-listen", "", "also serve HTTPS on this address (port 0 picks a free port), with a CA made for this run")
-	caFile := fs.String("ca-file", "localaws-ca.pem", "where -https-listen writes the PEM of its CA")
+	fs.StringVar(&c.listen, "listen", "127.0.0.1:4566", "address to listen on (port 0 picks a free port)")
+	fs.StringVar(&c.account, "account", localaws.DefaultAccount, "account id of the emulated account")
+	fs.StringVar(&c.identity, "identity", "", "ARN that long-term keys are reported as (default arn:aws:iam::ACCOUNT:user/bedgov-test)")
+	fs.StringVar(&c.region, "default-region", localaws.DefaultRegion, "region of requests that carry none (bearer-token requests)")
+	fs.StringVar(&c.dynamo, "dynamodb-endpoint", "", "dynalite/DynamoDB endpoint to front; empty starts a dynalite")
+	fs.BoolVar(&c.noDynamo, "no-dynamodb", false, "serve no DynamoDB (calls fail with a clear error)")
+	fs.BoolVar(&c.runEnforcer, "enforcer-runtime", true, "serve deployed bedgov enforcer functions' URLs with the real enforcer, in process")
+	fs.StringVar(&c.enforcerLog, "enforcer-log", "", "file for the enforcer's JSON log lines (default: discarded)")
+	fs.StringVar(&c.httpsListen, "https-listen", "", "also serve HTTPS on this address (port 0 picks a free port), with a CA made for this run")
+	fs.StringVar(&c.caFile, "ca-file", "localaws-ca.pem", "where -https-listen writes the PEM of its CA")
 	if err := fs.Parse(args); err != nil {
-		return err
+		return c, err
 	}
 	if fs.NArg() > 0 {
-		return fmt.Errorf("unexpected arguments: %v", fs.Args())
+		return c, fmt.Errorf("unexpected arguments: %v", fs.Args())
+	}
+	return c, nil
+}
+
+// run serves until ctx ends.
+func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	cfg, err := parseFlags(args, stderr)
+	if err != nil {
+		return err
 	}
 
-	opts := []localaws.Option{localaws.WithAccount(*account), localaws.WithDefaultRegion(*region)}
-	if *identity != "" {
-		opts = append(opts, localaws.WithIdentity(*identity))
+	opts := []localaws.Option{localaws.WithAccount(cfg.account), localaws.WithDefaultRegion(cfg.region)}
+	if cfg.identity != "" {
+		opts = append(opts, localaws.WithIdentity(cfg.identity))
 	}
-	if !*noDynamo {
-		endpoint := *dynamo
+	if !cfg.noDynamo {
+		endpoint := cfg.dynamo
 		if endpoint == "" {
 			p, err := dynalite.Start(ctx)
 			if err != nil {
@@ -79,14 +96,14 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		opts = append(opts, localaws.WithDynamoDB(endpoint))
 	}
 
-	ln, err := net.Listen("tcp", *listen)
+	ln, err := net.Listen("tcp", cfg.listen)
 	if err != nil {
 		return err
 	}
-	if *runEnforcer {
+	if cfg.runEnforcer {
 		logs := io.Discard
-		if *enforcerLog != "" {
-			f, err := os.OpenFile(*enforcerLog, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o600)
+		if cfg.enforcerLog != "" {
+			f, err := os.OpenFile(cfg.enforcerLog, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o600)
 			if err != nil {
 				return err
 			}
@@ -101,8 +118,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
 
-	if *httpsListen != "" {
-		tlsSrv, err := serveHTTPS(*httpsListen, *caFile, emu, stdout)
+	if cfg.httpsListen != "" {
+		tlsSrv, err := serveHTTPS(cfg.httpsListen, cfg.caFile, emu, stdout)
 		if err != nil {
 			return err
 		}

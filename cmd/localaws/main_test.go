@@ -54,6 +54,21 @@ func readEndpoint(t *testing.T, r io.Reader) string {
 	return ""
 }
 
+// stopRun cancels run's context and waits for run, started in a goroutine that sends
+// its result on done, to return without error.
+func stopRun(t *testing.T, cancel context.CancelFunc, done <-chan error) {
+	t.Helper()
+	cancel()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Fatalf("run: %v", err)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("run did not stop after cancel")
+	}
+}
+
 func TestRunServesSDKCallsAndStartsDynalite(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	pr, pw := io.Pipe()
@@ -75,15 +90,7 @@ func TestRunServesSDKCallsAndStartsDynalite(t *testing.T) {
 	if _, err := dynamodb.NewFromConfig(cfg).ListTables(ctx, &dynamodb.ListTablesInput{}); err != nil {
 		t.Fatalf("dynamodb through the started dynalite: %v", err)
 	}
-	cancel()
-	select {
-	case err := <-done:
-		if err != nil {
-			t.Fatalf("run: %v", err)
-		}
-	case <-time.After(10 * time.Second):
-		t.Fatal("run did not stop after cancel")
-	}
+	stopRun(t, cancel, done)
 }
 
 func TestRunRejectsBadFlags(t *testing.T) {

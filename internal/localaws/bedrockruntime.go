@@ -234,22 +234,8 @@ func (b *BedrockRuntime) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 // authenticated and named a known model: successes, throttled and invalid requests,
 // and streams that fail midway. A stream the caller abandons is not logged.
 func (b *BedrockRuntime) serve(w http.ResponseWriter, r *http.Request, resolve func(string) string, logf func(*BedrockInvocation)) {
-	rest, ok := strings.CutPrefix(r.URL.EscapedPath(), "/model/")
-	i := strings.LastIndexByte(rest, '/')
-	if !ok || r.Method != http.MethodPost || i <= 0 {
-		brError(w, http.StatusNotFound, "UnknownOperationException", "unknown operation")
-		return
-	}
-	op := rest[i+1:]
-	ref, err := url.PathUnescape(rest[:i])
-	if err != nil {
-		brError(w, http.StatusBadRequest, "ValidationException", "invalid model identifier")
-		return
-	}
-	switch op {
-	case "converse", "converse-stream", "invoke", "invoke-with-response-stream":
-	default:
-		brError(w, http.StatusNotFound, "UnknownOperationException", "unknown operation "+op)
+	ref, op, ok := bedrockPath(w, r)
+	if !ok {
 		return
 	}
 	auth := r.Header.Get("Authorization")
@@ -260,30 +246,7 @@ func (b *BedrockRuntime) serve(w http.ResponseWriter, r *http.Request, resolve f
 		return
 	}
 	model := resolve(ref)
-
-	b.mu.Lock()
-	f := b.faults
-	throttled := f.ThrottleNext > 0
-	if throttled {
-		b.faults.ThrottleNext--
-	}
-	call := BedrockCall{Operation: op, ModelID: model, BodyBytes: body.Len(), Throttled: throttled, Signed: signed, ServiceTier: serviceTierOf(r, body.Bytes())}
-	reply, scripted := scriptFor(body.Bytes())
-
-	if !throttled {
-		call.Usage = BedrockUsageFor(body.Bytes())
-		if scripted {
-			call.Usage.OutputTokens = scriptedTokens(reply)
-			if m, ok := maxTokensOf(body.Bytes()); ok && m < call.Usage.OutputTokens {
-				call.Usage.OutputTokens = m
-			}
-		}
-		if model != "" && signed {
-			b.applyPromptCache(model, body.Bytes(), &call.Usage, time.Now())
-		}
-	}
-	b.calls = append(b.calls, call)
-	b.mu.Unlock()
+	call, f, reply, scripted := b.record(r, op, model, body.Bytes(), signed)
 
 	if f.Latency > 0 {
 		time.Sleep(f.Latency)
@@ -311,7 +274,7 @@ func (b *BedrockRuntime) serve(w http.ResponseWriter, r *http.Request, resolve f
 		logError("ValidationException")
 		brError(w, http.StatusBadRequest, "ValidationException", "malformed request body")
 		return
-	case throttled:
+	case call.Throttled:
 		logError("ThrottlingException")
 		brError(w, http.StatusTooManyRequests, "ThrottlingException", "Too many requests, please wait before trying again.")
 		return
@@ -338,17 +301,77 @@ func (b *BedrockRuntime) serve(w http.ResponseWriter, r *http.Request, resolve f
 		}
 		writeJSON(w, resp)
 	default:
-		var done func(events []any, errorCode string)
-		if inv != nil {
-			done = func(events []any, errorCode string) {
-				inv.Output, inv.ErrorCode = events, errorCode
-				if errorCode != "" {
-					inv.Usage = BedrockUsage{}
-				}
-				logf(inv)
+		b.stream(w, r, op, model, messageID(body.Bytes()), reply, u, f, streamLogger(inv, logf))
+	}
+}
+
+// bedrockPath reads the call's model reference and operation from its path,
+// /model/{ref}/{op}; for a path that names no known operation it answers the caller
+// and returns ok false.
+func bedrockPath(w http.ResponseWriter, r *http.Request) (ref, op string, ok bool) {
+	rest, found := strings.CutPrefix(r.URL.EscapedPath(), "/model/")
+	i := strings.LastIndexByte(rest, '/')
+	if !found || r.Method != http.MethodPost || i <= 0 {
+		brError(w, http.StatusNotFound, "UnknownOperationException", "unknown operation")
+		return "", "", false
+	}
+	op = rest[i+1:]
+	var err error
+	if ref, err = url.PathUnescape(rest[:i]); err != nil {
+		brError(w, http.StatusBadRequest, "ValidationException", "invalid model identifier")
+		return "", "", false
+	}
+	switch op {
+	case "converse", "converse-stream", "invoke", "invoke-with-response-stream":
+	default:
+		brError(w, http.StatusNotFound, "UnknownOperationException", "unknown operation "+op)
+		return "", "", false
+	}
+	return ref, op, true
+}
+
+// record counts the call: it takes one pending throttle, works out the usage of a call
+// that is not throttled (capped by the request's max tokens for a scripted reply, with
+// the prompt cache applied for a signed call to a known model), and returns the call,
+// the faults in force when it came, and the body's scripted reply, if it has one.
+func (b *BedrockRuntime) record(r *http.Request, op, model string, body []byte, signed bool) (BedrockCall, BedrockFaults, scriptedReply, bool) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	f := b.faults
+	throttled := f.ThrottleNext > 0
+	if throttled {
+		b.faults.ThrottleNext--
+	}
+	call := BedrockCall{Operation: op, ModelID: model, BodyBytes: len(body), Throttled: throttled, Signed: signed, ServiceTier: serviceTierOf(r, body)}
+	reply, scripted := scriptFor(body)
+	if !throttled {
+		call.Usage = BedrockUsageFor(body)
+		if scripted {
+			call.Usage.OutputTokens = scriptedTokens(reply)
+			if m, ok := maxTokensOf(body); ok && m < call.Usage.OutputTokens {
+				call.Usage.OutputTokens = m
 			}
 		}
-		b.stream(w, r, op, model, messageID(body.Bytes()), reply, u, f, done)
+		if model != "" && signed {
+			b.applyPromptCache(model, body, &call.Usage, time.Now())
+		}
+	}
+	b.calls = append(b.calls, call)
+	return call, f, reply, scripted
+}
+
+// streamLogger is stream's done for a logged call (nil when inv is): it hands logf the
+// events sent, or the error code of a failed stream with no usage.
+func streamLogger(inv *BedrockInvocation, logf func(*BedrockInvocation)) func(events []any, errorCode string) {
+	if inv == nil {
+		return nil
+	}
+	return func(events []any, errorCode string) {
+		inv.Output, inv.ErrorCode = events, errorCode
+		if errorCode != "" {
+			inv.Usage = BedrockUsage{}
+		}
+		logf(inv)
 	}
 }
 
@@ -504,34 +527,8 @@ func (b *BedrockRuntime) stream(w http.ResponseWriter, r *http.Request, op, mode
 		w.Header().Set("X-Amzn-Bedrock-Content-Type", "application/json")
 	}
 	w.WriteHeader(http.StatusOK)
-	flusher, _ := w.(http.Flusher)
-	enc := eventstream.NewEncoder()
-	var events []any
-	send := func(eventType string, payload any) {
-		if done != nil {
-			if op == "converse-stream" {
-				events = append(events, map[string]any{eventType: payload})
-			} else {
-				events = append(events, payload)
-			}
-		}
-		p, _ := json.Marshal(payload)
-		if op == "invoke-with-response-stream" {
-			p, _ = json.Marshal(map[string]string{"bytes": base64.StdEncoding.EncodeToString(p)})
-			eventType = "chunk"
-		}
-		var h eventstream.Headers
-		h.Set(":message-type", eventstream.StringValue("event"))
-		h.Set(":event-type", eventstream.StringValue(eventType))
-		h.Set(":content-type", eventstream.StringValue("application/json"))
-		_ = enc.Encode(w, eventstream.Message{Headers: h, Payload: p})
-		if flusher != nil {
-			flusher.Flush()
-		}
-		if f.EventDelay > 0 {
-			time.Sleep(f.EventDelay)
-		}
-	}
+	s := &eventSender{w: w, enc: eventstream.NewEncoder(), op: op, delay: f.EventDelay, keep: done != nil}
+	s.flusher, _ = w.(http.Flusher)
 	// Event order as Bedrock sends it: ConverseStream's messageStart, contentBlockStart
 	// (tool use only), contentBlockDelta..., contentBlockStop, messageStop, metadata;
 	// Anthropic's message_start, content_block_start, content_block_delta...,
@@ -540,15 +537,15 @@ func (b *BedrockRuntime) stream(w http.ResponseWriter, r *http.Request, op, mode
 	fam := familyOf(model)
 	switch {
 	case op == "converse-stream":
-		send("messageStart", map[string]any{"role": "assistant"})
+		s.send("messageStart", map[string]any{"role": "assistant"})
 		if reply.tool != nil {
-			send("contentBlockStart", map[string]any{"contentBlockIndex": 0, "start": map[string]any{"toolUse": map[string]any{"toolUseId": reply.tool.id, "name": reply.tool.name}}})
+			s.send("contentBlockStart", map[string]any{"contentBlockIndex": 0, "start": map[string]any{"toolUse": map[string]any{"toolUseId": reply.tool.id, "name": reply.tool.name}}})
 		}
 	case fam == "anthropic":
-		send("chunk", map[string]any{"type": "message_start", "message": map[string]any{
+		s.send("chunk", map[string]any{"type": "message_start", "message": map[string]any{
 			"id": msgID, "type": "message", "role": "assistant", "model": model,
 			"content": []any{}, "stop_reason": nil, "stop_sequence": nil, "usage": anthropicUsage(u, 1)}})
-		send("chunk", map[string]any{"type": "content_block_start", "index": 0, "content_block": anthropicBlock(reply, false)})
+		s.send("chunk", map[string]any{"type": "content_block_start", "index": 0, "content_block": anthropicBlock(reply, false)})
 	}
 	pieces := streamPieces(reply, u.OutputTokens)
 	deltas := 0
@@ -557,62 +554,113 @@ func (b *BedrockRuntime) stream(w http.ResponseWriter, r *http.Request, op, mode
 			return
 		}
 		if f.FailStreamAfter > 0 && deltas >= f.FailStreamAfter {
-			if done != nil {
-				done(events, "ModelStreamErrorException")
-			}
-			if f.StreamFailure == BedrockStreamDrop {
-				panic(http.ErrAbortHandler)
-			}
-			var h eventstream.Headers
-			h.Set(":message-type", eventstream.StringValue("exception"))
-			h.Set(":exception-type", eventstream.StringValue("modelStreamErrorException"))
-			h.Set(":content-type", eventstream.StringValue("application/json"))
-			_ = enc.Encode(w, eventstream.Message{Headers: h, Payload: []byte(`{"message":"injected mid-stream failure"}`)})
+			s.fail(f, done)
 			return
 		}
 		switch {
 		case op == "converse-stream" && reply.tool != nil:
-			send("contentBlockDelta", map[string]any{"contentBlockIndex": 0, "delta": map[string]any{"toolUse": map[string]any{"input": piece}}})
+			s.send("contentBlockDelta", map[string]any{"contentBlockIndex": 0, "delta": map[string]any{"toolUse": map[string]any{"input": piece}}})
 		case op == "converse-stream":
-			send("contentBlockDelta", map[string]any{"contentBlockIndex": 0, "delta": map[string]any{"text": piece}})
+			s.send("contentBlockDelta", map[string]any{"contentBlockIndex": 0, "delta": map[string]any{"text": piece}})
 		case fam != "anthropic":
-			send("chunk", streamDelta(fam, piece, u, min(u.OutputTokens, int64(deltas+1)*BedrockStreamChunkTokens), deltas == 0))
+			s.send("chunk", streamDelta(fam, piece, u, min(u.OutputTokens, int64(deltas+1)*BedrockStreamChunkTokens), deltas == 0))
 		case reply.tool != nil:
-			send("chunk", map[string]any{"type": "content_block_delta", "index": 0, "delta": map[string]any{"type": "input_json_delta", "partial_json": piece}})
+			s.send("chunk", map[string]any{"type": "content_block_delta", "index": 0, "delta": map[string]any{"type": "input_json_delta", "partial_json": piece}})
 		default:
-			send("chunk", map[string]any{"type": "content_block_delta", "index": 0, "delta": map[string]any{"type": "text_delta", "text": piece}})
+			s.send("chunk", map[string]any{"type": "content_block_delta", "index": 0, "delta": map[string]any{"type": "text_delta", "text": piece}})
 		}
 		deltas++
 	}
 	if op == "converse-stream" {
-		send("contentBlockStop", map[string]any{"contentBlockIndex": 0})
-		send("messageStop", map[string]any{"stopReason": reply.stopReason()})
+		s.send("contentBlockStop", map[string]any{"contentBlockIndex": 0})
+		s.send("messageStop", map[string]any{"stopReason": reply.stopReason()})
 		last := map[string]any{"usage": converseUsage(u), "metrics": map[string]any{"latencyMs": f.Latency.Milliseconds()}}
 		if done != nil {
-			done(append(events, map[string]any{"metadata": last}), "")
+			done(append(s.events, map[string]any{"metadata": last}), "")
 		}
-		send("metadata", last)
+		s.send("metadata", last)
 		return
 	}
-	metrics := map[string]any{"inputTokenCount": u.InputTokens, "outputTokenCount": u.OutputTokens, "invocationLatency": f.Latency.Milliseconds(), "firstByteLatency": 0}
+	if fam == "anthropic" {
+		s.send("chunk", map[string]any{"type": "content_block_stop", "index": 0})
+		s.send("chunk", map[string]any{"type": "message_delta", "delta": map[string]any{"stop_reason": reply.stopReason(), "stop_sequence": nil}, "usage": map[string]any{"output_tokens": u.OutputTokens}})
+	}
+	last := streamEnd(fam, u)
+	if !u.NativeOnly {
+		last["amazon-bedrock-invocationMetrics"] = invocationMetrics(u, f.Latency)
+	}
+	if done != nil {
+		done(append(s.events, last), "")
+	}
+	s.send("chunk", last)
+}
+
+// eventSender writes one stream's events, keeping their payloads (as each event type's
+// member for ConverseStream) for the invocation log when keep is set.
+type eventSender struct {
+	w       http.ResponseWriter
+	flusher http.Flusher
+	enc     *eventstream.Encoder
+	op      string
+	delay   time.Duration // the fault's delay after each event
+	keep    bool
+	events  []any
+}
+
+// send writes one event, as a base64 "chunk" for InvokeModelWithResponseStream.
+func (s *eventSender) send(eventType string, payload any) {
+	if s.keep {
+		if s.op == "converse-stream" {
+			s.events = append(s.events, map[string]any{eventType: payload})
+		} else {
+			s.events = append(s.events, payload)
+		}
+	}
+	p, _ := json.Marshal(payload)
+	if s.op == "invoke-with-response-stream" {
+		p, _ = json.Marshal(map[string]string{"bytes": base64.StdEncoding.EncodeToString(p)})
+		eventType = "chunk"
+	}
+	var h eventstream.Headers
+	h.Set(":message-type", eventstream.StringValue("event"))
+	h.Set(":event-type", eventstream.StringValue(eventType))
+	h.Set(":content-type", eventstream.StringValue("application/json"))
+	_ = s.enc.Encode(s.w, eventstream.Message{Headers: h, Payload: p})
+	if s.flusher != nil {
+		s.flusher.Flush()
+	}
+	if s.delay > 0 {
+		time.Sleep(s.delay)
+	}
+}
+
+// fail ends the stream with the injected mid-stream failure: a dropped connection or
+// an in-stream modelStreamErrorException, after done has the events sent so far.
+func (s *eventSender) fail(f BedrockFaults, done func(events []any, errorCode string)) {
+	if done != nil {
+		done(s.events, "ModelStreamErrorException")
+	}
+	if f.StreamFailure == BedrockStreamDrop {
+		panic(http.ErrAbortHandler)
+	}
+	var h eventstream.Headers
+	h.Set(":message-type", eventstream.StringValue("exception"))
+	h.Set(":exception-type", eventstream.StringValue("modelStreamErrorException"))
+	h.Set(":content-type", eventstream.StringValue("application/json"))
+	_ = s.enc.Encode(s.w, eventstream.Message{Headers: h, Payload: []byte(`{"message":"injected mid-stream failure"}`)})
+}
+
+// invocationMetrics is the amazon-bedrock-invocationMetrics member Bedrock adds to an
+// InvokeModelWithResponseStream's last chunk.
+func invocationMetrics(u BedrockUsage, latency time.Duration) map[string]any {
+	metrics := map[string]any{"inputTokenCount": u.InputTokens, "outputTokenCount": u.OutputTokens, "invocationLatency": latency.Milliseconds(), "firstByteLatency": 0}
 	if u.CacheReadTokens > 0 {
 		metrics["cacheReadInputTokenCount"] = u.CacheReadTokens
 	}
 	if u.allWrites() > 0 {
 		metrics["cacheWriteInputTokenCount"] = u.allWrites()
 	}
-	if fam == "anthropic" {
-		send("chunk", map[string]any{"type": "content_block_stop", "index": 0})
-		send("chunk", map[string]any{"type": "message_delta", "delta": map[string]any{"stop_reason": reply.stopReason(), "stop_sequence": nil}, "usage": map[string]any{"output_tokens": u.OutputTokens}})
-	}
-	last := streamEnd(fam, u)
-	if !u.NativeOnly {
-		last["amazon-bedrock-invocationMetrics"] = metrics
-	}
-	if done != nil {
-		done(append(events, last), "")
-	}
-	send("chunk", last)
+	return metrics
 }
 
 // anthropicBlock is the reply's content block in Anthropic's shape; a streamed tool-use

@@ -94,6 +94,13 @@ func (b *BedrockRuntime) serveChat(w http.ResponseWriter, body []byte, resolve f
 		})
 		return
 	}
+	writeChatStream(w, f.EventDelay, id, created, req.Model, text, usage, u.OutputTokens, req.StreamOptions.IncludeUsage)
+}
+
+// writeChatStream writes a streamed chat completion as server-sent events: the role,
+// the text's pieces, the finish and, when the request asked, a last chunk with the
+// usage; delay is the fault's pause after each event.
+func writeChatStream(w http.ResponseWriter, delay time.Duration, id string, created int64, model, text string, usage map[string]any, outputTokens int64, includeUsage bool) {
 	w.Header().Set("Content-Type", "text/event-stream")
 	w.WriteHeader(http.StatusOK)
 	flusher, _ := w.(http.Flusher)
@@ -105,21 +112,21 @@ func (b *BedrockRuntime) serveChat(w http.ResponseWriter, body []byte, resolve f
 		if flusher != nil {
 			flusher.Flush()
 		}
-		if f.EventDelay > 0 {
-			time.Sleep(f.EventDelay)
+		if delay > 0 {
+			time.Sleep(delay)
 		}
 	}
 	chunk := func(delta map[string]any, finish any) map[string]any {
-		return map[string]any{"id": id, "object": "chat.completion.chunk", "created": created, "model": req.Model,
+		return map[string]any{"id": id, "object": "chat.completion.chunk", "created": created, "model": model,
 			"choices": []any{map[string]any{"index": 0, "delta": delta, "finish_reason": finish}}}
 	}
 	send(chunk(map[string]any{"role": "assistant", "content": ""}, nil))
-	for _, piece := range streamPieces(scriptedReply{text: text}, u.OutputTokens) {
+	for _, piece := range streamPieces(scriptedReply{text: text}, outputTokens) {
 		send(chunk(map[string]any{"content": piece}, nil))
 	}
 	send(chunk(map[string]any{}, "stop"))
-	if req.StreamOptions.IncludeUsage {
-		send(map[string]any{"id": id, "object": "chat.completion.chunk", "created": created, "model": req.Model, "choices": []any{}, "usage": usage})
+	if includeUsage {
+		send(map[string]any{"id": id, "object": "chat.completion.chunk", "created": created, "model": model, "choices": []any{}, "usage": usage})
 	}
 	_, _ = w.Write([]byte("data: [DONE]\n\n"))
 }

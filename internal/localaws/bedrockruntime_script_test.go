@@ -72,19 +72,34 @@ func TestBedrockRuntimeScriptedModel(t *testing.T) {
 		t.Fatalf("streamed tool use %q %q", name, input)
 	}
 
-	// Prompt caching: the first request writes the prefix, the same prefix reads it.
-	body := `{"anthropic_version":"bedrock-2023-05-31","max_tokens":8,"system":[{"type":"text","text":"` + strings.Repeat("long system prompt ", 40) + `","cache_control":{"type":"ephemeral"}}],"messages":[{"role":"user","content":"q%d"}]}`
-	var usages []map[string]int64
-	for i := range 2 {
-		inv, err := c.InvokeModel(ctx, &bedrockruntime.InvokeModelInput{ModelId: model, Body: []byte(strings.Replace(body, "%d", string(rune('0'+i)), 1)), ContentType: aws.String("application/json")})
+	// invokeUsage is the token counts of the Anthropic usage block of an InvokeModel
+	// call with body (its cache_creation object left out).
+	invokeUsage := func(body string) map[string]int64 {
+		t.Helper()
+		inv, err := c.InvokeModel(ctx, &bedrockruntime.InvokeModelInput{ModelId: model, Body: []byte(body), ContentType: aws.String("application/json")})
 		if err != nil {
 			t.Fatal(err)
 		}
 		var r struct {
-			Usage map[string]int64 `json:"usage"`
+			Usage map[string]any `json:"usage"`
 		}
-		_ = json.Unmarshal(inv.Body, &r)
-		usages = append(usages, r.Usage)
+		if err := json.Unmarshal(inv.Body, &r); err != nil {
+			t.Fatalf("InvokeModel body %s: %v", inv.Body, err)
+		}
+		counts := map[string]int64{}
+		for k, v := range r.Usage {
+			if n, ok := v.(float64); ok {
+				counts[k] = int64(n)
+			}
+		}
+		return counts
+	}
+
+	// Prompt caching: the first request writes the prefix, the same prefix reads it.
+	body := `{"anthropic_version":"bedrock-2023-05-31","max_tokens":8,"system":[{"type":"text","text":"` + strings.Repeat("long system prompt ", 40) + `","cache_control":{"type":"ephemeral"}}],"messages":[{"role":"user","content":"q%d"}]}`
+	var usages []map[string]int64
+	for i := range 2 {
+		usages = append(usages, invokeUsage(strings.Replace(body, "%d", string(rune('0'+i)), 1)))
 	}
 	if w := usages[0]["cache_creation_input_tokens"]; w < 150 || usages[0]["cache_read_input_tokens"] != 0 || usages[1]["cache_read_input_tokens"] != w || usages[1]["cache_creation_input_tokens"] != 0 {
 		t.Fatalf("cache usage %v", usages)
@@ -96,15 +111,7 @@ func TestBedrockRuntimeScriptedModel(t *testing.T) {
 	turn2 := `{"messages":[{"role":"user","content":[{"text":"` + strings.Repeat("first turn ", 60) + `","type":"text"}]},{"role":"assistant","content":"ok"},{"role":"user","content":[{"type":"text","text":"second","cache_control":{"type":"ephemeral"}}]}],"anthropic_version":"bedrock-2023-05-31","max_tokens":8}`
 	usages = nil
 	for _, body := range []string{turn1, turn2} {
-		inv, err := c.InvokeModel(ctx, &bedrockruntime.InvokeModelInput{ModelId: model, Body: []byte(body), ContentType: aws.String("application/json")})
-		if err != nil {
-			t.Fatal(err)
-		}
-		var r struct {
-			Usage map[string]int64 `json:"usage"`
-		}
-		_ = json.Unmarshal(inv.Body, &r)
-		usages = append(usages, r.Usage)
+		usages = append(usages, invokeUsage(body))
 	}
 	if w := usages[0]["cache_creation_input_tokens"]; w < 150 || usages[1]["cache_read_input_tokens"] != w || usages[1]["cache_creation_input_tokens"] <= 0 {
 		t.Fatalf("moving checkpoint: %v", usages)

@@ -231,15 +231,6 @@ func putMetricAlarm(c *Call, in *putMetricAlarmInput) (*empty, error) {
 	if *in.Period**in.EvaluationPeriods > 7*86400 {
 		return nil, errCWInvalid("The evaluation range (Period x EvaluationPeriods) must not exceed 7 days.")
 	}
-	if in.Threshold == nil {
-		return nil, errCloudWatchMissing("Threshold")
-	}
-	if in.ComparisonOperator == nil || !cwOperators[*in.ComparisonOperator] {
-		return nil, errCWInvalid("The parameter ComparisonOperator is not valid.")
-	}
-	if in.TreatMissingData != nil && !cwMissingData[*in.TreatMissingData] {
-		return nil, errCWInvalid("The parameter TreatMissingData must be one of breaching, notBreaching, ignore, missing.")
-	}
 	if len(in.Dimensions) > 30 {
 		return nil, errCWInvalid("The collection Dimensions must not have a size greater than 30.")
 	}

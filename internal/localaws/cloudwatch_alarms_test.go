@@ -184,3 +184,29 @@ func TestCloudWatchMetricMathAlarm(t *testing.T) {
 		}
 	}
 }
+
+// A single-metric alarm gets the checks every alarm shares (storeAlarm): the threshold
+// and the missing-data treatment.
+func TestCloudWatchMetricAlarmSharedChecks(t *testing.T) {
+	t.Parallel()
+	_, cfg := start(t)
+	c := cloudwatch.NewFromConfig(cfg)
+	noThreshold := alarmInput("a", 1)
+	noThreshold.Threshold = nil
+	badMissing := alarmInput("a", 1)
+	badMissing.TreatMissingData = aws.String("sometimes")
+	for name, tc := range map[string]struct {
+		in   *cloudwatch.PutMetricAlarmInput
+		code string
+	}{"no threshold": {noThreshold, "MissingParameter"}, "bad missing data": {badMissing, "InvalidParameterValue"}} {
+		_, err := c.PutMetricAlarm(context.Background(), tc.in)
+		var ae smithy.APIError
+		if !errors.As(err, &ae) || ae.ErrorCode() != tc.code {
+			t.Errorf("%s: err = %v, want %s", name, err, tc.code)
+		}
+	}
+	out, err := c.DescribeAlarms(context.Background(), &cloudwatch.DescribeAlarmsInput{})
+	if err != nil || len(out.MetricAlarms) != 0 {
+		t.Fatalf("describe = %+v, %v; want no alarm stored", out, err)
+	}
+}

@@ -42,40 +42,41 @@ func lambdaPrincipal(p string) any {
 	}
 }
 
-func lambdaAddPermission(c *Call, in *lambdaAddPermissionInput) (*lambdaAddPermissionOutput, error) {
+// checkAddPermission validates AddPermission's input as Lambda does: the required
+// members, the statement id's, action's and principal's patterns and the URL auth type.
+func checkAddPermission(in *lambdaAddPermissionInput) error {
 	for member, v := range map[string]*string{"statementId": in.StatementId, "action": in.Action, "principal": in.Principal} {
 		if v == nil {
-			return nil, ErrValidation("1 validation error detected: Value null at '%s' failed to satisfy constraint: Member must not be null", member)
+			return ErrValidation("1 validation error detected: Value null at '%s' failed to satisfy constraint: Member must not be null", member)
 		}
 	}
 	if !lambdaStatementIDRe.MatchString(*in.StatementId) {
-		return nil, lambdaValidation(*in.StatementId, "statementId", `Member must satisfy regular expression pattern: ([a-zA-Z0-9-_.]+)`)
+		return lambdaValidation(*in.StatementId, "statementId", `Member must satisfy regular expression pattern: ([a-zA-Z0-9-_.]+)`)
 	}
 	if !lambdaActionRe.MatchString(*in.Action) {
-		return nil, lambdaValidation(*in.Action, "action", `Member must satisfy regular expression pattern: (lambda:[*]|lambda:[a-zA-Z]+|[*])`)
+		return lambdaValidation(*in.Action, "action", `Member must satisfy regular expression pattern: (lambda:[*]|lambda:[a-zA-Z]+|[*])`)
 	}
 	if *in.Principal == "" || strings.ContainsAny(*in.Principal, " \t\n") {
-		return nil, lambdaValidation(*in.Principal, "principal", `Member must satisfy regular expression pattern: [^\s]+`)
+		return lambdaValidation(*in.Principal, "principal", `Member must satisfy regular expression pattern: [^\s]+`)
 	}
 	if in.FunctionUrlAuthType != nil && *in.FunctionUrlAuthType != "AWS_IAM" && *in.FunctionUrlAuthType != "NONE" {
-		return nil, lambdaValidation(*in.FunctionUrlAuthType, "functionUrlAuthType", "Member must satisfy enum value set: [AWS_IAM, NONE]")
+		return lambdaValidation(*in.FunctionUrlAuthType, "functionUrlAuthType", "Member must satisfy enum value set: [AWS_IAM, NONE]")
 	}
-	f, err := lookupFunction(c, in.FunctionName, in.Qualifier)
-	if err != nil {
-		return nil, err
-	}
-	st := LambdaStatement{
-		Sid: *in.StatementId, Effect: "Allow", Principal: lambdaPrincipal(*in.Principal),
-		Action: *in.Action, Resource: f.ARN,
-	}
+	return nil
+}
+
+// permissionConditions is the statement's Condition block from AddPermission's
+// input, nil when the input sets no condition.
+func permissionConditions(in *lambdaAddPermissionInput) map[string]map[string]string {
+	var out map[string]map[string]string
 	cond := func(op, key, value string) {
-		if st.Condition == nil {
-			st.Condition = map[string]map[string]string{}
+		if out == nil {
+			out = map[string]map[string]string{}
 		}
-		if st.Condition[op] == nil {
-			st.Condition[op] = map[string]string{}
+		if out[op] == nil {
+			out[op] = map[string]string{}
 		}
-		st.Condition[op][key] = value
+		out[op][key] = value
 	}
 	if in.SourceArn != nil {
 		cond("ArnLike", "AWS:SourceArn", *in.SourceArn)
@@ -94,6 +95,21 @@ func lambdaAddPermission(c *Call, in *lambdaAddPermissionInput) (*lambdaAddPermi
 	}
 	if in.InvokedViaFunctionUrl != nil && *in.InvokedViaFunctionUrl {
 		cond("Bool", "lambda:InvokedViaFunctionUrl", "true")
+	}
+	return out
+}
+
+func lambdaAddPermission(c *Call, in *lambdaAddPermissionInput) (*lambdaAddPermissionOutput, error) {
+	if err := checkAddPermission(in); err != nil {
+		return nil, err
+	}
+	f, err := lookupFunction(c, in.FunctionName, in.Qualifier)
+	if err != nil {
+		return nil, err
+	}
+	st := LambdaStatement{
+		Sid: *in.StatementId, Effect: "Allow", Principal: lambdaPrincipal(*in.Principal),
+		Action: *in.Action, Resource: f.ARN, Condition: permissionConditions(in),
 	}
 	add := func(p LambdaPolicy) (LambdaPolicy, error) {
 		// The revision guards the policy as last read (GetPolicy); with no policy yet,

@@ -452,11 +452,7 @@ func (s *Server) serveFunctionURL(w http.ResponseWriter, r *http.Request) {
 
 	rest := strings.TrimPrefix(r.URL.EscapedPath(), FunctionURLPrefix)
 	id, tail, _ := strings.Cut(rest, "/")
-	u, ok := s.findURL(id)
-	var f LambdaFunction
-	if ok {
-		f, ok = GetAs[LambdaFunction](s.store, KindFunction, u.FunctionARN)
-	}
+	u, f, ok := s.findURLFunction(id)
 	if !ok {
 		writeURLError(sw, http.StatusNotFound, "ResourceNotFoundException", "No function URL "+id+" in this emulator.", nil)
 		return
@@ -485,21 +481,12 @@ func (s *Server) serveFunctionURL(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 
-	body, err := io.ReadAll(io.LimitReader(r.Body, lambdaURLMaxRequest+1))
-	if err != nil {
-		writeURLError(sw, http.StatusBadRequest, "", "Could not read the request body: "+err.Error(), nil)
-		return
-	}
-	if len(body) > lambdaURLMaxRequest {
-		writeURLError(sw, http.StatusRequestEntityTooLarge, "RequestTooLargeException", fmt.Sprintf("Request must be smaller than %d bytes for the InvokeFunctionUrl operation", lambdaURLMaxRequest), nil)
+	body, ok := readURLBody(sw, r)
+	if !ok {
 		return
 	}
 
-	limit := int32(-1)
-	if n, ok := GetAs[int32](s.store, KindFunctionConcurrency, f.ARN); ok {
-		limit = n
-	}
-	if !s.urls.acquire(f.ARN, limit) {
+	if !s.urls.acquire(f.ARN, s.reservedConcurrency(f.ARN)) {
 		writeURLError(sw, http.StatusTooManyRequests, "TooManyRequestsException", "Rate Exceeded.", nil)
 		return
 	}
@@ -514,9 +501,63 @@ func (s *Server) serveFunctionURL(w http.ResponseWriter, r *http.Request) {
 	ctx, cancel := context.WithTimeout(r.Context(), time.Duration(f.Timeout)*time.Second)
 	defer cancel()
 	req = req.WithContext(ctx)
-	if err := rewriteURLPath(req, "/"+tail); err != nil {
+	if err := forwardURLRequest(req, r, tail, body, start); err != nil {
 		writeURLError(sw, http.StatusBadRequest, "", "Malformed path", nil)
 		return
+	}
+	sw.Header().Set("X-Amzn-RequestId", newRequestID())
+	if u.Cors != nil {
+		corsHeaders(sw.Header(), r, u.Cors)
+	}
+
+	if u.InvokeMode == "RESPONSE_STREAM" {
+		sw.stream = true
+		serveRuntime(h, sw, req)
+		return
+	}
+	serveBuffered(h, sw, req)
+}
+
+// findURLFunction finds the function URL config with the url id and its function; ok is
+// false when either is gone.
+func (s *Server) findURLFunction(id string) (FunctionURLConfig, LambdaFunction, bool) {
+	u, ok := s.findURL(id)
+	var f LambdaFunction
+	if ok {
+		f, ok = GetAs[LambdaFunction](s.store, KindFunction, u.FunctionARN)
+	}
+	return u, f, ok
+}
+
+// readURLBody reads a function URL request's body, answering the caller and returning
+// ok false when it cannot be read or is over lambdaURLMaxRequest bytes.
+func readURLBody(sw *urlWriter, r *http.Request) ([]byte, bool) {
+	body, err := io.ReadAll(io.LimitReader(r.Body, lambdaURLMaxRequest+1))
+	if err != nil {
+		writeURLError(sw, http.StatusBadRequest, "", "Could not read the request body: "+err.Error(), nil)
+		return nil, false
+	}
+	if len(body) > lambdaURLMaxRequest {
+		writeURLError(sw, http.StatusRequestEntityTooLarge, "RequestTooLargeException", fmt.Sprintf("Request must be smaller than %d bytes for the InvokeFunctionUrl operation", lambdaURLMaxRequest), nil)
+		return nil, false
+	}
+	return body, true
+}
+
+// reservedConcurrency is the function's reserved concurrency, -1 when it has none.
+func (s *Server) reservedConcurrency(arn string) int32 {
+	if n, ok := GetAs[int32](s.store, KindFunctionConcurrency, arn); ok {
+		return n
+	}
+	return -1
+}
+
+// forwardURLRequest makes req, the clone of r, the request the function sees: the
+// path after the URL id, the body read, a trace id when the caller sent none, and the
+// X-Forwarded-Proto and X-Forwarded-For headers. It fails on a malformed path.
+func forwardURLRequest(req, r *http.Request, tail string, body []byte, start time.Time) error {
+	if err := rewriteURLPath(req, "/"+tail); err != nil {
+		return err
 	}
 	req.Body = io.NopCloser(bytes.NewReader(body))
 	req.ContentLength = int64(len(body))
@@ -532,17 +573,7 @@ func (s *Server) serveFunctionURL(w http.ResponseWriter, r *http.Request) {
 	if host, _, err := net.SplitHostPort(r.RemoteAddr); err == nil {
 		req.Header.Set("X-Forwarded-For", host)
 	}
-	sw.Header().Set("X-Amzn-RequestId", newRequestID())
-	if u.Cors != nil {
-		corsHeaders(sw.Header(), r, u.Cors)
-	}
-
-	if u.InvokeMode == "RESPONSE_STREAM" {
-		sw.stream = true
-		serveRuntime(h, sw, req)
-		return
-	}
-	serveBuffered(h, sw, req)
+	return nil
 }
 
 // authorizeURLRequest authorizes a function URL request by the URL's auth type and sets

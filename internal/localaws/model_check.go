@@ -1,9 +1,7 @@
 package localaws
 
 import (
-	"bytes"
 	"fmt"
-	"io"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -239,6 +237,13 @@ func responseViolations(sv *service, opName string, status int, header http.Head
 func writeCheckedOutput(w http.ResponseWriter, c codec, sv *service, op *Operation, out any) (errorCode string) {
 	rec := httptest.NewRecorder()
 	c.writeOutput(rec, sv, op, out)
+	return sendChecked(w, c, sv, op, rec)
+}
+
+// sendChecked checks a buffered response against the model and sends it; a response
+// that breaks the model is replaced by a 500 naming the defect, whose error code it
+// returns.
+func sendChecked(w http.ResponseWriter, c codec, sv *service, op *Operation, rec *httptest.ResponseRecorder) (errorCode string) {
 	body := rec.Body.Bytes()
 	if rec.Code < 300 {
 		vs, err := responseViolations(sv, op.Name, rec.Code, rec.Header(), body)
@@ -262,12 +267,10 @@ func writeCheckedOutput(w http.ResponseWriter, c codec, sv *service, op *Operati
 // checkPassthrough validates and authorizes a DynamoDB request dynalite answers; the
 // body is read and put back for the proxy.
 func (s *Server) checkPassthrough(sv *service, op string, r *http.Request, rec CallRecord) *APIError {
-	body, err := io.ReadAll(io.LimitReader(r.Body, 32<<20))
-	if err != nil {
-		return Errorf("SerializationException", "reading the request body: %v", err)
+	body, e := s.readBody(r)
+	if e != nil {
+		return e
 	}
-	_ = r.Body.Close()
-	r.Body = io.NopCloser(bytes.NewReader(body))
 	if e := checkRequest(sv, op, r, body); e != nil {
 		return e
 	}
@@ -328,22 +331,7 @@ func runRawChecked(w http.ResponseWriter, sv *service, op *Operation, call *Call
 	}
 	rec := httptest.NewRecorder()
 	op.Raw(call, rec)
-	body := rec.Body.Bytes()
-	if rec.Code < 300 {
-		vs, err := responseViolations(sv, op.Name, rec.Code, rec.Header(), body)
-		if err == nil && len(vs) > 0 {
-			err = fmt.Errorf("%s", awsmodel.Message(vs))
-		}
-		if err != nil {
-			codecs[sv.Protocol].writeError(w, sv, op.Name, ErrorStatus(http.StatusInternalServerError, "InternalFailure", "localaws defect: the response of %s.%s breaks AWS's model: %v", sv.Name, op.Name, err))
-			return
-		}
-	}
-	for k, v := range rec.Header() {
-		w.Header()[k] = v
-	}
-	w.WriteHeader(rec.Code)
-	_, _ = w.Write(body)
+	sendChecked(w, codecs[sv.Protocol], sv, op, rec)
 }
 
 // hasEventStream reports whether an output shape streams events (a streaming union).

@@ -130,18 +130,8 @@ func restValue(m *awsmodel.Model, shapeID string, protocol Protocol, labels map[
 				out[mem.Name] = scalarFromText(m, mem.Target, v)
 			}
 		case t.HTTPQuery != "":
-			vals := query[t.HTTPQuery]
-			if len(vals) == 0 {
-				continue
-			}
-			if target != nil && (target.Type == "list" || target.Type == "set") {
-				l := make([]any, len(vals))
-				for i, v := range vals {
-					l[i] = scalarFromText(m, target.Member.Target, v)
-				}
-				out[mem.Name] = l
-			} else {
-				out[mem.Name] = scalarFromText(m, mem.Target, vals[0])
+			if vals := query[t.HTTPQuery]; len(vals) > 0 {
+				out[mem.Name] = queryParam(m, mem.Target, target, vals)
 			}
 		case t.HTTPQueryParams != nil:
 			params := map[string]any{}
@@ -156,14 +146,7 @@ func restValue(m *awsmodel.Model, shapeID string, protocol Protocol, labels map[
 				out[mem.Name] = scalarFromText(m, mem.Target, strings.Join(vals, ","))
 			}
 		case t.HTTPPrefixHeaders != nil:
-			prefix := strings.ToLower(*t.HTTPPrefixHeaders)
-			hs := map[string]any{}
-			for k, v := range header {
-				if lk := strings.ToLower(k); prefix != "" && strings.HasPrefix(lk, prefix) {
-					hs[lk[len(prefix):]] = v[0]
-				}
-			}
-			if len(hs) > 0 {
+			if hs := prefixHeaders(header, *t.HTTPPrefixHeaders); len(hs) > 0 {
 				out[mem.Name] = hs
 			}
 		case t.HTTPResponseCode != nil:
@@ -171,35 +154,12 @@ func restValue(m *awsmodel.Model, shapeID string, protocol Protocol, labels map[
 				out[mem.Name] = json.Number(strconv.Itoa(status))
 			}
 		case t.HTTPPayload != nil:
-			if target == nil {
-				continue
+			v, ok, err := payloadValue(m, mem, target, protocol, labels == nil, body)
+			if err != nil {
+				return nil, err
 			}
-			if target.Traits.Streaming != nil {
-				// An event stream or streamed blob is not read here: present when the
-				// message has a body or is a response (a stream's events come later).
-				if labels == nil || len(body) > 0 {
-					out[mem.Name] = streamed{}
-				}
-				continue
-			}
-			switch target.Type {
-			case "structure", "union", "document", "list", "map":
-				if len(bytes.TrimSpace(body)) == 0 {
-					continue
-				}
-				v, err := bodyValue(m, mem.Target, mem.Traits.XMLName, protocol, body)
-				if err != nil {
-					return nil, err
-				}
+			if ok {
 				out[mem.Name] = v
-			case "blob":
-				if len(body) > 0 {
-					out[mem.Name] = body
-				}
-			default:
-				if len(body) > 0 {
-					out[mem.Name] = string(body)
-				}
 			}
 		default:
 			bodyMembers = append(bodyMembers, mem)
@@ -220,6 +180,61 @@ func restValue(m *awsmodel.Model, shapeID string, protocol Protocol, labels map[
 		}
 	}
 	return out, nil
+}
+
+// queryParam is the value of a member bound to a query parameter: every value for a
+// list or set, the first one otherwise.
+func queryParam(m *awsmodel.Model, memberTarget string, target *awsmodel.Shape, vals []string) any {
+	if target != nil && (target.Type == "list" || target.Type == "set") {
+		l := make([]any, len(vals))
+		for i, v := range vals {
+			l[i] = scalarFromText(m, target.Member.Target, v)
+		}
+		return l
+	}
+	return scalarFromText(m, memberTarget, vals[0])
+}
+
+// prefixHeaders is the value of a member bound to the headers named with prefix: each
+// such header's first value by the rest of its lower-cased name.
+func prefixHeaders(header http.Header, prefix string) map[string]any {
+	prefix = strings.ToLower(prefix)
+	hs := map[string]any{}
+	for k, v := range header {
+		if lk := strings.ToLower(k); prefix != "" && strings.HasPrefix(lk, prefix) {
+			hs[lk[len(prefix):]] = v[0]
+		}
+	}
+	return hs
+}
+
+// payloadValue reads the member bound to the message's payload: the decoded body for
+// an aggregate, the bytes of a blob, the text otherwise; ok is false when the message
+// has none.
+func payloadValue(m *awsmodel.Model, mem *awsmodel.Member, target *awsmodel.Shape, protocol Protocol, response bool, body []byte) (v any, ok bool, err error) {
+	if target == nil {
+		return nil, false, nil
+	}
+	if target.Traits.Streaming != nil {
+		// An event stream or streamed blob is not read here: present when the
+		// message has a body or is a response (a stream's events come later).
+		return streamed{}, response || len(body) > 0, nil
+	}
+	switch target.Type {
+	case "structure", "union", "document", "list", "map":
+		if len(bytes.TrimSpace(body)) == 0 {
+			return nil, false, nil
+		}
+		v, err := bodyValue(m, mem.Target, mem.Traits.XMLName, protocol, body)
+		if err != nil {
+			return nil, false, err
+		}
+		return v, true, nil
+	case "blob":
+		return body, len(body) > 0, nil
+	default:
+		return string(body), len(body) > 0, nil
+	}
 }
 
 func bodyValue(m *awsmodel.Model, shapeID, xmlName string, protocol Protocol, body []byte) (any, error) {
@@ -344,13 +359,7 @@ func queryMember(m *awsmodel.Model, target string, mt awsmodel.Traits, prefix st
 		if mt.XMLFlattened != nil {
 			entry = prefix
 		}
-		kn, vn := "key", "value"
-		if s.Key.Traits.XMLName != "" {
-			kn = s.Key.Traits.XMLName
-		}
-		if s.Value.Traits.XMLName != "" {
-			vn = s.Value.Traits.XMLName
-		}
+		kn, vn := entryNames(s)
 		out := map[string]any{}
 		for i := 1; ; i++ {
 			k := entry + "." + strconv.Itoa(i)
@@ -490,17 +499,24 @@ func xmlValue(m *awsmodel.Model, target string, mt awsmodel.Traits, n *xnode) an
 	}
 }
 
+// entryNames are the element names of a map entry's key and value: "key" and "value"
+// unless the map's members rename them.
+func entryNames(s *awsmodel.Shape) (key, value string) {
+	key, value = "key", "value"
+	if s.Key.Traits.XMLName != "" {
+		key = s.Key.Traits.XMLName
+	}
+	if s.Value.Traits.XMLName != "" {
+		value = s.Value.Traits.XMLName
+	}
+	return key, value
+}
+
 // xmlItems reads the items of a list (elements holding each value) or a map (entries
 // holding a key and a value element).
 func xmlItems(m *awsmodel.Model, s *awsmodel.Shape, items []*xnode) any {
 	if s.Type == "map" {
-		kn, vn := "key", "value"
-		if s.Key.Traits.XMLName != "" {
-			kn = s.Key.Traits.XMLName
-		}
-		if s.Value.Traits.XMLName != "" {
-			vn = s.Value.Traits.XMLName
-		}
+		kn, vn := entryNames(s)
 		out := map[string]any{}
 		for _, e := range items {
 			k, v := e.child(kn), e.child(vn)

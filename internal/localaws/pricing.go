@@ -66,10 +66,44 @@ func regionPrefix(region string) string {
 	return geo + strings.ToUpper(parts[1][:1]) + parts[2]
 }
 
+// priceKey is a price list product: its Region, model name and usage type.
+type priceKey struct{ region, model, ut string }
+
 // priceListEntries builds the products of a service code in every emulated Region.
 func (s *Server) priceListEntries(serviceCode string) []map[string]any {
-	type key struct{ region, model, ut string }
-	prices := map[key]PriceListChange{}
+	prices := catalogPrices()
+	for _, o := range s.store.List(kindPriceList) {
+		c := o.Value.(PriceListChange)
+		if c.Provider == "" {
+			c.Provider = "Amazon"
+		}
+		prices[priceKey{c.Region, c.Model, c.Dim.UsageType(regionPrefix(c.Region), slug(c.Model))}] = c
+	}
+	keys := make([]priceKey, 0, len(prices))
+	for k, c := range prices {
+		code := "AmazonBedrockFoundationModels"
+		if c.Provider == "Amazon" {
+			code = "AmazonBedrock"
+		}
+		if code == serviceCode {
+			keys = append(keys, k)
+		}
+	}
+	sort.Slice(keys, func(i, j int) bool {
+		a, b := keys[i], keys[j]
+		return a.region+a.model+a.ut < b.region+b.model+b.ut
+	})
+	out := make([]map[string]any, 0, len(keys))
+	for _, k := range keys {
+		out = append(out, priceListEntry(serviceCode, k, prices[k]))
+	}
+	return out
+}
+
+// catalogPrices is the default catalog's prices of every priced model in every
+// emulated Region, one a price list dimension.
+func catalogPrices() map[priceKey]PriceListChange {
+	prices := map[priceKey]PriceListChange{}
 	cat := governance.DefaultPricing()
 	for _, id := range cat.PricedModels() {
 		mp := cat.Models[id]
@@ -77,7 +111,7 @@ func (s *Server) priceListEntries(serviceCode string) []map[string]any {
 		for _, region := range allRegions {
 			add := func(d governance.PriceListDimension, p governance.Micros) {
 				c := PriceListChange{Model: mp.Name, Provider: prov, Region: region, Dim: d, USDPer1K: per1K(p)}
-				prices[key{region, mp.Name, d.UsageType(regionPrefix(region), slug(mp.Name))}] = c
+				prices[priceKey{region, mp.Name, d.UsageType(regionPrefix(region), slug(mp.Name))}] = c
 			}
 			addPrice := func(d governance.PriceListDimension, p governance.Price) {
 				for kind, v := range map[string]governance.Micros{"input": p.Input, "output": p.Output, "cache_read": p.CacheRead, "cache_write": p.CacheWrite, "cache_write_1h": p.CacheWrite1h} {
@@ -106,52 +140,31 @@ func (s *Server) priceListEntries(serviceCode string) []map[string]any {
 			}
 		}
 	}
-	for _, o := range s.store.List(kindPriceList) {
-		c := o.Value.(PriceListChange)
-		if c.Provider == "" {
-			c.Provider = "Amazon"
-		}
-		prices[key{c.Region, c.Model, c.Dim.UsageType(regionPrefix(c.Region), slug(c.Model))}] = c
+	return prices
+}
+
+// priceListEntry is one product of the price list, as GetProducts returns it.
+func priceListEntry(serviceCode string, k priceKey, c PriceListChange) map[string]any {
+	sku := skuOf(k.region + k.model + k.ut)
+	attrs := map[string]string{
+		"servicecode": serviceCode, governance.PriceAttrRegion: k.region, "location": regionNames[k.region],
+		governance.PriceAttrUsageType: k.ut, governance.PriceAttrModel: c.Model, "provider": c.Provider,
+		"inferenceType": inferenceTypeOf(c.Dim),
 	}
-	keys := make([]key, 0, len(prices))
-	for k, c := range prices {
-		code := "AmazonBedrockFoundationModels"
-		if c.Provider == "Amazon" {
-			code = "AmazonBedrock"
-		}
-		if code == serviceCode {
-			keys = append(keys, k)
-		}
+	offer := sku + ".JRTCKXETXF"
+	return map[string]any{
+		"product":     map[string]any{"productFamily": "Amazon Bedrock", "attributes": attrs, "sku": sku},
+		"serviceCode": serviceCode,
+		"terms": map[string]any{"OnDemand": map[string]any{offer: map[string]any{
+			"priceDimensions": map[string]any{offer + ".6YS6EN2CT7": map[string]any{
+				"unit": "1K tokens", "endRange": "Inf", "beginRange": "0", "rateCode": offer + ".6YS6EN2CT7",
+				"description":  fmt.Sprintf("%s %s per 1K tokens in %s", c.Model, inferenceTypeOf(c.Dim), k.region),
+				"pricePerUnit": map[string]string{"USD": c.USDPer1K}, "appliesTo": []string{},
+			}},
+			"sku": sku, "effectiveDate": "2026-12-01T00:00:00Z", "offerTermCode": "JRTCKXETXF", "termAttributes": map[string]string{},
+		}}},
+		"version": "20261201000000", "publicationDate": "2026-12-01T00:00:00Z",
 	}
-	sort.Slice(keys, func(i, j int) bool {
-		a, b := keys[i], keys[j]
-		return a.region+a.model+a.ut < b.region+b.model+b.ut
-	})
-	out := make([]map[string]any, 0, len(keys))
-	for _, k := range keys {
-		c := prices[k]
-		sku := skuOf(k.region + k.model + k.ut)
-		attrs := map[string]string{
-			"servicecode": serviceCode, governance.PriceAttrRegion: k.region, "location": regionNames[k.region],
-			governance.PriceAttrUsageType: k.ut, governance.PriceAttrModel: c.Model, "provider": c.Provider,
-			"inferenceType": inferenceTypeOf(c.Dim),
-		}
-		offer := sku + ".JRTCKXETXF"
-		out = append(out, map[string]any{
-			"product":     map[string]any{"productFamily": "Amazon Bedrock", "attributes": attrs, "sku": sku},
-			"serviceCode": serviceCode,
-			"terms": map[string]any{"OnDemand": map[string]any{offer: map[string]any{
-				"priceDimensions": map[string]any{offer + ".6YS6EN2CT7": map[string]any{
-					"unit": "1K tokens", "endRange": "Inf", "beginRange": "0", "rateCode": offer + ".6YS6EN2CT7",
-					"description":  fmt.Sprintf("%s %s per 1K tokens in %s", c.Model, inferenceTypeOf(c.Dim), k.region),
-					"pricePerUnit": map[string]string{"USD": c.USDPer1K}, "appliesTo": []string{},
-				}},
-				"sku": sku, "effectiveDate": "2026-12-01T00:00:00Z", "offerTermCode": "JRTCKXETXF", "termAttributes": map[string]string{},
-			}}},
-			"version": "20261201000000", "publicationDate": "2026-12-01T00:00:00Z",
-		})
-	}
-	return out
 }
 
 var regionNames = map[string]string{"us-east-1": "US East (N. Virginia)", "us-east-2": "US East (Ohio)", "us-west-2": "US West (Oregon)",
@@ -182,21 +195,9 @@ func per1K(m governance.Micros) string {
 	return strings.TrimRight(strings.TrimRight(r.FloatString(10), "0"), ".")
 }
 
+// skuOf is a product's SKU: 16 characters derived from s, the same each run.
 func skuOf(s string) string {
-	var h uint64 = 1469598103934665603
-	for i := 0; i < len(s); i++ {
-		h = (h ^ uint64(s[i])) * 1099511628211
-	}
-	const alphabet = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
-	b := make([]byte, 16)
-	for i := range b {
-		b[i] = alphabet[h%uint64(len(alphabet))]
-		h /= uint64(len(alphabet))
-		if h == 0 {
-			h = uint64(i+1) * 2654435761
-		}
-	}
-	return string(b)
+	return strings.ToUpper(stableToken(s, 16))
 }
 
 type pricingFilter struct {

@@ -220,13 +220,7 @@ func (s *Server) Requested() []CallRecord {
 
 // RequestedCount is CallCount over Requested.
 func (s *Server) RequestedCount(service, operation string) int {
-	n := 0
-	for _, c := range s.Requested() {
-		if (service == "" || c.Service == service) && (operation == "" || c.Operation == operation) {
-			n++
-		}
-	}
-	return n
+	return countCalls(s.Requested(), service, operation)
 }
 
 // sdkRetry reads the AWS SDKs' "amz-sdk-request: attempt=2; max=3" header.
@@ -241,8 +235,13 @@ func sdkRetry(h string) bool {
 
 // CallCount counts logged calls of service+operation ("" matches any).
 func (s *Server) CallCount(service, operation string) int {
+	return countCalls(s.Calls(), service, operation)
+}
+
+// countCalls counts the calls of service+operation ("" matches any).
+func countCalls(calls []CallRecord, service, operation string) int {
 	n := 0
-	for _, c := range s.Calls() {
+	for _, c := range calls {
 		if (service == "" || c.Service == service) && (operation == "" || c.Operation == operation) {
 			n++
 		}
@@ -319,40 +318,11 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	start := time.Now()
 	rec := CallRecord{Time: start, UserAgent: r.Header.Get("User-Agent"), Retry: sdkRetry(r.Header.Get("Amz-Sdk-Request"))}
-
-	auth := r.Header.Get("Authorization")
-	var signing string
-	if m := credentialRe.FindStringSubmatch(auth); m != nil {
-		rec.AccessKeyID, rec.Region, signing = m[1], m[3], m[4]
-	} else if strings.HasPrefix(auth, "Bearer ") && isRuntimePath(r.URL.EscapedPath()) {
-		signing, rec.Region = "bedrock", s.defaultRegion
-	}
-	if signing == "" {
-		rec.Service = "unknown"
-		rec.Status, rec.ErrorCode = http.StatusForbidden, "MissingAuthenticationTokenException"
-		writeBareError(w, rec.Status, rec.ErrorCode, "Missing Authentication Token: sign the request with SigV4 (or a Bedrock API key for bedrock-runtime)")
-		rec.Duration = time.Since(start)
-		s.record(rec)
-		return
-	}
-	sv := s.serviceFor(signing, r.URL.EscapedPath())
+	sv := s.authenticate(w, r, &rec)
 	if sv == nil {
-		rec.Service = signing
-		rec.Status, rec.ErrorCode = http.StatusBadRequest, "UnknownServiceException"
-		writeBareError(w, rec.Status, rec.ErrorCode, fmt.Sprintf("localaws does not emulate service %q", signing))
 		rec.Duration = time.Since(start)
 		s.record(rec)
 		return
-	}
-	rec.Service = sv.Name
-	if rec.AccessKeyID != "" {
-		if e := s.verifySigV4(r, sv.Protocol, s.signingNow()); e != nil {
-			rec.Status, rec.ErrorCode = e.HTTPStatus(), e.codeFor(sv.Protocol)
-			codecs[sv.Protocol].writeError(w, sv, "", e)
-			rec.Duration = time.Since(start)
-			s.record(rec)
-			return
-		}
 	}
 
 	sw := &statusWriter{ResponseWriter: w}
@@ -373,6 +343,50 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
+	s.serveOperation(sw, r, sv, &rec)
+}
+
+// authenticate finds the service a request is for from its SigV4 credential scope (or
+// a Bedrock API key on a runtime path) and checks the signature. When the request has
+// no credential, names a service localaws does not emulate or fails the signature
+// check, it writes the error, puts its status and code in rec and returns nil.
+func (s *Server) authenticate(w http.ResponseWriter, r *http.Request, rec *CallRecord) *service {
+	auth := r.Header.Get("Authorization")
+	var signing string
+	if m := credentialRe.FindStringSubmatch(auth); m != nil {
+		rec.AccessKeyID, rec.Region, signing = m[1], m[3], m[4]
+	} else if strings.HasPrefix(auth, "Bearer ") && isRuntimePath(r.URL.EscapedPath()) {
+		signing, rec.Region = "bedrock", s.defaultRegion
+	}
+	if signing == "" {
+		rec.Service = "unknown"
+		rec.Status, rec.ErrorCode = http.StatusForbidden, "MissingAuthenticationTokenException"
+		writeBareError(w, rec.Status, rec.ErrorCode, "Missing Authentication Token: sign the request with SigV4 (or a Bedrock API key for bedrock-runtime)")
+		return nil
+	}
+	sv := s.serviceFor(signing, r.URL.EscapedPath())
+	if sv == nil {
+		rec.Service = signing
+		rec.Status, rec.ErrorCode = http.StatusBadRequest, "UnknownServiceException"
+		writeBareError(w, rec.Status, rec.ErrorCode, fmt.Sprintf("localaws does not emulate service %q", signing))
+		return nil
+	}
+	rec.Service = sv.Name
+	if rec.AccessKeyID != "" {
+		if e := s.verifySigV4(r, sv.Protocol, s.signingNow()); e != nil {
+			rec.Status, rec.ErrorCode = e.HTTPStatus(), e.codeFor(sv.Protocol)
+			codecs[sv.Protocol].writeError(w, sv, "", e)
+			return nil
+		}
+	}
+	return sv
+}
+
+// serveOperation answers an authenticated call to an emulated operation: it reads the
+// body, resolves the operation, applies the faults, AWS's model of the operation and
+// IAM, runs the handler and writes its output, putting the operation and any error
+// code in rec.
+func (s *Server) serveOperation(sw *statusWriter, r *http.Request, sv *service, rec *CallRecord) {
 	codec := codecs[sv.Protocol]
 
 	body, bodyErr := s.readBody(r)
