@@ -405,7 +405,9 @@ func transactRequest(st transactStep) (op string, req map[string]any) {
 }
 
 // applyTransactWrite applies the actions in order until one fails; the actions after it
-// are not tried (reported as None).
+// are not applied, but their conditions are still evaluated: DynamoDB's cancellation
+// reasons give an error for each item that caused the cancellation and None for the
+// others (API reference, CancellationReason).
 func (s *Server) applyTransactWrite(steps []transactStep) transactOutcome {
 	o := transactOutcome{
 		units:   make([]float64, len(steps)),
@@ -416,7 +418,10 @@ func (s *Server) applyTransactWrite(steps []transactStep) transactOutcome {
 	for i, st := range steps {
 		o.reasons[i] = map[string]any{"Code": "None"}
 		if o.canceled {
-			continue // later actions are not tried: reported as None
+			if st.a.ConditionExpression != nil {
+				s.checkOnly(st, &o, i)
+			}
+			continue
 		}
 		op, req := transactRequest(st)
 		var out struct {
@@ -444,19 +449,78 @@ func (s *Server) applyTransactWrite(steps []transactStep) transactOutcome {
 			}
 		case strings.Contains(err.Error(), "ConditionalCheckFailedException"):
 			o.canceled = true
-			reason := map[string]any{"Code": "ConditionalCheckFailed", "Message": "The conditional request failed"}
-			item := s.readItem(st.table, st.key)
-			if st.a.ReturnValuesOnConditionCheckFailure == "ALL_OLD" && len(item) > 0 {
-				reason["Item"] = item
-			}
-			o.reasons[i] = reason
-			o.units[i] = 2 * WriteUnits(ItemSize(item), false)
+			s.conditionFailed(st, &o, i)
 		default:
 			o.canceled = true
 			o.reasons[i] = map[string]any{"Code": "ValidationError", "Message": err.Error()}
 		}
 	}
 	return o
+}
+
+// conditionFailed records action i's failed condition: its reason, with the item if
+// asked, and the units the failed write consumed.
+func (s *Server) conditionFailed(st transactStep, o *transactOutcome, i int) {
+	reason := map[string]any{"Code": "ConditionalCheckFailed", "Message": "The conditional request failed"}
+	item := s.readItem(st.table, st.key)
+	if st.a.ReturnValuesOnConditionCheckFailure == "ALL_OLD" && len(item) > 0 {
+		reason["Item"] = item
+	}
+	o.reasons[i] = reason
+	o.units[i] = 2 * WriteUnits(ItemSize(item), false)
+}
+
+// checkOnly evaluates the condition of action i of a cancelled transaction without
+// applying it (as a ConditionCheck, with only the names and values the condition uses,
+// which DynamoDB requires of an expression).
+func (s *Server) checkOnly(st transactStep, o *transactOutcome, i int) {
+	cond := *st.a.ConditionExpression
+	check := *st.a
+	check.ExpressionAttributeNames, check.ExpressionAttributeValues = nil, nil
+	for k, v := range st.a.ExpressionAttributeNames {
+		if usesPlaceholder(cond, k) {
+			if check.ExpressionAttributeNames == nil {
+				check.ExpressionAttributeNames = map[string]string{}
+			}
+			check.ExpressionAttributeNames[k] = v
+		}
+	}
+	for k, v := range st.a.ExpressionAttributeValues {
+		if usesPlaceholder(cond, k) {
+			if check.ExpressionAttributeValues == nil {
+				check.ExpressionAttributeValues = map[string]json.RawMessage{}
+			}
+			check.ExpressionAttributeValues[k] = v
+		}
+	}
+	cs := st
+	cs.kind, cs.a = "ConditionCheck", &check
+	op, req := transactRequest(cs)
+	var out struct{ Attributes map[string]json.RawMessage }
+	err := s.dynaliteCall(op, req, &out)
+	switch {
+	case err == nil && out.Attributes == nil:
+		_ = s.dynaliteCall("DeleteItem", map[string]any{"TableName": st.table, "Key": st.key}, &struct{}{}) // the bare key the check made
+	case err != nil && strings.Contains(err.Error(), "ConditionalCheckFailedException"):
+		s.conditionFailed(st, o, i)
+	}
+}
+
+// usesPlaceholder reports whether expression expr uses placeholder p (#name or :value)
+// as a whole token.
+func usesPlaceholder(expr, p string) bool {
+	for i := strings.Index(expr, p); i >= 0; {
+		end := i + len(p)
+		if end == len(expr) || !(expr[end] == '_' || expr[end] >= '0' && expr[end] <= '9' || expr[end] >= 'a' && expr[end] <= 'z' || expr[end] >= 'A' && expr[end] <= 'Z') {
+			return true
+		}
+		next := strings.Index(expr[end:], p)
+		if next < 0 {
+			return false
+		}
+		i = end + next
+	}
+	return false
 }
 
 // undoTransactWrite undoes applied actions, last first, from the items before them.

@@ -97,6 +97,19 @@ func TestDynamoDBTransactWriteItems(t *testing.T) {
 		t.Fatalf("a = %d after a cancelled transaction, want 70", a)
 	}
 
+	// Every action whose condition fails is named, not only the first: b's check fails,
+	// and so does the put of an item that exists, after it (CancellationReason: an error
+	// for each item that caused the cancellation). The put is not applied.
+	in = move(tbl, "a", "b", 30, 1000)
+	in.TransactItems = append(in.TransactItems, types.TransactWriteItem{Put: &types.Put{TableName: aws.String(tbl),
+		Item: map[string]types.AttributeValue{"pk": sv("log-1"), "again": sv("yes")}, ConditionExpression: aws.String("attribute_not_exists(pk)"),
+		ReturnValuesOnConditionCheckFailure: types.ReturnValuesOnConditionCheckFailureAllOld}})
+	_, err = c.TransactWriteItems(ctx, in)
+	if !asErr(err, &tce) || len(tce.CancellationReasons) != 3 || aws.ToString(tce.CancellationReasons[1].Code) != "ConditionalCheckFailed" ||
+		aws.ToString(tce.CancellationReasons[2].Code) != "ConditionalCheckFailed" || tce.CancellationReasons[2].Item["pk"] == nil || tce.CancellationReasons[2].Item["again"] != nil {
+		t.Fatalf("reasons of two failed conditions: %v %+v", err, tce)
+	}
+
 	// A ConditionCheck on an absent item creates nothing.
 	_, err = c.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: []types.TransactWriteItem{
 		{ConditionCheck: &types.ConditionCheck{TableName: aws.String(tbl), Key: keyOf("ghost"), ConditionExpression: aws.String("attribute_not_exists(pk)")}},
