@@ -286,7 +286,7 @@ func (r *teamResource) newModelResolver(ctx context.Context, diags *diag.Diagnos
 		}
 		src, err := awsops.ResolveModel(ctx, r.client.Bedrock, r.client.Region, model.ValueString())
 		if err != nil {
-			diags.AddAttributeError(p, "Model not available", fmt.Sprintf("%s: %s.", p, awsErrorText(err)))
+			diags.AddAttributeError(p, "Model not available", fmt.Sprintf("%s: %s.", p, awsops.ErrorText(err)))
 			return nil
 		}
 		sources[model.ValueString()] = &src
