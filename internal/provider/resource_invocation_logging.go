@@ -511,14 +511,9 @@ type loggingApply struct {
 func (r *invocationLoggingResource) converge(ctx context.Context, plan invocationLoggingModel, state *invocationLoggingModel, prior *invocationLoggingModel, diags *diag.Diagnostics) error {
 	a := &loggingApply{plan: plan, state: state, prior: prior, bucket: plan.S3BucketName.ValueString(),
 		tags: mapFromTF(ctx, plan.TagsAll, diags), tagsChanged: prior != nil && !plan.TagsAll.Equal(prior.TagsAll), diags: diags}
-	for _, step := range []func(context.Context, *loggingApply) error{
+	return runSteps(ctx, a,
 		r.ensureBucket, r.ensureCloudWatchDestination, r.ensureLoggingConfig, r.retireLogGroup, r.ensureGlue, r.ensureQuery,
-	} {
-		if err := step(ctx, a); err != nil {
-			return err
-		}
-	}
-	return nil
+	)
 }
 
 // ensureBucket creates the bucket and brings its settings in line: a bucket just created
