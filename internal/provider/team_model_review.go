@@ -61,7 +61,11 @@ func reviewModel(attr path.Path, source string, prices *governance.PricingTable,
 	}
 	detail := why + ". " + pricingHelp(ref.ModelID, prices)
 	if enforced {
-		diags.AddAttributeError(attr, "Model has no price", "The enforcer would refuse every call of this team: "+detail)
+		// The team's plan reads the prices the enforcer has now, not its planned ones: an
+		// override added in the same change counts only once the enforcer is applied.
+		diags.AddAttributeError(attr, "Model has no price", "The enforcer would refuse every call of this team: "+detail+
+			" A pricing_overrides entry added in this same change is seen by the team's plan only once the enforcer is applied: "+
+			"apply the enforcer first (terraform apply -target on the bedgov_enforcer), then this team.")
 		return
 	}
 	diags.AddAttributeWarning(attr, "Model has no price", "bedgov cannot price this team's calls (spend reports leave them unpriced): "+detail)
