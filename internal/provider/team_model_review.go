@@ -24,16 +24,13 @@ import (
 // gets a warning naming its successor; one past it fails. now is the plan's clock.
 func (r *teamResource) reviewTeamModels(ctx context.Context, plan teamModel, now time.Time, diags *diag.Diagnostics) {
 	prices, live := r.planPricing(ctx, plan.Enforcer)
-	for _, m := range []struct {
-		attr   path.Path
-		source types.String
-	}{{path.Root("model"), plan.ModelSourceARN}, {path.Root("degrade_to_model"), plan.DegradeModelSourceARN}} {
-		if m.source.IsNull() || m.source.IsUnknown() {
+	for _, p := range plan.profiles() {
+		if p.source.IsNull() || p.source.IsUnknown() {
 			continue
 		}
 		// With an enforcer that does not exist yet, its pricing_overrides cannot be read:
 		// an unpriced model is a warning then, an error once the enforcer's prices are known.
-		reviewModel(m.attr, m.source.ValueString(), prices, !plan.Enforcer.IsNull() && live, now, diags)
+		reviewModel(path.Root(p.attr), p.source.ValueString(), prices, !plan.Enforcer.IsNull() && live, now, diags)
 	}
 }
 
