@@ -880,27 +880,25 @@ func (r *teamResource) update(ctx context.Context, plan, prior teamModel, state 
 // them, so ensureProfiles makes the new ones.
 func retiredProfiles(plan, prior teamModel, state *teamModel) []string {
 	var retire []string
-	if plan.InferenceProfileARN.IsUnknown() && !prior.InferenceProfileARN.IsNull() {
-		retire = append(retire, prior.InferenceProfileARN.ValueString())
-		state.InferenceProfileARN, state.InferenceProfileID, state.ModelSourceARN = types.StringNull(), types.StringNull(), types.StringNull()
-	}
-	if (plan.DegradeInferenceProfileARN.IsUnknown() || plan.DegradeToModel.IsNull()) && !prior.DegradeInferenceProfileARN.IsNull() {
-		retire = append(retire, prior.DegradeInferenceProfileARN.ValueString())
-		state.DegradeInferenceProfileARN, state.DegradeInferenceProfileID, state.DegradeModelSourceARN = types.StringNull(), types.StringNull(), types.StringNull()
+	was, now := prior.profiles(), state.profiles()
+	for i, p := range plan.profiles() {
+		if (p.arn.IsUnknown() || p.model.IsNull()) && !was[i].arn.IsNull() {
+			retire = append(retire, was[i].arn.ValueString())
+			*now[i].arn, *now[i].id, *now[i].source = types.StringNull(), types.StringNull(), types.StringNull()
+		}
 	}
 	return retire
 }
 
 // tagProfiles brings the tags of the profiles that stay to plan.
 func (r *teamResource) tagProfiles(ctx context.Context, plan, state teamModel, tags map[string]string) error {
-	for _, p := range []struct{ arn, model, role string }{
-		{state.InferenceProfileARN.ValueString(), plan.Model.ValueString(), "primary"},
-		{state.DegradeInferenceProfileARN.ValueString(), plan.DegradeToModel.ValueString(), "degraded"},
-	} {
-		if p.arn == "" {
+	have := state.profiles()
+	for i, p := range plan.profiles() {
+		arn := have[i].arn.ValueString()
+		if arn == "" {
 			continue
 		}
-		if err := awsops.SyncTags(ctx, awsops.ProfileTagger(r.client.Bedrock), p.arn, wiredProfileTags(profileTags(tags, p.model, p.role, plan.MonthlyBudget), plan.Enforcer)); err != nil {
+		if err := awsops.SyncTags(ctx, awsops.ProfileTagger(r.client.Bedrock), arn, wiredProfileTags(profileTags(tags, p.model.ValueString(), p.role, plan.MonthlyBudget), plan.Enforcer)); err != nil {
 			return err
 		}
 	}
