@@ -375,20 +375,16 @@ func (r *teamResource) planPolicy(ctx context.Context, plan *teamModel, state *t
 // profiles can have).
 func (r *teamResource) planNewPolicy(ctx context.Context, plan teamModel, resolve modelResolver, diags *diag.Diagnostics) (types.List, types.String) {
 	unknown := func() (types.List, types.String) { return types.ListUnknown(types.StringType), types.StringUnknown() }
-	primary := resolve(path.Root("model"), plan.Model)
-	if primary == nil {
-		return unknown()
-	}
 	seen := map[string]bool{}
-	for _, m := range primary.Models {
-		seen[m] = true
-	}
-	if !plan.DegradeToModel.IsNull() {
-		degrade := resolve(path.Root("degrade_to_model"), plan.DegradeToModel)
-		if degrade == nil {
+	for _, p := range plan.profiles() {
+		if p.model.IsNull() {
+			continue // no degrade model
+		}
+		src := resolve(path.Root(p.attr), *p.model)
+		if src == nil {
 			return unknown()
 		}
-		for _, m := range degrade.Models {
+		for _, m := range src.Models {
 			seen[m] = true
 		}
 	}
