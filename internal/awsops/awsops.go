@@ -49,7 +49,7 @@ func ErrorText(err error) string {
 	}
 	return err.Error()
 }
-func errorCode(err error) string { return apiErrorCode(err) }
+
 func hasCode(err error, codes ...string) bool {
 	c := apiErrorCode(err)
 	for _, want := range codes {
@@ -82,7 +82,7 @@ func retry(ctx context.Context, what string, timeout time.Duration, retryable fu
 		if err == nil || !retryable(err) || time.Now().Add(delay).After(deadline) {
 			return err
 		}
-		tflog.Debug(ctx, "retrying AWS call", map[string]any{"step": what, "attempt": attempt, "error_code": errorCode(err), "delay": delay.String()})
+		tflog.Debug(ctx, "retrying AWS call", map[string]any{"step": what, "attempt": attempt, "error_code": apiErrorCode(err), "delay": delay.String()})
 		select {
 		case <-ctx.Done():
 			return errors.Join(err, ctx.Err())

@@ -118,38 +118,30 @@ resource "bedgov_enforcer" "iam" {
 }
 `, prefix, primaryModelID, degradeModel, prices, openaiModel, openaiDegradeModel)
 	for _, c := range keyClients {
-		fmt.Fprintf(&b, `
-resource "bedgov_team" "key_%[2]s" {
-  name             = "%[1]s-k%[2]s"
-  model            = %[3]q
-  degrade_to_model = %[4]q
-  monthly_budget   = %[5]d
-  enforcer         = bedgov_enforcer.key.id
-}
-`, prefix, c, primaryModel, degradeModel, budgetUSD)
+		b.WriteString(teamBlock("key_"+c, prefix+"-k"+c, primaryModel, degradeModel, "key", ""))
 	}
-	fmt.Fprintf(&b, `
-resource "bedgov_team" "key_openai" {
-  name             = "%[1]s-kopenai"
-  model            = %[2]q
-  degrade_to_model = %[3]q
-  monthly_budget   = %[4]d
-  enforcer         = bedgov_enforcer.key.id
-}
-`, prefix, openaiModel, openaiDegradeModel, budgetUSD)
+	b.WriteString(teamBlock("key_openai", prefix+"-kopenai", openaiModel, openaiDegradeModel, "key", ""))
 	for _, c := range iamClients {
-		fmt.Fprintf(&b, `
-resource "bedgov_team" "iam_%[2]s" {
-  name             = "%[1]s-i%[2]s"
-  model            = %[3]q
-  degrade_to_model = %[4]q
-  monthly_budget   = %[5]d
-  enforcer         = bedgov_enforcer.iam.id
-  principals       = [%[6]q]
-}
-`, prefix, c, primaryModel, degradeModel, budgetUSD, roles[c])
+		b.WriteString(teamBlock("iam_"+c, prefix+"-i"+c, primaryModel, degradeModel, "iam", roles[c]))
 	}
 	return b.String()
+}
+
+// teamBlock is one of the suite's teams, on bedgov_enforcer.<enforcer>; an iam-mode
+// team has its principal.
+func teamBlock(addr, name, model, degrade, enforcer, principal string) string {
+	block := fmt.Sprintf(`
+resource "bedgov_team" %q {
+  name             = %q
+  model            = %q
+  degrade_to_model = %q
+  monthly_budget   = %d
+  enforcer         = bedgov_enforcer.%s.id
+`, addr, name, model, degrade, budgetUSD, enforcer)
+	if principal != "" {
+		block += fmt.Sprintf("  principals       = [%q]\n", principal)
+	}
+	return block + "}\n"
 }
 
 func attr(s *terraform.State, addr, name string) string {
@@ -268,16 +260,10 @@ func lane(t *testing.T, drive driver, tm team, url, client string) {
 	ctx := context.Background()
 	db := acctest.Client(t).DynamoDB
 	results := drive(t, tm, url, "turns")
+	want, cost := served(t, results)
 	byCall := map[string]result{}
-	var want governance.Usage
-	var cost governance.Micros
 	for _, r := range results {
-		if r.Error != nil {
-			t.Fatalf("%s: %s (%d) %s", r.Call, r.Error.Name, r.Error.Status, r.Error.Message)
-		}
 		byCall[r.Call] = r
-		want = want.Add(r.Usage.gov())
-		cost += price.Cost(r.Usage.gov())
 	}
 	for _, c := range []string{"plain", "stream", "tool", "tool-answer", "cache-write", "cache-hit"} {
 		if _, ok := byCall[c]; !ok {
@@ -324,14 +310,37 @@ func lane(t *testing.T, drive driver, tm team, url, client string) {
 	}
 
 	// Blocked: the next call is refused with the budget message, in one attempt.
-	rec, err = governance.ReadCapRecord(ctx, db, tm.table, tm.name)
+	blockedTurn(t, drive, tm, url, client)
+}
+
+// served is the usage the client saw over its turns, and its cost at the team's
+// prices; a turn that failed fails the test.
+func served(t *testing.T, results []result) (governance.Usage, governance.Micros) {
+	t.Helper()
+	var want governance.Usage
+	var cost governance.Micros
+	for _, r := range results {
+		if r.Error != nil {
+			t.Fatalf("%s: %s (%d) %s", r.Call, r.Error.Name, r.Error.Status, r.Error.Message)
+		}
+		want = want.Add(r.Usage.gov())
+		cost += price.Cost(r.Usage.gov())
+	}
+	return want, cost
+}
+
+// blockedTurn takes the team to its budget and checks that the client's next call is
+// refused with the budget message, in one attempt (a budget refusal is not retried).
+func blockedTurn(t *testing.T, drive driver, tm team, url, client string) {
+	t.Helper()
+	rec, err := governance.ReadCapRecord(context.Background(), acctest.Client(t).DynamoDB, tm.table, tm.name)
 	if err != nil {
 		t.Fatal(err)
 	}
 	charge(t, tm, governance.Micros(budgetUSD*1_000_000)-rec.Spent)
 	e := acctest.Emulator(t)
 	before := e.CallCount("lambda", "InvokeFunctionUrl")
-	r = drive(t, tm, url, "one")
+	r := drive(t, tm, url, "one")
 	attempts := e.CallCount("lambda", "InvokeFunctionUrl") - before
 	if len(r) != 1 || r[0].Error == nil {
 		t.Fatalf("a blocked team was served: %+v", r)

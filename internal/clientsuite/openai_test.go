@@ -18,15 +18,7 @@ func openaiLane(t *testing.T, drive driver, tm team, url string) {
 	ctx := context.Background()
 	db := acctest.Client(t).DynamoDB
 	results := drive(t, tm, url, "turns")
-	var want governance.Usage
-	var cost governance.Micros
-	for _, r := range results {
-		if r.Error != nil {
-			t.Fatalf("%s: %s (%d) %s", r.Call, r.Error.Name, r.Error.Status, r.Error.Message)
-		}
-		want = want.Add(r.Usage.gov())
-		cost += price.Cost(r.Usage.gov())
-	}
+	want, cost := served(t, results)
 	if len(results) != 2 || results[0].Text != strings.Repeat("ab ", 8) || results[1].Text != strings.Repeat("ab ", 10) || results[1].Usage.Output != 10 {
 		t.Fatalf("openai turns: %+v", results)
 	}
@@ -45,25 +37,7 @@ func openaiLane(t *testing.T, drive driver, tm team, url string) {
 	if len(r) != 1 || r[0].Error != nil || r[0].State != "degraded" || r[0].ServedModel != openaiDegradeModel {
 		t.Fatalf("degraded turn: %+v", r)
 	}
-	rec, err = governance.ReadCapRecord(ctx, db, tm.table, tm.name)
-	if err != nil {
-		t.Fatal(err)
-	}
-	charge(t, tm, governance.Micros(budgetUSD*1_000_000)-rec.Spent)
-	e := acctest.Emulator(t)
-	before := e.CallCount("lambda", "InvokeFunctionUrl")
-	r = drive(t, tm, url, "one")
-	attempts := e.CallCount("lambda", "InvokeFunctionUrl") - before
-	if len(r) != 1 || r[0].Error == nil {
-		t.Fatalf("a blocked team was served: %+v", r)
-	}
-	t.Logf("openai blocked: %d attempt(s), the user sees %s (%d): %q", attempts, r[0].Error.Name, r[0].Error.Status, r[0].Error.Message)
-	if !strings.Contains(r[0].Error.Message, "monthly budget of 100.00 USD exceeded for team "+tm.name) {
-		t.Errorf("the user sees %q, not the budget message", r[0].Error.Message)
-	}
-	if attempts != 1 {
-		t.Errorf("a blocked team's client made %d attempts, want 1", attempts)
-	}
+	blockedTurn(t, drive, tm, url, "openai")
 }
 
 // ungoverned: paths the enforcer does not govern are refused with the team's own key,

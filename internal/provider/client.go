@@ -6,7 +6,6 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/diag"
 
 	"github.com/bedgov/terraform-provider-bedgov/internal/awsclient"
-	"github.com/bedgov/terraform-provider-bedgov/internal/awsops"
 )
 
 // clientFrom unpacks the provider data handed to resources and data sources. It is nil
@@ -22,6 +21,3 @@ func clientFrom(data any, diags *diag.Diagnostics) *awsclient.Client {
 	}
 	return c
 }
-
-// awsErrorText is an AWS error as one readable sentence (awsops.ErrorText).
-func awsErrorText(err error) string { return awsops.ErrorText(err) }

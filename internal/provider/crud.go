@@ -1,6 +1,7 @@
 package provider
 
-// The skeleton every resource's Read shares; each resource supplies its refresh.
+// The skeletons every resource's Read and apply share; each resource supplies its
+// refresh and its steps.
 
 import (
 	"context"
@@ -30,4 +31,15 @@ func readState[M any](ctx context.Context, req resource.ReadRequest, resp *resou
 		return
 	}
 	resp.Diagnostics.Append(resp.State.Set(ctx, &state)...)
+}
+
+// runSteps runs an apply's steps in order, each recording what it made in the apply's
+// state, and stops at the first failure.
+func runSteps[A any](ctx context.Context, a A, steps ...func(context.Context, A) error) error {
+	for _, step := range steps {
+		if err := step(ctx, a); err != nil {
+			return err
+		}
+	}
+	return nil
 }

@@ -11,6 +11,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-log/tflog"
 
 	"github.com/bedgov/terraform-provider-bedgov/internal/awsclient"
+	"github.com/bedgov/terraform-provider-bedgov/internal/awsops"
 )
 
 var (
@@ -61,7 +62,7 @@ func (d *callerIdentityDataSource) Read(ctx context.Context, _ datasource.ReadRe
 	tflog.Debug(ctx, "calling STS GetCallerIdentity")
 	out, err := d.client.STS.GetCallerIdentity(ctx, &sts.GetCallerIdentityInput{})
 	if err != nil {
-		resp.Diagnostics.AddError("Cannot read the caller identity", "STS GetCallerIdentity failed: "+awsErrorText(err))
+		resp.Diagnostics.AddError("Cannot read the caller identity", "STS GetCallerIdentity failed: "+awsops.ErrorText(err))
 		return
 	}
 	m := callerIdentityModel{

@@ -146,7 +146,7 @@ func (d *spendReportDataSource) Read(ctx context.Context, req datasource.ReadReq
 			resp.Diagnostics.AddError("Enforcer not found", fmt.Sprintf("No enforcer function %s: is bedgov_enforcer %q applied in this account and region?", names.function, enforcer))
 			return
 		}
-		resp.Diagnostics.AddError("Cannot read the enforcer's prices", fmt.Sprintf("function %s: %s", names.function, awsErrorText(err)))
+		resp.Diagnostics.AddError("Cannot read the enforcer's prices", fmt.Sprintf("function %s: %s", names.function, awsops.ErrorText(err)))
 		return
 	}
 	tflog.Debug(ctx, "scanning cap records", map[string]any{"table": names.table})
@@ -156,7 +156,7 @@ func (d *spendReportDataSource) Read(ctx context.Context, req datasource.ReadReq
 			resp.Diagnostics.AddError("Enforcer ledger not found", fmt.Sprintf("No cap table %s for enforcer %q.", names.table, enforcer))
 			return
 		}
-		resp.Diagnostics.AddError("Cannot read the enforcer's ledger", fmt.Sprintf("table %s: %s", names.table, awsErrorText(err)))
+		resp.Diagnostics.AddError("Cannot read the enforcer's ledger", fmt.Sprintf("table %s: %s", names.table, awsops.ErrorText(err)))
 		return
 	}
 	rep, err := report.Build(enforcer, recs, m.Period.ValueString(), d.now(), prices)

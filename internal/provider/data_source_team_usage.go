@@ -17,6 +17,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-log/tflog"
 
 	"github.com/bedgov/terraform-provider-bedgov/internal/awsclient"
+	"github.com/bedgov/terraform-provider-bedgov/internal/awsops"
 	"github.com/bedgov/terraform-provider-bedgov/internal/governance"
 )
 
@@ -132,7 +133,7 @@ func (d *teamUsageDataSource) Read(ctx context.Context, req datasource.ReadReque
 				fmt.Sprintf("Enforcer %s has no cap record for team %s: set `enforcer` on the bedgov_team and apply it first.", m.Enforcer.ValueString(), team))
 			return
 		}
-		resp.Diagnostics.AddError("Cannot read the team's usage", fmt.Sprintf("team %s, table %s: %s", team, table, awsErrorText(err)))
+		resp.Diagnostics.AddError("Cannot read the team's usage", fmt.Sprintf("team %s, table %s: %s", team, table, awsops.ErrorText(err)))
 		return
 	}
 

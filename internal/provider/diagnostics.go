@@ -8,6 +8,8 @@ import (
 	"errors"
 
 	"github.com/hashicorp/terraform-plugin-framework/diag"
+
+	"github.com/bedgov/terraform-provider-bedgov/internal/awsops"
 )
 
 // What to do after a failed step, by operation.
@@ -49,7 +51,7 @@ func addFailure(diags *diag.Diagnostics, summary, subject string, err error, adv
 	if errors.As(err, &se) {
 		summary, err = "Cannot "+se.step, se.err
 	}
-	detail := subject + ": " + awsErrorText(err)
+	detail := subject + ": " + awsops.ErrorText(err)
 	if advice != "" {
 		detail += "\n\n" + advice
 	}

@@ -116,7 +116,7 @@ func (r *enforcerResource) planPricing(ctx context.Context, plan, state *enforce
 	if err != nil {
 		diags.AddAttributeError(path.Root("pricing_source"), "Cannot read the enforcer's prices",
 			fmt.Sprintf("%s. With pricing_source = \"aws\" the provider's credentials need pricing:GetProducts and bedrock:ListFoundationModels; "+
-				"set pricing_source = \"embedded\" to use the catalog built into the provider.", awsErrorText(err)))
+				"set pricing_source = \"embedded\" to use the catalog built into the provider.", awsops.ErrorText(err)))
 		return
 	}
 	summary := final.PriceSummary()
@@ -160,7 +160,7 @@ func (r *enforcerResource) priceChangeReview(ctx context.Context, plan enforcerM
 	}
 	recs, err := awsops.ScanCapRecords(ctx, r.client.DynamoDB, namesFor(plan.Name.ValueString()).table)
 	if err != nil {
-		fmt.Fprintf(&b, "The teams on these models could not be read (%s).", awsErrorText(err))
+		fmt.Fprintf(&b, "The teams on these models could not be read (%s).", awsops.ErrorText(err))
 		return b.String()
 	}
 	now := time.Now()

@@ -242,7 +242,7 @@ resource "bedgov_team" "a" {
 			{Config: config("", "")},
 			{
 				Config:      config("", "team"),
-				ExpectError: regexp.MustCompile(`(?s)Model has no price.*no confirmed price.*Closest priced models:.*pricing_overrides = \{\s*"openai.gpt-oss-120b-1:0"`),
+				ExpectError: regexp.MustCompile(`(?s)Model has no price.*no confirmed price.*Closest priced models:.*pricing_overrides = \{\s*"openai.gpt-oss-120b-1:0".*apply\s+the\s+enforcer\s+first`),
 			},
 			{Config: config(`pricing_overrides = { "openai.gpt-oss-120b-1:0" = { input_per_mtok = "0.15", output_per_mtok = "0.60" } }`, "")},
 			{Config: config(`pricing_overrides = { "openai.gpt-oss-120b-1:0" = { input_per_mtok = "0.15", output_per_mtok = "0.60" } }`, "team")},

@@ -392,14 +392,9 @@ func (r *enforcerResource) converge(ctx context.Context, plan enforcerModel, sta
 	}
 	a := &enforcerApply{plan: plan, state: state, prior: prior, names: namesFor(plan.Name.ValueString()),
 		tags: mapFromTF(ctx, plan.TagsAll, new(diag.Diagnostics)), tagsChanged: prior != nil && !plan.TagsAll.Equal(prior.TagsAll)}
-	for _, step := range []func(context.Context, *enforcerApply) error{
+	return runSteps(ctx, a,
 		r.ensureTable, r.ensureLogGroup, r.ensureRole, r.ensureFunction, r.ensureFunctionURL,
-	} {
-		if err := step(ctx, a); err != nil {
-			return err
-		}
-	}
-	return nil
+	)
 }
 
 // ensureTable creates the cap table, or brings its settings and tags up to date.

@@ -292,7 +292,7 @@ func (r *invocationLoggingResource) checkNoOtherLogging(ctx context.Context, req
 				"(aws bedrock delete-model-invocation-logging-configuration --region %s).", describeLogging(existing), c.Region, c.Region))
 		return false
 	case err != nil && !awsops.IsNotFound(err):
-		diags.AddError("Cannot read Bedrock's invocation logging configuration", awsErrorText(err))
+		diags.AddError("Cannot read Bedrock's invocation logging configuration", awsops.ErrorText(err))
 		return false
 	}
 	return true
@@ -346,7 +346,7 @@ func (r *invocationLoggingResource) planIdentifiers(ctx context.Context, plan *i
 func (r *invocationLoggingResource) planQuery(ctx context.Context, plan *invocationLoggingModel, state invocationLoggingModel, diags *diag.Diagnostics) bool {
 	query, warnings, err := r.monthlyQuery(ctx)
 	if err != nil {
-		diags.AddError("Cannot list the teams' inference profiles", awsErrorText(err))
+		diags.AddError("Cannot list the teams' inference profiles", awsops.ErrorText(err))
 		return false
 	}
 	for _, w := range warnings {
@@ -440,7 +440,7 @@ func (r *invocationLoggingResource) Create(ctx context.Context, req resource.Cre
 			fmt.Sprintf("It delivers to %s, which this resource does not manage; import it or remove it first.", describeLogging(existing)))
 		return
 	} else if err != nil && !awsops.IsNotFound(err) {
-		resp.Diagnostics.AddError("Cannot read Bedrock's invocation logging configuration", awsErrorText(err))
+		resp.Diagnostics.AddError("Cannot read Bedrock's invocation logging configuration", awsops.ErrorText(err))
 		return
 	}
 
@@ -511,14 +511,9 @@ type loggingApply struct {
 func (r *invocationLoggingResource) converge(ctx context.Context, plan invocationLoggingModel, state *invocationLoggingModel, prior *invocationLoggingModel, diags *diag.Diagnostics) error {
 	a := &loggingApply{plan: plan, state: state, prior: prior, bucket: plan.S3BucketName.ValueString(),
 		tags: mapFromTF(ctx, plan.TagsAll, diags), tagsChanged: prior != nil && !plan.TagsAll.Equal(prior.TagsAll), diags: diags}
-	for _, step := range []func(context.Context, *loggingApply) error{
+	return runSteps(ctx, a,
 		r.ensureBucket, r.ensureCloudWatchDestination, r.ensureLoggingConfig, r.retireLogGroup, r.ensureGlue, r.ensureQuery,
-	} {
-		if err := step(ctx, a); err != nil {
-			return err
-		}
-	}
-	return nil
+	)
 }
 
 // ensureBucket creates the bucket and brings its settings in line: a bucket just created
@@ -1020,7 +1015,7 @@ func (r *invocationLoggingResource) deleteSteps(ctx context.Context, state invoc
 			}
 			err := awsops.DeleteBucket(ctx, c.S3, bucket)
 			if awsops.IsBucketNotEmpty(err) {
-				return fmt.Errorf("%s (logs arrived after logging was turned off; run destroy again)", awsErrorText(err))
+				return fmt.Errorf("%s (logs arrived after logging was turned off; run destroy again)", awsops.ErrorText(err))
 			}
 			return err
 		}},

@@ -286,7 +286,7 @@ func (r *teamResource) newModelResolver(ctx context.Context, diags *diag.Diagnos
 		}
 		src, err := awsops.ResolveModel(ctx, r.client.Bedrock, r.client.Region, model.ValueString())
 		if err != nil {
-			diags.AddAttributeError(p, "Model not available", fmt.Sprintf("%s: %s.", p, awsErrorText(err)))
+			diags.AddAttributeError(p, "Model not available", fmt.Sprintf("%s: %s.", p, awsops.ErrorText(err)))
 			return nil
 		}
 		sources[model.ValueString()] = &src
@@ -302,47 +302,55 @@ func sourceARN(src *awsops.ModelSource) types.String {
 	return types.StringValue(src.ARN)
 }
 
+// teamProfile is one of a team's two inference profiles as attributes of a teamModel:
+// the model it serves, the model's source ARN, and the profile's ARN and ID.
+type teamProfile struct {
+	attr                   string // the model's attribute
+	role                   string // its bedgov:role tag: primary or degraded
+	infix                  string // in its name and description: "" for the primary profile
+	model, source, arn, id *types.String
+}
+
+// profiles are the team's primary and degrade profiles, in that order.
+func (m *teamModel) profiles() [2]teamProfile {
+	return [2]teamProfile{
+		{"model", "primary", "", &m.Model, &m.ModelSourceARN, &m.InferenceProfileARN, &m.InferenceProfileID},
+		{"degrade_to_model", "degraded", "degraded", &m.DegradeToModel, &m.DegradeModelSourceARN, &m.DegradeInferenceProfileARN, &m.DegradeInferenceProfileID},
+	}
+}
+
 // planProfiles plans both profiles and reports whether either will be made anew.
 func (r *teamResource) planProfiles(plan *teamModel, state *teamModel, resolve modelResolver) bool {
-	primary := r.planPrimaryProfile(plan, state, resolve)
-	degrade := r.planDegradeProfile(plan, state, resolve)
-	return primary || degrade
+	var prior [2]*teamProfile
+	if state != nil {
+		have := state.profiles()
+		prior = [2]*teamProfile{&have[0], &have[1]}
+	}
+	changed := false
+	for i, p := range plan.profiles() {
+		changed = planProfile(p, prior[i], resolve) || changed
+	}
+	return changed
 }
 
-// planPrimaryProfile keeps the profile while the model is the same (in any spelling).
-func (r *teamResource) planPrimaryProfile(plan *teamModel, state *teamModel, resolve modelResolver) (changed bool) {
-	kept := state != nil && !state.InferenceProfileARN.IsNull()
-	if kept && plan.Model.Equal(state.Model) {
-		plan.ModelSourceARN, plan.InferenceProfileARN, plan.InferenceProfileID = state.ModelSourceARN, state.InferenceProfileARN, state.InferenceProfileID
-		return false
-	}
-	plan.ModelSourceARN = sourceARN(resolve(path.Root("model"), plan.Model))
-	if kept && plan.ModelSourceARN.Equal(state.ModelSourceARN) {
-		plan.InferenceProfileARN, plan.InferenceProfileID = state.InferenceProfileARN, state.InferenceProfileID
-		return false
-	}
-	plan.InferenceProfileARN, plan.InferenceProfileID = types.StringUnknown(), types.StringUnknown()
-	return true
-}
-
-// planDegradeProfile is planPrimaryProfile for degrade_to_model, which may be absent.
-func (r *teamResource) planDegradeProfile(plan *teamModel, state *teamModel, resolve modelResolver) (changed bool) {
-	kept := state != nil && !state.DegradeInferenceProfileARN.IsNull()
+// planProfile keeps a profile while its model is the same (in any spelling); the degrade
+// model may be absent, and then so is its profile.
+func planProfile(plan teamProfile, state *teamProfile, resolve modelResolver) (changed bool) {
+	kept := state != nil && !state.arn.IsNull()
 	switch {
-	case plan.DegradeToModel.IsNull():
-		plan.DegradeModelSourceARN, plan.DegradeInferenceProfileARN, plan.DegradeInferenceProfileID = types.StringNull(), types.StringNull(), types.StringNull()
+	case plan.model.IsNull():
+		*plan.source, *plan.arn, *plan.id = types.StringNull(), types.StringNull(), types.StringNull()
 		return kept
-	case kept && plan.DegradeToModel.Equal(state.DegradeToModel):
-		plan.DegradeModelSourceARN, plan.DegradeInferenceProfileARN, plan.DegradeInferenceProfileID =
-			state.DegradeModelSourceARN, state.DegradeInferenceProfileARN, state.DegradeInferenceProfileID
+	case kept && plan.model.Equal(*state.model):
+		*plan.source, *plan.arn, *plan.id = *state.source, *state.arn, *state.id
 		return false
 	}
-	plan.DegradeModelSourceARN = sourceARN(resolve(path.Root("degrade_to_model"), plan.DegradeToModel))
-	if kept && plan.DegradeModelSourceARN.Equal(state.DegradeModelSourceARN) {
-		plan.DegradeInferenceProfileARN, plan.DegradeInferenceProfileID = state.DegradeInferenceProfileARN, state.DegradeInferenceProfileID
+	*plan.source = sourceARN(resolve(path.Root(plan.attr), *plan.model))
+	if kept && plan.source.Equal(*state.source) {
+		*plan.arn, *plan.id = *state.arn, *state.id
 		return false
 	}
-	plan.DegradeInferenceProfileARN, plan.DegradeInferenceProfileID = types.StringUnknown(), types.StringUnknown()
+	*plan.arn, *plan.id = types.StringUnknown(), types.StringUnknown()
 	return true
 }
 
@@ -367,20 +375,16 @@ func (r *teamResource) planPolicy(ctx context.Context, plan *teamModel, state *t
 // profiles can have).
 func (r *teamResource) planNewPolicy(ctx context.Context, plan teamModel, resolve modelResolver, diags *diag.Diagnostics) (types.List, types.String) {
 	unknown := func() (types.List, types.String) { return types.ListUnknown(types.StringType), types.StringUnknown() }
-	primary := resolve(path.Root("model"), plan.Model)
-	if primary == nil {
-		return unknown()
-	}
 	seen := map[string]bool{}
-	for _, m := range primary.Models {
-		seen[m] = true
-	}
-	if !plan.DegradeToModel.IsNull() {
-		degrade := resolve(path.Root("degrade_to_model"), plan.DegradeToModel)
-		if degrade == nil {
+	for _, p := range plan.profiles() {
+		if p.model.IsNull() {
+			continue // no degrade model
+		}
+		src := resolve(path.Root(p.attr), *p.model)
+		if src == nil {
 			return unknown()
 		}
-		for _, m := range degrade.Models {
+		for _, m := range src.Models {
 			seen[m] = true
 		}
 	}
@@ -477,33 +481,25 @@ func (r *teamResource) create(ctx context.Context, plan teamModel, state *teamMo
 // does that once the policy points at the new ones.
 func (r *teamResource) ensureProfiles(ctx context.Context, plan teamModel, state *teamModel, tags map[string]string) error {
 	team := plan.Name.ValueString()
-	if state.InferenceProfileARN.IsNull() {
-		src, err := r.resolve(ctx, plan.Model.ValueString(), plan.ModelSourceARN)
+	have := state.profiles()
+	for i, p := range plan.profiles() {
+		if p.model.IsNull() || !have[i].arn.IsNull() {
+			continue
+		}
+		src, err := r.resolve(ctx, p.model.ValueString(), *p.source)
 		if err != nil {
 			return err
 		}
-		arnStr, id, err := awsops.CreateInferenceProfile(ctx, r.client.Bedrock, profileName(team, "", src), src,
-			"bedgov team "+team, wiredProfileTags(profileTags(tags, plan.Model.ValueString(), "primary", plan.MonthlyBudget), plan.Enforcer))
+		description := "bedgov team " + team
+		if p.infix != "" {
+			description += " " + p.infix
+		}
+		arnStr, id, err := awsops.CreateInferenceProfile(ctx, r.client.Bedrock, profileName(team, p.infix, src), src,
+			description, wiredProfileTags(profileTags(tags, p.model.ValueString(), p.role, plan.MonthlyBudget), plan.Enforcer))
 		if err != nil {
 			return err
 		}
-		state.ModelSourceARN = types.StringValue(src)
-		state.InferenceProfileARN = types.StringValue(arnStr)
-		state.InferenceProfileID = types.StringValue(id)
-	}
-	if !plan.DegradeToModel.IsNull() && state.DegradeInferenceProfileARN.IsNull() {
-		src, err := r.resolve(ctx, plan.DegradeToModel.ValueString(), plan.DegradeModelSourceARN)
-		if err != nil {
-			return err
-		}
-		arnStr, id, err := awsops.CreateInferenceProfile(ctx, r.client.Bedrock, profileName(team, "degraded", src), src,
-			"bedgov team "+team+" degraded", wiredProfileTags(profileTags(tags, plan.DegradeToModel.ValueString(), "degraded", plan.MonthlyBudget), plan.Enforcer))
-		if err != nil {
-			return err
-		}
-		state.DegradeModelSourceARN = types.StringValue(src)
-		state.DegradeInferenceProfileARN = types.StringValue(arnStr)
-		state.DegradeInferenceProfileID = types.StringValue(id)
+		*have[i].source, *have[i].arn, *have[i].id = types.StringValue(src), types.StringValue(arnStr), types.StringValue(id)
 	}
 	models, err := r.routedModels(ctx, *state)
 	if err != nil {
@@ -686,11 +682,10 @@ func (r *teamResource) refresh(ctx context.Context, m *teamModel) (gone bool, er
 // refreshProfiles reads both profiles and the foundation models they route to.
 func (r *teamResource) refreshProfiles(ctx context.Context, m *teamModel, read *coreRead) error {
 	routed := map[string]bool{}
-	if err := r.refreshProfile(ctx, m, &m.InferenceProfileARN, &m.InferenceProfileID, &m.ModelSourceARN, &m.Model, routed, read); err != nil {
-		return err
-	}
-	if err := r.refreshProfile(ctx, m, &m.DegradeInferenceProfileARN, &m.DegradeInferenceProfileID, &m.DegradeModelSourceARN, &m.DegradeToModel, routed, read); err != nil {
-		return err
+	for _, p := range m.profiles() {
+		if err := r.refreshProfile(ctx, m, p, routed, read); err != nil {
+			return err
+		}
 	}
 	if len(routed) == 0 {
 		m.ModelARNs = types.ListNull(types.StringType)
@@ -707,29 +702,29 @@ func (r *teamResource) refreshProfiles(ctx context.Context, m *teamModel, read *
 
 // refreshProfile reads one profile into its attributes (the model from its bedgov:model
 // tag on import) and adds the models it routes to.
-func (r *teamResource) refreshProfile(ctx context.Context, m *teamModel, arnAttr, idAttr, srcAttr, modelAttr *types.String, routed map[string]bool, read *coreRead) error {
-	if arnAttr.IsNull() {
+func (r *teamResource) refreshProfile(ctx context.Context, m *teamModel, prof teamProfile, routed map[string]bool, read *coreRead) error {
+	if prof.arn.IsNull() {
 		return nil
 	}
-	p, err := awsops.FindInferenceProfile(ctx, r.client.Bedrock, arnAttr.ValueString())
+	p, err := awsops.FindInferenceProfile(ctx, r.client.Bedrock, prof.arn.ValueString())
 	if awsops.IsNotFound(err) {
-		tflog.Debug(ctx, "inference profile deleted out of band", map[string]any{"team": m.Name.ValueString(), "arn": arnAttr.ValueString()})
-		*arnAttr, *idAttr, *srcAttr = types.StringNull(), types.StringNull(), types.StringNull()
+		tflog.Debug(ctx, "inference profile deleted out of band", map[string]any{"team": m.Name.ValueString(), "arn": prof.arn.ValueString()})
+		*prof.arn, *prof.id, *prof.source = types.StringNull(), types.StringNull(), types.StringNull()
 		return nil
 	}
 	if err != nil {
 		return err
 	}
-	*idAttr = types.StringValue(aws.ToString(p.InferenceProfileId))
+	*prof.id = types.StringValue(aws.ToString(p.InferenceProfileId))
 	for _, a := range awsops.ModelARNs(p) {
 		routed[a] = true
 	}
-	tags, err := awsops.ProfileTags(ctx, r.client.Bedrock, arnAttr.ValueString())
+	tags, err := awsops.ProfileTags(ctx, r.client.Bedrock, prof.arn.ValueString())
 	if err != nil && !awsops.IsNotFound(err) {
 		return err
 	}
-	if v, ok := tags[tagModel]; ok && modelAttr.IsNull() {
-		*modelAttr = types.StringValue(v) // import
+	if v, ok := tags[tagModel]; ok && prof.model.IsNull() {
+		*prof.model = types.StringValue(v) // import
 	}
 	if read.liveTags == nil {
 		read.liveTags = tags
@@ -881,27 +876,25 @@ func (r *teamResource) update(ctx context.Context, plan, prior teamModel, state 
 // them, so ensureProfiles makes the new ones.
 func retiredProfiles(plan, prior teamModel, state *teamModel) []string {
 	var retire []string
-	if plan.InferenceProfileARN.IsUnknown() && !prior.InferenceProfileARN.IsNull() {
-		retire = append(retire, prior.InferenceProfileARN.ValueString())
-		state.InferenceProfileARN, state.InferenceProfileID, state.ModelSourceARN = types.StringNull(), types.StringNull(), types.StringNull()
-	}
-	if (plan.DegradeInferenceProfileARN.IsUnknown() || plan.DegradeToModel.IsNull()) && !prior.DegradeInferenceProfileARN.IsNull() {
-		retire = append(retire, prior.DegradeInferenceProfileARN.ValueString())
-		state.DegradeInferenceProfileARN, state.DegradeInferenceProfileID, state.DegradeModelSourceARN = types.StringNull(), types.StringNull(), types.StringNull()
+	was, now := prior.profiles(), state.profiles()
+	for i, p := range plan.profiles() {
+		if (p.arn.IsUnknown() || p.model.IsNull()) && !was[i].arn.IsNull() {
+			retire = append(retire, was[i].arn.ValueString())
+			*now[i].arn, *now[i].id, *now[i].source = types.StringNull(), types.StringNull(), types.StringNull()
+		}
 	}
 	return retire
 }
 
 // tagProfiles brings the tags of the profiles that stay to plan.
 func (r *teamResource) tagProfiles(ctx context.Context, plan, state teamModel, tags map[string]string) error {
-	for _, p := range []struct{ arn, model, role string }{
-		{state.InferenceProfileARN.ValueString(), plan.Model.ValueString(), "primary"},
-		{state.DegradeInferenceProfileARN.ValueString(), plan.DegradeToModel.ValueString(), "degraded"},
-	} {
-		if p.arn == "" {
+	have := state.profiles()
+	for i, p := range plan.profiles() {
+		arn := have[i].arn.ValueString()
+		if arn == "" {
 			continue
 		}
-		if err := awsops.SyncTags(ctx, awsops.ProfileTagger(r.client.Bedrock), p.arn, wiredProfileTags(profileTags(tags, p.model, p.role, plan.MonthlyBudget), plan.Enforcer)); err != nil {
+		if err := awsops.SyncTags(ctx, awsops.ProfileTagger(r.client.Bedrock), arn, wiredProfileTags(profileTags(tags, p.model.ValueString(), p.role, plan.MonthlyBudget), plan.Enforcer)); err != nil {
 			return err
 		}
 	}
@@ -1023,16 +1016,12 @@ func (r *teamResource) importParts(ctx context.Context, m *teamModel) error {
 	if _, err := r.refresh(ctx, m); err != nil {
 		return err
 	}
-	for _, p := range []struct {
-		model types.String
-		src   *types.String
-		arn   types.String
-	}{{m.Model, &m.ModelSourceARN, m.InferenceProfileARN}, {m.DegradeToModel, &m.DegradeModelSourceARN, m.DegradeInferenceProfileARN}} {
+	for _, p := range m.profiles() {
 		if p.arn.IsNull() || p.model.IsNull() {
 			continue
 		}
 		if src, err := awsops.ResolveModel(ctx, r.client.Bedrock, r.client.Region, p.model.ValueString()); err == nil {
-			*p.src = types.StringValue(src.ARN)
+			*p.source = types.StringValue(src.ARN)
 		}
 	}
 	return nil

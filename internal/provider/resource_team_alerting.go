@@ -535,14 +535,9 @@ func (r *teamResource) ensureAlerting(ctx context.Context, plan teamModel, state
 	}
 	// The topic first (everything publishes to it); a topic bedgov made that nothing
 	// needs any more goes last, once nothing points at it.
-	for _, step := range []func(context.Context, *alertingApply) error{
+	return runSteps(ctx, a,
 		r.ensureTopic, r.ensureBudget, r.ensureAlarms, r.ensureDashboard, r.ensureAnomaly, r.retireTopic,
-	} {
-		if err := step(ctx, a); err != nil {
-			return err
-		}
-	}
-	return nil
+	)
 }
 
 // ensureTopic makes the team's own topic (or records the one it brings) and its email

@@ -259,10 +259,10 @@ func (r *teamResource) reviewBudget(ctx context.Context, plan *teamModel, diags 
 	team := plan.Name.ValueString()
 	rec, err := governance.ReadCapRecord(ctx, r.client.DynamoDB, namesFor(plan.Enforcer.ValueString()).table, team)
 	if err != nil {
-		tflog.Info(ctx, "budget review unavailable", map[string]any{"team": team, "error": awsErrorText(err)})
+		tflog.Info(ctx, "budget review unavailable", map[string]any{"team": team, "error": awsops.ErrorText(err)})
 		diags.AddWarning("Budget review unavailable",
 			fmt.Sprintf("team %s: the enforcer's cap record could not be read (%s), so this plan cannot show what the change does to the team's spend.",
-				team, awsErrorText(err)))
+				team, awsops.ErrorText(err)))
 		return
 	}
 	cfg, err := plan.capConfig(ctx, "")

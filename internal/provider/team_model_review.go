@@ -24,16 +24,13 @@ import (
 // gets a warning naming its successor; one past it fails. now is the plan's clock.
 func (r *teamResource) reviewTeamModels(ctx context.Context, plan teamModel, now time.Time, diags *diag.Diagnostics) {
 	prices, live := r.planPricing(ctx, plan.Enforcer)
-	for _, m := range []struct {
-		attr   path.Path
-		source types.String
-	}{{path.Root("model"), plan.ModelSourceARN}, {path.Root("degrade_to_model"), plan.DegradeModelSourceARN}} {
-		if m.source.IsNull() || m.source.IsUnknown() {
+	for _, p := range plan.profiles() {
+		if p.source.IsNull() || p.source.IsUnknown() {
 			continue
 		}
 		// With an enforcer that does not exist yet, its pricing_overrides cannot be read:
 		// an unpriced model is a warning then, an error once the enforcer's prices are known.
-		reviewModel(m.attr, m.source.ValueString(), prices, !plan.Enforcer.IsNull() && live, now, diags)
+		reviewModel(path.Root(p.attr), p.source.ValueString(), prices, !plan.Enforcer.IsNull() && live, now, diags)
 	}
 }
 
@@ -61,7 +58,11 @@ func reviewModel(attr path.Path, source string, prices *governance.PricingTable,
 	}
 	detail := why + ". " + pricingHelp(ref.ModelID, prices)
 	if enforced {
-		diags.AddAttributeError(attr, "Model has no price", "The enforcer would refuse every call of this team: "+detail)
+		// The team's plan reads the prices the enforcer has now, not its planned ones: an
+		// override added in the same change counts only once the enforcer is applied.
+		diags.AddAttributeError(attr, "Model has no price", "The enforcer would refuse every call of this team: "+detail+
+			" A pricing_overrides entry added in this same change is seen by the team's plan only once the enforcer is applied: "+
+			"apply the enforcer first (terraform apply -target on the bedgov_enforcer), then this team.")
 		return
 	}
 	diags.AddAttributeWarning(attr, "Model has no price", "bedgov cannot price this team's calls (spend reports leave them unpriced): "+detail)
