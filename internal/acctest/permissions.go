@@ -49,9 +49,9 @@ var iamActionOverrides = map[string]string{
 	"s3:DeleteBucketTagging":             "s3:PutBucketTagging",
 
 	// A transaction is authorized item by item as the single-item actions it contains
-	// (DynamoDB developer guide, "Using IAM with DynamoDB transactions"): the provider's
-	// (cap record writes) contain puts and updates.
-	"dynamodb:TransactWriteItems": "dynamodb:UpdateItem",
+	// (DynamoDB developer guide, "Using IAM with DynamoDB transactions"), no action of
+	// its own: see impliedActions.
+	"dynamodb:TransactWriteItems": "",
 }
 
 // servicePrefix is the IAM service prefix of each emulated service.
@@ -62,13 +62,14 @@ var servicePrefix = map[string]string{
 	"organizations": "organizations",
 }
 
-// impliedActions are permissions a call needs besides its own action.
+// impliedActions are permissions a call (service:operation) needs besides its own action.
 var impliedActions = map[string][]string{
 	"lambda:CreateFunction":              {"iam:PassRole"},
 	"lambda:UpdateFunctionConfiguration": {"iam:PassRole"},
 	// The CloudWatch Logs delivery role is passed to Bedrock.
 	"bedrock:PutModelInvocationLoggingConfiguration": {"iam:PassRole"},
-	"dynamodb:UpdateItem":                            {"dynamodb:PutItem"},
+	// The provider's transactions (cap record writes) put and update items.
+	"dynamodb:TransactWriteItems": {"dynamodb:PutItem", "dynamodb:UpdateItem"},
 }
 
 // ProviderActions are the IAM actions of the calls the provider (User-Agent
@@ -90,9 +91,9 @@ func ProviderActions(calls []localaws.CallRecord) []string {
 		}
 		if action != "" {
 			set[action] = true
-			for _, a := range impliedActions[action] {
-				set[a] = true
-			}
+		}
+		for _, a := range impliedActions[key] {
+			set[a] = true
 		}
 	}
 	out := make([]string, 0, len(set))

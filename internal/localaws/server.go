@@ -8,6 +8,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"github.com/bedgov/terraform-provider-bedgov/internal/localaws/dynalite"
 	"io"
 	"net/http"
 	"regexp"
@@ -20,8 +21,8 @@ import (
 
 // Defaults used when no option overrides them.
 const (
-	DefaultAccount  = "123456789012"
-	DefaultIdentity = "arn:aws:iam::123456789012:user/bedgov-test"
+	DefaultAccount  = dynalite.EmulatedAccount // dynalite's table ARNs name it
+	DefaultIdentity = "arn:aws:iam::" + DefaultAccount + ":user/bedgov-test"
 	DefaultRegion   = "us-east-1"
 )
 

@@ -328,7 +328,7 @@ func (r *teamResource) ensureEnforcer(ctx context.Context, plan teamModel, state
 	// ensureProfiles (new profiles) and tagProfiles (kept ones) already put on with the
 	// rest of their tags; nobody else may. A team wired before the tag had its invoke
 	// policy attached to the role: that attachment goes (not attached is done).
-	if err := awsops.Detach(ctx, r.client.IAM, state.PolicyARN.ValueString(), awsops.Principal{Kind: "role", Name: info.RoleName, ARN: info.RoleName}); err != nil {
+	if err := awsops.Detach(ctx, r.client.IAM, state.PolicyARN.ValueString(), awsops.Principal{Kind: "role", Name: info.RoleName, ARN: r.client.ARN("iam", "", r.client.AccountID, "role/"+info.RoleName)}); err != nil {
 		return err
 	}
 	apiKeyHash, err := r.ensureCallers(ctx, plan, state, prior, info, tags)
