@@ -8,7 +8,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"github.com/bedgov/terraform-provider-bedgov/internal/localaws/dynalite"
 	"io"
 	"net/http"
 	"regexp"
@@ -17,6 +16,8 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/bedgov/terraform-provider-bedgov/internal/localaws/dynalite"
 )
 
 // Defaults used when no option overrides them.
