@@ -511,7 +511,7 @@ func (s *Server) checkOnly(st transactStep, o *transactOutcome, i int) {
 func usesPlaceholder(expr, p string) bool {
 	for i := strings.Index(expr, p); i >= 0; {
 		end := i + len(p)
-		if end == len(expr) || !(expr[end] == '_' || expr[end] >= '0' && expr[end] <= '9' || expr[end] >= 'a' && expr[end] <= 'z' || expr[end] >= 'A' && expr[end] <= 'Z') {
+		if end == len(expr) || !isWordByte(expr[end]) {
 			return true
 		}
 		next := strings.Index(expr[end:], p)
@@ -521,6 +521,10 @@ func usesPlaceholder(expr, p string) bool {
 		i = end + next
 	}
 	return false
+}
+
+func isWordByte(b byte) bool {
+	return b == '_' || b >= '0' && b <= '9' || b >= 'a' && b <= 'z' || b >= 'A' && b <= 'Z'
 }
 
 // undoTransactWrite undoes applied actions, last first, from the items before them.
